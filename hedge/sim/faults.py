@@ -1,0 +1,104 @@
+"""Fault knobs of both local venues, and the named profiles that set them.
+
+A profile is chosen at start (`--faults PROFILE`) or posted at run time (`POST /sim/faults`
+with `{"profile": NAME}` or with knobs). Every random fault is drawn from the venue's own seeded
+generator, so a seeded run injects the same faults in the same order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass
+class LighterFaults:
+    """What the Lighter-protocol venue does wrong on purpose."""
+
+    ws_disconnect_every_s: float = 0.0      # close every WS connection this often (0 = never)
+    duplicate_account_frame_prob: float = 0.0  # resend an account frame as is
+    late_account_frame_prob: float = 0.0    # resend an older account frame after a delay
+    book_nonce_gap_prob: float = 0.0        # skip the begin_nonce chain on a book update
+    refuse_ws: bool = False                 # answer the WS upgrade with HTTP 503
+    reject_auth: bool = False               # every private subscribe gets error 20013
+    mute_account_orders: bool = False       # account subscriptions succeed, no updates follow
+    no_taker_flow: bool = False             # no synthetic takers: nothing ever fills
+    ws_silent: bool = False                 # keep connections open but send nothing
+    tx_latency_ms: int = 0                  # sendTx accepted now, executed this much later
+    nonce_error_next: int = 0               # the next N sendTx answer 21104 regardless
+
+
+@dataclass
+class HedgeFaults:
+    """What the binanceusdm-compatible venue does wrong on purpose."""
+
+    http_429_prob: float = 0.0              # reject with 429 before matching
+    http_418_prob: float = 0.0              # reject with 418 (IP ban) before matching
+    http_5xx_prob: float = 0.0              # reject with 502/503 before matching
+    err_1001_prob: float = 0.0              # -1001 "disconnected" before matching
+    execute_then_drop_prob: float = 0.0     # execute the order, then close the socket
+    execute_then_late_prob: float = 0.0     # execute the order, answer after `late_ms`
+    late_ms: int = 3000
+    reject_hedges: bool = False             # every new order: -2019 margin is insufficient
+    refuse_connections: bool = False        # the listener is closed (connection refused)
+    next: list[str] = field(default_factory=list)  # one-shot faults for the next orders
+
+
+@dataclass
+class FaultProfile:
+    name: str
+    lighter: LighterFaults
+    hedge: HedgeFaults
+
+
+PROFILES: dict[str, FaultProfile] = {
+    "none": FaultProfile("none", LighterFaults(), HedgeFaults()),
+    "chaos": FaultProfile(
+        "chaos",
+        LighterFaults(ws_disconnect_every_s=10.0, duplicate_account_frame_prob=0.2,
+                      late_account_frame_prob=0.1, book_nonce_gap_prob=0.01),
+        HedgeFaults(http_429_prob=0.05, http_5xx_prob=0.05, execute_then_drop_prob=0.05,
+                    execute_then_late_prob=0.05, late_ms=1500),
+    ),
+    "refuse_ws": FaultProfile("refuse_ws", LighterFaults(refuse_ws=True), HedgeFaults()),
+    "reject_auth": FaultProfile("reject_auth", LighterFaults(reject_auth=True), HedgeFaults()),
+    "mute_account_orders": FaultProfile(
+        "mute_account_orders", LighterFaults(mute_account_orders=True), HedgeFaults()),
+    "no_taker_flow": FaultProfile("no_taker_flow", LighterFaults(no_taker_flow=True), HedgeFaults()),
+    "reject_hedges": FaultProfile("reject_hedges", LighterFaults(), HedgeFaults(reject_hedges=True)),
+}
+
+
+class UnknownFaultError(ValueError):
+    """A profile name or knob the venues do not know; the message lists what exists."""
+
+
+def fault_profile(name: str) -> FaultProfile:
+    """A fresh copy of the named profile (venues mutate their knobs at run time)."""
+    try:
+        base = PROFILES[name]
+    except KeyError:
+        raise UnknownFaultError(
+            f"unknown fault profile {name!r}; known profiles: {', '.join(PROFILES)}") from None
+    return FaultProfile(base.name, replace(base.lighter), replace(base.hedge, next=list(base.hedge.next)))
+
+
+def apply_knobs(target: LighterFaults | HedgeFaults, knobs: dict[str, Any]) -> None:
+    """Set knobs on a venue's fault state, refusing unknown names and wrong types."""
+    known = {f.name: f for f in fields(target)}
+    for key, value in knobs.items():
+        if key not in known:
+            raise UnknownFaultError(
+                f"unknown fault knob {key!r}; known knobs: {', '.join(sorted(known))}")
+        current = getattr(target, key)
+        if isinstance(current, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(current, (int, float)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif isinstance(current, list):
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = True
+        if not ok:
+            raise UnknownFaultError(
+                f"fault knob {key!r} takes a {type(current).__name__}, got {value!r}")
+        setattr(target, key, type(current)(value) if not isinstance(current, list) else list(value))

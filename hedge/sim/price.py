@@ -1,0 +1,73 @@
+"""One seeded price process shared by both local venues.
+
+Both venues quote around the same mid (the hedge venue adds a small basis), so a quote that
+looks profitable against the hedge venue's book really is, and a test run replays the same
+path for the same seed however often or whenever the venues ask for a price.
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+STEP_MS = 100
+
+
+@dataclass(frozen=True)
+class AssetPath:
+    """Start price and volatility of one asset (ETH, BTC)."""
+
+    asset: str
+    start_price: float
+    vol_bps_per_step: float
+
+
+DEFAULT_ASSETS = (
+    AssetPath("ETH", 3000.0, 1.5),
+    AssetPath("BTC", 100000.0, 1.2),
+)
+
+
+class PriceProcess:
+    """Geometric random walk in 100 ms steps, keyed by step index rather than by call order.
+
+    `mid(asset, now_ms)` depends only on the seed and on how many steps have elapsed since
+    `origin_ms`, so two venues asking at different moments see one consistent path.
+    """
+
+    def __init__(self, seed: int, assets: tuple[AssetPath, ...] = DEFAULT_ASSETS,
+                 origin_ms: int | None = None) -> None:
+        self.seed = seed
+        self.origin_ms = int(time.time() * 1000) if origin_ms is None else origin_ms
+        self._assets = {a.asset: a for a in assets}
+        self._paths: dict[str, list[float]] = {a.asset: [a.start_price] for a in assets}
+        self._rngs = {a.asset: random.Random(f"{seed}:{a.asset}") for a in assets}
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return tuple(self._assets)
+
+    def step_index(self, now_ms: int | None = None) -> int:
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        return max(0, (now_ms - self.origin_ms) // STEP_MS)
+
+    def mid(self, asset: str, now_ms: int | None = None) -> float:
+        """Mid price of `asset` at `now_ms` (wall clock when omitted)."""
+        path = self._paths[asset]
+        k = self.step_index(now_ms)
+        if k >= len(path):
+            spec = self._assets[asset]
+            rng = self._rngs[asset]
+            sigma = spec.vol_bps_per_step / 10_000
+            price = path[-1]
+            for _ in range(len(path), k + 1):
+                # Mean-reverting toward the start keeps long paper runs in a sane range.
+                pull = 0.001 * math.log(spec.start_price / price)
+                price *= math.exp(rng.gauss(0.0, sigma) + pull)
+                path.append(price)
+        return path[k]
+
+    def mid_decimal(self, asset: str, now_ms: int | None = None, places: int = 2) -> Decimal:
+        return Decimal(repr(round(self.mid(asset, now_ms), places)))

@@ -1,0 +1,98 @@
+"""Start both local venues on 127.0.0.1, sharing one price process, and stop them cleanly."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from hedge.sim.binance.app import LISTENER_KEY, build_hedge_app
+from hedge.sim.faults import FaultProfile, fault_profile
+from hedge.sim.lighter.app import build_lighter_app
+from hedge.sim.price import PriceProcess
+
+LOOPBACK = "127.0.0.1"
+
+
+class Listener:
+    """One venue's listening socket; the hedge venue closes it to emulate refused connections."""
+
+    def __init__(self, app: web.Application, host: str, port: int) -> None:
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._host = host
+        self.port = port
+        self._site: web.TCPSite | None = None
+        self._reopen_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        await self._open()
+
+    async def _open(self) -> None:
+        self._site = web.TCPSite(self._runner, self._host, self.port, reuse_address=True)
+        await self._site.start()
+        if self.port == 0:
+            self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close_for(self, seconds: float) -> None:
+        """Stop accepting connections for `seconds` (clients see 'connection refused')."""
+        if self._site is not None:
+            server = self._site._server  # type: ignore[attr-defined]
+            if server is not None:
+                server.close()
+            self._site = None
+        if self._reopen_task is not None:
+            self._reopen_task.cancel()
+        self._reopen_task = asyncio.get_running_loop().create_task(self._reopen_after(seconds))
+
+    async def _reopen_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._open()
+
+    async def stop(self) -> None:
+        if self._reopen_task is not None:
+            self._reopen_task.cancel()
+        await self._runner.cleanup()
+
+
+@dataclass
+class RunningVenues:
+    """Both venues, listening; `lighter_app` / `hedge_app` expose their state to tests."""
+
+    prices: PriceProcess
+    faults: FaultProfile
+    lighter_app: web.Application
+    hedge_app: web.Application
+    lighter: Listener
+    hedge: Listener
+
+    @property
+    def lighter_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.lighter.port}"
+
+    @property
+    def hedge_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.hedge.port}"
+
+    async def stop(self) -> None:
+        await self.lighter.stop()
+        await self.hedge.stop()
+
+
+async def start_venues(seed: int = 1, faults: str | FaultProfile = "none",
+                       lighter_port: int = 0, hedge_port: int = 0) -> RunningVenues:
+    """Start both venues; port 0 picks a free port (read it back from the result)."""
+    profile = fault_profile(faults) if isinstance(faults, str) else faults
+    prices = PriceProcess(seed)
+    lighter_app = build_lighter_app(prices, profile.lighter, seed)
+    hedge_app = build_hedge_app(prices, profile.hedge, seed)
+    lighter = Listener(lighter_app, LOOPBACK, lighter_port)
+    hedge = Listener(hedge_app, LOOPBACK, hedge_port)
+    hedge_app[LISTENER_KEY] = hedge
+    await lighter.start()
+    try:
+        await hedge.start()
+    except BaseException:
+        await lighter.stop()
+        raise
+    return RunningVenues(prices, profile, lighter_app, hedge_app, lighter, hedge)

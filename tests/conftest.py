@@ -1,0 +1,29 @@
+"""Shared fixtures: the local venues on loopback, and the captured Lighter frames."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hedge.sim.runner import RunningVenues, start_venues
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples" / "lighter"
+
+
+@pytest.fixture
+async def venues() -> RunningVenues:
+    """Both local venues on free loopback ports, no faults, seed 7."""
+    running = await start_venues(seed=7)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def load_sample(name: str):
+    """A captured frame from ../shared/samples/lighter (Qubx wrappers unwrapped)."""
+    data = json.loads((SAMPLES_DIR / name).read_text())
+    if isinstance(data, dict) and "data" in data and ("captured_at" in data or "message_number" in data):
+        return data["data"]
+    return data
