@@ -1,0 +1,38 @@
+"""`python run.py sim`: both local venues in the foreground until SIGINT/SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import errno
+import signal
+
+from hedge.sim.runner import start_venues
+
+
+class VenueStartError(Exception):
+    """The venues could not listen; the message names the port and the fix."""
+
+
+async def serve(lighter_port: int, hedge_port: int, seed: int, faults: str) -> int:
+    try:
+        venues = await start_venues(seed=seed, faults=faults,
+                                    lighter_port=lighter_port, hedge_port=hedge_port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise VenueStartError(
+                f"port {lighter_port} or {hedge_port} is already in use on 127.0.0.1; "
+                "stop the other process or pass --lighter-port/--hedge-port (0 = any free port)"
+            ) from None
+        raise VenueStartError(f"cannot listen on 127.0.0.1: {exc.strerror}") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"lighter sim ready {venues.lighter_url}", flush=True)
+    print(f"hedge sim ready {venues.hedge_url}", flush=True)
+    print(f"faults: {faults}, seed: {seed}; Ctrl-C to stop", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await venues.stop()
+    print("venues stopped", flush=True)
+    return 0

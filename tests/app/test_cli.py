@@ -1,0 +1,90 @@
+"""The CLI contract as a user meets it: real processes, real signals, exit codes."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_sim_prints_ready_lines_serves_and_stops_on_sigterm():
+    proc = subprocess.Popen([sys.executable, "run.py", "sim", "--lighter-port", "0", "--hedge-port", "0",
+                             "--seed", "3"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(2)]
+        lighter = re.fullmatch(r"lighter sim ready (http://127\.0\.0\.1:\d+)\n", lines[0])
+        hedge = re.fullmatch(r"hedge sim ready (http://127\.0\.0\.1:\d+)\n", lines[1])
+        assert lighter and hedge, lines
+        with urllib.request.urlopen(f"{lighter.group(1)}/api/v1/orderBookDetails", timeout=5) as resp:
+            assert b'"ETH"' in resp.read()
+        with urllib.request.urlopen(f"{hedge.group(1)}/fapi/v1/exchangeInfo", timeout=5) as resp:
+            assert b'"ETHUSDT"' in resp.read()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sim_stops_cleanly_on_sigint():
+    proc = subprocess.Popen([sys.executable, "run.py", "sim", "--lighter-port", "0", "--hedge-port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("lighter sim ready")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_unknown_fault_profile_is_refused_with_the_list():
+    result = _run("sim", "--faults", "earthquake")
+    assert result.returncode == 2
+    assert "unknown fault profile 'earthquake'" in result.stderr
+    assert "chaos" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_port_in_use_names_the_port_and_the_fix():
+    proc = subprocess.Popen([sys.executable, "run.py", "sim", "--lighter-port", "0", "--hedge-port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = proc.stdout.readline().rsplit(":", 1)[1].strip()
+        result = _run("sim", "--lighter-port", port, "--hedge-port", "0")
+        assert result.returncode == 2
+        assert f"port {port}" in result.stderr and "already in use" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_missing_config_is_a_user_error_not_a_traceback():
+    result = _run("run", "--config", "config/does-not-exist.yaml")
+    assert result.returncode == 2
+    assert "config/does-not-exist.yaml not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_paper_mode_default_exits_zero_by_itself():
+    started = time.monotonic()
+    result = _run(timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.search(r"order_book/0: 1 snapshot, [1-9]\d* updates", result.stdout), result.stdout
+    assert time.monotonic() - started < 60
