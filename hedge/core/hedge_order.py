@@ -1,0 +1,98 @@
+"""Pure math of a hedge order: its client id, its IOC limit price, its tradable amount.
+
+Kept apart from the ccxt adapter so that each rule that decides money (rounding direction,
+truncation, the slippage cap) is tested on its own, without a venue.
+"""
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Iterable
+
+BPS = Decimal(10_000)
+CLIENT_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
+
+
+def hedge_client_id(order_index: int, cum_filled_base: Decimal, attempt: int = 0,
+                    prefix: str = "lh") -> str:
+    """Deterministic client order id for the hedge of one fill delta.
+
+    The fill key (order_index, cumulative filled) names the hedge, so a restart or a retry
+    derives the same id and can look the order up instead of sending it again. `attempt` > 0
+    names the hedge of a remainder after a partial fill. Fits Binance's 36-character charset.
+    """
+    cum = format(cum_filled_base.normalize(), "f")
+    body = f"{prefix}-{order_index:x}-{cum}"
+    if attempt:
+        body += f"-r{attempt}"
+    if not CLIENT_ID_PATTERN.match(body):
+        raise ValueError(f"hedge client id {body!r} does not fit {CLIENT_ID_PATTERN.pattern}")
+    return body
+
+
+def round_to_tick(price: Decimal, tick: Decimal, up: bool) -> Decimal:
+    rounding = ROUND_CEILING if up else ROUND_FLOOR
+    return (price / tick).to_integral_value(rounding) * tick
+
+
+def ioc_limit_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal, is_buy: bool,
+                    max_slippage_bps: Decimal, tick: Decimal) -> Decimal | None:
+    """Limit price of an IOC that takes `amount` from `levels` (best first) within the cap.
+
+    The price reaches the worst level the amount needs, plus at most `max_slippage_bps` beyond
+    the best level; it is rounded on the side that keeps it inside the cap, and never behind
+    the levels it must take (ccxt's round-to-nearest could move it behind the touch). None when
+    the book is empty.
+    """
+    levels = list(levels)
+    if not levels:
+        return None
+    best = levels[0][0]
+    sign = 1 if is_buy else -1
+    cap = best * (1 + sign * max_slippage_bps / BPS)
+    needed = best
+    remaining = amount
+    for price, size in levels:
+        beyond_cap = price > cap if is_buy else price < cap
+        if beyond_cap:
+            break
+        needed = price
+        remaining -= size
+        if remaining <= 0:
+            break
+    # All of the cap is offered: a partial fill up to the cap beats a miss.
+    target = cap if remaining > 0 else needed
+    rounded = round_to_tick(target, tick, up=not is_buy)
+    return max(rounded, needed) if is_buy else min(rounded, needed)
+
+
+def truncate_to_step(amount: Decimal, step: Decimal) -> Decimal:
+    """Largest multiple of `step` not above |amount|, with the sign of `amount`."""
+    magnitude = (abs(amount) / step).to_integral_value(ROUND_FLOOR) * step
+    return magnitude if amount >= 0 else -magnitude
+
+
+class ExposureLedger:
+    """Signed base the hedge venue still owes; what is below one step waits for the next fill.
+
+    A maker buy of x on Lighter owes a sell of x on the hedge venue: `owed` is the signed amount
+    to trade there (negative = sell). Hedges reduce it by what they actually filled.
+    """
+
+    def __init__(self, step: Decimal, min_amount: Decimal) -> None:
+        self.step = step
+        self.min_amount = max(min_amount, step)
+        self.owed = Decimal(0)
+
+    def add_maker_fill(self, signed_base: Decimal) -> None:
+        """A Lighter fill: +x for a maker buy, -x for a maker sell."""
+        self.owed -= signed_base
+
+    def add_hedge_fill(self, signed_base: Decimal) -> None:
+        """A hedge fill: +x bought, -x sold on the hedge venue."""
+        self.owed -= signed_base
+
+    def next_order_amount(self) -> Decimal:
+        """Signed amount to send now: `owed` truncated to the step, 0 below the minimum."""
+        tradable = truncate_to_step(self.owed, self.step)
+        return tradable if abs(tradable) >= self.min_amount else Decimal(0)
