@@ -1,0 +1,90 @@
+"""The hedge venue's order book: levels laid around the shared mid plus a fixed basis.
+
+The book is recomputed from `PriceProcess.mid` on every read and is not depleted by fills, so a
+hedge never changes the price it will see next; that keeps seeded runs reproducible whatever
+order requests arrive in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from hedge.sim.binance.markets import SymbolSpec
+from hedge.sim.price import PriceProcess
+
+BASIS_BPS = Decimal("2")        # the hedge venue trades this much above the Lighter mid
+HALF_SPREAD_BPS = Decimal("0.5")
+LEVELS = 20
+BPS = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Level:
+    price: Decimal
+    qty: Decimal
+
+
+@dataclass(frozen=True)
+class Book:
+    """One snapshot: bids best-first (descending), asks best-first (ascending)."""
+
+    symbol: str
+    nonce: int
+    mid: Decimal
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+
+    def side_to_take(self, order_side: str) -> tuple[Level, ...]:
+        """A BUY takes asks, a SELL takes bids."""
+        return self.asks if order_side == "BUY" else self.bids
+
+    def crosses(self, order_side: str, price: Decimal) -> bool:
+        """Would a limit order at `price` trade against the book right now?"""
+        if order_side == "BUY":
+            return bool(self.asks) and price >= self.asks[0].price
+        return bool(self.bids) and price <= self.bids[0].price
+
+    def walk(self, order_side: str, qty: Decimal,
+             limit: Decimal | None) -> list[tuple[Decimal, Decimal]]:
+        """Fills (price, qty) for taking up to `qty`, not past `limit` (None = market)."""
+        fills: list[tuple[Decimal, Decimal]] = []
+        left = qty
+        for level in self.side_to_take(order_side):
+            if left <= 0:
+                break
+            if limit is not None and not self.crosses(order_side, limit):
+                break
+            if limit is not None and ((order_side == "BUY" and level.price > limit)
+                                      or (order_side == "SELL" and level.price < limit)):
+                break
+            take = min(left, level.qty)
+            fills.append((level.price, take))
+            left -= take
+        return fills
+
+    def fillable(self, order_side: str, limit: Decimal | None) -> Decimal:
+        return sum((level.qty for level in self.side_to_take(order_side)
+                    if limit is None or (order_side == "BUY" and level.price <= limit)
+                    or (order_side == "SELL" and level.price >= limit)), Decimal(0))
+
+
+def _to_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
+    return (value / tick).to_integral_value(rounding=rounding) * tick
+
+
+def book_at(spec: SymbolSpec, prices: PriceProcess, now_ms: int) -> Book:
+    """The book of `spec.symbol` at `now_ms`; the nonce is the price step, so it only grows."""
+    raw_mid = Decimal(repr(prices.mid(spec.base, now_ms)))
+    mid = raw_mid * (1 + BASIS_BPS * BPS)
+    best_bid = _to_tick(mid * (1 - HALF_SPREAD_BPS * BPS), spec.tick, ROUND_FLOOR)
+    best_ask = _to_tick(mid * (1 + HALF_SPREAD_BPS * BPS), spec.tick, ROUND_CEILING)
+    if best_ask <= best_bid:
+        best_ask = best_bid + spec.tick
+    gap = max(spec.tick, _to_tick(mid * spec.level_gap_bps * BPS, spec.tick, ROUND_FLOOR))
+    bids, asks = [], []
+    for i in range(LEVELS):
+        qty = _to_tick(spec.top_level_qty * (1 + Decimal(i) / 2), spec.step, ROUND_FLOOR)
+        bids.append(Level(best_bid - gap * i, qty))
+        asks.append(Level(best_ask + gap * i, qty))
+    return Book(spec.symbol, prices.step_index(now_ms) + 1, mid.quantize(spec.tick),
+                tuple(bids), tuple(asks))

@@ -1,0 +1,111 @@
+"""The two perpetual symbols the hedge venue lists, and the exchangeInfo document ccxt parses.
+
+Filters are what ccxt turns into precision and limits (TICK_SIZE mode: tickSize and stepSize
+become precision.price and precision.amount; MIN_NOTIONAL becomes limits.cost.min).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
+               "TRAILING_STOP_MARKET"]
+TIME_IN_FORCE = ["GTC", "IOC", "FOK", "GTX"]
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """One perpetual: its filters, and the shape of the synthetic book around the mid."""
+
+    symbol: str
+    base: str                  # the PriceProcess asset and the base asset
+    tick: Decimal
+    step: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+    market_max_qty: Decimal
+    min_notional: Decimal
+    price_precision: int
+    qty_precision: int
+    top_level_qty: Decimal     # size of the best level; deeper levels grow from it
+    level_gap_bps: Decimal     # distance between levels
+
+    @property
+    def quote(self) -> str:
+        return "USDT"
+
+
+SYMBOLS: dict[str, SymbolSpec] = {
+    "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"),
+                          Decimal("10000"), Decimal("2000"), Decimal("20"), 2, 3,
+                          Decimal("0.8"), Decimal("0.5")),
+    "BTCUSDT": SymbolSpec("BTCUSDT", "BTC", Decimal("0.10"), Decimal("0.001"), Decimal("0.001"),
+                          Decimal("1000"), Decimal("120"), Decimal("100"), 2, 3,
+                          Decimal("0.05"), Decimal("0.3")),
+}
+
+
+def _symbol_info(spec: SymbolSpec) -> dict:
+    return {
+        "symbol": spec.symbol,
+        "pair": spec.symbol,
+        "contractType": "PERPETUAL",
+        "deliveryDate": 4133404800000,
+        "onboardDate": 1569398400000,
+        "status": "TRADING",
+        "maintMarginPercent": "2.5000",
+        "requiredMarginPercent": "5.0000",
+        "baseAsset": spec.base,
+        "quoteAsset": spec.quote,
+        "marginAsset": spec.quote,
+        "pricePrecision": spec.price_precision,
+        "quantityPrecision": spec.qty_precision,
+        "baseAssetPrecision": 8,
+        "quotePrecision": 8,
+        "underlyingType": "COIN",
+        "underlyingSubType": [],
+        "triggerProtect": "0.0500",
+        "liquidationFee": "0.012500",
+        "marketTakeBound": "0.05",
+        "maxMoveOrderLimit": 10000,
+        "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": str(spec.tick),
+             "maxPrice": "1000000", "tickSize": str(spec.tick)},
+            {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": str(spec.max_qty),
+             "stepSize": str(spec.step)},
+            {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty),
+             "maxQty": str(spec.market_max_qty), "stepSize": str(spec.step)},
+            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+            {"filterType": "MIN_NOTIONAL", "notional": str(spec.min_notional)},
+            {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500",
+             "multiplierDown": "0.9500", "multiplierDecimal": "4"},
+        ],
+        "orderTypes": ORDER_TYPES,
+        "timeInForce": TIME_IN_FORCE,
+    }
+
+
+def exchange_info(now_ms: int) -> dict:
+    """GET /fapi/v1/exchangeInfo."""
+    return {
+        "timezone": "UTC",
+        "serverTime": now_ms,
+        "futuresType": "U_MARGINED",
+        "rateLimits": [
+            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+             "limit": 2400},
+            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+        ],
+        "exchangeFilters": [],
+        "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
+        "symbols": [_symbol_info(spec) for spec in SYMBOLS.values()],
+    }
+
+
+def leverage_brackets() -> list[dict]:
+    """GET /fapi/v1/leverageBracket: one bracket per symbol is enough for ccxt's margin maths."""
+    return [{"symbol": s, "brackets": [{"bracket": 1, "initialLeverage": 125,
+                                        "notionalCap": 1000000, "notionalFloor": 0,
+                                        "maintMarginRatio": 0.004, "cum": 0.0}]}
+            for s in SYMBOLS]

@@ -1,0 +1,268 @@
+"""The /fapi routes ccxt's binanceusdm calls, answering with the fields its parsers read."""
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from hedge.sim.binance import errors as E
+from hedge.sim.binance.accounts import Account
+from hedge.sim.binance.auth import account_for_key, request_params, verify_signed
+from hedge.sim.binance.control import engage_refusal
+from hedge.sim.binance.errors import VenueError
+from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.binance.markets import SYMBOLS, exchange_info, leverage_brackets
+from hedge.sim.binance.order_faults import (draw_order_fault, refusal_response,
+                                            unknown_status_response)
+from hedge.sim.binance.orders import cancel_order, lookup, place_order, symbol_spec
+from hedge.sim.binance.venue import HedgeVenueState, now_ms
+
+SignedHandler = Callable[[web.Request, HedgeVenueState, Account, dict, int],
+                         Awaitable[web.StreamResponse]]
+
+
+def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Wrap a private route: verify key, signature and recvWindow before the handler runs."""
+    async def route(request: web.Request) -> web.StreamResponse:
+        state = request.app[HEDGE_STATE_KEY]
+        now = now_ms()
+        total, params = await request_params(request)
+        account = verify_signed(state, request, total, params, now)
+        return await handler(request, state, account, params, now)
+    return route
+
+
+def _symbols(request: web.Request) -> list[str]:
+    symbol = request.query.get("symbol")
+    if symbol is None:
+        return list(SYMBOLS)
+    symbol_spec({"symbol": symbol})
+    return [symbol]
+
+
+# --- public -----------------------------------------------------------------------------------
+
+async def ping(request: web.Request) -> web.Response:
+    return web.json_response({})
+
+
+async def server_time(request: web.Request) -> web.Response:
+    return web.json_response({"serverTime": now_ms()})
+
+
+async def get_exchange_info(request: web.Request) -> web.Response:
+    return web.json_response(exchange_info(now_ms()))
+
+
+async def depth(request: web.Request) -> web.Response:
+    spec = symbol_spec(dict(request.query))
+    try:
+        limit = int(request.query.get("limit", "500"))
+    except ValueError:
+        raise E.bad_param("limit") from None
+    now = now_ms()
+    book = request.app[HEDGE_STATE_KEY].book(spec.symbol, now)
+    return web.json_response({
+        "lastUpdateId": book.nonce, "E": now, "T": now,
+        "bids": [[str(lv.price), str(lv.qty)] for lv in book.bids[:limit]],
+        "asks": [[str(lv.price), str(lv.qty)] for lv in book.asks[:limit]],
+    })
+
+
+async def book_ticker(request: web.Request) -> web.Response:
+    """A list without `symbol` (ccxt's fetch_bids_asks relies on that), one object with it."""
+    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    rows = []
+    for symbol in _symbols(request):
+        book = state.book(symbol, now)
+        rows.append({"symbol": symbol, "bidPrice": str(book.bids[0].price),
+                     "bidQty": str(book.bids[0].qty), "askPrice": str(book.asks[0].price),
+                     "askQty": str(book.asks[0].qty), "time": now, "lastUpdateId": book.nonce})
+    return web.json_response(rows if "symbol" not in request.query else rows[0])
+
+
+async def ticker_24hr(request: web.Request) -> web.Response:
+    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    rows = []
+    for symbol in _symbols(request):
+        book = state.book(symbol, now)
+        open_book = state.book(symbol, max(state.prices.origin_ms, now - 86_400_000))
+        last = str(book.mid)
+        change = book.mid - open_book.mid
+        rows.append({
+            "symbol": symbol, "priceChange": str(change),
+            "priceChangePercent": str((change / open_book.mid * 100).quantize(Decimal("0.001"))),
+            "weightedAvgPrice": last, "lastPrice": last, "lastQty": "0.001",
+            "openPrice": str(open_book.mid), "highPrice": str(max(book.mid, open_book.mid)),
+            "lowPrice": str(min(book.mid, open_book.mid)), "volume": "0", "quoteVolume": "0",
+            "openTime": now - 86_400_000, "closeTime": now, "firstId": 0, "lastId": 0,
+            "count": 0})
+    return web.json_response(rows if "symbol" not in request.query else rows[0])
+
+
+async def premium_index(request: web.Request) -> web.Response:
+    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    rows = [{"symbol": s, "markPrice": str(state.book(s, now).mid),
+             "indexPrice": str(state.book(s, now).mid), "estimatedSettlePrice": "0",
+             "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
+             "nextFundingTime": now - now % 28_800_000 + 28_800_000, "time": now}
+            for s in _symbols(request)]
+    return web.json_response(rows if "symbol" not in request.query else rows[0])
+
+
+async def get_leverage_brackets(request: web.Request) -> web.Response:
+    state = request.app[HEDGE_STATE_KEY]
+    total, params = await request_params(request)
+    verify_signed(state, request, total, params, now_ms())
+    return web.json_response(leverage_brackets())
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+@signed
+async def post_order(request, state, account, params, now) -> web.StreamResponse:
+    """Fault gate first (a 429 never reaches matching), then match, then maybe hide the answer."""
+    state.order_posts += 1
+    fault = draw_order_fault(state.faults, state.rng)
+    if fault is not None and fault.before_matching:
+        if fault.kind == "refuse":
+            await engage_refusal(request.app, fault.refuse_seconds)
+            return web.Response(status=503)   # the connection is gone; never read
+        return refusal_response(fault, now)
+    try:
+        response = web.json_response(place_order(state, account, params, now).to_json())
+    except VenueError as exc:
+        response = exc.response()
+    if fault is None:
+        return response
+    if fault.kind == "drop":
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    if fault.kind == "late":
+        await asyncio.sleep(state.faults.late_ms / 1000)
+        return response
+    return unknown_status_response()
+
+
+@signed
+async def get_order(request, state, account, params, now) -> web.Response:
+    order = lookup(account, symbol_spec(params), params)
+    return web.json_response(order.to_json())
+
+
+@signed
+async def delete_order(request, state, account, params, now) -> web.Response:
+    return web.json_response(cancel_order(account, params, now).to_json())
+
+
+@signed
+async def open_orders(request, state, account, params, now) -> web.Response:
+    symbol = symbol_spec(params).symbol if "symbol" in params else None
+    return web.json_response([o.to_json() for o in account.orders.values()
+                              if o.is_open and symbol in (None, o.symbol)])
+
+
+# --- account ----------------------------------------------------------------------------------
+
+def _position_rows(state: HedgeVenueState, account: Account, now: int,
+                   symbol: str | None) -> list[dict]:
+    rows = []
+    for sym, pos in account.positions.items():
+        if pos.amount == 0 or symbol not in (None, sym):
+            continue
+        mark = state.book(sym, now).mid
+        notional = pos.amount * mark
+        initial = abs(notional) / account.leverage_of(sym)
+        rows.append({
+            "symbol": sym, "positionSide": "BOTH", "positionAmt": str(pos.amount),
+            "entryPrice": str(pos.entry_price), "breakEvenPrice": str(pos.entry_price),
+            "markPrice": str(mark), "unRealizedProfit": str(pos.amount * (mark - pos.entry_price)),
+            "liquidationPrice": "0", "isolatedMargin": "0", "notional": str(notional),
+            "marginAsset": "USDT", "isolatedWallet": "0", "initialMargin": str(initial),
+            "maintMargin": str(abs(notional) * Decimal("0.004")),
+            "positionInitialMargin": str(initial), "openOrderInitialMargin": "0", "adl": 0,
+            "bidNotional": "0", "askNotional": "0", "updateTime": pos.update_ms,
+            "leverage": str(account.leverage_of(sym)), "marginType": "cross"})
+    return rows
+
+
+@signed
+async def position_risk(request, state, account, params, now) -> web.Response:
+    symbol = symbol_spec(params).symbol if "symbol" in params else None
+    return web.json_response(_position_rows(state, account, now, symbol))
+
+
+@signed
+async def get_account(request, state, account, params, now) -> web.Response:
+    m = state.margin(account, now)
+    initial = m.position_margin + m.order_margin
+    asset = {"asset": "USDT", "walletBalance": str(m.wallet),
+             "unrealizedProfit": str(m.unrealized), "marginBalance": str(m.margin_balance),
+             "maintMargin": "0", "initialMargin": str(initial),
+             "positionInitialMargin": str(m.position_margin),
+             "openOrderInitialMargin": str(m.order_margin), "crossWalletBalance": str(m.wallet),
+             "crossUnPnl": str(m.unrealized), "availableBalance": str(m.available),
+             "maxWithdrawAmount": str(max(m.available, Decimal(0))), "marginAvailable": True,
+             "updateTime": now}
+    positions = [{k: row[k] for k in ("symbol", "positionSide", "positionAmt", "isolatedMargin",
+                                      "notional", "isolatedWallet", "initialMargin",
+                                      "maintMargin", "updateTime")}
+                 | {"unrealizedProfit": row["unRealizedProfit"]}
+                 for row in _position_rows(state, account, now, None)]
+    return web.json_response({
+        "totalInitialMargin": str(initial), "totalMaintMargin": "0",
+        "totalWalletBalance": str(m.wallet), "totalUnrealizedProfit": str(m.unrealized),
+        "totalMarginBalance": str(m.margin_balance),
+        "totalPositionInitialMargin": str(m.position_margin),
+        "totalOpenOrderInitialMargin": str(m.order_margin),
+        "totalCrossWalletBalance": str(m.wallet), "totalCrossUnPnl": str(m.unrealized),
+        "availableBalance": str(m.available),
+        "maxWithdrawAmount": str(max(m.available, Decimal(0))),
+        "assets": [asset], "positions": positions})
+
+
+@signed
+async def set_leverage(request, state, account, params, now) -> web.Response:
+    spec = symbol_spec(params)
+    try:
+        leverage = int(params.get("leverage", ""))
+    except ValueError:
+        raise E.missing_param("leverage") from None
+    if not 1 <= leverage <= 125:
+        raise VenueError(-4028, f"Leverage {leverage} is not valid")
+    account.leverage[spec.symbol] = leverage
+    return web.json_response({"leverage": leverage, "maxNotionalValue": "1000000",
+                              "symbol": spec.symbol})
+
+
+async def listen_key(request: web.Request) -> web.Response:
+    """POST/PUT/DELETE /fapi/v1/listenKey: API key only; no user stream is served yet."""
+    account = account_for_key(request.app[HEDGE_STATE_KEY], request)
+    if request.method == "DELETE":
+        return web.json_response({})
+    return web.json_response({"listenKey": f"sim-{account.api_key[:8]}-listen-key"})
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/fapi/v1/ping", ping)
+    r.add_get("/fapi/v1/time", server_time)
+    r.add_get("/fapi/v1/exchangeInfo", get_exchange_info)
+    r.add_get("/fapi/v1/depth", depth)
+    r.add_get("/fapi/v1/ticker/bookTicker", book_ticker)
+    r.add_get("/fapi/v1/ticker/24hr", ticker_24hr)
+    r.add_get("/fapi/v1/premiumIndex", premium_index)
+    r.add_get("/fapi/v1/leverageBracket", get_leverage_brackets)
+    r.add_post("/fapi/v1/order", post_order)
+    r.add_get("/fapi/v1/order", get_order)
+    r.add_delete("/fapi/v1/order", delete_order)
+    r.add_get("/fapi/v1/openOrders", open_orders)
+    for version in ("v2", "v3"):
+        r.add_get(f"/fapi/{version}/positionRisk", position_risk)
+        r.add_get(f"/fapi/{version}/account", get_account)
+    r.add_post("/fapi/v1/leverage", set_leverage)
+    for method in ("POST", "PUT", "DELETE"):
+        r.add_route(method, "/fapi/v1/listenKey", listen_key)

@@ -1,0 +1,69 @@
+"""The real ccxt binanceusdm class pointed at the local hedge venue (tests only).
+
+Applies the overrides of research/ccxt-hedge-venue.md §3: every URL rewritten to loopback
+(keeping its path), no currency fetch, no clock sync, linear markets only, and the linear error
+table merged into the generic one because ccxt picks it by the production hostname.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import ccxt.async_support as ccxt_async
+
+
+def rewrite_urls(node: Any, base_http: str) -> Any:
+    """Same paths, loopback host: http(s) -> base_http, ws(s) -> its ws:// twin."""
+    if isinstance(node, dict):
+        return {key: rewrite_urls(value, base_http) for key, value in node.items()}
+    if isinstance(node, list):
+        return [rewrite_urls(value, base_http) for value in node]
+    if isinstance(node, str) and "://" in node:
+        parts = urlsplit(node)
+        base = base_http.rstrip("/")
+        if parts.scheme in ("ws", "wss"):
+            base = "ws://" + base.split("://", 1)[1]
+        return base + parts.path + (f"?{parts.query}" if parts.query else "")
+    return node
+
+
+def url_leaves(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [leaf for value in node.values() for leaf in url_leaves(value)]
+    if isinstance(node, list):
+        return [leaf for value in node for leaf in url_leaves(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def loopback_binanceusdm(base_url: str, api_key: str, secret: str,
+                         timeout_ms: int = 3000) -> ccxt_async.binanceusdm:
+    ex = ccxt_async.binanceusdm({
+        "apiKey": api_key,
+        "secret": secret,
+        "enableRateLimit": False,
+        "timeout": timeout_ms,
+        "options": {
+            "fetchCurrencies": False,
+            "adjustForTimeDifference": False,
+            "fetchMarkets": {"types": ["linear"]},
+        },
+    })
+    ex.urls["api"] = rewrite_urls(ex.urls["api"], base_url)
+    for kind in ("exact", "broad"):
+        ex.exceptions[kind] = {**ex.exceptions[kind], **ex.exceptions["linear"].get(kind, {})}
+    return ex
+
+
+async def register_account(base_url: str, api_key: str, secret: str,
+                           balance: str = "10000") -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base_url}/sim/accounts", json={
+                "api_key": api_key, "secret": secret, "balance": balance}) as resp:
+            assert resp.status == 200, await resp.text()
+
+
+async def post_faults(base_url: str, body: dict) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base_url}/sim/faults", json=body) as resp:
+            return resp.status, await resp.json()
