@@ -1,0 +1,297 @@
+"""CcxtHedgeVenue: hedge Lighter fills on any ccxt perp venue, never twice, never lost.
+
+One hedge is an IOC limit order under a client id derived from the fill key. A definitive
+answer is final; a rate limit or a refused connection is retried under the same id; an
+ambiguous answer (timeout, 5xx, dropped connection) is looked up by that id and resent only
+when the venue says the order does not exist.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import ccxt.async_support as ccxt_async
+from ccxt.base import errors as ccxt_errors
+
+from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
+from hedge.adapters.hedging.urls import point_at
+from hedge.adapters.hedging.venue import (HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
+                                          MarketRules, OrderLookup)
+from hedge.core.hedge_order import hedge_client_id, ioc_limit_price, truncate_to_step
+from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.secret import Secret
+
+_fetch_stamps: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("fetch_stamps",
+                                                                                 default=None)
+
+
+class UnknownExchangeError(ValueError):
+    """The configured ccxt exchange id does not exist."""
+
+
+@dataclass(frozen=True)
+class CcxtVenueSettings:
+    exchange_id: str = "binanceusdm"
+    base_url: str | None = None          # None = the venue's real URLs
+    api_key: Secret = field(default_factory=lambda: Secret(""))
+    api_secret: Secret = field(default_factory=lambda: Secret(""))
+    max_slippage_bps: Decimal = Decimal(10)
+    timeout_ms: int = 3000
+    remainder_attempts: int = 3          # IOCs per hedge when earlier ones fill partially
+    retry_limit: int = 6                 # rate-limit / refused-connection retries per IOC
+    lookup_attempts: int = 5
+    lookup_grace_ms: int = 300           # a just-sent order may not be indexed yet
+    backoff_base_ms: int = 50
+    backoff_max_ms: int = 2000
+    order_rate_per_s: float = 10.0
+    order_burst: float = 10.0
+    read_rate_per_s: float = 20.0
+    book_max_age_ms: int = 1000
+    book_depth: int = 20
+
+
+@dataclass
+class _Book:
+    bids: list[tuple[Decimal, Decimal]]
+    asks: list[tuple[Decimal, Decimal]]
+    at_monotonic: float
+
+
+class _NotFound:
+    """The venue said the order does not exist: resending under the same id is safe."""
+
+
+NOT_FOUND = _NotFound()
+
+
+class CcxtHedgeVenue:
+    def __init__(self, settings: CcxtVenueSettings) -> None:
+        if settings.exchange_id not in ccxt_async.exchanges:
+            raise UnknownExchangeError(
+                f"unknown ccxt exchange id {settings.exchange_id!r}; "
+                f"ccxt knows: {', '.join(ccxt_async.exchanges)}")
+        self.settings = settings
+        self.exchange = getattr(ccxt_async, settings.exchange_id)({
+            "apiKey": settings.api_key.reveal(),
+            "secret": settings.api_secret.reveal(),
+            "enableRateLimit": False,  # ccxt's throttle would put ~200 ms on the hedge path
+            "timeout": settings.timeout_ms,
+            "options": {"fetchCurrencies": False, "adjustForTimeDifference": False},
+        })
+        if settings.base_url:
+            point_at(self.exchange, settings.base_url)
+        self._orders = TokenBucket(settings.order_rate_per_s, settings.order_burst)
+        self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
+        self._books: dict[str, _Book] = {}
+        self._rules: dict[str, MarketRules] = {}
+        self._rng = random.Random()
+        self._stamp_fetches()
+
+    def __repr__(self) -> str:
+        return f"CcxtHedgeVenue({self.settings.exchange_id}, url={self.settings.base_url or 'real'})"
+
+    def _stamp_fetches(self) -> None:
+        """Record when each request is handed to ccxt's HTTP layer, for fill->hedge latency."""
+        original = self.exchange.fetch
+
+        async def stamped(url, method="GET", headers=None, body=None):
+            stamps = _fetch_stamps.get()
+            if stamps is not None:
+                stamps.append(time.perf_counter_ns())
+            return await original(url, method, headers, body)
+
+        self.exchange.fetch = stamped
+
+    async def start(self) -> None:
+        markets = await self.exchange.load_markets()
+        for symbol, market in markets.items():
+            limits = market.get("limits") or {}
+            self._rules[symbol] = MarketRules(
+                symbol=symbol,
+                amount_step=_dec(market["precision"]["amount"]),
+                price_tick=_dec(market["precision"]["price"]),
+                min_amount=_dec((limits.get("amount") or {}).get("min") or 0),
+                min_notional=_dec((limits.get("cost") or {}).get("min") or 0),
+            )
+
+    def rules(self, symbol: str) -> MarketRules:
+        try:
+            return self._rules[symbol]
+        except KeyError:
+            raise UnknownExchangeError(
+                f"{self.settings.exchange_id} has no market {symbol!r}; "
+                f"some it has: {', '.join(sorted(self._rules)[:20])}") from None
+
+    async def close(self) -> None:
+        await self.exchange.close()
+
+    # --- reads -------------------------------------------------------------------------------
+
+    async def _book(self, symbol: str) -> _Book:
+        book = self._books.get(symbol)
+        if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
+            await self._reads.acquire()
+            raw = await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
+            book = _Book([(_dec(p), _dec(s)) for p, s, *_ in raw["bids"]],
+                         [(_dec(p), _dec(s)) for p, s, *_ in raw["asks"]], time.monotonic())
+            self._books[symbol] = book
+        return book
+
+    async def refresh_book(self, symbol: str) -> None:
+        """Keep the cached book fresh from a background loop, so a hedge need not fetch it."""
+        self._books.pop(symbol, None)
+        await self._book(symbol)
+
+    async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
+        await self._reads.acquire()
+        try:
+            order = await self.exchange.fetch_order(None, symbol, {"clientOrderId": client_id})
+        except ccxt_errors.OrderNotFound:
+            return None
+        return _lookup(order, client_id)
+
+    async def position(self, symbol: str) -> Decimal:
+        await self._reads.acquire()
+        total = Decimal(0)
+        for pos in await self.exchange.fetch_positions([symbol]):
+            if pos.get("symbol") != symbol:
+                continue
+            size = _dec(pos.get("contracts") or 0) * _dec(pos.get("contractSize") or 1)
+            total += -size if pos.get("side") == "short" else size
+        return total
+
+    async def balance(self, asset: str) -> Decimal:
+        await self._reads.acquire()
+        balance = await self.exchange.fetch_balance()
+        return _dec((balance.get("total") or {}).get(asset) or 0)
+
+    # --- the hedge ---------------------------------------------------------------------------
+
+    async def submit_hedge(self, request: HedgeRequest) -> HedgeOutcome:
+        rules = self.rules(request.symbol)
+        to_trade = truncate_to_step(request.amount, rules.amount_step)
+        filled = cost = Decimal(0)
+        client_ids: list[str] = []
+        timings: list[HedgeTiming] = []
+        lookups = 0
+        reason = ""
+        status = HedgeStatus.FILLED
+        for attempt in range(self.settings.remainder_attempts):
+            remaining = to_trade - filled
+            if abs(remaining) < max(rules.min_amount, rules.amount_step):
+                break
+            is_buy = remaining > 0
+            book = await self._book(request.symbol)
+            price = ioc_limit_price(book.asks if is_buy else book.bids, abs(remaining), is_buy,
+                                    self.settings.max_slippage_bps, rules.price_tick)
+            if price is None:
+                status, reason = HedgeStatus.REJECTED, "hedge venue book is empty"
+                break
+            if abs(remaining) * price < rules.min_notional:
+                status = HedgeStatus.REJECTED
+                reason = (f"{abs(remaining)} at {price} is below the venue's minimum notional "
+                          f"{rules.min_notional}")
+                break
+            client_id = hedge_client_id(*request.fill_key, attempt=attempt)
+            client_ids.append(client_id)
+            result, tries_looked_up, stamps = await self._send_resolved(
+                request.symbol, client_id, is_buy, abs(remaining), price)
+            lookups += tries_looked_up
+            if stamps:
+                timings.append(HedgeTiming(stamps[0], time.perf_counter_ns()))
+            if isinstance(result, OrderLookup):
+                filled += result.filled
+                if result.average_price is not None:
+                    cost += result.filled * result.average_price
+                self._books.pop(request.symbol, None)  # we just took liquidity: re-read the book
+                continue
+            status, reason = result
+            break
+        if status is HedgeStatus.FILLED and filled != to_trade:
+            status = HedgeStatus.PARTIAL if filled else HedgeStatus.REJECTED
+            reason = reason or f"filled {filled} of {to_trade} after {len(client_ids)} IOC orders"
+        if status is HedgeStatus.FILLED and to_trade != request.amount:
+            reason = f"{request.amount - to_trade} below one step ({rules.amount_step}) carried over"
+        average = (cost / filled) if filled else None
+        return HedgeOutcome(request, status, filled, average, tuple(client_ids), reason, lookups,
+                            tuple(timings))
+
+    async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
+                             price: Decimal):
+        """One IOC, resolved to an OrderLookup, or to (status, reason) when it cannot trade."""
+        stamps: list[int] = []
+        token = _fetch_stamps.set(stamps)
+        lookups = retries = 0
+        try:
+            while True:
+                await self._orders.acquire()
+                try:
+                    order = await self.exchange.create_order(
+                        symbol, "limit", "buy" if is_buy else "sell", str(amount), str(price),
+                        {"timeInForce": "IOC", "clientOrderId": client_id})
+                    return _lookup(order, client_id), lookups, stamps
+                except Exception as exc:  # every ccxt error is classified, nothing escapes
+                    action = classify_create_error(exc)
+                    what = f"{type(exc).__name__}: {_short(exc)}"
+                if action is HedgeErrorAction.GIVE_UP:
+                    return (HedgeStatus.REJECTED, what), lookups, stamps
+                if action is HedgeErrorAction.HALT:
+                    return (HedgeStatus.HALTED, what), lookups, stamps
+                if action is HedgeErrorAction.LOOKUP:
+                    lookups += 1
+                    found = await self._look_up(symbol, client_id)
+                    if isinstance(found, OrderLookup):
+                        return found, lookups, stamps
+                    if found is None:
+                        return (HedgeStatus.UNRESOLVED, f"{what}; lookups failed"), lookups, stamps
+                retries += 1
+                if retries > self.settings.retry_limit:
+                    return (HedgeStatus.REJECTED, f"{what}; gave up after {retries} tries"), lookups, stamps
+                await asyncio.sleep(self._backoff_s(retries))
+        finally:
+            _fetch_stamps.reset(token)
+
+    async def _look_up(self, symbol: str, client_id: str) -> OrderLookup | _NotFound | None:
+        """The order under `client_id`; NOT_FOUND when the venue twice says it has none;
+        None when the venue could not be asked."""
+        not_found = 0
+        for attempt in range(1, self.settings.lookup_attempts + 1):
+            try:
+                found = await self.find_order(symbol, client_id)
+            except Exception:  # the lookup itself is ambiguous: ask again after a pause
+                await asyncio.sleep(self._backoff_s(attempt))
+                continue
+            if found is not None:
+                return found
+            not_found += 1
+            if not_found >= 2:
+                return NOT_FOUND
+            await asyncio.sleep(self.settings.lookup_grace_ms / 1000)
+        return None
+
+    def _backoff_s(self, attempt: int) -> float:
+        """Full-jitter exponential backoff."""
+        cap = min(self.settings.backoff_max_ms, self.settings.backoff_base_ms * 2 ** attempt)
+        return self._rng.uniform(0, cap) / 1000
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _lookup(order: dict, client_id: str) -> OrderLookup:
+    filled = _dec(order.get("filled") or 0)
+    average = order.get("average")
+    return OrderLookup(client_id, str(order.get("status")),
+                       filled if order.get("side") == "buy" else -filled,
+                       _dec(average) if average else None)
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "..."

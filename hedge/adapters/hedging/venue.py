@@ -1,0 +1,78 @@
+"""The hedge venue as the strategy sees it: hedge a fill, look an order up, read positions."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+
+class HedgeStatus(enum.Enum):
+    FILLED = "filled"          # the whole amount traded
+    PARTIAL = "partial"        # some traded; attempts ran out or the book was too thin
+    REJECTED = "rejected"      # the venue (or a pre-check) refused; nothing traded
+    UNRESOLVED = "unresolved"  # outcome unknown after every lookup: the position backstop decides
+    HALTED = "halted"          # credentials or setup broken; stop hedging
+
+
+@dataclass(frozen=True)
+class HedgeRequest:
+    """Hedge `amount` (signed base: + buy, - sell) for the fill keyed `fill_key`."""
+
+    symbol: str
+    amount: Decimal
+    fill_key: tuple[int, Decimal]
+    fill_seen_ns: int = 0  # time.perf_counter_ns() when the frame carrying the fill was read
+
+
+@dataclass(frozen=True)
+class HedgeTiming:
+    """perf_counter_ns stamps: the request handed to the HTTP client, the answer parsed."""
+
+    submit_ns: int
+    ack_ns: int
+
+
+@dataclass(frozen=True)
+class HedgeOutcome:
+    request: HedgeRequest
+    status: HedgeStatus
+    filled: Decimal                     # signed base actually traded
+    average_price: Decimal | None
+    client_ids: tuple[str, ...]         # every client id sent, in order
+    reason: str = ""
+    lookups: int = 0                    # ambiguous answers resolved by looking the order up
+    timings: tuple[HedgeTiming, ...] = field(default_factory=tuple)
+
+    @property
+    def unfilled(self) -> Decimal:
+        return self.request.amount - self.filled
+
+
+@dataclass(frozen=True)
+class MarketRules:
+    """What the venue accepts for one symbol."""
+
+    symbol: str
+    amount_step: Decimal
+    price_tick: Decimal
+    min_amount: Decimal
+    min_notional: Decimal
+
+
+@dataclass(frozen=True)
+class OrderLookup:
+    client_id: str
+    status: str            # ccxt unified: open, closed, canceled, expired, rejected
+    filled: Decimal        # signed
+    average_price: Decimal | None
+
+
+class HedgeVenue(Protocol):
+    async def start(self) -> None: ...
+    def rules(self, symbol: str) -> MarketRules: ...
+    async def submit_hedge(self, request: HedgeRequest) -> HedgeOutcome: ...
+    async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None: ...
+    async def position(self, symbol: str) -> Decimal: ...
+    async def balance(self, asset: str) -> Decimal: ...
+    async def close(self) -> None: ...
