@@ -67,3 +67,24 @@ async def post_faults(base_url: str, body: dict) -> tuple[int, dict]:
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{base_url}/sim/faults", json=body) as resp:
             return resp.status, await resp.json()
+
+
+API_KEY = "hedge-test-key"
+SECRET = "hedge-test-secret"
+ETH = "ETH/USDT:USDT"
+BTC = "BTC/USDT:USDT"
+
+
+def freeze_prices(prices, eth: float = 3000.0, btc: float = 100000.0) -> None:
+    """Pin the shared mid so a test can compute the exact book it will trade against."""
+    fixed = {"ETH": eth, "BTC": btc}
+    prices.mid = lambda asset, now_ms=None: fixed[asset]
+
+
+async def connected_client(base_url: str, api_key: str = API_KEY, secret: str = SECRET,
+                           balance: str = "10000", timeout_ms: int = 3000):
+    """Register an account, build the client and load markets; the caller closes it."""
+    await register_account(base_url, api_key, secret, balance)
+    ex = loopback_binanceusdm(base_url, api_key, secret, timeout_ms)
+    await ex.load_markets()
+    return ex

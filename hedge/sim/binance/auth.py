@@ -1,14 +1,16 @@
 """Signed-request checks: X-MBX-APIKEY, HMAC-SHA256 of the exact parameter string, recvWindow.
 
-The signature is checked over the bytes the client sent (query string, then body, everything
-before `&signature=`), not over re-encoded parameters, so an encoding slip in the client fails
-here the way it fails on Binance.
+The signature is checked over the string the client sent (query string, then body, everything
+before `&signature=`). aiohttp's client (yarl) unquotes safe characters such as `%3A` in a
+query before sending, so a GET whose signed string held `%3A` arrives with `:`; the canonical
+re-encoding of the received parameters is therefore accepted too. Both are exact strings: a
+wrong secret, a changed parameter or a reordered query still fails.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
@@ -24,7 +26,7 @@ FUTURE_TOLERANCE_MS = 1_000
 
 async def request_params(request: web.Request) -> tuple[str, dict[str, str]]:
     """The raw signed payload (query + body) and its parsed parameters."""
-    query = request.query_string
+    query = request.raw_path.partition("?")[2]   # query_string would be percent-decoded
     body = ""
     if request.can_read_body:
         body = (await request.read()).decode("utf-8", errors="replace")
@@ -44,6 +46,10 @@ def account_for_key(state: HedgeVenueState, request: web.Request) -> Account:
     return account
 
 
+def _hmac_hex(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
 def verify_signed(state: HedgeVenueState, request: web.Request, total: str,
                   params: dict[str, str], now_ms: int) -> Account:
     """Check key, signature and timestamp; return the account or raise Binance's error."""
@@ -54,9 +60,10 @@ def verify_signed(state: HedgeVenueState, request: web.Request, total: str,
             raise E.missing_param("signature")
         marker = -1
     payload = total[:marker] if marker >= 0 else ""
-    signature = params.get("signature", "")
-    expected = hmac.new(account.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
+    signature = params.get("signature", "").lower()
+    canonical = urlencode(parse_qsl(payload, keep_blank_values=True))
+    if not any(hmac.compare_digest(_hmac_hex(account.secret, signed), signature)
+               for signed in {payload, canonical}):
         raise VenueError(*E.BAD_SIGNATURE)
     raw_ts = params.get("timestamp")
     if not raw_ts:
