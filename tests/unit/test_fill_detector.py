@@ -136,3 +136,18 @@ def test_cross_check_with_trades():
     check = det.cross_check()
     assert check.fills_without_trade == {11: D("0.2")}
     assert check.trades_without_fill == {12: D("0.3")}
+
+
+def test_reordered_open_frame_does_not_revive_a_retired_order():
+    det = FillDetector()
+    assert det.on_update(upd(filled="1.0", quote="100", status="filled")).size == D("1.0")
+    assert det.on_update(upd(filled="0.5", quote="50", status="open")) is None
+    assert det.live_count == 0 and det.cum_filled(1) == D("1.0")
+
+
+def test_status_codes_and_classification():
+    from hedge.core.types import is_live, status_from_code
+    assert len(ORDER_STATUSES) == 17
+    assert status_from_code(3) == "filled" and status_from_code(5) == "canceled-post-only"
+    assert status_from_code(99) == "unknown-99"
+    assert is_live("open") and not is_live("filled")
