@@ -1,0 +1,27 @@
+"""Auth tokens (`expiry:account:key:hex`): shape, expiry and registration; not signatures."""
+from __future__ import annotations
+
+import re
+import time
+
+from hedge.sim.lighter.venue import LighterVenue
+
+TOKEN_RE = re.compile(r"^(\d+):(\d+):(\d+):([0-9a-fA-F]+)$")
+
+
+def token_problem(venue: LighterVenue, token: str | None, account: int | None) -> str | None:
+    """None when the token is good for `account`; otherwise the reason, in Lighter's words."""
+    if venue.faults.reject_auth:
+        return "expired token"
+    m = TOKEN_RE.match(token or "")
+    if m is None:
+        return "invalid token format"
+    expiry, acct_index, key_index = int(m[1]), int(m[2]), int(m[3])
+    if expiry <= time.time():
+        return "expired token"
+    acct = venue.accounts.get(acct_index)
+    if acct is None or key_index not in acct.api_keys:
+        return "api key not found"
+    if account is not None and account != acct_index:
+        return "account mismatch"
+    return None

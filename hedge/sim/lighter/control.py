@@ -1,0 +1,84 @@
+"""`/sim/` routes (not Lighter's): register accounts and keys, set faults, read the state."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+
+from aiohttp import web
+
+from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile
+from hedge.sim.lighter.keys import LIGHTER_STATE
+from hedge.sim.lighter.venue import LighterVenue
+
+routes = web.RouteTableDef()
+
+
+def _bad(message: str) -> web.Response:
+    return web.json_response({"code": 400, "message": message}, status=400)
+
+
+@routes.post("/sim/accounts")
+async def register_account(request: web.Request) -> web.Response:
+    venue: LighterVenue = request.app[LIGHTER_STATE]
+    try:
+        body = await request.json()
+        acct = venue.register(int(body["account_index"]), int(body["api_key_index"]),
+                              str(body["public_key"]), Decimal(str(body.get("collateral", "10000"))))
+    except (ValueError, KeyError, TypeError, InvalidOperation) as e:
+        return _bad(f"need account_index, api_key_index, public_key[, collateral]: {e}")
+    return web.json_response({"code": 200, "account_index": acct.index,
+                              "api_key_indexes": sorted(acct.api_keys)})
+
+
+@routes.post("/sim/faults")
+async def set_faults(request: web.Request) -> web.Response:
+    venue: LighterVenue = request.app[LIGHTER_STATE]
+    try:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise UnknownFaultError("body must be a JSON object")
+        if "profile" in body:
+            fresh = fault_profile(str(body["profile"])).lighter
+            for key, value in asdict(fresh).items():
+                setattr(venue.faults, key, value)
+        else:
+            apply_knobs(venue.faults, body)
+    except (UnknownFaultError, ValueError) as e:
+        return _bad(str(e))
+    return web.json_response({"code": 200, "faults": asdict(venue.faults)})
+
+
+@routes.get("/sim/faults")
+async def get_faults(request: web.Request) -> web.Response:
+    return web.json_response({"code": 200, "faults": asdict(request.app[LIGHTER_STATE].faults)})
+
+
+def state_summary(venue: LighterVenue) -> dict:
+    """Accounts, positions, resting orders and fill totals, as JSON-friendly values."""
+    accounts = {}
+    for index, acct in venue.accounts.items():
+        fills: dict[str, dict] = {}
+        for f in venue.fills:
+            if f.account != index:
+                continue
+            row = fills.setdefault(str(f.market), {"count": 0, "filled_base": Decimal(0)})
+            row["count"] += 1
+            row["filled_base"] += venue.markets[f.market].size(f.lots)
+        accounts[str(index)] = {
+            "collateral": str(acct.collateral),
+            "api_keys": {str(k): {"next_nonce": v.next_nonce} for k, v in acct.api_keys.items()},
+            "cancel_all_time": acct.cancel_all_time,
+            "positions": {str(m): str(venue.markets[m].size(p.lots)) for m, p in acct.positions.items()},
+            "resting_orders": [{"order_index": o.order_index, "client_order_index": o.client_order_index,
+                                "market_index": o.market_index, "is_ask": o.is_ask,
+                                "price": venue.markets[o.market_index].price_str(o.price),
+                                "remaining": venue.markets[o.market_index].size_str(o.remaining)}
+                               for o in acct.live_orders()],
+            "fills": {m: {"count": r["count"], "filled_base": str(r["filled_base"])} for m, r in fills.items()},
+        }
+    return {"code": 200, "accounts": accounts, "fills_total": len(venue.fills)}
+
+
+@routes.get("/sim/state")
+async def get_state(request: web.Request) -> web.Response:
+    return web.json_response(state_summary(request.app[LIGHTER_STATE]))

@@ -1,0 +1,144 @@
+"""Decoding and validating signed tx_info the way the sequencer does before it says 200.
+
+Only what is checked synchronously lives here (shape, key, nonce, expiries, minimums, client
+id uniqueness); what depends on the book (post-only crossing, cancel targets) is decided when
+the tx executes. Signatures are opaque: the venue does not verify them.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from hedge.sim.lighter.venue import LighterVenue
+
+CREATE, CANCEL, CANCEL_ALL, MODIFY = 14, 15, 16, 17
+MAX_BATCH = 15
+MAX_CLIENT_ORDER_INDEX = (1 << 48) - 1
+MIN_ORDER_EXPIRY_MS = 5 * 60 * 1000 - 5_000     # docs: 5 min .. 30 days from submission
+MAX_ORDER_EXPIRY_MS = 30 * 24 * 3600 * 1000 + 60_000
+
+REQUIRED = {
+    CREATE: ("AccountIndex", "ApiKeyIndex", "MarketIndex", "ClientOrderIndex", "BaseAmount",
+             "Price", "IsAsk", "Type", "TimeInForce", "ReduceOnly", "OrderExpiry", "ExpiredAt", "Nonce"),
+    CANCEL: ("AccountIndex", "ApiKeyIndex", "MarketIndex", "Index", "ExpiredAt", "Nonce"),
+    CANCEL_ALL: ("AccountIndex", "ApiKeyIndex", "TimeInForce", "Time", "ExpiredAt", "Nonce"),
+    MODIFY: ("AccountIndex", "ApiKeyIndex", "MarketIndex", "Index", "BaseAmount", "Price",
+             "ExpiredAt", "Nonce"),
+}
+
+
+class TxRejected(Exception):
+    """A sendTx refusal: HTTP status, Lighter code and message."""
+
+    def __init__(self, code: int, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.http_status = code, message, http_status
+
+    def body(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+def decode(tx_type: object, tx_info: object) -> tuple[int, dict, str]:
+    """(type, parsed info, raw text) from form fields or a WS message; raises TxRejected."""
+    try:
+        kind = int(tx_type)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TxRejected(20001, "invalid param : tx_type") from None
+    if kind not in REQUIRED:
+        raise TxRejected(21505, f"unsupported tx type: {kind}")
+    if isinstance(tx_info, dict):
+        info, raw = tx_info, json.dumps(tx_info)
+    else:
+        raw = str(tx_info or "")
+        try:
+            info = json.loads(raw)
+        except ValueError:
+            raise TxRejected(21501, "invalid tx info") from None
+    if not isinstance(info, dict):
+        raise TxRejected(21501, "invalid tx info")
+    for key in REQUIRED[kind]:
+        if not isinstance(info.get(key), int) or isinstance(info.get(key), bool):
+            raise TxRejected(21501, f"invalid tx info: {key}")
+    return kind, info, raw
+
+
+def validate(venue: LighterVenue, kind: int, info: dict, nonce_offset: int = 0) -> None:
+    """Raise TxRejected unless the sequencer would accept this tx now."""
+    acct = venue.accounts.get(info["AccountIndex"])
+    key = acct.api_keys.get(info["ApiKeyIndex"]) if acct else None
+    if key is None:
+        raise TxRejected(21501, "invalid tx info: api key not found")
+    if info["Nonce"] != key.next_nonce + nonce_offset:
+        raise TxRejected(21104, "invalid nonce")
+    now = int(time.time() * 1000)
+    if info["ExpiredAt"] < now:
+        raise TxRejected(21501, "invalid tx info: tx expired")
+    if kind in (CREATE, CANCEL, MODIFY) and info["MarketIndex"] not in venue.markets:
+        raise TxRejected(21602, "invalid market index")
+    if kind == CREATE:
+        _validate_create(venue, acct, info, now)
+    elif kind == MODIFY:
+        _validate_amounts(venue, info["MarketIndex"], info["BaseAmount"], info["Price"], allow_zero=True)
+    elif kind == CANCEL_ALL:
+        _validate_cancel_all(info, now)
+
+
+def _validate_create(venue: LighterVenue, acct, info: dict, now: int) -> None:
+    if info["Type"] not in (0, 1):
+        raise TxRejected(21710, "unsupported order type")
+    tif = info["TimeInForce"]
+    if tif not in (0, 1, 2) or (info["Type"] == 1 and tif != 0):
+        raise TxRejected(21705, "invalid time in force")
+    expiry = info["OrderExpiry"]
+    if tif == 0:
+        if expiry != 0:
+            raise TxRejected(21711, "invalid expiry")
+    elif not (now + MIN_ORDER_EXPIRY_MS <= expiry <= now + MAX_ORDER_EXPIRY_MS):
+        raise TxRejected(21711, "invalid expiry")
+    coi = info["ClientOrderIndex"]
+    if coi < 0 or coi > MAX_CLIENT_ORDER_INDEX:
+        raise TxRejected(21727, "invalid client order index")
+    if info["IsAsk"] not in (0, 1):
+        raise TxRejected(21703, "invalid isAsk")
+    _validate_amounts(venue, info["MarketIndex"], info["BaseAmount"], info["Price"])
+    if venue.client_index_taken(acct, coi):
+        raise TxRejected(21728, "client order index already exists")
+
+
+def _validate_amounts(venue: LighterVenue, market: int, lots: int, ticks: int, allow_zero: bool = False) -> None:
+    spec = venue.markets[market]
+    if lots < (0 if allow_zero else 1):
+        raise TxRejected(21701, "invalid base amount")
+    if ticks < 1 or ticks > 0xFFFFFFFF:
+        raise TxRejected(21702, "invalid price")
+    if lots == 0 and allow_zero:
+        return
+    if lots < spec.min_base_lots or spec.quote(lots, ticks) < spec.min_quote_amount:
+        raise TxRejected(21706, "invalid order base or quote amount")
+
+
+def _validate_cancel_all(info: dict, now: int) -> None:
+    tif, at = info["TimeInForce"], info["Time"]
+    if tif not in (0, 1, 2):
+        raise TxRejected(21713, "invalid cancel all time in force")
+    if tif == 1 and at <= now:
+        raise TxRejected(21714, "invalid cancel all time")
+    if tif != 1 and at != 0:
+        raise TxRejected(21714, "invalid cancel all time")
+
+
+def submit(venue: LighterVenue, items: list[tuple[object, object]]) -> list:
+    """Validate every tx (a batch is all-or-nothing), then accept them in order."""
+    if venue.faults.nonce_error_next > 0:
+        venue.faults.nonce_error_next -= 1
+        raise TxRejected(21104, "invalid nonce")
+    if len(items) > MAX_BATCH:
+        raise TxRejected(21514, f"maximum {MAX_BATCH} transactions allowed per batch")
+    decoded = [decode(t, i) for t, i in items]
+    offsets: dict[tuple[int, int], int] = {}
+    for kind, info, _ in decoded:
+        slot = (info["AccountIndex"], info["ApiKeyIndex"])
+        validate(venue, kind, info, offsets.get(slot, 0))
+        offsets[slot] = offsets.get(slot, 0) + 1
+    return [venue.accept(kind, info, raw) for kind, info, raw in decoded]
