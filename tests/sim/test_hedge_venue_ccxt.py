@@ -46,8 +46,8 @@ async def test_markets_precision_and_limits(ex):
 
 async def test_order_book_and_bids_asks_follow_the_mid(ex, venues):
     book = await ex.fetch_order_book(ETH, 5)
-    assert [b[0] for b in book["bids"]] == [BEST_BID - GAP * i for i in range(5)] or \
-        book["bids"][0][0] == BEST_BID
+    assert [b[0] for b in book["bids"]] == pytest.approx([BEST_BID - GAP * i for i in range(5)])
+    assert [a[1] for a in book["asks"]] == [0.8, 1.2, 1.6, 2.0, 2.4]
     assert book["asks"][0] == [BEST_ASK, 0.8] and book["bids"][0] == [BEST_BID, 0.8]
     assert len(book["bids"]) == 5 and book["bids"][0][0] > book["bids"][1][0]
     assert book["asks"][1][0] > book["asks"][0][0]
@@ -123,3 +123,22 @@ async def test_reduce_only_is_exempt_from_min_notional(ex, venues):
     close = await ex.create_order(ETH, "market", "sell", 0.001, None, {"reduceOnly": True})
     assert close["filled"] == 0.001 and close["reduceOnly"] is True
     assert account(venues).position("ETHUSDT").amount == Decimal("0.009")
+
+
+async def test_gtc_that_crosses_fills_the_crossing_part_and_rests(ex, venues):
+    order = await ex.create_order(ETH, "limit", "buy", 1.0, BEST_ASK, {"clientOrderId": "gtc-x"})
+    assert (order["status"], order["filled"], order["remaining"]) == ("open", 0.8, 0.2)
+    assert order["info"]["status"] == "PARTIALLY_FILLED"
+    assert account(venues).position("ETHUSDT").amount == Decimal("0.8")
+
+
+async def test_unfrozen_book_tracks_the_shared_price_process(venues):
+    client = await connected_client(venues.hedge_url)
+    try:
+        book = await client.fetch_order_book(BTC, 5)
+        mid = venues.prices.mid("BTC") * 1.0002
+        assert book["bids"][0][0] < book["asks"][0][0]
+        assert abs((book["bids"][0][0] + book["asks"][0][0]) / 2 - mid) / mid < 0.002
+        assert book["nonce"] >= 1
+    finally:
+        await client.close()

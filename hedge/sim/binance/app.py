@@ -24,14 +24,19 @@ __all__ = ["build_hedge_app", "LISTENER_KEY", "HEDGE_STATE_KEY", "HedgeVenueStat
 
 log = logging.getLogger(__name__)
 
+MAX_TRACKED_CONNECTIONS = 256   # closed transports are pruned once this many are remembered
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
 async def binance_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn refusals, unknown routes and bugs into Binance JSON; remember the connection."""
-    if request.transport is not None:
-        request.app[CONNECTIONS_KEY].add(request.transport)
+    connections = request.app[CONNECTIONS_KEY]
+    if request.transport is not None and request.transport not in connections:
+        if len(connections) >= MAX_TRACKED_CONNECTIONS:
+            connections.difference_update([t for t in connections if t.is_closing()])
+        connections.add(request.transport)
     try:
         return await handler(request)
     except VenueError as exc:

@@ -52,8 +52,6 @@ class Book:
         for level in self.side_to_take(order_side):
             if left <= 0:
                 break
-            if limit is not None and not self.crosses(order_side, limit):
-                break
             if limit is not None and ((order_side == "BUY" and level.price > limit)
                                       or (order_side == "SELL" and level.price < limit)):
                 break
