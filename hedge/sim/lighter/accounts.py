@@ -145,7 +145,7 @@ def order_wire(o: Order) -> dict:
         "timestamp": (o.updated_us or o.created_us) // 1_000_000, "created_at": secs,
         "updated_at": (o.updated_us or o.created_us) // 1_000_000,
         "transaction_time": o.updated_us or o.created_us,
-        "order_flags": 0, "order_version": 0, "market_symbol": spec.symbol, "market_kind": "perp",
+        "order_flags": 0, "order_version": 0, "market_symbol": spec.symbol, "market_kind": "perps",
     }
 
 

@@ -329,7 +329,7 @@ class LighterVenue:
             "integrator_taker_fee_collector_index": 0, "taker_allocated_margin_usdc_before": 0,
             "taker_allocated_margin_usdc_after": 0, "maker_allocated_margin_usdc_before": 0,
             "maker_allocated_margin_usdc_after": 0, "bid_order_version": 0, "ask_order_version": 0,
-            "market_symbol": spec.symbol, "market_kind": "perp",
+            "market_symbol": spec.symbol, "market_kind": "perps",
         }
 
     def _pos_before(self, order: Order) -> str:
