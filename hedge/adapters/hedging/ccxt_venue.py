@@ -44,7 +44,7 @@ class CcxtVenueSettings:
     timeout_ms: int = 3000
     remainder_attempts: int = 3          # IOCs per hedge when earlier ones fill partially
     retry_limit: int = 6                 # rate-limit / refused-connection retries per IOC
-    lookup_attempts: int = 5
+    lookup_deadline_ms: int = 15_000     # keep asking this long before calling it unresolved
     lookup_grace_ms: int = 300           # a just-sent order may not be indexed yet
     backoff_base_ms: int = 50
     backoff_max_ms: int = 2000
@@ -258,13 +258,15 @@ class CcxtHedgeVenue:
 
     async def _look_up(self, symbol: str, client_id: str) -> OrderLookup | _NotFound | None:
         """The order under `client_id`; NOT_FOUND when the venue twice says it has none;
-        None when the venue could not be asked."""
-        not_found = 0
-        for attempt in range(1, self.settings.lookup_attempts + 1):
+        None when the venue could not be asked before the lookup deadline."""
+        deadline = time.monotonic() + self.settings.lookup_deadline_ms / 1000
+        not_found = failures = 0
+        while time.monotonic() < deadline:
             try:
                 found = await self.find_order(symbol, client_id)
             except Exception:  # the lookup itself is ambiguous: ask again after a pause
-                await asyncio.sleep(self._backoff_s(attempt))
+                failures += 1
+                await asyncio.sleep(self._backoff_s(failures))
                 continue
             if found is not None:
                 return found
