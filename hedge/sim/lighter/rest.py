@@ -273,3 +273,15 @@ async def tx(request: web.Request) -> web.Response:
 
 async def not_found(request: web.Request) -> web.Response:
     return fail(29404, f"not found: {request.method} {request.path}", 404)
+
+
+@routes.get("/api/v1/assetDetails")
+async def asset_details(request: web.Request) -> web.Response:
+    """Only USDC, the collateral (ccxt's load_markets asks for currencies)."""
+    usdc = {"asset_id": 3, "symbol": "USDC", "l1_decimals": 6, "decimals": 6,
+            "min_transfer_amount": "1.000000", "min_withdrawal_amount": "1.000000",
+            "margin_mode": "enabled", "index_price": "1.000000", "l1_address": "0x" + "0" * 40,
+            "global_supply_cap": "0", "liquidation_fee": "0", "liquidation_threshold": "0",
+            "loan_to_value": "0", "price_decimals": 6, "total_supplied": "0",
+            "user_supply_cap": "0", "liquidation_factor": "0", "multiplier": "1"}
+    return ok({"asset_details": [usdc]})

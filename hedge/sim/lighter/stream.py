@@ -26,7 +26,7 @@ WATCHDOG_TICK_S = 0.1
 LATE_FRAME_DELAY_S = (0.2, 0.8)
 
 
-@dataclass
+@dataclass(eq=False)
 class Session:
     """One client connection."""
 
