@@ -6,6 +6,7 @@ position exactly what we meant to hedge, not doubled, not missing?
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal as D
 
 import aiohttp
@@ -53,10 +54,12 @@ def _request(amount: str, order_index: int = 281474976710700, cum: str = "1") ->
 
 
 async def test_clean_hedge_fills_and_is_timed(venues, hedge_venue):
-    outcome = await hedge_venue.submit_hedge(_request("-0.05"))
+    seen_ns = time.perf_counter_ns()
+    outcome = await hedge_venue.submit_hedge(HedgeRequest(ETH, D("-0.05"), (1, D("1")), seen_ns))
     assert outcome.status is HedgeStatus.FILLED and outcome.filled == D("-0.05")
     assert outcome.lookups == 0 and len(outcome.client_ids) == 1
     assert outcome.timings and outcome.timings[0].submit_ns <= outcome.timings[0].ack_ns
+    assert 0 < outcome.fill_to_submit_ms <= outcome.fill_to_ack_ms
     assert await _venue_position(venues.hedge_url) == D("-0.05")
     assert await hedge_venue.position(ETH) == D("-0.05")
     assert await hedge_venue.find_order(ETH, outcome.client_ids[0]) is not None

@@ -48,6 +48,20 @@ class HedgeOutcome:
     def unfilled(self) -> Decimal:
         return self.request.amount - self.filled
 
+    @property
+    def fill_to_submit_ms(self) -> float | None:
+        """Fill frame read -> first hedge request handed to the HTTP client."""
+        if not self.timings or not self.request.fill_seen_ns:
+            return None
+        return (self.timings[0].submit_ns - self.request.fill_seen_ns) / 1e6
+
+    @property
+    def fill_to_ack_ms(self) -> float | None:
+        """Fill frame read -> the first hedge answer parsed."""
+        if not self.timings or not self.request.fill_seen_ns:
+            return None
+        return (self.timings[0].ack_ns - self.request.fill_seen_ns) / 1e6
+
 
 @dataclass(frozen=True)
 class MarketRules:
