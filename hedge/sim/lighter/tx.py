@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 
-from hedge.sim.lighter.venue import LighterVenue
+from hedge.sim.lighter.venue import LighterVenue, skips_nonce
 
 CREATE, CANCEL, CANCEL_ALL, MODIFY = 14, 15, 16, 17
 MAX_BATCH = 15
@@ -69,7 +68,7 @@ def validate(venue: LighterVenue, kind: int, info: dict, nonce_offset: int = 0) 
     key = acct.api_keys.get(info["ApiKeyIndex"]) if acct else None
     if key is None:
         raise TxRejected(21501, "invalid tx info: api key not found")
-    if info["Nonce"] != key.next_nonce + nonce_offset:
+    if not skips_nonce(info) and info["Nonce"] != key.next_nonce + nonce_offset:
         raise TxRejected(21104, "invalid nonce")
     now = int(time.time() * 1000)
     if info["ExpiredAt"] < now:

@@ -17,12 +17,18 @@ from typing import Any, Protocol
 from hedge.sim.faults import LighterFaults
 from hedge.sim.lighter.accounts import Account, ApiKey, Order, now_us, order_wire, position_wire
 from hedge.sim.lighter.book import SYNTHETIC_ACCOUNT, Match, OrderBook
-from hedge.sim.lighter.markets import MARKETS, quote_str
+from hedge.sim.lighter.markets import MARKETS
+from hedge.sim.lighter.trades import trade_wire
 from hedge.sim.price import PriceProcess
 
 ASK_INDEX_BASE = 1 << 48     # venue order indexes are >= 2^48 (asks) and >= 2^49 (bids)
 BID_INDEX_BASE = 1 << 49
 TRADE_HISTORY = 50
+
+
+def skips_nonce(info: dict) -> bool:
+    """Signed with skip_nonce=1 (`L2TxAttributes {"4":1}`): the nonce is not sequenced."""
+    return (info.get("L2TxAttributes") or {}).get("4") == 1
 
 
 class Publisher(Protocol):
@@ -116,7 +122,8 @@ class LighterVenue:
     def accept(self, tx_type: int, info: dict, raw: str) -> TxRecord:
         """Consume the nonce and queue the tx for execution after `faults.tx_latency_ms`."""
         acct = self.accounts[info["AccountIndex"]]
-        acct.api_keys[info["ApiKeyIndex"]].next_nonce += 1
+        if not skips_nonce(info):
+            acct.api_keys[info["ApiKeyIndex"]].next_nonce += 1
         now = int(time.time() * 1000)
         self._tx_seq += 1
         digest = hashlib.blake2b(f"{raw}|{self._tx_seq}".encode(), digest_size=40).hexdigest()
@@ -303,34 +310,8 @@ class LighterVenue:
         self.hub.public_trades(taker.market_index, trades)
 
     def _trade_wire(self, taker: Order, m: Match) -> dict:
-        spec = self.markets[taker.market_index]
-        ask, bid = (m.maker, taker) if m.maker.is_ask else (taker, m.maker)
-        now = now_us()
-        return {
-            "trade_id": self._trade_id, "trade_id_str": str(self._trade_id),
-            "tx_hash": hashlib.blake2b(f"trade{self._trade_id}".encode(), digest_size=40).hexdigest(),
-            "type": "trade", "market_id": spec.market_id, "size": spec.size_str(m.lots),
-            "price": spec.price_str(m.price), "usd_amount": quote_str(spec.quote(m.lots, m.price)),
-            "ask_id": ask.order_index, "ask_id_str": str(ask.order_index),
-            "bid_id": bid.order_index, "bid_id_str": str(bid.order_index),
-            "ask_client_id": ask.client_order_index, "ask_client_id_str": str(ask.client_order_index),
-            "bid_client_id": bid.client_order_index, "bid_client_id_str": str(bid.client_order_index),
-            "ask_account_id": ask.owner_account_index, "bid_account_id": bid.owner_account_index,
-            "is_maker_ask": m.maker.is_ask, "block_height": self.block_height,
-            "timestamp": now // 1000, "transaction_time": now,
-            "taker_position_size_before": self._pos_before(taker),
-            "taker_entry_quote_before": "0.000000", "taker_initial_margin_fraction_before": 200,
-            "taker_position_sign_changed": False,
-            "maker_position_size_before": self._pos_before(m.maker),
-            "maker_entry_quote_before": "0.000000", "maker_initial_margin_fraction_before": 200,
-            "maker_position_sign_changed": False, "bid_account_pnl": "0.000000",
-            "ask_account_pnl": "0.000000", "integrator_maker_fee": 0,
-            "integrator_maker_fee_collector_index": 0, "integrator_taker_fee": 0,
-            "integrator_taker_fee_collector_index": 0, "taker_allocated_margin_usdc_before": 0,
-            "taker_allocated_margin_usdc_after": 0, "maker_allocated_margin_usdc_before": 0,
-            "maker_allocated_margin_usdc_after": 0, "bid_order_version": 0, "ask_order_version": 0,
-            "market_symbol": spec.symbol, "market_kind": "perps",
-        }
+        return trade_wire(self.markets[taker.market_index], taker, m, self._trade_id,
+                          self.block_height, self._pos_before)
 
     def _pos_before(self, order: Order) -> str:
         spec = self.markets[order.market_index]
