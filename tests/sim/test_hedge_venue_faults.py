@@ -109,21 +109,23 @@ async def test_late_answer_beyond_timeout_is_request_timeout_but_executed(venues
 
 
 async def test_refused_connection_is_network_error_and_never_executes(ex, venues):
-    status, _ = await post_faults(venues.hedge_url, {"next": ["refuse:0.4"]})
+    status, _ = await post_faults(venues.hedge_url, {"next": ["refuse:1.5"]})
     assert status == 200
     await wait_until_refused(venues.hedge.port)
+    await asyncio.sleep(0.05)   # let the client notice its pooled connection was closed
     with pytest.raises(ccxt_async.NetworkError) as caught:
         await ex.create_order(ETH, "market", "buy", 0.01, None)
     assert isinstance(caught.value, ccxt_async.ExchangeNotAvailable)
     assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorError)
     assert state(venues).order_posts == 0
-    await wait_until_refused(venues.hedge.port, refused=False)
+    await wait_until_refused(venues.hedge.port, refused=False, within_s=3.0)
     assert (await ex.create_order(ETH, "market", "buy", 0.01, None))["filled"] == 0.01
 
 
 async def test_refuse_connections_knob_holds_until_cleared(ex, venues):
     venues.faults.hedge.refuse_connections = True
     await wait_until_refused(venues.hedge.port)
+    await asyncio.sleep(0.05)
     with pytest.raises(ccxt_async.ExchangeNotAvailable):
         await ex.fetch_balance()
     venues.faults.hedge.refuse_connections = False
