@@ -209,3 +209,29 @@ async def test_sendtx_over_websocket(venues):
             await ws.close()
     finally:
         await client.close()
+
+
+async def test_sdk_ws_client_gets_book_and_account(venues):
+    """lighter.WsClient (no auth on account_all) sees the book and the account snapshot."""
+    import asyncio
+
+    from lighter import WsClient
+
+    client = await new_client(venues)
+    books, accounts = [], []
+    ws_client = WsClient(ws_url=venues.lighter_url.replace("http", "ws") + "/stream",
+                         order_book_ids=[0], account_ids=[client.account_index],
+                         on_order_book_update=lambda m, b: books.append((m, b)),
+                         on_account_update=lambda a, s: accounts.append((a, s)))
+    task = asyncio.create_task(ws_client.run_async())
+    try:
+        await poll(lambda: len(books) >= 3 and accounts)
+        market, book = books[-1]
+        assert market == "0" and book["asks"] and book["bids"]
+        assert accounts[0][0] == str(client.account_index)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if ws_client.ws is not None:
+            await ws_client.ws.close()
+        await client.close()

@@ -3,12 +3,14 @@ cancel-alls and order expiry, ticked every 50 ms; book diffs go out on the same 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from hedge.sim.lighter.book import synthetic_targets
 from hedge.sim.lighter.channels import ChannelFrames
 from hedge.sim.lighter.venue import LighterVenue
 
+log = logging.getLogger(__name__)
 BOOK_TICK_S = 0.05
 TAKERS_PER_S = 2.0           # per market
 TAKER_MAX_MIN_LOTS = 6       # taker size: 1..6 x the market's minimum
@@ -63,8 +65,11 @@ async def run_market_life(venue: LighterVenue, hub: ChannelFrames) -> None:
     next_stats = 0.0
     while True:
         now = time.time()
-        tick(venue, hub, int(now * 1000))
-        if now >= next_stats:
-            hub.publish_market_stats()
-            next_stats = now + STATS_EVERY_S
+        try:
+            tick(venue, hub, int(now * 1000))
+            if now >= next_stats:
+                hub.publish_market_stats()
+                next_stats = now + STATS_EVERY_S
+        except Exception:  # keep the markets alive; the log names the bug
+            log.exception("lighter sim: market tick failed")
         await asyncio.sleep(BOOK_TICK_S)

@@ -136,8 +136,14 @@ def submit(venue: LighterVenue, items: list[tuple[object, object]]) -> list:
         raise TxRejected(21514, f"maximum {MAX_BATCH} transactions allowed per batch")
     decoded = [decode(t, i) for t, i in items]
     offsets: dict[tuple[int, int], int] = {}
+    client_ids: set[tuple[int, int]] = set()
     for kind, info, _ in decoded:
         slot = (info["AccountIndex"], info["ApiKeyIndex"])
         validate(venue, kind, info, offsets.get(slot, 0))
         offsets[slot] = offsets.get(slot, 0) + 1
+        if kind == CREATE and info["ClientOrderIndex"]:
+            cid = (info["AccountIndex"], info["ClientOrderIndex"])
+            if cid in client_ids:
+                raise TxRejected(21728, "client order index already exists")
+            client_ids.add(cid)
     return [venue.accept(kind, info, raw) for kind, info, raw in decoded]

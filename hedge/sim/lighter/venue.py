@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from hedge.sim.lighter.markets import MARKETS
 from hedge.sim.lighter.trades import trade_wire
 from hedge.sim.price import PriceProcess
 
+log = logging.getLogger(__name__)
 ASK_INDEX_BASE = 1 << 48     # venue order indexes are >= 2^48 (asks) and >= 2^49 (bids)
 BID_INDEX_BASE = 1 << 49
 TRADE_HISTORY = 50
@@ -153,7 +155,11 @@ class LighterVenue:
             delay = rec.due_ms / 1000 - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            self.execute(rec)
+            try:
+                self.execute(rec)
+            except Exception:  # a venue bug must not stop every later tx from executing
+                log.exception("lighter sim: executing tx %s failed", rec.hash)
+                rec.status, rec.event_info = 0, {"ae": "internal error"}
 
     def execute(self, rec: TxRecord) -> None:
         info = rec.info
