@@ -6,34 +6,11 @@ table merged into the generic one because ccxt picks it by the production hostna
 """
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import ccxt.async_support as ccxt_async
 
-
-def rewrite_urls(node: Any, base_http: str) -> Any:
-    """Same paths, loopback host: http(s) -> base_http, ws(s) -> its ws:// twin."""
-    if isinstance(node, dict):
-        return {key: rewrite_urls(value, base_http) for key, value in node.items()}
-    if isinstance(node, list):
-        return [rewrite_urls(value, base_http) for value in node]
-    if isinstance(node, str) and "://" in node:
-        parts = urlsplit(node)
-        base = base_http.rstrip("/")
-        if parts.scheme in ("ws", "wss"):
-            base = "ws://" + base.split("://", 1)[1]
-        return base + parts.path + (f"?{parts.query}" if parts.query else "")
-    return node
-
-
-def url_leaves(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        return [leaf for value in node.values() for leaf in url_leaves(value)]
-    if isinstance(node, list):
-        return [leaf for value in node for leaf in url_leaves(value)]
-    return [node] if isinstance(node, str) else []
+from hedge.adapters.hedging.urls import point_at, url_leaves  # noqa: F401 (re-exported)
 
 
 def loopback_binanceusdm(base_url: str, api_key: str, secret: str,
@@ -49,9 +26,7 @@ def loopback_binanceusdm(base_url: str, api_key: str, secret: str,
             "fetchMarkets": {"types": ["linear"]},
         },
     })
-    ex.urls["api"] = rewrite_urls(ex.urls["api"], base_url)
-    for kind in ("exact", "broad"):
-        ex.exceptions[kind] = {**ex.exceptions[kind], **ex.exceptions["linear"].get(kind, {})}
+    point_at(ex, base_url)
     return ex
 
 

@@ -29,7 +29,7 @@ def account(venues):
 async def test_every_url_is_loopback(venues):
     client = loopback_binanceusdm(venues.hedge_url, API_KEY, "s")
     try:
-        leaves = url_leaves(client.urls["api"])
+        leaves = list(url_leaves(client.urls["api"]))
         assert leaves and all(u.startswith(("http://127.0.0.1", "ws://127.0.0.1")) for u in leaves)
     finally:
         await client.close()
