@@ -1,0 +1,234 @@
+"""Lighter transactions through the SDK's SignerClient, with our own nonces and off-loop signing.
+
+Nonces are per API key: fetched once from nextNonce, then incremented locally and
+passed explicitly (so the SDK's nonce manager never runs); sends on the key are
+serialized by a lock, and an "invalid nonce" (21104) hard-refreshes and retries once.
+Signing (~ms in the native signer) runs on a dedicated one-thread executor so the event
+loop, and with it the fill/hedge path, never waits behind a signature. `accepted`
+means the venue took the tx for sequencing (code 200); the outcome comes from the stream.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+import orjson
+from lighter import TransactionApi
+from lighter.exceptions import ApiException
+from lighter.signer_client import SignerClient
+
+from hedge.adapters.lighter.markets import MarketCatalog
+from hedge.infra.redact import REDACTOR, Redactor
+from hedge.infra.secret import Secret
+
+CODE_OK = 200
+CODE_INVALID_NONCE = 21104
+CODE_RATE_LIMITED = 429
+POST_ONLY = SignerClient.ORDER_TIME_IN_FORCE_POST_ONLY
+LIMIT = SignerClient.ORDER_TYPE_LIMIT
+
+
+class LighterKeyError(RuntimeError):
+    """The configured API key is not the one registered for the account."""
+
+
+@dataclass(frozen=True, slots=True)
+class TxResult:
+    accepted: bool
+    tx_hash: str = ""
+    code: int | None = None
+    message: str = ""
+    latency_ms: float = 0.0        # from the call to the venue's answer, signing included
+    sign_ms: float = 0.0
+    nonce: int | None = None
+
+
+@dataclass
+class OrderCounters:
+    orders_placed: int = 0
+    orders_modified: int = 0
+    orders_canceled: int = 0
+    cancel_alls: int = 0
+    rejected: int = 0
+    nonce_refreshes: int = 0
+    rate_limited: int = 0
+    sign_ms: list[float] = field(default_factory=list)
+
+
+class LighterOrderClient:
+    def __init__(self, url: str, account_index: int, api_key_index: int, private_key: Secret,
+                 catalog: MarketCatalog, *, redactor: Redactor = REDACTOR,
+                 max_rate_limit_retries: int = 3, rate_limit_backoff_s: float = 0.25) -> None:
+        redactor.register(private_key)
+        self.url = url
+        self.account_index = account_index
+        self.api_key_index = api_key_index
+        self.catalog = catalog
+        self.counters = OrderCounters()
+        self._redactor = redactor
+        self._client = SignerClient(url=url, account_index=account_index,
+                                    api_private_keys={api_key_index: private_key.reveal()})
+        self._tx_api = TransactionApi(self._client.api_client)
+        self._signer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lighter-signer")
+        self._lock = asyncio.Lock()
+        self._nonce: int | None = None
+        self._max_429_retries = max_rate_limit_retries
+        self._backoff_s = rate_limit_backoff_s
+
+    def __repr__(self) -> str:
+        return f"LighterOrderClient(url={self.url!r}, account={self.account_index}, key={self.api_key_index})"
+
+    # -- key and tokens --------------------------------------------------------------
+
+    async def check_key(self) -> None:
+        err = await self._off_loop(self._client.check_client)
+        if err is not None:
+            raise LighterKeyError(
+                f"API key index {self.api_key_index} for account {self.account_index} is not registered "
+                f"on {self.url}: {self._redactor.redact_text(str(err))}; register it or fix "
+                f"LIGHTER_API_KEY_INDEX/LIGHTER_API_PRIVATE_KEY")
+
+    async def mint_auth_token(self, lifetime_s: int = 600) -> str:
+        """A fresh auth token (registered with the redactor before anyone sees it)."""
+        token, err = await self._off_loop(partial(
+            self._client.create_auth_token_with_expiry, lifetime_s, api_key_index=self.api_key_index))
+        if err is not None or not token:
+            raise RuntimeError(f"could not mint a Lighter auth token: {self._redactor.redact_text(str(err))}")
+        self._redactor.register(token, token=True)
+        return token
+
+    # -- orders ------------------------------------------------------------------------
+
+    async def create_post_only(self, market: int, is_ask: bool, size: Decimal, price: Decimal,
+                               client_order_index: int) -> TxResult:
+        spec = self.catalog.by_id(market)
+        lots, ticks = spec.size_to_int(size), spec.price_to_int(price)
+        sign = partial(self._client.sign_create_order, market, client_order_index, lots, ticks,
+                       is_ask, LIMIT, POST_ONLY)
+        result = await self._submit(sign)
+        if result.accepted:
+            self.counters.orders_placed += 1
+        return result
+
+    async def modify(self, market: int, index: int, size: Decimal, price: Decimal) -> TxResult:
+        """One tx; `index` is the order_index or the client_order_index."""
+        spec = self.catalog.by_id(market)
+        sign = partial(self._client.sign_modify_order, market, index, spec.size_to_int(size),
+                       spec.price_to_int(price))
+        result = await self._submit(sign)
+        if result.accepted:
+            self.counters.orders_modified += 1
+        return result
+
+    async def cancel(self, market: int, index: int) -> TxResult:
+        result = await self._submit(partial(self._client.sign_cancel_order, market, index))
+        if result.accepted:
+            self.counters.orders_canceled += 1
+        return result
+
+    async def cancel_all(self) -> TxResult:
+        """Cancel every resting order of the account, now."""
+        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_IMMEDIATE, 0)
+
+    async def schedule_cancel_all(self, after_ms: int) -> TxResult:
+        """The dead-man's switch: all orders are canceled `after_ms` from now unless renewed."""
+        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_SCHEDULED, int(time.time() * 1000) + after_ms)
+
+    async def abort_scheduled_cancel_all(self) -> TxResult:
+        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_ABORT, 0)
+
+    async def _cancel_all(self, tif: int, at_ms: int) -> TxResult:
+        result = await self._submit(partial(self._client.sign_cancel_all_orders, tif, at_ms))
+        if result.accepted:
+            self.counters.cancel_alls += 1
+        return result
+
+    async def close(self) -> None:
+        await self._client.close()
+        self._signer.shutdown(wait=False)
+
+    # -- nonce, signing, sending -----------------------------------------------------
+
+    async def refresh_nonce(self) -> int:
+        resp = await self._tx_api.next_nonce(account_index=self.account_index, api_key_index=self.api_key_index)
+        self._nonce = int(resp.nonce)
+        self.counters.nonce_refreshes += 1
+        return self._nonce
+
+    async def _submit(self, sign: Callable) -> TxResult:
+        started = time.perf_counter()
+        async with self._lock:
+            nonce_retried = False
+            while True:
+                if self._nonce is None:
+                    await self.refresh_nonce()
+                nonce = self._nonce
+                t0 = time.perf_counter()
+                tx_type, tx_info, tx_hash, err = await self._off_loop(
+                    partial(sign, nonce=nonce, api_key_index=self.api_key_index))
+                sign_ms = (time.perf_counter() - t0) * 1000
+                self.counters.sign_ms.append(sign_ms)
+                if err is not None:
+                    self.counters.rejected += 1
+                    return TxResult(False, code=None, message=f"signing refused: {self._safe(err)}",
+                                    latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce)
+                code, message, tx_hash = await self._send(tx_type, tx_info)
+                if code == CODE_OK:
+                    self._nonce = nonce + 1
+                    return TxResult(True, tx_hash=tx_hash, code=code, message=message,
+                                    latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce)
+                if _is_nonce_error(code, message) and not nonce_retried:
+                    nonce_retried = True
+                    await self.refresh_nonce()
+                    continue
+                self.counters.rejected += 1
+                return TxResult(False, code=code, message=message, latency_ms=_ms_since(started),
+                                sign_ms=sign_ms, nonce=nonce)
+
+    async def _send(self, tx_type: int, tx_info: str) -> tuple[int | None, str, str]:
+        """(code, message, tx_hash); 429 is retried here with jittered backoff (bounded)."""
+        for attempt in range(self._max_429_retries + 1):
+            try:
+                resp = await self._client.send_tx(tx_type=tx_type, tx_info=tx_info)
+                return int(resp.code), self._safe(resp.message or ""), str(resp.tx_hash or "")
+            except ApiException as exc:
+                code, message = _error_body(exc)
+                if (exc.status == CODE_RATE_LIMITED or code == 23000) and attempt < self._max_429_retries:
+                    self.counters.rate_limited += 1
+                    await asyncio.sleep(random.uniform(0.5, 1.0) * self._backoff_s * 2 ** attempt)
+                    continue
+                return code, self._safe(message), ""
+            except (OSError, asyncio.TimeoutError) as exc:
+                return None, self._safe(f"{type(exc).__name__}: {exc}"), ""
+        return CODE_RATE_LIMITED, "rate limited", ""
+
+    async def _off_loop(self, fn: Callable):
+        return await asyncio.get_running_loop().run_in_executor(self._signer, fn)
+
+    def _safe(self, text: object) -> str:
+        return self._redactor.redact_text(str(text))
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _is_nonce_error(code: int | None, message: str) -> bool:
+    return code == CODE_INVALID_NONCE or "invalid nonce" in message.lower()
+
+
+def _error_body(exc: ApiException) -> tuple[int | None, str]:
+    """Lighter's {"code","message"} from an HTTP error, else the HTTP status and reason."""
+    try:
+        body = orjson.loads(exc.body or b"")
+        if isinstance(body, dict):
+            return int(body.get("code", exc.status or 0)), str(body.get("message", ""))
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        pass
+    return exc.status, str(exc.reason or "")
