@@ -10,7 +10,7 @@ from __future__ import annotations
 import aiohttp
 import ccxt.async_support as ccxt_async
 
-from hedge.adapters.hedging.urls import point_at, url_leaves  # noqa: F401 (re-exported)
+from hedge.adapters.hedging.urls import point_at
 
 
 def loopback_binanceusdm(base_url: str, api_key: str, secret: str,

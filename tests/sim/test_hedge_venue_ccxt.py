@@ -5,21 +5,14 @@ from decimal import Decimal
 
 import pytest
 
+from hedge.adapters.hedging.urls import url_leaves
 from hedge.sim.binance.app import HEDGE_STATE_KEY
 from tests.sim.ccxt_loopback import (API_KEY, BTC, ETH, connected_client, freeze_prices,
-                                     loopback_binanceusdm, url_leaves)
+                                     loopback_binanceusdm)
 
 # With ETH mid pinned at 3000: venue mid 3000.60 (+2 bps), best bid 3000.44, best ask 3000.76,
 # levels 0.15 apart, sizes 0.8, 1.2, 1.6, ...
 BEST_BID, BEST_ASK, GAP = 3000.44, 3000.76, 0.15
-
-
-@pytest.fixture
-async def ex(venues):
-    freeze_prices(venues.prices)
-    client = await connected_client(venues.hedge_url)
-    yield client
-    await client.close()
 
 
 def account(venues):

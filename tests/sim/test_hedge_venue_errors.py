@@ -9,14 +9,6 @@ from tests.sim.ccxt_loopback import (API_KEY, ETH, connected_client, freeze_pric
                                      loopback_binanceusdm, register_account)
 
 
-@pytest.fixture
-async def ex(venues):
-    freeze_prices(venues.prices)
-    client = await connected_client(venues.hedge_url)
-    yield client
-    await client.close()
-
-
 def executed(venues) -> int:
     return venues.hedge_app[HEDGE_STATE_KEY].executed_order_posts
 

@@ -13,14 +13,6 @@ from tests.sim.ccxt_loopback import (API_KEY, ETH, connected_client, freeze_pric
                                      post_faults)
 
 
-@pytest.fixture
-async def ex(venues):
-    freeze_prices(venues.prices)
-    client = await connected_client(venues.hedge_url)
-    yield client
-    await client.close()
-
-
 def state(venues):
     return venues.hedge_app[HEDGE_STATE_KEY]
 
