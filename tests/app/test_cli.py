@@ -1,7 +1,6 @@
 """The CLI contract as a user meets it: real processes, real signals, exit codes."""
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
