@@ -10,7 +10,7 @@ from hedge.adapters.lighter import messages as m
 from hedge.core.fill_detector import FillDetector
 from hedge.sim.lighter import market_life
 from tests.lighter.conftest import ETH
-from tests.sim.lighter_helpers import best_prices, poll, venue
+from tests.sim.lighter_helpers import best_prices, venue
 
 
 def venue_filled(venues, account_index: int) -> Decimal:

@@ -30,7 +30,7 @@ from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
 from hedge.infra.recorder import FrameRecorder
 
-TokenProvider = Callable[[int], "str | Awaitable[str]"]
+TokenProvider = Callable[[int], str | Awaitable[str]]
 AUTH_ERROR_CODES = (20013, 20001)
 
 
