@@ -54,6 +54,10 @@ async def test_post_only_at_best_bid_fills_partially_then_fully(venues, account,
         if total == size:
             assert deltas[-1].status == "filled" and deltas[-1].cum_filled_base == size
         assert all(d.size > 0 for d in deltas) and len({d.key for d in deltas}) == len(deltas)
+        assert (await account.orders.cancel_all()).accepted
+        await asyncio.sleep(0.2)
+        position = await account.rest.account_position(account.account_index, ETH)
+        assert position == venue_filled(venues, account.account_index) > 0    # bought: signed long
     finally:
         await ws.close()
 
