@@ -17,6 +17,7 @@ from typing import Any
 
 import ccxt.async_support as ccxt_async
 from ccxt.base import errors as ccxt_errors
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
 from hedge.adapters.hedging.urls import point_at
@@ -60,6 +61,10 @@ class _Book:
     bids: list[tuple[Decimal, Decimal]]
     asks: list[tuple[Decimal, Decimal]]
     at_monotonic: float
+
+
+class _SendAgain(Exception):
+    """Resending under the same client id is safe: the venue never executed the last send."""
 
 
 class _NotFound:
@@ -223,38 +228,53 @@ class CcxtHedgeVenue:
 
     async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
                              price: Decimal):
-        """One IOC, resolved to an OrderLookup, or to (status, reason) when it cannot trade."""
+        """One IOC, resolved to an OrderLookup, or to (status, reason) when it cannot trade.
+
+        Resends happen only through `_SendAgain`: after a rate limit or refused connection, or
+        after the venue said twice that no order exists under `client_id`.
+        """
         stamps: list[int] = []
+        lookups = [0]
         token = _fetch_stamps.set(stamps)
-        lookups = retries = 0
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_SendAgain),
+            wait=wait_random_exponential(multiplier=self.settings.backoff_base_ms / 1000,
+                                         max=self.settings.backoff_max_ms / 1000),
+            stop=stop_after_attempt(self.settings.retry_limit + 1), reraise=True)
         try:
-            while True:
-                await self._orders.acquire()
-                try:
-                    order = await self.exchange.create_order(
-                        symbol, "limit", "buy" if is_buy else "sell", str(amount), str(price),
-                        {"timeInForce": "IOC", "clientOrderId": client_id})
-                    return _lookup(order, client_id), lookups, stamps
-                except Exception as exc:  # every ccxt error is classified, nothing escapes
-                    action = classify_create_error(exc)
-                    what = f"{type(exc).__name__}: {_short(exc)}"
-                if action is HedgeErrorAction.GIVE_UP:
-                    return (HedgeStatus.REJECTED, what), lookups, stamps
-                if action is HedgeErrorAction.HALT:
-                    return (HedgeStatus.HALTED, what), lookups, stamps
-                if action is HedgeErrorAction.LOOKUP:
-                    lookups += 1
-                    found = await self._look_up(symbol, client_id)
-                    if isinstance(found, OrderLookup):
-                        return found, lookups, stamps
-                    if found is None:
-                        return (HedgeStatus.UNRESOLVED, f"{what}; lookups failed"), lookups, stamps
-                retries += 1
-                if retries > self.settings.retry_limit:
-                    return (HedgeStatus.REJECTED, f"{what}; gave up after {retries} tries"), lookups, stamps
-                await asyncio.sleep(self._backoff_s(retries))
+            async for attempt in retrying:
+                with attempt:
+                    result = await self._send_once(symbol, client_id, is_buy, amount, price, lookups)
+            return result, lookups[0], stamps
+        except _SendAgain as exc:
+            tries = self.settings.retry_limit + 1
+            return (HedgeStatus.REJECTED, f"{exc}; gave up after {tries} tries"), lookups[0], stamps
         finally:
             _fetch_stamps.reset(token)
+
+    async def _send_once(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
+                         price: Decimal, lookups: list[int]):
+        await self._orders.acquire()
+        try:
+            order = await self.exchange.create_order(
+                symbol, "limit", "buy" if is_buy else "sell", str(amount), str(price),
+                {"timeInForce": "IOC", "clientOrderId": client_id})
+            return _lookup(order, client_id)
+        except Exception as exc:  # every ccxt error is classified, nothing escapes
+            action = classify_create_error(exc)
+            what = f"{type(exc).__name__}: {_short(exc)}"
+        if action is HedgeErrorAction.GIVE_UP:
+            return HedgeStatus.REJECTED, what
+        if action is HedgeErrorAction.HALT:
+            return HedgeStatus.HALTED, what
+        if action is HedgeErrorAction.LOOKUP:
+            lookups[0] += 1
+            found = await self._look_up(symbol, client_id)
+            if isinstance(found, OrderLookup):
+                return found
+            if found is None:
+                return HedgeStatus.UNRESOLVED, f"{what}; lookups failed"
+        raise _SendAgain(what)
 
     async def _look_up(self, symbol: str, client_id: str) -> OrderLookup | _NotFound | None:
         """The order under `client_id`; NOT_FOUND when the venue twice says it has none;
