@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +24,7 @@ from hedge.adapters.hedging.venue import (HedgeOutcome, HedgeRequest, HedgeStatu
                                           MarketRules, OrderLookup)
 from hedge.core.hedge_order import hedge_client_id, ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.retry import backoff_s
 from hedge.infra.secret import Secret
 
 _fetch_stamps: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("fetch_stamps",
@@ -94,7 +94,6 @@ class CcxtHedgeVenue:
         self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
         self._books: dict[str, _Book] = {}
         self._rules: dict[str, MarketRules] = {}
-        self._rng = random.Random()
         self._stamp_fetches()
 
     def __repr__(self) -> str:
@@ -286,7 +285,8 @@ class CcxtHedgeVenue:
                 found = await self.find_order(symbol, client_id)
             except Exception:  # the lookup itself is ambiguous: ask again after a pause
                 failures += 1
-                await asyncio.sleep(self._backoff_s(failures))
+                await asyncio.sleep(backoff_s(failures, self.settings.backoff_base_ms / 1000,
+                                                 self.settings.backoff_max_ms / 1000))
                 continue
             if found is not None:
                 return found
@@ -296,10 +296,6 @@ class CcxtHedgeVenue:
             await asyncio.sleep(self.settings.lookup_grace_ms / 1000)
         return None
 
-    def _backoff_s(self, attempt: int) -> float:
-        """Full-jitter exponential backoff."""
-        cap = min(self.settings.backoff_max_ms, self.settings.backoff_base_ms * 2 ** attempt)
-        return self._rng.uniform(0, cap) / 1000
 
 
 def _dec(value: Any) -> Decimal:

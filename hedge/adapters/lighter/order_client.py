@@ -10,7 +10,6 @@ means the venue took the tx for sequencing (code 200); the outcome comes from th
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from lighter.exceptions import ApiException
 from lighter.signer_client import SignerClient
 
 from hedge.adapters.lighter.markets import MarketCatalog
+from hedge.infra.retry import backoff_s
 from hedge.infra.redact import REDACTOR, Redactor
 from hedge.infra.secret import Secret
 
@@ -201,7 +201,7 @@ class LighterOrderClient:
                 code, message = _error_body(exc)
                 if (exc.status == CODE_RATE_LIMITED or code == 23000) and attempt < self._max_429_retries:
                     self.counters.rate_limited += 1
-                    await asyncio.sleep(random.uniform(0.5, 1.0) * self._backoff_s * 2 ** attempt)
+                    await asyncio.sleep(backoff_s(attempt + 1, self._backoff_s, 30 * self._backoff_s))
                     continue
                 return code, self._safe(message), ""
             except (OSError, asyncio.TimeoutError) as exc:

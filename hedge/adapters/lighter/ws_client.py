@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
 from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
+from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
 
 TokenProvider = Callable[[int], str | Awaitable[str]]
@@ -152,7 +152,7 @@ class LighterWsClient:
             if self._disconnected_at_s is None:
                 self._disconnected_at_s = time.monotonic()
             attempt = 0 if got_frames else attempt + 1
-            delay = random.uniform(0, min(self._backoff_max_s, self._backoff_initial_s * 2 ** attempt))
+            delay = backoff_s(attempt + 1, self._backoff_initial_s, self._backoff_max_s)
             frame_log.log_state("reconnecting in {:.3f}s (attempt {})", delay, attempt + 1)
             await asyncio.sleep(delay)
 
