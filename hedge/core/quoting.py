@@ -1,0 +1,122 @@
+"""Where to rest the maker quotes, and when a resting quote should move.
+
+Both pricing modes price a side from what hedging its fill would fetch on the hedge venue:
+`profit` keeps at least `min_profit_bps` after both fees and improves Lighter's best level by at
+most one tick; `join` joins Lighter's best level (volume mode) but never where the hedge would
+lose more than `join_max_loss_bps`. A side is off when it would grow the position past
+`max_position`, when its hedge is still in flight, or when the bot cannot see its fills.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+BPS = Decimal(10_000)
+
+
+@dataclass(frozen=True)
+class QuoteParams:
+    pricing: str                  # "profit" or "join"
+    order_size: Decimal
+    tick: Decimal                 # Lighter price tick
+    min_profit_bps: Decimal
+    join_max_loss_bps: Decimal
+    maker_fee_bps: Decimal
+    taker_fee_bps: Decimal        # hedge venue
+    max_position: Decimal
+    quote_bid: bool = True
+    quote_ask: bool = True
+
+
+@dataclass(frozen=True)
+class MarketView:
+    """What one quote decision looks at."""
+
+    lighter_bid: Decimal | None
+    lighter_ask: Decimal | None
+    hedge_sell_price: Decimal | None   # average price selling order_size on the hedge venue
+    hedge_buy_price: Decimal | None    # average price buying order_size on the hedge venue
+    position: Decimal                  # Lighter position, signed base
+    bid_hedge_in_flight: bool = False
+    ask_hedge_in_flight: bool = False
+    can_see_fills: bool = True         # account stream up and positions known
+
+
+@dataclass(frozen=True)
+class QuoteTarget:
+    bid: Decimal | None
+    ask: Decimal | None
+    bid_off: str = ""                  # why the bid is off, when it is
+    ask_off: str = ""
+
+
+def _round(price: Decimal, tick: Decimal, up: bool) -> Decimal:
+    return (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR) * tick
+
+
+def _required_edge_bps(p: QuoteParams) -> Decimal:
+    return p.min_profit_bps if p.pricing == "profit" else -p.join_max_loss_bps
+
+
+def bid_limit(hedge_sell_price: Decimal, p: QuoteParams) -> Decimal:
+    """Highest Lighter bid whose fill, sold on the hedge venue, keeps the required edge."""
+    keep = 1 - (p.taker_fee_bps + _required_edge_bps(p)) / BPS
+    return _round(hedge_sell_price * keep / (1 + p.maker_fee_bps / BPS), p.tick, up=False)
+
+
+def ask_limit(hedge_buy_price: Decimal, p: QuoteParams) -> Decimal:
+    """Lowest Lighter ask whose fill, bought back on the hedge venue, keeps the required edge."""
+    need = 1 + (p.taker_fee_bps + _required_edge_bps(p)) / BPS
+    return _round(hedge_buy_price * need / (1 - p.maker_fee_bps / BPS), p.tick, up=True)
+
+
+def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
+    if not view.can_see_fills:
+        return QuoteTarget(None, None, "fill stream down or positions unknown",
+                           "fill stream down or positions unknown")
+    if view.lighter_bid is None or view.lighter_ask is None:
+        return QuoteTarget(None, None, "no Lighter book", "no Lighter book")
+    step = p.tick if p.pricing == "profit" else Decimal(0)
+    bid, bid_off = None, ""
+    if not p.quote_bid:
+        bid_off = "bid side disabled"
+    elif view.bid_hedge_in_flight:
+        bid_off = "bid hedge in flight"
+    elif view.position + p.order_size > p.max_position:
+        bid_off = "max_position reached"
+    elif view.hedge_sell_price is None:
+        bid_off = "hedge book too thin for the size"
+    else:
+        bid = min(bid_limit(view.hedge_sell_price, p), view.lighter_bid + step,
+                  view.lighter_ask - p.tick)
+    ask, ask_off = None, ""
+    if not p.quote_ask:
+        ask_off = "ask side disabled"
+    elif view.ask_hedge_in_flight:
+        ask_off = "ask hedge in flight"
+    elif view.position - p.order_size < -p.max_position:
+        ask_off = "max_position reached"
+    elif view.hedge_buy_price is None:
+        ask_off = "hedge book too thin for the size"
+    else:
+        ask = max(ask_limit(view.hedge_buy_price, p), view.lighter_ask - step,
+                  view.lighter_bid + p.tick)
+    return QuoteTarget(bid, ask, bid_off, ask_off)
+
+
+def requote_action(resting_price: Decimal | None, target: Decimal | None, rested_ms: int,
+                   tolerance_bps: Decimal, min_lifetime_ms: int) -> str:
+    """"place", "modify", "cancel" or "keep" for one side.
+
+    A quote moves only when the target is further than the tolerance away and the quote has
+    rested its minimum lifetime, so quotes do not churn the signer and the rate limits. Taking a
+    quote down when its side turns off is never delayed.
+    """
+    if resting_price is None:
+        return "place" if target is not None else "keep"
+    if target is None:
+        return "cancel"
+    moved_bps = abs(target - resting_price) / resting_price * BPS
+    if moved_bps > tolerance_bps and rested_ms >= min_lifetime_ms:
+        return "modify"
+    return "keep"
