@@ -1,0 +1,199 @@
+"""The bot's configuration as frozen dataclasses.
+
+Each field carries its default and the rule it must satisfy (`setting(...)`), so the schema,
+the defaults and the messages that refuse a bad value come from one place. config.py reads
+YAML into these classes; nothing here touches files or the network.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+LIGHTER_URL_ALIASES = {
+    "mainnet": "https://mainnet.zklighter.elliot.ai",
+    "testnet": "https://testnet.zklighter.elliot.ai",
+}
+# The fault profile names of hedge/sim/faults.py PROFILES (infra may not import hedge.sim;
+# tests/infra/test_config.py checks that the two lists agree).
+FAULT_PROFILES = ("none", "chaos", "refuse_ws", "reject_auth", "mute_account_orders",
+                  "no_taker_flow", "reject_hedges")
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+LOOPBACK_NAMES = ("localhost",)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a value must satisfy; `describe()` is the 'allowed: ...' part of a refusal."""
+
+    minimum: Decimal | int | float | None = None
+    maximum: Decimal | int | float | None = None
+    above: bool = False                      # minimum is exclusive (> instead of >=)
+    choices: tuple[str, ...] = ()
+    check: Callable[[Any], bool] | None = None
+    allowed: str = ""                        # replaces the generated description
+
+    def describe(self, kind: str) -> str:
+        if self.allowed:
+            return self.allowed
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        low = None if self.minimum is None else f"{'>' if self.above else '>='} {self.minimum}"
+        if low and self.maximum is not None:
+            if self.above:
+                return f"{kind} {low} and <= {self.maximum}"
+            return f"{kind} from {self.minimum} to {self.maximum}"
+        if low:
+            return f"{kind} {low}"
+        if self.maximum is not None:
+            return f"{kind} <= {self.maximum}"
+        return kind
+
+
+def setting(default: Any, **rule: Any) -> Any:
+    """A dataclass field with its default and its Rule."""
+    return field(default=default, metadata={"rule": Rule(**rule)})
+
+
+def is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def is_loopback_url(value: str) -> bool:
+    """True for http(s) URLs whose host is 127.0.0.0/8, ::1 or localhost."""
+    if not is_http_url(value):
+        return False
+    host = urlsplit(value).hostname or ""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _lighter_url_ok(value: str) -> bool:
+    return value == "sim" or value in LIGHTER_URL_ALIASES or is_http_url(value)
+
+
+def _hedge_url_ok(value: str) -> bool:
+    return value in ("sim", "real") or is_http_url(value)
+
+
+def _symbol_ok(value: str) -> bool:
+    return 0 < len(value) <= 32 and not any(ch.isspace() for ch in value)
+
+
+def _exchange_ok(value: str) -> bool:
+    return 0 < len(value) <= 40 and all(ch.islower() or ch.isdigit() or ch == "_" for ch in value)
+
+
+@dataclass(frozen=True)
+class LighterConfig:
+    url: str = setting("sim", check=_lighter_url_ok,
+                       allowed="sim, mainnet, testnet or an http(s):// base URL")
+    market: str = setting("ETH", check=_symbol_ok, allowed="a market symbol such as ETH")
+    account_index: int | None = setting(None, minimum=0)
+    api_key_index: int | None = setting(None, minimum=0, maximum=254)
+    auth_token_lifetime_s: int = setting(600, minimum=60, maximum=28_800)
+    ws_keepalive_s: float = setting(20.0, minimum=1, maximum=110)
+    ws_silence_timeout_s: float = setting(30.0, minimum=2, maximum=600)
+    dead_mans_switch_s: int = setting(300, minimum=300, maximum=1_296_000,
+                                      allowed="an integer from 300 to 1296000 (Lighter's "
+                                              "scheduled cancel-all needs at least 5 minutes)")
+    tx_rate_per_min: int = setting(40, minimum=1, maximum=100_000)
+
+    @property
+    def is_sim(self) -> bool:
+        return self.url == "sim"
+
+    @property
+    def base_url(self) -> str | None:
+        """The REST base URL; None for `sim` (the app starts the local venue and knows its port)."""
+        if self.is_sim:
+            return None
+        return LIGHTER_URL_ALIASES.get(self.url, self.url).rstrip("/")
+
+
+@dataclass(frozen=True)
+class HedgeConfig:
+    exchange: str = setting("binanceusdm", check=_exchange_ok,
+                            allowed="a ccxt exchange id such as binanceusdm")
+    url: str = setting("sim", check=_hedge_url_ok, allowed="sim, real or an http(s):// base URL")
+    symbol: str = setting("ETH/USDT:USDT", check=_symbol_ok,
+                          allowed="a ccxt unified symbol such as ETH/USDT:USDT")
+    max_slippage_bps: Decimal = setting(Decimal(10), minimum=0, maximum=500)
+    timeout_ms: int = setting(3000, minimum=100, maximum=60_000)
+    order_rate_per_s: float = setting(10.0, minimum=0, above=True, maximum=1000)
+    taker_fee_bps: Decimal = setting(Decimal("4.0"), minimum=0, maximum=100)
+
+    @property
+    def is_sim(self) -> bool:
+        return self.url == "sim"
+
+    @property
+    def base_url(self) -> str | None:
+        """An explicit base URL, or None for `sim` and `real` (the venue's own URLs)."""
+        return None if self.url in ("sim", "real") else self.url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    pricing: str = setting("profit", choices=("profit", "join"))
+    order_size: Decimal = setting(Decimal("0.01"), minimum=0, above=True)
+    min_profit_bps: Decimal = setting(Decimal("1.0"), minimum=-100, maximum=1000)
+    maker_fee_bps: Decimal = setting(Decimal("0.0"), minimum=-100, maximum=100)
+    max_position: Decimal = setting(Decimal("0.1"), minimum=0, above=True)
+    refresh_tolerance_bps: Decimal = setting(Decimal("2.0"), minimum=0, maximum=1000)
+    min_quote_lifetime_ms: int = setting(500, minimum=0, maximum=600_000)
+    join_max_loss_bps: Decimal = setting(Decimal(20), minimum=0, maximum=1000)
+    sides: str = setting("both", choices=("both", "bid", "ask"))
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    max_unhedged_base: Decimal = setting(Decimal("0.05"), minimum=0, above=True)
+    max_unhedged_age_ms: int = setting(5000, minimum=100, maximum=600_000)
+    max_hedge_failures: int = setting(3, minimum=1, maximum=1000)
+    stale_stream_ms: int = setting(10_000, minimum=1000, maximum=600_000)
+    max_loss_quote: Decimal = setting(Decimal(50), minimum=0, above=True)
+    kill_on_mismatch: bool = setting(True)
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    seed: int = setting(1, minimum=0, maximum=2**63 - 1)
+    faults: str = setting("none", choices=FAULT_PROFILES)
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = setting("INFO", choices=LOG_LEVELS)
+    dir: str = setting("logs", check=lambda v: bool(v.strip()), allowed="a directory path")
+    retention_runs: int = setting(20, minimum=1, maximum=10_000)
+
+
+SECTIONS: dict[str, type] = {
+    "lighter": LighterConfig, "hedge": HedgeConfig, "strategy": StrategyConfig,
+    "risk": RiskConfig, "sim": SimConfig, "logging": LoggingConfig,
+}
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    mode: str = setting("paper", choices=("paper", "live"))
+    duration_s: float = setting(60.0, minimum=0, maximum=365 * 86_400,
+                                allowed="a number of seconds >= 0 (0 = until Ctrl-C/SIGTERM)")
+    lighter: LighterConfig = field(default_factory=LighterConfig)
+    hedge: HedgeConfig = field(default_factory=HedgeConfig)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    sim: SimConfig = field(default_factory=SimConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    @property
+    def is_live(self) -> bool:
+        return self.mode == "live"
