@@ -39,3 +39,11 @@ class TokenBucket:
                 self._refill()
             self._tokens -= cost
         return waited
+
+    def try_take(self, cost: float = 1.0) -> bool:
+        """Take `cost` tokens if there are that many now; never waits (for optional work)."""
+        self._refill()
+        if self._tokens < cost:
+            return False
+        self._tokens -= cost
+        return True

@@ -185,3 +185,19 @@ async def test_venue_down_past_the_lookup_deadline_is_unresolved_not_resent(venu
     assert await _venue_position(venues.hedge_url) == D("0.3")
     found = await hedge_venue.find_order(ETH, outcome.client_ids[0])
     assert found is not None and found.filled == D("0.3")  # resolvable once the venue is back
+
+
+async def test_reduce_only_hedge_below_min_notional_is_sent(venues, hedge_venue):
+    opened = await hedge_venue.submit_hedge(_request("0.02", cum="1"))
+    assert opened.status is HedgeStatus.FILLED
+    small = HedgeRequest(ETH, D("-0.005"), (281474976710700, D("2")), reduce_only=True)
+    outcome = await hedge_venue.submit_hedge(small)    # ~15 USDT, under the 20 minimum
+    assert outcome.status is HedgeStatus.FILLED, outcome.reason
+    assert await _venue_position(venues.hedge_url) == D("0.015")
+
+
+async def test_executable_price_reads_the_cached_book(venues, hedge_venue):
+    await hedge_venue.refresh_book(ETH)
+    # Asks 3000.76 x 0.8, 3000.91 x 1.2: one ETH averages (0.8*3000.76 + 0.2*3000.91).
+    assert hedge_venue.executable_price(ETH, D("1"), True) == (D("0.8") * D("3000.76") + D("0.2") * D("3000.91"))
+    assert hedge_venue.executable_price(ETH, D("1000"), False) is None

@@ -139,17 +139,31 @@ class CcxtHedgeVenue:
     async def _book(self, symbol: str) -> _Book:
         book = self._books.get(symbol)
         if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
-            await self._reads.acquire()
-            raw = await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
-            book = _Book([(_dec(p), _dec(s)) for p, s, *_ in raw["bids"]],
-                         [(_dec(p), _dec(s)) for p, s, *_ in raw["asks"]], time.monotonic())
-            self._books[symbol] = book
+            book = await self.refresh_book(symbol)
         return book
 
-    async def refresh_book(self, symbol: str) -> None:
-        """Keep the cached book fresh from a background loop, so a hedge need not fetch it."""
-        self._books.pop(symbol, None)
-        await self._book(symbol)
+    async def refresh_book(self, symbol: str) -> _Book:
+        """Fetch the book now; a background loop calls this so a hedge need not wait for it."""
+        await self._reads.acquire()
+        raw = await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
+        book = _Book([(_dec(p), _dec(s)) for p, s, *_ in raw["bids"]],
+                     [(_dec(p), _dec(s)) for p, s, *_ in raw["asks"]], time.monotonic())
+        self._books[symbol] = book
+        return book
+
+    def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
+        """Average price of taking `amount` from the cached book; None if stale or too thin."""
+        book = self._books.get(symbol)
+        if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
+            return None
+        left, cost = amount, Decimal(0)
+        for price, size in (book.asks if is_buy else book.bids):
+            take = min(left, size)
+            cost += take * price
+            left -= take
+            if left <= 0:
+                return cost / amount
+        return None
 
     async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
         await self._reads.acquire()
@@ -196,7 +210,7 @@ class CcxtHedgeVenue:
             if price is None:
                 status, reason = HedgeStatus.REJECTED, "hedge venue book is empty"
                 break
-            if abs(remaining) * price < rules.min_notional:
+            if abs(remaining) * price < rules.min_notional and not request.reduce_only:
                 status = HedgeStatus.REJECTED
                 reason = (f"{abs(remaining)} at {price} is below the venue's minimum notional "
                           f"{rules.min_notional}")
@@ -204,7 +218,7 @@ class CcxtHedgeVenue:
             client_id = hedge_client_id(*request.fill_key, attempt=attempt)
             client_ids.append(client_id)
             result, tries_looked_up, stamps = await self._send_resolved(
-                request.symbol, client_id, is_buy, abs(remaining), price)
+                request.symbol, client_id, is_buy, abs(remaining), price, request.reduce_only)
             lookups += tries_looked_up
             if stamps:
                 timings.append(HedgeTiming(stamps[0], time.perf_counter_ns()))
@@ -212,7 +226,6 @@ class CcxtHedgeVenue:
                 filled += result.filled
                 if result.average_price is not None:
                     cost += result.filled * result.average_price
-                self._books.pop(request.symbol, None)  # we just took liquidity: re-read the book
                 continue
             status, reason = result
             break
@@ -226,7 +239,7 @@ class CcxtHedgeVenue:
                             tuple(timings))
 
     async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
-                             price: Decimal):
+                             price: Decimal, reduce_only: bool):
         """One IOC, resolved to an OrderLookup, or to (status, reason) when it cannot trade.
 
         Resends happen only through `_SendAgain`: after a rate limit or refused connection, or
@@ -243,7 +256,8 @@ class CcxtHedgeVenue:
         try:
             async for attempt in retrying:
                 with attempt:
-                    result = await self._send_once(symbol, client_id, is_buy, amount, price, lookups)
+                    result = await self._send_once(symbol, client_id, is_buy, amount, price,
+                                                   reduce_only, lookups)
             return result, lookups[0], stamps
         except _SendAgain as exc:
             tries = self.settings.retry_limit + 1
@@ -252,12 +266,14 @@ class CcxtHedgeVenue:
             _fetch_stamps.reset(token)
 
     async def _send_once(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
-                         price: Decimal, lookups: list[int]):
+                         price: Decimal, reduce_only: bool, lookups: list[int]):
+        params = {"timeInForce": "IOC", "clientOrderId": client_id}
+        if reduce_only:
+            params["reduceOnly"] = True
         await self._orders.acquire()
         try:
             order = await self.exchange.create_order(
-                symbol, "limit", "buy" if is_buy else "sell", str(amount), str(price),
-                {"timeInForce": "IOC", "clientOrderId": client_id})
+                symbol, "limit", "buy" if is_buy else "sell", str(amount), str(price), params)
             return _lookup(order, client_id)
         except Exception as exc:  # every ccxt error is classified, nothing escapes
             action = classify_create_error(exc)
