@@ -1,0 +1,245 @@
+"""A run's directory and the files written at its end: summary.json and trades.csv.
+
+`logs/<run_id>/` holds one run; `logs/latest` points at the newest (a symlink swapped in
+atomically, or a text file naming the run where symlinks are unavailable). Old runs beyond
+the retention count are removed, and only directories whose names are run ids.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+RUN_ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+LATEST = "latest"
+
+
+def new_run_id() -> str:
+    """UTC timestamp + 6 hex chars: sorts by start time, unique across parallel starts."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def create_run_dir(logs_dir: str | Path = "logs", retention_runs: int = 20) -> Path:
+    """Make logs/<run_id>/, point logs/latest at it, and prune runs beyond `retention_runs`."""
+    logs = Path(logs_dir)
+    logs.mkdir(parents=True, exist_ok=True)
+    run_dir = logs / new_run_id()
+    run_dir.mkdir()
+    point_latest(logs, run_dir)
+    prune_runs(logs, retention_runs, keep=run_dir)
+    return run_dir
+
+
+def point_latest(logs_dir: Path, run_dir: Path) -> None:
+    """Swap logs/latest to `run_dir` in one rename, so a reader never sees it missing."""
+    latest = logs_dir / LATEST
+    temp = logs_dir / f".{LATEST}.{secrets.token_hex(4)}"
+    try:
+        os.symlink(run_dir.name, temp, target_is_directory=True)  # relative: survives a move
+    except (OSError, NotImplementedError):
+        temp.write_text(run_dir.name + "\n")
+    if latest.is_dir() and not latest.is_symlink():
+        shutil.rmtree(latest)  # a stray real directory cannot be replaced by rename
+    os.replace(temp, latest)
+
+
+def resolve_latest(logs_dir: str | Path = "logs") -> Path | None:
+    """The newest run's directory, through the symlink or the fallback text file."""
+    latest = Path(logs_dir) / LATEST
+    if latest.is_symlink():
+        return latest.resolve() if latest.resolve().is_dir() else None
+    if latest.is_file():
+        target = Path(logs_dir) / latest.read_text().strip()
+        return target if target.is_dir() else None
+    return None
+
+
+def prune_runs(logs_dir: Path, retention_runs: int, keep: Path | None = None) -> list[Path]:
+    """Remove the oldest run directories beyond `retention_runs`; returns what was removed."""
+    runs = sorted(p for p in logs_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and RUN_ID_PATTERN.match(p.name))
+    removed = []
+    for old in runs[:max(0, len(runs) - retention_runs)]:
+        if keep is not None and old.name == keep.name:
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old)
+    return removed
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100): always one of the values; None when empty."""
+    if not values:
+        return None
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile q must be in 0..100, got {q}")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_stats(values_ms: list[float]) -> dict[str, Any]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 3)
+    return {"n": len(values_ms), "p50": rounded(percentile(values_ms, 50)),
+            "p99": rounded(percentile(values_ms, 99)),
+            "max": rounded(max(values_ms) if values_ms else None)}
+
+
+@dataclass
+class LighterCounters:
+    orders_placed: int = 0
+    orders_modified: int = 0
+    orders_canceled: int = 0
+    post_only_rejects: int = 0
+    fills: int = 0
+    filled_base: Decimal = Decimal(0)
+
+
+@dataclass
+class HedgeCounters:
+    orders: int = 0
+    filled_base: Decimal = Decimal(0)
+    failures: int = 0
+
+
+@dataclass
+class PositionSnapshot:
+    lighter_base: Decimal = Decimal(0)
+    hedge_base: Decimal = Decimal(0)
+
+    @property
+    def net_base(self) -> Decimal:
+        return self.lighter_base + self.hedge_base
+
+
+@dataclass
+class WsCounters:
+    frames_in: int = 0
+    reconnects: int = 0
+    book_resyncs: int = 0
+    unexpected_frames: int = 0
+
+
+@dataclass
+class ReliabilityCounters:
+    fills_lost: int = 0
+    double_hedges: int = 0
+    max_unhedged_ms: float = 0
+    orders_left_open: int = 0
+
+
+@dataclass
+class RunSummary:
+    """Counters the engine bumps during a run; `to_dict()` is DESIGN.md's summary.json."""
+
+    run_id: str
+    mode: str
+    exit_reason: str = "error:not_stopped"
+    lighter: LighterCounters = field(default_factory=LighterCounters)
+    hedge: HedgeCounters = field(default_factory=HedgeCounters)
+    position: PositionSnapshot = field(default_factory=PositionSnapshot)
+    fill_to_hedge_submit_ms: list[float] = field(default_factory=list)
+    fill_to_hedge_ack_ms: list[float] = field(default_factory=list)
+    ws: WsCounters = field(default_factory=WsCounters)
+    reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
+    pnl_quote: Decimal = Decimal(0)
+
+    def to_dict(self) -> dict[str, Any]:
+        lighter, hedge, position, ws, rel = (self.lighter, self.hedge, self.position, self.ws,
+                                             self.reliability)
+        return {
+            "run_id": self.run_id, "mode": self.mode, "exit_reason": self.exit_reason,
+            "lighter": {"orders_placed": lighter.orders_placed,
+                        "orders_modified": lighter.orders_modified,
+                        "orders_canceled": lighter.orders_canceled,
+                        "post_only_rejects": lighter.post_only_rejects,
+                        "fills": lighter.fills, "filled_base": _amount(lighter.filled_base)},
+            "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
+                      "failures": hedge.failures},
+            "position": {"lighter_base": _amount(position.lighter_base),
+                         "hedge_base": _amount(position.hedge_base),
+                         "net_base": _amount(position.net_base)},
+            "latency_ms": {"fill_to_hedge_submit": latency_stats(self.fill_to_hedge_submit_ms),
+                           "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms)},
+            "ws": {"frames_in": ws.frames_in, "reconnects": ws.reconnects,
+                   "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames},
+            "reliability": {"fills_lost": rel.fills_lost, "double_hedges": rel.double_hedges,
+                            "max_unhedged_ms": rel.max_unhedged_ms,
+                            "orders_left_open": rel.orders_left_open},
+            "pnl_quote": _amount(self.pnl_quote),
+        }
+
+
+def _amount(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _amount(value)
+    raise TypeError(f"summary value of type {type(value).__name__} is not JSON")
+
+
+def write_summary(run_dir: str | Path, summary: RunSummary | dict[str, Any]) -> Path:
+    """Write summary.json atomically (temp file, fsync, rename); Decimals become strings."""
+    data = summary.to_dict() if isinstance(summary, RunSummary) else summary
+    path = Path(run_dir) / "summary.json"
+    temp = path.with_name(f".summary.json.{secrets.token_hex(4)}")
+    with open(temp, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2, default=_json_default)
+        out.write("\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+    return path
+
+
+TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id")
+
+
+class TradesCsv:
+    """trades.csv: one row per maker fill (role=maker) and per hedge fill (role=hedge)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        is_new = not self.path.exists() or self.path.stat().st_size == 0
+        self._file = open(self.path, "a", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._file)
+        if is_new:
+            self._writer.writerow(TRADES_COLUMNS)
+            self._file.flush()
+
+    def maker_fill(self, side: str, size: Decimal, price: Decimal, fill_key: str,
+                   ts: datetime | None = None) -> None:
+        self._row("lighter", "maker", side, size, price, fill_key, "", ts)
+
+    def hedge_fill(self, venue: str, side: str, size: Decimal, price: Decimal | None,
+                   fill_key: str, client_id: str, ts: datetime | None = None) -> None:
+        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts)
+
+    def _row(self, venue: str, role: str, side: str, size: Decimal, price: Decimal | None,
+             fill_key: str, client_id: str, ts: datetime | None) -> None:
+        when = ts or datetime.now(timezone.utc)
+        self._writer.writerow((when.isoformat(timespec="milliseconds"), venue, role, side,
+                               _amount(size), "" if price is None else _amount(price),
+                               fill_key, client_id))
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> TradesCsv:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
