@@ -9,7 +9,9 @@ import argparse
 import asyncio
 import sys
 
-from hedge.app import paper_smoke, sim_command
+from hedge.app import sim_command
+from hedge.app.run_command import run_bot
+from hedge.infra.config import ConfigError, load_config
 from hedge.sim.faults import PROFILES
 
 DEFAULT_CONFIG = "config/paper.yaml"
@@ -49,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (paper mode with config/paper.yaml)")
     run.add_argument("--config", default=DEFAULT_CONFIG, help="YAML config (default %(default)s)")
     run.add_argument("--duration", type=float, default=None, help="seconds; 0 = until Ctrl-C")
-    run.add_argument("--faults", type=_profile, default="none", help="venue fault profile (paper mode)")
-    run.add_argument("--log-level", default="INFO", help="console log level")
+    run.add_argument("--faults", type=_profile, default=None, help="venue fault profile (paper mode)")
+    run.add_argument("--log-level", default=None, help="log level (default: the config's)")
 
     sim = sub.add_parser("sim", help="run both local venues on 127.0.0.1 until Ctrl-C")
     sim.add_argument("--lighter-port", type=_port, default=8710)
@@ -66,8 +68,10 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed, args.faults))
-        return asyncio.run(paper_smoke.run(args.config, args.duration, args.faults))
-    except (sim_command.VenueStartError, paper_smoke.ConfigFileError) as exc:
+        config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
+                                           "logging.level": args.log_level})
+        return asyncio.run(run_bot(config))
+    except (sim_command.VenueStartError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

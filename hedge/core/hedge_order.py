@@ -37,33 +37,21 @@ def round_to_tick(price: Decimal, tick: Decimal, up: bool) -> Decimal:
 
 def ioc_limit_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal, is_buy: bool,
                     max_slippage_bps: Decimal, tick: Decimal) -> Decimal | None:
-    """Limit price of an IOC that takes `amount` from `levels` (best first) within the cap.
+    """Limit price of an IOC hedge: `max_slippage_bps` beyond the best level, never short of it.
 
-    The price reaches the worst level the amount needs, plus at most `max_slippage_bps` beyond
-    the best level; it is rounded on the side that keeps it inside the cap, and never behind
-    the levels it must take (ccxt's round-to-nearest could move it behind the touch). None when
-    the book is empty.
+    An IOC trades at the best prices available up to its limit, so the allowance costs nothing
+    when the book is where we saw it, and it absorbs the move since we last read the book. The
+    cap is rounded on the side that keeps it inside the allowance (ccxt's round-to-nearest
+    could move it behind the touch). None when the book is empty. `amount` is not needed to
+    price the cap; it is kept so callers state what they mean to take.
     """
     levels = list(levels)
-    if not levels:
+    if not levels or amount <= 0:
         return None
     best = levels[0][0]
     sign = 1 if is_buy else -1
-    cap = best * (1 + sign * max_slippage_bps / BPS)
-    needed = best
-    remaining = amount
-    for price, size in levels:
-        beyond_cap = price > cap if is_buy else price < cap
-        if beyond_cap:
-            break
-        needed = price
-        remaining -= size
-        if remaining <= 0:
-            break
-    # All of the cap is offered: a partial fill up to the cap beats a miss.
-    target = cap if remaining > 0 else needed
-    rounded = round_to_tick(target, tick, up=not is_buy)
-    return max(rounded, needed) if is_buy else min(rounded, needed)
+    cap = round_to_tick(best * (1 + sign * max_slippage_bps / BPS), tick, up=not is_buy)
+    return max(cap, best) if is_buy else min(cap, best)
 
 
 def truncate_to_step(amount: Decimal, step: Decimal) -> Decimal:

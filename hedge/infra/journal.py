@@ -18,7 +18,8 @@ from pathlib import Path
 from hedge.core.types import FillDelta
 
 # Statuses after which a hedge intent needs no lookup ("unresolved" still does).
-FINAL_HEDGE_STATUSES = frozenset({"filled", "partial", "rejected", "halted"})
+# "resolved" / "not_found": settled by looking the client id up (after a restart or a timeout).
+FINAL_HEDGE_STATUSES = frozenset({"filled", "partial", "rejected", "halted", "resolved", "not_found"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fills (
@@ -190,3 +191,33 @@ class Journal:
             hedged_base=sum((abs(h) for h in hedged), Decimal(0)),
             unhedged_fills=len(self.unhedged_fills()),
             intents_without_result=len(self.intents_without_result()))
+
+    def signed_totals(self) -> tuple[Decimal, Decimal]:
+        """(maker base, hedged base), signed (+ bought): what the positions should show.
+
+        Each client id counts once, by its last final answer.
+        """
+        with self._lock:
+            maker = sum((Decimal(size) if side == "bid" else -Decimal(size)
+                         for size, side in self._db.execute("SELECT size, side FROM fills")),
+                        Decimal(0))
+            hedged = sum((Decimal(r[0]) for r in self._db.execute(
+                f"SELECT filled FROM hedge_results r WHERE r.id = (SELECT MAX(id) FROM "
+                f"hedge_results WHERE client_id = r.client_id AND status IN ({_FINAL_SQL}))")),
+                Decimal(0))
+        return maker, hedged
+
+    def filled_orders(self) -> list[tuple[int, Decimal]]:
+        """(order_index, highest journaled cumulative fill) for every order with a fill."""
+        with self._lock:
+            rows = self._db.execute("SELECT order_index, cum_filled_base FROM fills").fetchall()
+        best: dict[int, Decimal] = {}
+        for order_index, cum in rows:
+            best[order_index] = max(best.get(order_index, Decimal(0)), Decimal(cum))
+        return sorted(best.items())
+
+    def last_fill_key(self) -> tuple[int, Decimal] | None:
+        with self._lock:
+            row = self._db.execute("SELECT order_index, cum_filled_base FROM fills "
+                                   "ORDER BY journaled_at_s DESC, rowid DESC LIMIT 1").fetchone()
+        return (row[0], Decimal(row[1])) if row else None

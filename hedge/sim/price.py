@@ -25,8 +25,8 @@ class AssetPath:
 
 
 DEFAULT_ASSETS = (
-    AssetPath("ETH", 3000.0, 1.5),
-    AssetPath("BTC", 100000.0, 1.2),
+    AssetPath("ETH", 3000.0, 0.6),
+    AssetPath("BTC", 100000.0, 0.5),
 )
 
 

@@ -76,14 +76,14 @@ def test_port_in_use_names_the_port_and_the_fix():
 def test_missing_config_is_a_user_error_not_a_traceback():
     result = _run("run", "--config", "config/does-not-exist.yaml")
     assert result.returncode == 2
-    assert "config/does-not-exist.yaml not found" in result.stderr
+    assert "config/does-not-exist.yaml" in result.stderr and "not found" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_paper_mode_default_exits_zero_by_itself():
-    started = time.monotonic()
-    result = _run(timeout=90)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    assert re.search(r"order_book/0: 1 snapshot, [1-9]\d* updates", result.stdout), result.stdout
-    assert time.monotonic() - started < 60
+def test_bad_config_value_names_the_key_and_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("strategy:\n  order_sise: 0.01\n  pricing: greedy\n")
+    result = _run("run", "--config", str(bad))
+    assert result.returncode == 2
+    assert "strategy.order_sise" in result.stderr and "order_size" in result.stderr
+    assert "strategy.pricing" in result.stderr and "Traceback" not in result.stderr

@@ -121,3 +121,28 @@ def test_timestamps_come_from_the_clock(tmp_path):
         journal.record_hedge_intent("lh-1-1", "1-1", "ETH/USDT:USDT", Decimal(-1))
         [intent] = journal.intents_without_result()
         assert intent.created_at_s == 1740830400.0 and intent.amount == Decimal(-1)
+
+
+def test_signed_totals_count_each_client_id_once_by_its_last_final_answer(tmp_path):
+    from decimal import Decimal as D
+
+    from hedge.core.types import FillDelta
+    from hedge.infra.journal import Journal
+
+    with Journal(tmp_path / "j.sqlite") as journal:
+        buy = FillDelta(order_index=5, client_order_index=1, market_id=0, is_ask=False, size=D("0.03"),
+                        price=D("3000"), cum_filled_base=D("0.03"), cum_filled_quote=D("90"),
+                        status="open", timestamp_ms=0)
+        sell = FillDelta(order_index=6, client_order_index=2, market_id=0, is_ask=True, size=D("0.01"),
+                         price=D("3001"), cum_filled_base=D("0.01"), cum_filled_quote=D("30.01"),
+                         status="filled", timestamp_ms=0)
+        assert journal.record_fill(buy) and journal.record_fill(sell)
+        journal.record_hedge_intent("a", "5-0.03", "ETH/USDT:USDT", D("-0.03"))
+        journal.record_hedge_result("a", "unresolved", D("0"))
+        journal.record_hedge_result("a", "resolved", D("-0.03"))
+        journal.record_hedge_intent("b", "6-0.01", "ETH/USDT:USDT", D("0.01"))
+        journal.record_hedge_result("b", "filled", D("0.01"))
+        assert journal.signed_totals() == (D("0.02"), D("-0.02"))
+        assert journal.filled_orders() == [(5, D("0.03")), (6, D("0.01"))]
+        assert journal.last_fill_key() == (6, D("0.01"))
+        assert journal.intents_without_result() == []

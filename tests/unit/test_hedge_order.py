@@ -25,24 +25,24 @@ def test_client_id_largest_inputs_still_fit():
     assert len(cid) <= 36
 
 
-def test_buy_reaches_the_worst_needed_level():
-    assert ioc_limit_price(ASKS, D("1.2"), True, D("10"), D("0.01")) == D("3000.50")
+def test_buy_limit_is_the_slippage_cap_above_the_best_ask():
+    # 10 bp above 3000.00: the IOC takes what it needs at the best prices, up to 3003.00.
+    assert ioc_limit_price(ASKS, D("1.2"), True, D("10"), D("0.01")) == D("3003.00")
 
 
-def test_sell_reaches_the_worst_needed_level():
-    assert ioc_limit_price(BIDS, D("1.2"), False, D("10"), D("0.01")) == D("2999.10")
+def test_sell_limit_is_the_slippage_cap_below_the_best_bid():
+    # 10 bp below 2999.90 is 2996.90010: rounded up to stay inside the allowance.
+    assert ioc_limit_price(BIDS, D("1.2"), False, D("10"), D("0.01")) == D("2996.91")
 
 
-def test_cap_limits_how_deep_a_buy_goes_and_rounds_inside_it():
-    # 1 bp above 3000.00 is 3000.30: the 3000.50 level is beyond the cap.
-    price = ioc_limit_price(ASKS, D("1.2"), True, D("1"), D("0.01"))
-    assert price == D("3000.30")
+def test_cap_rounding_for_a_buy_stays_inside_the_cap():
+    # 0.5 bp above 3000.00 is 3000.15: on the grid already; 0.7 bp is 3000.21 floored.
+    assert ioc_limit_price(ASKS, D("1"), True, D("0.7"), D("0.01")) == D("3000.21")
 
 
-def test_cap_rounding_for_a_sell_stays_inside_the_cap():
-    # 0.5 bp below 2999.90 is 2999.750005: ceil to the tick keeps it inside the cap.
-    price = ioc_limit_price(BIDS, D("1.2"), False, D("0.5"), D("0.01"))
-    assert price == D("2999.76")
+def test_zero_slippage_still_reaches_the_touch():
+    assert ioc_limit_price(ASKS, D("1"), True, D("0"), D("0.01")) == D("3000.00")
+    assert ioc_limit_price(BIDS, D("1"), False, D("0"), D("0.01")) == D("2999.90")
 
 
 def test_empty_book_has_no_price():

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
 from hedge.adapters.hedging.urls import point_at
-from hedge.adapters.hedging.venue import (HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
+from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
                                           MarketRules, OrderLookup)
 from hedge.core.hedge_order import hedge_client_id, ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
@@ -195,11 +195,13 @@ class CcxtHedgeVenue:
         to_trade = truncate_to_step(request.amount, rules.amount_step)
         filled = cost = Decimal(0)
         client_ids: list[str] = []
+        legs: list[HedgeLeg] = []
         timings: list[HedgeTiming] = []
         lookups = 0
         reason = ""
         status = HedgeStatus.FILLED
-        for attempt in range(self.settings.remainder_attempts):
+        for attempt in range(request.first_attempt,
+                             request.first_attempt + self.settings.remainder_attempts):
             remaining = to_trade - filled
             if abs(remaining) < max(rules.min_amount, rules.amount_step):
                 break
@@ -217,6 +219,8 @@ class CcxtHedgeVenue:
                 break
             client_id = hedge_client_id(*request.fill_key, attempt=attempt)
             client_ids.append(client_id)
+            if request.before_send is not None:
+                request.before_send(client_id, remaining)
             result, tries_looked_up, stamps = await self._send_resolved(
                 request.symbol, client_id, is_buy, abs(remaining), price, request.reduce_only)
             lookups += tries_looked_up
@@ -226,8 +230,13 @@ class CcxtHedgeVenue:
                 filled += result.filled
                 if result.average_price is not None:
                     cost += result.filled * result.average_price
+                leg_status = HedgeStatus.FILLED if result.filled == remaining else HedgeStatus.PARTIAL
+                legs.append(HedgeLeg(client_id, leg_status, result.filled, result.average_price))
+                if leg_status is HedgeStatus.PARTIAL:  # the book moved away: read it again
+                    self._books.pop(request.symbol, None)
                 continue
             status, reason = result
+            legs.append(HedgeLeg(client_id, status, Decimal(0), None))
             break
         if status is HedgeStatus.FILLED and filled != to_trade:
             status = HedgeStatus.PARTIAL if filled else HedgeStatus.REJECTED
@@ -236,7 +245,7 @@ class CcxtHedgeVenue:
             reason = f"{request.amount - to_trade} below one step ({rules.amount_step}) carried over"
         average = (cost / filled) if filled else None
         return HedgeOutcome(request, status, filled, average, tuple(client_ids), reason, lookups,
-                            tuple(timings))
+                            tuple(timings), tuple(legs))
 
     async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
                              price: Decimal, reduce_only: bool):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Callable, Protocol
 
 
 class HedgeStatus(enum.Enum):
@@ -24,6 +24,9 @@ class HedgeRequest:
     fill_key: tuple[int, Decimal]
     fill_seen_ns: int = 0  # time.perf_counter_ns() when the frame carrying the fill was read
     reduce_only: bool = False  # shrinks the hedge position: exempt from the minimum notional
+    first_attempt: int = 0     # > 0 when hedging again what an earlier hedge of this fill left
+    # Called with each client id before its first send: the write-ahead journal hook.
+    before_send: Callable[[str, Decimal], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,16 @@ class HedgeTiming:
 
     submit_ns: int
     ack_ns: int
+
+
+@dataclass(frozen=True)
+class HedgeLeg:
+    """What one IOC (one client id) of a hedge did."""
+
+    client_id: str
+    status: HedgeStatus
+    filled: Decimal                     # signed
+    average_price: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class HedgeOutcome:
     reason: str = ""
     lookups: int = 0                    # ambiguous answers resolved by looking the order up
     timings: tuple[HedgeTiming, ...] = field(default_factory=tuple)
+    legs: tuple[HedgeLeg, ...] = field(default_factory=tuple)
 
     @property
     def unfilled(self) -> Decimal:

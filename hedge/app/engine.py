@@ -1,0 +1,248 @@
+"""The strategy loop: quote on Lighter, hedge every fill, watch the risk, stop cleanly.
+
+Tasks, each with one job:
+- stream: account and book frames in; fills detected, journaled and handed to the hedge desk
+  synchronously, in the same step that read them;
+- hedge desk: hedges (its own task; never behind a signature or a requote);
+- quoting: recomputes the target and moves quotes (signing runs off the loop);
+- hedge book: keeps the hedge venue's book fresh so quoting and hedging never fetch it inline;
+- watch: kill switch, retries of what an earlier hedge left owed, the dead-man's switch, status.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from loguru import logger
+
+from hedge.adapters.lighter import frame_log
+from hedge.adapters.lighter import messages as m
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.rest import LighterRest
+from hedge.adapters.lighter.ws_client import LighterWsClient
+from hedge.adapters.hedging.venue import HedgeVenue
+from hedge.app.hedge_desk import HedgeDesk
+from hedge.app.quote_keeper import QuoteKeeper
+from hedge.core.fill_detector import FillDetector
+from hedge.core.quoting import MarketView, QuoteParams, quote_target
+from hedge.core.risk import RiskLimits, RiskSnapshot, kill_reason
+
+QUOTE_INTERVAL_S = 0.05
+HEDGE_BOOK_INTERVAL_S = 0.25
+WATCH_INTERVAL_S = 0.1
+RETRY_OWED_INTERVAL_S = 1.0
+STATUS_INTERVAL_S = 5.0
+
+
+@dataclass
+class EngineState:
+    lighter_position: Decimal = Decimal(0)      # signed, from our own fills on top of the start
+    exit_reason: str = ""
+    stream_frames_at_s: float = field(default_factory=time.monotonic)
+
+
+class Engine:
+    def __init__(self, *, spec: MarketSpec, account_index: int, orders: LighterOrderClient,
+                 ws: LighterWsClient, rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper,
+                 detector: FillDetector, hedge_venue: HedgeVenue, hedge_symbol: str,
+                 params: QuoteParams, limits: RiskLimits, dead_mans_switch_s: int,
+                 start_lighter_position: Decimal, auth_token) -> None:
+        self.spec = spec
+        self.account_index = account_index
+        self.orders = orders
+        self.ws = ws
+        self.rest = rest
+        self.desk = desk
+        self.quotes = quotes
+        self.detector = detector
+        self.hedge_venue = hedge_venue
+        self.hedge_symbol = hedge_symbol
+        self.params = params
+        self.limits = limits
+        self.dead_mans_switch_s = dead_mans_switch_s
+        self.state = EngineState(lighter_position=start_lighter_position)
+        self.unattributed_fills = 0
+        self._auth_token = auth_token
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._reconcile_task: asyncio.Task | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def request_stop(self, reason: str) -> None:
+        if not self.state.exit_reason:
+            self.state.exit_reason = reason
+        self._stop.set()
+
+    async def run(self, duration_s: float) -> str:
+        """Run until the duration passes, a stop is requested, or the kill switch trips."""
+        self._tasks = [asyncio.create_task(coro, name=name) for name, coro in (
+            ("stream", self._consume_stream()), ("hedge", self.desk.run()),
+            ("quote", self._quote_loop()), ("hedge-book", self._hedge_book_loop()),
+            ("watch", self._watch_loop()), ("dead-mans-switch", self._dead_mans_switch_loop()),
+            ("status", self._status_loop()))]
+        for task in self._tasks:
+            task.add_done_callback(self._on_task_done)
+        try:
+            await asyncio.wait_for(self._stop.wait(), duration_s if duration_s > 0 else None)
+        except asyncio.TimeoutError:
+            self.request_stop("duration")
+        return self.state.exit_reason
+
+    def _on_task_done(self, task: asyncio.Task) -> None:
+        if task.cancelled() or self._stop.is_set():
+            return
+        exc = task.exception()
+        logger.opt(exception=exc).error("task {} failed: {}", task.get_name(), exc)
+        self.request_stop(f"error:{task.get_name()} task failed: {type(exc).__name__}")
+
+    async def stop_tasks(self, keep_hedging: bool = True) -> None:
+        """Stop every task but the stream and the hedge desk (they serve the shutdown)."""
+        keep = {"stream", "hedge"} if keep_hedging else set()
+        for task in self._tasks:
+            if task.get_name() not in keep:
+                task.cancel()
+        await asyncio.gather(*(t for t in self._tasks if t.get_name() not in keep),
+                             return_exceptions=True)
+
+    async def stop_all_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._reconcile_task is not None:
+            self._reconcile_task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- the stream -----------------------------------------------------------------------
+
+    async def _consume_stream(self) -> None:
+        queue = self.ws.queue
+        while True:
+            msg = await queue.get()
+            self.state.stream_frames_at_s = time.monotonic()
+            if isinstance(msg, m.AccountOrders):
+                for order in msg.all_orders():
+                    if order.market_id == self.spec.market_id:
+                        self.on_order(order, msg.recv_ns)
+                if msg.is_snapshot:
+                    self._schedule_reconcile()
+            elif isinstance(msg, m.AccountAll):
+                for trade in msg.trades:
+                    if trade.market_id == self.spec.market_id:
+                        self.detector.on_trade(trade, self.account_index)
+
+    def on_order(self, order, recv_ns: int) -> None:
+        """One order update: the quote table first, then the fill (hedged at once)."""
+        self.quotes.on_order(order)
+        delta = self.detector.on_update(order)
+        if delta is None:
+            return
+        frame_log.log_fill(delta)
+        if self.desk.on_fill(delta, recv_ns):
+            self.state.lighter_position += -delta.size if delta.is_ask else delta.size
+            if order.client_order_index not in self.quotes.own_client_indexes:
+                self.unattributed_fills += 1
+                logger.warning("fill on order {} (client index {}) that this run did not place: "
+                               "hedged all the same", order.order_index, order.client_order_index)
+
+    def _schedule_reconcile(self) -> None:
+        if self._reconcile_task is None or self._reconcile_task.done():
+            self._reconcile_task = asyncio.create_task(self.reconcile_orders())
+
+    async def reconcile_orders(self) -> None:
+        """After a (re)subscription: orders that finished while the stream was away are only
+        visible over REST; feed their final state through the same fill path."""
+        indexes = list(self.quotes.own_client_indexes[-40:])
+        if not indexes:
+            return
+        token = await self._auth_token()
+        for start in range(0, len(indexes), 20):
+            try:
+                found = await self.rest.orders_by_client_index(self.account_index,
+                                                               indexes[start:start + 20], token)
+            except Exception as exc:  # REST hiccup: the next resubscription tries again
+                logger.warning("order reconcile over REST failed: {}: {}", type(exc).__name__, exc)
+                return
+            for order in found:
+                if order.market_id == self.spec.market_id:
+                    self.on_order(order, time.perf_counter_ns())
+
+    # -- quoting --------------------------------------------------------------------------
+
+    def market_view(self) -> MarketView:
+        bid, ask = self.ws.best_bid_ask(self.spec.market_id)
+        size = self.params.order_size
+        silent_ms = (time.monotonic() - self.state.stream_frames_at_s) * 1000
+        can_see = (self.ws.connected.is_set() and silent_ms < self.limits.stale_stream_ms
+                   and not self.desk.unresolved)
+        return MarketView(
+            lighter_bid=bid.price if bid else None, lighter_ask=ask.price if ask else None,
+            hedge_sell_price=self.hedge_venue.executable_price(self.hedge_symbol, size, False),
+            hedge_buy_price=self.hedge_venue.executable_price(self.hedge_symbol, size, True),
+            position=self.state.lighter_position,
+            bid_hedge_in_flight="bid" in self.desk.in_flight_sides,
+            ask_hedge_in_flight="ask" in self.desk.in_flight_sides,
+            can_see_fills=can_see)
+
+    async def _quote_loop(self) -> None:
+        while True:
+            await self.quotes.apply(quote_target(self.market_view(), self.params))
+            await asyncio.sleep(QUOTE_INTERVAL_S)
+
+    async def _hedge_book_loop(self) -> None:
+        while True:
+            try:
+                await self.hedge_venue.refresh_book(self.hedge_symbol)
+            except Exception as exc:  # no fresh book: quoting pauses by itself (stale = None)
+                logger.warning("[HEDGE] book refresh failed: {}: {}", type(exc).__name__, exc)
+            await asyncio.sleep(HEDGE_BOOK_INTERVAL_S)
+
+    # -- watching -------------------------------------------------------------------------
+
+    def risk_snapshot(self) -> RiskSnapshot:
+        stats = self.desk.stats
+        return RiskSnapshot(
+            unhedged_base=abs(self.desk.ledger.owed),
+            oldest_unhedged_age_ms=int(self.desk.unhedged_age_ms()),
+            consecutive_hedge_failures=stats.consecutive_failures,
+            stream_silent_ms=int((time.monotonic() - self.state.stream_frames_at_s) * 1000),
+            pnl_quote=Decimal(0), halted_reason=stats.halted_reason)
+
+    async def _watch_loop(self) -> None:
+        last_retry = time.monotonic()
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            reason = kill_reason(self.risk_snapshot(), self.limits)
+            if reason:
+                logger.error("KILL SWITCH: {}", reason)
+                self.request_stop(f"kill_switch:{reason}")
+                return
+            if time.monotonic() - last_retry >= RETRY_OWED_INTERVAL_S:
+                last_retry = time.monotonic()
+                await self.desk.retry_owed()
+
+    async def _dead_mans_switch_loop(self) -> None:
+        """Keep a scheduled cancel-all ahead of us: if this process dies, Lighter cancels."""
+        while True:
+            result = await self.orders.schedule_cancel_all(self.dead_mans_switch_s * 1000)
+            if not result.accepted:
+                logger.warning("dead-man's switch not renewed: code={} {}", result.code, result.message)
+            await asyncio.sleep(max(5.0, self.dead_mans_switch_s / 3))
+
+    async def _status_loop(self) -> None:
+        while True:
+            await asyncio.sleep(STATUS_INTERVAL_S)
+            logger.info(self.status_line())
+
+    def status_line(self) -> str:
+        bid, ask = self.ws.best_bid_ask(self.spec.market_id)
+        mid = (bid.price + ask.price) / 2 if bid and ask else None
+        quotes = self.quotes.resting()
+        stats = self.desk.stats
+        last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"
+        return (f"[STATUS] mid={mid} bid={quotes['bid']} ask={quotes['ask']} "
+                f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
+                f"fills={self.detector.fills_emitted} hedges={stats.orders} "
+                f"owed={self.desk.ledger.owed} last_fill_to_hedge={last}")

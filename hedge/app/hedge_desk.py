@@ -1,0 +1,224 @@
+"""From a detected maker fill to its hedge: journal first, then hedge at once, once.
+
+One task owns the hedge venue's order flow, so two hedges never race for the same exposure; it
+nets every fill queued while the previous hedge was in flight into the next hedge. The quoting
+path never touches this task: a requote waiting on the signer cannot delay a hedge.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from loguru import logger
+
+from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
+from hedge.core.hedge_order import ExposureLedger
+from hedge.core.types import FillDelta
+from hedge.infra.journal import Journal, fill_key_text
+from hedge.infra.run_files import TradesCsv
+
+TAG = "[HEDGE]"
+
+
+@dataclass
+class HedgeStats:
+    maker_fills: int = 0
+    maker_filled_abs: Decimal = Decimal(0)
+    maker_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on Lighter
+    hedge_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on the hedge venue
+    hedge_filled_abs: Decimal = Decimal(0)
+    hedge_notional: Decimal = Decimal(0)
+    orders: int = 0
+    filled_base: Decimal = Decimal(0)          # signed
+    failures: int = 0
+    consecutive_failures: int = 0
+    lookups: int = 0
+    submit_ms: list[float] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
+    max_unhedged_ms: float = 0.0
+    halted_reason: str = ""
+
+
+class HedgeDesk:
+    def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
+                 start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge") -> None:
+        rules = venue.rules(symbol)
+        self.venue = venue
+        self.venue_name = venue_name
+        self.symbol = symbol
+        self.journal = journal
+        self.trades = trades
+        self.ledger = ExposureLedger(rules.amount_step, rules.min_amount)
+        self.hedge_position = start_hedge_position
+        self.stats = HedgeStats()
+        self.maker_filled_base = Decimal(0)      # signed, this run
+        self.in_flight_sides: set[str] = set()   # "bid"/"ask" sides whose fills await a hedge
+        self._queue: asyncio.Queue[tuple[FillDelta, int]] = asyncio.Queue()
+        self._unhedged_since_s: float | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._lock = asyncio.Lock()                  # one hedge at a time
+        self.unresolved: list[str] = []              # client ids whose outcome is unknown
+        self.last_fill_key: tuple[int, Decimal] | None = None
+        # Attempt numbers of re-hedges: unique across processes, so a restart never reuses an id.
+        self._retry_attempts = itertools.count(1000 + int(time.time() * 10) % 9_000_000)
+
+    # -- called from the stream consumer: synchronous, never waits ----------------------
+
+    def on_fill(self, delta: FillDelta, seen_ns: int) -> bool:
+        """Journal the fill and queue its hedge; False for a fill already journaled."""
+        signed = delta.size if not delta.is_ask else -delta.size
+        if not self.journal.record_fill(delta, seen_ns):
+            return False
+        self.maker_filled_base += signed
+        self.stats.maker_fills += 1
+        self.stats.maker_filled_abs += delta.size
+        self.stats.maker_cash -= signed * delta.price
+        self.ledger.add_maker_fill(signed)
+        if self.trades is not None:
+            self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
+                                   delta.fill_id)
+        self.in_flight_sides.add("ask" if delta.is_ask else "bid")
+        if self._unhedged_since_s is None:
+            self._unhedged_since_s = time.monotonic()
+        self._idle.clear()
+        self._queue.put_nowait((delta, seen_ns))
+        return True
+
+    def unhedged_age_ms(self) -> float:
+        if self._unhedged_since_s is None:
+            return 0.0
+        return (time.monotonic() - self._unhedged_since_s) * 1000
+
+    async def wait_idle(self, timeout_s: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    # -- the hedge task -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        while True:
+            delta, seen_ns = await self._queue.get()
+            while not self._queue.empty():          # net everything that queued meanwhile
+                delta, _ = self._queue.get_nowait()
+            async with self._lock:
+                await self._hedge_owed(delta.key, seen_ns)
+            if self._queue.empty():
+                self._idle.set()
+
+    async def hedge_now(self, fill_key: tuple[int, Decimal] | None) -> HedgeOutcome | None:
+        """Hedge what is owed now (startup: what the journal says the last run left)."""
+        async with self._lock:
+            key = fill_key or self.last_fill_key or (0, Decimal(0))
+            return await self._hedge_owed(key, 0, attempt_base=next(self._retry_attempts))
+
+    async def retry_owed(self) -> HedgeOutcome | None:
+        """What an earlier hedge left owed: resolve unknown outcomes first, then hedge again.
+
+        Called periodically; a hedge whose outcome is unknown is looked up, never resent, so an
+        order that did execute is counted instead of doubled.
+        """
+        if not self._queue.empty() or self._lock.locked():
+            return None
+        async with self._lock:
+            for client_id in list(self.unresolved):
+                try:
+                    found = await self.venue.find_order(self.symbol, client_id)
+                except Exception as exc:  # the venue is still unreachable: try next time
+                    logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
+                    return None
+                self.unresolved.remove(client_id)
+                filled = found.filled if found is not None else Decimal(0)
+                logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
+                self.journal.record_hedge_result(client_id, "resolved", filled,
+                                                 found.average_price if found else None, "lookup")
+                self.ledger.add_hedge_fill(filled)
+                self.hedge_position += filled
+                self.stats.filled_base += filled
+                self.stats.hedge_filled_abs += abs(filled)
+                if found is not None and found.average_price is not None:
+                    self.stats.hedge_cash -= filled * found.average_price
+                    self.stats.hedge_notional += abs(filled * found.average_price)
+            if self.last_fill_key is None or self.ledger.next_order_amount() == 0:
+                return None
+            retry_key = (self.last_fill_key[0], self.last_fill_key[1])
+            return await self._hedge_owed(retry_key, 0, attempt_base=next(self._retry_attempts))
+
+    async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
+                          attempt_base: int = 0) -> HedgeOutcome | None:
+        """Hedge what the ledger owes now (None when it is below one tradable amount)."""
+        self.last_fill_key = fill_key
+        amount = self.ledger.next_order_amount()
+        if amount == 0:
+            self._settled()
+            return None
+        reduce_only = self.hedge_position != 0 and (amount < 0) == (self.hedge_position > 0) \
+            and abs(amount) <= abs(self.hedge_position)
+        key_text = fill_key_text(*fill_key)
+
+        def write_ahead(client_id: str, amount_now: Decimal) -> None:
+            self.journal.record_hedge_intent(client_id, key_text, self.symbol, amount_now)
+
+        request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
+                               write_ahead)
+        logger.info("{} submit {} {} for fill {} (owed {})", TAG, "buy" if amount > 0 else "sell",
+                    abs(amount), _key_text(fill_key), self.ledger.owed)
+        outcome = await self.venue.submit_hedge(request)
+        self.record_outcome(outcome)
+        return outcome
+
+    def record_outcome(self, outcome: HedgeOutcome) -> None:
+        for leg in outcome.legs:
+            self.journal.record_hedge_result(leg.client_id, leg.status.value, leg.filled,
+                                             leg.average_price, outcome.reason)
+        self.ledger.add_hedge_fill(outcome.filled)
+        self.hedge_position += outcome.filled
+        self.stats.orders += len(outcome.client_ids)
+        self.stats.filled_base += outcome.filled
+        self.stats.hedge_filled_abs += abs(outcome.filled)
+        if outcome.average_price is not None:
+            self.stats.hedge_cash -= outcome.filled * outcome.average_price
+            self.stats.hedge_notional += abs(outcome.filled * outcome.average_price)
+        self.stats.lookups += outcome.lookups
+        if outcome.fill_to_submit_ms is not None:
+            self.stats.submit_ms.append(outcome.fill_to_submit_ms)
+            self.stats.ack_ms.append(outcome.fill_to_ack_ms)
+        if self.trades is not None:
+            key = fill_key_text(*outcome.request.fill_key)
+            for leg in outcome.legs:
+                if leg.filled:
+                    self.trades.hedge_fill(self.venue_name, "buy" if leg.filled > 0 else "sell",
+                                           abs(leg.filled), leg.average_price, key, leg.client_id)
+        if outcome.status is HedgeStatus.FILLED:
+            self.stats.consecutive_failures = 0
+            logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,
+                        ",".join(outcome.client_ids), outcome.filled, outcome.average_price,
+                        outcome.lookups, outcome.fill_to_submit_ms or 0, outcome.fill_to_ack_ms or 0)
+        else:
+            self.stats.failures += 1
+            self.stats.consecutive_failures += 1
+            if outcome.status is HedgeStatus.HALTED:
+                self.stats.halted_reason = outcome.reason
+            if outcome.status is HedgeStatus.UNRESOLVED:
+                self.unresolved.extend(outcome.client_ids[-1:])
+            logger.warning("{} failure {} status={} filled={} reason={}", TAG,
+                           ",".join(outcome.client_ids) or "-", outcome.status.value, outcome.filled,
+                           outcome.reason)
+        if self.ledger.next_order_amount() == 0:
+            self._settled()
+
+    def _settled(self) -> None:
+        if self._unhedged_since_s is not None:
+            self.stats.max_unhedged_ms = max(self.stats.max_unhedged_ms, self.unhedged_age_ms())
+        self._unhedged_since_s = None
+        self.in_flight_sides.clear()
+
+
+def _key_text(key: tuple[int, Decimal]) -> str:
+    return f"{key[0]}@{key[1]}"

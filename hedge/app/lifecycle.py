@@ -1,0 +1,97 @@
+"""Startup and shutdown: know the state before quoting, leave nothing behind after.
+
+Startup: the key is checked, every resting order of the account is canceled, and the journal is
+reconciled against both venues: a hedge whose outcome was never recorded is looked up by its
+client id; a fill journaled but not hedged is hedged. If the two positions still do not net to
+zero within one hedge step, the bot refuses to quote.
+
+Shutdown: quotes canceled (and the cancel seen), the last fills hedged, clients closed.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from loguru import logger
+
+from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.rest import LighterRest
+from hedge.adapters.hedging.venue import HedgeVenue
+from hedge.app.hedge_desk import HedgeDesk
+from hedge.core.fill_detector import FillDetector
+from hedge.infra.journal import Journal
+
+
+class StartupRefused(RuntimeError):
+    """The bot will not quote: the state of the venues does not match what it knows."""
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    lighter_position: Decimal
+    hedge_position: Decimal
+    intents_looked_up: int
+    fills_rehedged: int
+
+
+async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, account: int,
+                            market: int, token: str, timeout_s: float = 10.0) -> int:
+    """Cancel all resting orders and wait until REST shows none; returns how many remain."""
+    result = await orders.cancel_all()
+    if not result.accepted:
+        logger.warning("cancel-all not accepted: code={} {}", result.code, result.message)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            left = len(await rest.active_orders(account, market, token))
+        except Exception as exc:  # keep asking until the deadline
+            logger.warning("active orders read failed: {}: {}", type(exc).__name__, exc)
+            left = -1
+        if left == 0 or time.monotonic() > deadline:
+            return max(left, 0) if left >= 0 else 1
+        await asyncio.sleep(0.1)
+
+
+async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDetector,
+                            hedge_venue: HedgeVenue, symbol: str, rest: LighterRest, account: int,
+                            market: int) -> ReconcileReport:
+    """Resolve what the last run left open, then check the two positions net out."""
+    looked_up = 0
+    for intent in journal.intents_without_result():
+        found = await hedge_venue.find_order(intent.symbol, intent.client_id)
+        filled = found.filled if found is not None else Decimal(0)
+        journal.record_hedge_result(intent.client_id, "resolved" if found else "not_found", filled,
+                                    found.average_price if found else None, "restart lookup")
+        looked_up += 1
+        logger.info("[HEDGE] restart: {} looked up: {}", intent.client_id,
+                    f"filled {filled}" if found else "never reached the venue")
+    maker_signed, hedged_signed = journal.signed_totals()
+    for order_index, cum in journal.filled_orders():
+        detector.seed(order_index, cum)
+    desk.ledger.owed = -maker_signed - hedged_signed
+    lighter_position = await rest.account_position(account, market)
+    hedge_position = await hedge_venue.position(symbol)
+    desk.hedge_position = hedge_position
+    rehedged = 0
+    if desk.ledger.next_order_amount() != 0:
+        last = journal.last_fill_key()
+        logger.info("[HEDGE] restart: {} owed from the journal; hedging it now", desk.ledger.owed)
+        await desk.hedge_now(last)
+        rehedged = 1
+    net = lighter_position + desk.hedge_position
+    step = hedge_venue.rules(symbol).amount_step
+    if abs(net) > max(step, abs(desk.ledger.owed)):
+        raise StartupRefused(
+            f"positions do not net out: Lighter {lighter_position} + hedge {desk.hedge_position} "
+            f"= {net}, and the journal explains only {desk.ledger.owed} of it; flatten one venue "
+            "by hand or point the bot at the journal of the run that opened it")
+    return ReconcileReport(lighter_position, desk.hedge_position, looked_up, rehedged)
+
+
+async def wait_for_hedges(desk: HedgeDesk, timeout_s: float = 15.0) -> None:
+    """Let the hedge desk finish what the last fills owe (and retry once what is left)."""
+    await desk.wait_idle(timeout_s)
+    if desk.ledger.next_order_amount() != 0 or desk.unresolved:
+        await desk.retry_owed()

@@ -1,0 +1,204 @@
+"""`python run.py run`: one run from config to summary.json, whatever stops it.
+
+Exit 0 for a clean stop (duration, Ctrl-C, SIGTERM); 1 when the kill switch tripped or an error
+stopped the run; 2 for a mistake in what the user asked for (config, credentials, market).
+"""
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from loguru import logger
+
+from hedge.adapters.lighter.ws_client import LighterWsClient
+from hedge.app.engine import Engine
+from hedge.app.hedge_desk import HedgeDesk
+from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
+                                 wait_for_hedges)
+from hedge.app.quote_keeper import QuoteKeeper
+from hedge.adapters.hedging.ccxt_venue import UnknownExchangeError
+from hedge.adapters.hedging.urls import HedgeUrlError
+from hedge.adapters.lighter.markets import UnknownMarketError
+from hedge.adapters.lighter.order_client import LighterKeyError
+from hedge.app.paper import PaperVenueError
+from hedge.app.session import Session, SessionError, open_session
+from hedge.infra.credentials import CredentialsError
+from hedge.core.fill_detector import FillDetector
+from hedge.core.quoting import QuoteParams
+from hedge.core.risk import RiskLimits
+from hedge.infra.config_schema import BotConfig
+from hedge.infra.journal import Journal
+from hedge.infra.logs import setup_logging
+from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.recorder import FrameRecorder
+from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
+
+
+USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
+                 LighterKeyError, CredentialsError, PaperVenueError)
+
+
+def quote_params(config: BotConfig, spec) -> QuoteParams:
+    s = config.strategy
+    return QuoteParams(pricing=s.pricing, order_size=s.order_size, tick=spec.tick_size,
+                       min_profit_bps=s.min_profit_bps, join_max_loss_bps=s.join_max_loss_bps,
+                       maker_fee_bps=s.maker_fee_bps, taker_fee_bps=config.hedge.taker_fee_bps,
+                       max_position=s.max_position, quote_bid=s.sides in ("both", "bid"),
+                       quote_ask=s.sides in ("both", "ask"))
+
+
+def risk_limits(config: BotConfig) -> RiskLimits:
+    r = config.risk
+    return RiskLimits(r.max_unhedged_base, r.max_unhedged_age_ms, r.max_hedge_failures,
+                      r.stale_stream_ms, r.max_loss_quote)
+
+
+async def run_bot(config: BotConfig, accounts_path: str | Path = "config/accounts.toml") -> int:
+    run_dir = create_run_dir(config.logging.dir, config.logging.retention_runs)
+    setup_logging(run_dir, config.logging.level)
+    summary = RunSummary(run_id=run_dir.name, mode=config.mode)
+    logger.info("run {} ({} mode) logs in {}", run_dir.name, config.mode, run_dir)
+    session: Session | None = None
+    user_mistake = False
+    try:
+        session = await open_session(config, accounts_path)
+        summary.exit_reason = await _trade(config, session, run_dir, summary)
+    except StartupRefused as exc:
+        logger.error("refusing to quote: {}", exc)
+        summary.exit_reason = f"error:startup_refused: {exc}"
+    except USER_MISTAKES as exc:
+        logger.error("{}", exc)
+        summary.exit_reason = f"error:{type(exc).__name__}: {exc}"
+        user_mistake = True
+    except Exception as exc:
+        logger.opt(exception=exc).error("run stopped by an error: {}: {}", type(exc).__name__, exc)
+        summary.exit_reason = f"error:{type(exc).__name__}: {exc}"
+    finally:
+        if session is not None:
+            await session.close()
+        write_summary(run_dir, summary)
+        logger.info("summary: {}", run_dir / "summary.json")
+        _print_summary(summary)
+    if user_mistake:
+        return 2
+    return 0 if summary.exit_reason in ("duration", "signal") else 1
+
+
+async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary) -> str:
+    spec, account = session.spec, session.account_index
+    journal_path = (run_dir / "journal.sqlite" if session.owns_venues
+                    else Path(config.logging.dir) / f"journal-{account}.sqlite")
+    journal = Journal(journal_path)
+    trades = TradesCsv(run_dir / "trades.csv")
+    recorder = FrameRecorder(run_dir / "ws_lighter.jsonl")
+    session.closers.extend([_closer(journal.close), _closer(trades.close), _closer(recorder.close)])
+    lifetime_s = config.lighter.auth_token_lifetime_s
+    token_cache = {"token": "", "at": 0.0}
+
+    async def auth_token() -> str:
+        if time.monotonic() - token_cache["at"] > lifetime_s * 0.5:
+            token_cache["token"] = await session.orders.mint_auth_token(lifetime_s)
+            token_cache["at"] = time.monotonic()
+        return token_cache["token"]
+
+    detector = FillDetector()
+    desk = HedgeDesk(session.hedge, config.hedge.symbol, journal, trades,
+                     venue_name=config.hedge.exchange)
+    token = await auth_token()
+    left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token)
+    if left:
+        raise StartupRefused(f"{left} orders still rest on Lighter after cancel-all")
+    report = await reconcile_journal(journal, desk, detector, session.hedge, config.hedge.symbol,
+                                     session.rest, account, spec.market_id)
+    logger.info("startup reconciled: lighter {} hedge {} (lookups {}, re-hedged {})",
+                report.lighter_position, report.hedge_position, report.intents_looked_up,
+                report.fills_rehedged)
+    ws = LighterWsClient(session.lighter_url, markets=[spec.market_id], account_index=account,
+                         token_provider=session.orders.mint_auth_token, recorder=recorder,
+                         keepalive_s=config.lighter.ws_keepalive_s,
+                         silence_timeout_s=config.lighter.ws_silence_timeout_s,
+                         token_lifetime_s=lifetime_s)
+    session.closers.append(ws.close)
+    quotes = QuoteKeeper(session.orders, spec, config.strategy.order_size,
+                         config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
+                         TokenBucket(config.lighter.tx_rate_per_min / 60, 4))
+    engine = Engine(spec=spec, account_index=account, orders=session.orders, ws=ws, rest=session.rest,
+                    desk=desk, quotes=quotes, detector=detector, hedge_venue=session.hedge,
+                    hedge_symbol=config.hedge.symbol, params=quote_params(config, spec),
+                    limits=risk_limits(config), dead_mans_switch_s=config.lighter.dead_mans_switch_s,
+                    start_lighter_position=report.lighter_position, auth_token=auth_token)
+    ws.start()
+    await ws.wait_book(spec.market_id, timeout_s=15)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, engine.request_stop, "signal")
+    try:
+        reason = await engine.run(config.duration_s)
+        logger.info("stopping: {}", reason)
+        await engine.stop_tasks(keep_hedging=True)
+        summary.reliability.orders_left_open = await cancel_everything(
+            session.orders, session.rest, account, spec.market_id, await auth_token())
+        await asyncio.sleep(0.3)  # the last order frames after the cancel
+        await engine.reconcile_orders()
+        await wait_for_hedges(desk)
+        await engine.stop_all_tasks()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    await _fill_summary(summary, session, engine, desk, ws, config)
+    return reason
+
+
+async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, desk: HedgeDesk,
+                        ws: LighterWsClient, config: BotConfig) -> None:
+    """Counters from the run, positions from the venues themselves."""
+    oc, st = session.orders.counters, desk.stats
+    summary.lighter.orders_placed = oc.orders_placed
+    summary.lighter.orders_modified = oc.orders_modified
+    summary.lighter.orders_canceled = oc.orders_canceled
+    summary.lighter.post_only_rejects = engine.quotes.counters.post_only_rejects
+    summary.lighter.fills = st.maker_fills
+    summary.lighter.filled_base = st.maker_filled_abs
+    summary.hedge.orders = st.orders
+    summary.hedge.filled_base = st.hedge_filled_abs
+    summary.hedge.failures = st.failures
+    summary.fill_to_hedge_submit_ms = list(st.submit_ms)
+    summary.fill_to_hedge_ack_ms = list(st.ack_ms)
+    summary.position.lighter_base = await session.rest.account_position(session.account_index,
+                                                                        session.spec.market_id)
+    summary.position.hedge_base = await session.hedge.position(config.hedge.symbol)
+    wc = ws.counters
+    summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
+    summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames
+    check = engine.detector.cross_check()
+    summary.reliability.fills_lost = len(check.trades_without_fill)
+    step = session.hedge_rules.amount_step
+    overshoot = desk.maker_filled_base + st.filled_base
+    summary.reliability.double_hedges = int(overshoot != 0 and abs(overshoot) >= step
+                                            and (overshoot > 0) == (st.filled_base > 0))
+    summary.reliability.max_unhedged_ms = round(st.max_unhedged_ms, 3)
+    bid, ask = ws.best_bid_ask(session.spec.market_id)
+    mid = (bid.price + ask.price) / 2 if bid and ask else Decimal(0)
+    fees = st.hedge_notional * config.hedge.taker_fee_bps / 10_000
+    net = desk.maker_filled_base + st.filled_base
+    summary.pnl_quote = (st.maker_cash + st.hedge_cash + net * mid - fees).quantize(Decimal("0.000001"))
+
+
+def _closer(fn):
+    async def close() -> None:
+        fn()
+    return close
+
+
+def _print_summary(summary: RunSummary) -> None:
+    d = summary.to_dict()
+    lat = d["latency_ms"]["fill_to_hedge_submit"]
+    print(f"run {d['run_id']}: {d['exit_reason']}; lighter fills {d['lighter']['fills']} "
+          f"({d['lighter']['filled_base']}), hedges {d['hedge']['orders']} "
+          f"({d['hedge']['filled_base']}), failures {d['hedge']['failures']}; "
+          f"positions lighter {d['position']['lighter_base']} hedge {d['position']['hedge_base']} "
+          f"net {d['position']['net_base']}; fill->hedge submit p50 {lat['p50']} ms p99 {lat['p99']} ms",
+          flush=True)

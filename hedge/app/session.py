@@ -1,0 +1,138 @@
+"""Everything one run talks to, built from the config, and closed again in one place.
+
+Building checks what can be checked before money moves: the market exists on both venues, the
+Lighter key is the registered one, the order size clears both venues' minimums.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from loguru import logger
+
+from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
+from hedge.adapters.hedging.venue import MarketRules
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.rest import LighterRest
+from hedge.app.paper import PaperVenues, register_paper_accounts
+from hedge.infra.config_schema import BotConfig
+from hedge.infra.credentials import Credentials, load_credentials
+from hedge.infra.secret import Secret
+
+
+class SessionError(RuntimeError):
+    """The run cannot start; the message names the problem and the fix."""
+
+
+@dataclass
+class Session:
+    config: BotConfig
+    lighter_url: str
+    hedge_url: str | None                    # None = the hedge venue's real URLs
+    account_index: int
+    spec: MarketSpec
+    orders: LighterOrderClient
+    rest: LighterRest
+    hedge: CcxtHedgeVenue
+    hedge_rules: MarketRules
+    paper_venues: PaperVenues | None = None
+    closers: list = field(default_factory=list)
+
+    @property
+    def owns_venues(self) -> bool:
+        return self.paper_venues is not None
+
+    async def close(self) -> None:
+        for close in (self.orders.close, self.rest.close, self.hedge.close, *self.closers):
+            with contextlib.suppress(Exception):
+                await close()
+        if self.paper_venues is not None:
+            await self.paper_venues.stop()
+
+
+async def open_session(config: BotConfig, accounts_path: str | Path) -> Session:
+    paper: PaperVenues | None = None
+    lighter_url = config.lighter.base_url
+    hedge_url = config.hedge.base_url
+    if config.lighter.is_sim or config.hedge.is_sim:
+        paper = PaperVenues(config.sim.seed, config.sim.faults)
+        await paper.start()
+        lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
+        hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url
+        logger.info("paper venues ready: lighter {} hedge {}", lighter_url, hedge_url)
+    try:
+        creds = await _credentials(config, accounts_path, paper, lighter_url, hedge_url)
+        return await _connect(config, creds, lighter_url, hedge_url, paper)
+    except BaseException:
+        if paper is not None:
+            await paper.stop()
+        raise
+
+
+async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | None,
+                       lighter_url: str, hedge_url: str | None) -> Credentials:
+    creds = load_credentials(accounts_path, config_account_index=config.lighter.account_index,
+                             config_api_key_index=config.lighter.api_key_index)
+    if config.is_live:
+        creds.require_live()
+        return creds
+    if paper is not None and creds.missing():
+        fresh = await register_paper_accounts(lighter_url, hedge_url)
+        logger.info("paper mode: fresh Lighter key registered for account {}", fresh.lighter_account_index)
+        return Credentials(fresh.lighter_account_index, fresh.lighter_api_key_index,
+                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret)
+    creds.require_live()  # paper against venues someone else runs: their registered keys
+    return creds
+
+
+async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedge_url: str | None,
+                   paper: PaperVenues | None) -> Session:
+    rest = LighterRest(lighter_url)
+    try:
+        catalog = await rest.markets()
+    except Exception as exc:
+        await rest.close()
+        raise SessionError(f"cannot read Lighter markets from {lighter_url}: "
+                           f"{type(exc).__name__}: {exc}") from None
+    spec = catalog.by_symbol(config.lighter.market)
+    orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
+                                creds.lighter_private_key, catalog)
+    hedge = CcxtHedgeVenue(CcxtVenueSettings(
+        exchange_id=config.hedge.exchange, base_url=hedge_url,
+        api_key=creds.hedge_api_key or Secret(""), api_secret=creds.hedge_api_secret or Secret(""),
+        max_slippage_bps=config.hedge.max_slippage_bps, timeout_ms=config.hedge.timeout_ms,
+        order_rate_per_s=config.hedge.order_rate_per_s, order_burst=config.hedge.order_rate_per_s))
+    session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, spec, orders, rest,
+                      hedge, None, paper)  # type: ignore[arg-type]
+    try:
+        await orders.check_key()
+        await hedge.start()
+        session.hedge_rules = hedge.rules(config.hedge.symbol)
+        await hedge.refresh_book(config.hedge.symbol)
+        _check_sizes(config, spec, session.hedge_rules,
+                     hedge.executable_price(config.hedge.symbol, config.strategy.order_size, False))
+    except BaseException:
+        session.paper_venues = None  # the caller stops them
+        await session.close()
+        raise
+    return session
+
+
+def _check_sizes(config: BotConfig, spec: MarketSpec, rules: MarketRules, price: Decimal | None) -> None:
+    size = config.strategy.order_size
+    problems = []
+    if size < spec.min_base:
+        problems.append(f"Lighter's minimum order size for {spec.symbol} is {spec.min_base}")
+    if price is not None and size * price < spec.min_quote:
+        problems.append(f"Lighter's minimum order value is {spec.min_quote} (this is {size * price:.2f})")
+    if size < rules.min_amount:
+        problems.append(f"the hedge venue's minimum amount for {rules.symbol} is {rules.min_amount}")
+    if price is not None and size * price < rules.min_notional:
+        problems.append(f"the hedge venue's minimum notional is {rules.min_notional} "
+                        f"(this is {size * price:.2f}): a fill could not be hedged")
+    if problems:
+        raise SessionError(f"strategy.order_size {size} is too small: " + "; ".join(problems)
+                           + "; raise strategy.order_size")
