@@ -1,0 +1,146 @@
+"""Run the real bot as a process against the local venues, and ask the venues what happened.
+
+The venues run in the test's own event loop (the `venues` fixture) so they outlive the bot,
+which is what a restart test needs; the bot reaches them by URL with keys registered through
+/sim/accounts, exactly as an operator would run it against `python run.py sim`.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import lighter
+import yaml
+from lighter.signer_client import SignerClient, create_api_key
+
+from tests.sim.ccxt_loopback import loopback_binanceusdm, register_account
+from tests.sim.lighter_helpers import register
+
+ROOT = Path(__file__).resolve().parents[2]
+ETH_MARKET = 0
+HEDGE_SYMBOL = "ETH/USDT:USDT"
+_accounts = itertools.count(920_001)
+
+
+@dataclass
+class BotAccount:
+    lighter_url: str
+    hedge_url: str
+    account_index: int
+    private_key: str
+    hedge_key: str
+    hedge_secret: str
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LIGHTER_", "HEDGE_"))}
+        env.update(LIGHTER_ACCOUNT_INDEX=str(self.account_index), LIGHTER_API_KEY_INDEX="4",
+                   LIGHTER_API_PRIVATE_KEY=self.private_key, HEDGE_API_KEY=self.hedge_key,
+                   HEDGE_API_SECRET=self.hedge_secret)
+        return env
+
+
+async def register_bot(venues) -> BotAccount:
+    private, public, err = create_api_key()
+    assert err is None
+    index = next(_accounts)
+    await register(venues.lighter_url, index, 4, public)
+    key, secret = f"bot-key-{index}", f"bot-secret-{index}-{os.urandom(8).hex()}"
+    await register_account(venues.hedge_url, key, secret, balance="100000")
+    return BotAccount(venues.lighter_url, venues.hedge_url, index, private, key, secret)
+
+
+def write_config(tmp_path: Path, account: BotAccount, **sections) -> Path:
+    config = {
+        "mode": "paper", "duration_s": 10,
+        "lighter": {"url": account.lighter_url, "market": "ETH"},
+        "hedge": {"exchange": "binanceusdm", "url": account.hedge_url, "symbol": HEDGE_SYMBOL},
+        "strategy": {"order_size": "0.01", "max_position": "0.05", "min_quote_lifetime_ms": 200},
+        "risk": {"max_unhedged_base": "0.05"},
+        "logging": {"level": "INFO", "dir": str(tmp_path / "logs")},
+    }
+    for name, values in sections.items():
+        if isinstance(values, dict):
+            config.setdefault(name, {}).update(values)
+        else:
+            config[name] = values
+    path = tmp_path / "bot.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def start_bot(config: Path, account: BotAccount, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config), *args],
+                            cwd=ROOT, env=account.env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+async def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int:
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None:
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"bot did not exit within {timeout_s}s")
+        await asyncio.sleep(0.1)
+    return proc.returncode
+
+
+async def wait_for_log(logs_dir: Path, pattern: str, timeout_s: float) -> str:
+    """The first bot.log line of the newest run matching `pattern`."""
+    regex = re.compile(pattern)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        latest = logs_dir / "latest" / "bot.log"
+        if latest.exists():
+            for line in latest.read_text(errors="replace").splitlines():
+                if regex.search(line):
+                    return line
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no bot.log line matching {pattern!r} within {timeout_s}s")
+
+
+async def lighter_state(account: BotAccount) -> tuple[Decimal, int]:
+    """(signed ETH position, resting orders), asked of the Lighter venue through the SDK."""
+    client = SignerClient(url=account.lighter_url, account_index=account.account_index,
+                          api_private_keys={4: account.private_key})
+    try:
+        token, err = client.create_auth_token_with_expiry(api_key_index=4)
+        assert err is None
+        api = lighter.ApiClient(configuration=lighter.Configuration(host=account.lighter_url))
+        try:
+            orders = await lighter.OrderApi(api).account_active_orders(
+                account_index=account.account_index, market_id=ETH_MARKET, authorization=token)
+            accounts = await lighter.AccountApi(api).account(by="index", value=str(account.account_index))
+        finally:
+            await api.close()
+    finally:
+        await client.close()
+    position = Decimal(0)
+    for pos in accounts.accounts[0].positions or []:
+        if pos.market_id == ETH_MARKET:
+            position = Decimal(int(pos.sign)) * Decimal(str(pos.position))
+    return position, len(orders.orders or [])
+
+
+async def hedge_position(account: BotAccount) -> Decimal:
+    """Signed ETH position on the hedge venue, through ccxt's binanceusdm class."""
+    ex = loopback_binanceusdm(account.hedge_url, account.hedge_key, account.hedge_secret)
+    try:
+        total = Decimal(0)
+        for pos in await ex.fetch_positions([HEDGE_SYMBOL]):
+            size = Decimal(str(pos.get("contracts") or 0))
+            total += -size if pos.get("side") == "short" else size
+        return total
+    finally:
+        await ex.close()
+
+
+def run_files(logs_dir: Path) -> list[Path]:
+    return [p for p in (logs_dir / "latest").resolve().rglob("*") if p.is_file()]

@@ -1,0 +1,127 @@
+"""The bot as a user runs it, judged by the venues: every fill hedged, nothing left resting.
+
+Each test starts the real bot process against the local venues and, after it stops, asks the
+venues themselves (the Lighter SDK, ccxt's binanceusdm) for positions and resting orders.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+from decimal import Decimal
+
+import pytest
+
+from hedge.sim.binance.app import HEDGE_STATE_KEY
+from hedge.sim.lighter import market_life
+from hedge.sim.lighter.app import LIGHTER_STATE
+from hedge.sim.lighter.control import state_summary
+from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_files, start_bot,
+                                   wait_exit, wait_for_log, write_config)
+
+HEDGE_STEP = Decimal("0.001")
+
+
+@pytest.fixture(autouse=True)
+def busy_market(monkeypatch):
+    """More takers than the default, so a short run sees several fills."""
+    monkeypatch.setattr(market_life, "TAKERS_PER_S", 10.0)
+
+
+async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tmp_path):
+    account = await register_bot(venues)
+    config = write_config(tmp_path, account, duration_s=0, logging={"level": "DEBUG"})
+    bot = start_bot(config, account)
+    logs = tmp_path / "logs"
+    await wait_for_log(logs, r"\[HEDGE\] ack .* filled", timeout_s=40)
+    bot.send_signal(signal.SIGTERM)
+    assert await wait_exit(bot, 40) == 0, bot.stderr.read()
+
+    lighter_pos, resting = await lighter_state(account)
+    hedge_pos = await hedge_position(account)
+    venue_fills = state_summary(venues.lighter_app[LIGHTER_STATE])["accounts"][
+        str(account.account_index)]["fills"].get("0")
+    assert resting == 0
+    assert venue_fills is not None and venue_fills["count"] >= 1
+    assert abs(lighter_pos + hedge_pos) < HEDGE_STEP, (lighter_pos, hedge_pos)
+
+    summary = json.loads((logs / "latest" / "summary.json").read_text())
+    assert summary["exit_reason"] == "signal"
+    # Every fill the venue recorded was detected, and every detected fill hedged.
+    assert Decimal(summary["lighter"]["filled_base"]) == Decimal(venue_fills["filled_base"])
+    assert summary["lighter"]["fills"] >= 1
+    assert summary["reliability"] == {"fills_lost": 0, "double_hedges": 0,
+                                      "max_unhedged_ms": summary["reliability"]["max_unhedged_ms"],
+                                      "orders_left_open": 0}
+    assert Decimal(summary["position"]["lighter_base"]) == lighter_pos
+    assert Decimal(summary["position"]["hedge_base"]) == hedge_pos
+    assert summary["latency_ms"]["fill_to_hedge_submit"]["n"] >= 1
+
+    bot_log = (logs / "latest" / "bot.log").read_text()
+    assert "📨 [LIGHTER WS] update/account_orders" in bot_log
+    assert re.search(r"✅ \[LIGHTER WS\] Order (FILLED|partial fill)", bot_log)
+    assert "ℹ️ [LIGHTER WS] subscribe account_orders/0/" in bot_log
+    frames = (logs / "latest" / "ws_lighter.jsonl").read_text().splitlines()
+    assert frames and all({"ts_ns", "conn", "dir", "frame"} <= json.loads(f).keys() for f in frames[:50])
+
+    # No secret and no auth token in anything the run wrote.
+    secrets = [account.private_key, account.hedge_secret]
+    token = re.compile(r"\d{9,}:\d+:\d+:[0-9a-f]{20,}")
+    for path in run_files(logs):
+        text = path.read_bytes().decode(errors="replace")
+        assert not any(s in text for s in secrets), path
+        assert not token.search(text), path
+
+
+
+def _freeze_market(venues) -> None:
+    """No more fills: the mid stops moving and the takers stop."""
+    fixed = {asset: venues.prices.mid(asset) for asset in ("ETH", "BTC")}
+    venues.prices.mid = lambda asset, now_ms=None: fixed[asset]
+    venues.lighter_app[LIGHTER_STATE].faults.no_taker_flow = True
+
+
+async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, tmp_path):
+    account = await register_bot(venues)
+    config = write_config(tmp_path, account, duration_s=0, hedge={"timeout_ms": 8000})
+    hedge_state = venues.hedge_app[HEDGE_STATE_KEY]
+    hedge_state.faults.next = ["late"]          # the first hedge executes, its answer waits 3 s
+    hedge_state.faults.late_ms = 3000
+    bot = start_bot(config, account)
+    logs = tmp_path / "logs"
+    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=40)
+    _freeze_market(venues)
+    await asyncio.sleep(0.5)
+    assert hedge_state.executed_order_posts == 1   # executed on the venue, not yet answered
+    bot.send_signal(signal.SIGKILL)
+    await wait_exit(bot, 10)
+    first_run = (logs / "latest").resolve()
+
+    restarted = start_bot(config, account, "--duration", "3")
+    assert await wait_exit(restarted, 60) == 0, restarted.stderr.read()
+    assert (logs / "latest").resolve() != first_run
+    restart_log = (logs / "latest" / "bot.log").read_text()
+    assert re.search(r"\[HEDGE\] restart: lh-\S+ looked up: filled", restart_log), restart_log[-3000:]
+
+    lighter_pos, resting = await lighter_state(account)
+    hedge_pos = await hedge_position(account)
+    assert resting == 0
+    assert lighter_pos != 0
+    assert lighter_pos + hedge_pos == 0, (lighter_pos, hedge_pos)
+    assert hedge_state.executed_order_posts == 1       # the hedge was found, never resent
+
+
+async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
+    account = await register_bot(venues)
+    config = write_config(tmp_path, account, duration_s=0)
+    venues.hedge_app[HEDGE_STATE_KEY].faults.reject_hedges = True
+    bot = start_bot(config, account)
+    assert await wait_exit(bot, 60) == 1, bot.stderr.read()
+    summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
+    assert summary["exit_reason"].startswith("kill_switch:"), summary["exit_reason"]
+    assert summary["hedge"]["failures"] >= 1
+    assert summary["reliability"]["orders_left_open"] == 0
+    _, resting = await lighter_state(account)
+    assert resting == 0
+    assert await hedge_position(account) == 0
