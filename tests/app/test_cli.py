@@ -87,3 +87,12 @@ def test_bad_config_value_names_the_key_and_exits_2(tmp_path):
     assert result.returncode == 2
     assert "strategy.order_sise" in result.stderr and "order_size" in result.stderr
     assert "strategy.pricing" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_paper_mode_starts_its_own_venues_and_exits_zero_by_itself(tmp_path):
+    started = time.monotonic()
+    result = _run("run", "--duration", "6", timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert re.search(r"run \S+: duration; lighter fills \d+", result.stdout), result.stdout
+    assert time.monotonic() - started < 60
