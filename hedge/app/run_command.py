@@ -145,6 +145,9 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         await engine.reconcile_orders()
         await wait_for_hedges(desk)
         await engine.stop_all_tasks()
+        aborted = await session.orders.abort_scheduled_cancel_all()
+        if not aborted.accepted:
+            logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

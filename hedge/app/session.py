@@ -93,18 +93,25 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
     rest = LighterRest(lighter_url)
     try:
         catalog = await rest.markets()
+        spec = catalog.by_symbol(config.lighter.market)
     except Exception as exc:
         await rest.close()
+        if isinstance(exc, LookupError):
+            raise
         raise SessionError(f"cannot read Lighter markets from {lighter_url}: "
                            f"{type(exc).__name__}: {exc}") from None
-    spec = catalog.by_symbol(config.lighter.market)
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
                                 creds.lighter_private_key, catalog)
-    hedge = CcxtHedgeVenue(CcxtVenueSettings(
-        exchange_id=config.hedge.exchange, base_url=hedge_url,
-        api_key=creds.hedge_api_key or Secret(""), api_secret=creds.hedge_api_secret or Secret(""),
-        max_slippage_bps=config.hedge.max_slippage_bps, timeout_ms=config.hedge.timeout_ms,
-        order_rate_per_s=config.hedge.order_rate_per_s, order_burst=config.hedge.order_rate_per_s))
+    try:
+        hedge = CcxtHedgeVenue(CcxtVenueSettings(
+            exchange_id=config.hedge.exchange, base_url=hedge_url,
+            api_key=creds.hedge_api_key or Secret(""), api_secret=creds.hedge_api_secret or Secret(""),
+            max_slippage_bps=config.hedge.max_slippage_bps, timeout_ms=config.hedge.timeout_ms,
+            order_rate_per_s=config.hedge.order_rate_per_s, order_burst=config.hedge.order_rate_per_s))
+    except BaseException:
+        await orders.close()
+        await rest.close()
+        raise
     session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, spec, orders, rest,
                       hedge, None, paper)  # type: ignore[arg-type]
     try:

@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import signal
+import time
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,8 @@ async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tm
     bot = start_bot(config, account)
     logs = tmp_path / "logs"
     await wait_for_log(logs, r"\[HEDGE\] ack .* filled", timeout_s=40)
+    lighter_account = venues.lighter_app[LIGHTER_STATE].accounts[account.account_index]
+    assert lighter_account.cancel_all_time > time.time() * 1000 + 60_000   # dead-man's switch armed
     bot.send_signal(signal.SIGTERM)
     assert await wait_exit(bot, 40) == 0, bot.stderr.read()
 
@@ -43,6 +46,7 @@ async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tm
     venue_fills = state_summary(venues.lighter_app[LIGHTER_STATE])["accounts"][
         str(account.account_index)]["fills"].get("0")
     assert resting == 0
+    assert lighter_account.cancel_all_time == 0                            # disarmed at a clean stop
     assert venue_fills is not None and venue_fills["count"] >= 1
     assert abs(lighter_pos + hedge_pos) < HEDGE_STEP, (lighter_pos, hedge_pos)
 

@@ -96,3 +96,21 @@ def test_paper_mode_starts_its_own_venues_and_exits_zero_by_itself(tmp_path):
     assert "Traceback" not in result.stderr
     assert re.search(r"run \S+: duration; lighter fills \d+", result.stdout), result.stdout
     assert time.monotonic() - started < 60
+
+
+def test_unknown_market_is_refused_with_the_markets_that_exist(tmp_path):
+    config = tmp_path / "doge.yaml"
+    config.write_text(f"lighter:\n  market: DOGE\nlogging:\n  dir: {tmp_path / 'logs'}\n")
+    result = _run("run", "--config", str(config), "--duration", "5", timeout=90)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "DOGE" in result.stderr and "ETH" in result.stderr and "BTC" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_ccxt_exchange_is_refused_with_the_ids_that_exist(tmp_path):
+    config = tmp_path / "typo.yaml"
+    config.write_text(f"hedge:\n  exchange: binanceusdn\nlogging:\n  dir: {tmp_path / 'logs'}\n")
+    result = _run("run", "--config", str(config), "--duration", "5", timeout=90)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "binanceusdn" in result.stderr and "binanceusdm" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ when the venue says the order does not exist.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import contextvars
 import time
 from dataclasses import dataclass, field
@@ -77,8 +78,10 @@ NOT_FOUND = _NotFound()
 class CcxtHedgeVenue:
     def __init__(self, settings: CcxtVenueSettings) -> None:
         if settings.exchange_id not in ccxt_async.exchanges:
+            close = difflib.get_close_matches(settings.exchange_id, ccxt_async.exchanges, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise UnknownExchangeError(
-                f"unknown ccxt exchange id {settings.exchange_id!r}; "
+                f"unknown ccxt exchange id {settings.exchange_id!r} (hedge.exchange); {hint}"
                 f"ccxt knows: {', '.join(ccxt_async.exchanges)}")
         self.settings = settings
         self.exchange = getattr(ccxt_async, settings.exchange_id)({
