@@ -49,7 +49,8 @@ class Engine:
                  ws: LighterWsClient, rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper,
                  detector: FillDetector, hedge_venue: HedgeVenue, hedge_symbol: str,
                  params: QuoteParams, limits: RiskLimits, dead_mans_switch_s: int,
-                 start_lighter_position: Decimal, auth_token) -> None:
+                 start_lighter_position: Decimal, auth_token,
+                 taker_fee_bps: Decimal = Decimal(0)) -> None:
         self.spec = spec
         self.account_index = account_index
         self.orders = orders
@@ -66,6 +67,7 @@ class Engine:
         self.state = EngineState(lighter_position=start_lighter_position)
         self.unattributed_fills = 0
         self._auth_token = auth_token
+        self.taker_fee_bps = taker_fee_bps
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
@@ -208,7 +210,12 @@ class Engine:
             oldest_unhedged_age_ms=int(self.desk.unhedged_age_ms()),
             consecutive_hedge_failures=stats.consecutive_failures,
             stream_silent_ms=int((time.monotonic() - self.state.stream_frames_at_s) * 1000),
-            pnl_quote=Decimal(0), halted_reason=stats.halted_reason)
+            pnl_quote=self.desk.pnl_quote(self.mid(), self.taker_fee_bps),
+            halted_reason=stats.halted_reason)
+
+    def mid(self) -> Decimal | None:
+        bid, ask = self.ws.best_bid_ask(self.spec.market_id)
+        return (bid.price + ask.price) / 2 if bid and ask else None
 
     async def _watch_loop(self) -> None:
         last_retry = time.monotonic()
@@ -237,8 +244,7 @@ class Engine:
             logger.info(self.status_line())
 
     def status_line(self) -> str:
-        bid, ask = self.ws.best_bid_ask(self.spec.market_id)
-        mid = (bid.price + ask.price) / 2 if bid and ask else None
+        mid = self.mid()
         quotes = self.quotes.resting()
         stats = self.desk.stats
         last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"

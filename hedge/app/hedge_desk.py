@@ -88,6 +88,13 @@ class HedgeDesk:
         self._queue.put_nowait((delta, seen_ns))
         return True
 
+    def pnl_quote(self, mid: Decimal | None, taker_fee_bps: Decimal) -> Decimal:
+        """Cash from both legs, the net position marked at `mid`, less hedge taker fees."""
+        net = self.maker_filled_base + self.stats.filled_base
+        marked = net * mid if mid is not None else Decimal(0)
+        fees = self.stats.hedge_notional * taker_fee_bps / 10_000
+        return self.stats.maker_cash + self.stats.hedge_cash + marked - fees
+
     def unhedged_age_ms(self) -> float:
         if self._unhedged_since_s is None:
             return 0.0

@@ -129,7 +129,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                     desk=desk, quotes=quotes, detector=detector, hedge_venue=session.hedge,
                     hedge_symbol=config.hedge.symbol, params=quote_params(config, spec),
                     limits=risk_limits(config), dead_mans_switch_s=config.lighter.dead_mans_switch_s,
-                    start_lighter_position=report.lighter_position, auth_token=auth_token)
+                    start_lighter_position=report.lighter_position, auth_token=auth_token,
+                    taker_fee_bps=config.hedge.taker_fee_bps)
     ws.start()
     await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
@@ -183,11 +184,8 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.reliability.double_hedges = int(overshoot != 0 and abs(overshoot) >= step
                                             and (overshoot > 0) == (st.filled_base > 0))
     summary.reliability.max_unhedged_ms = round(st.max_unhedged_ms, 3)
-    bid, ask = ws.best_bid_ask(session.spec.market_id)
-    mid = (bid.price + ask.price) / 2 if bid and ask else Decimal(0)
-    fees = st.hedge_notional * config.hedge.taker_fee_bps / 10_000
-    net = desk.maker_filled_base + st.filled_base
-    summary.pnl_quote = (st.maker_cash + st.hedge_cash + net * mid - fees).quantize(Decimal("0.000001"))
+    summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
+        Decimal("0.000001"))
 
 
 def _closer(fn):
