@@ -37,11 +37,20 @@ RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
 
 
+AUTH_ERROR_CODES = (20001, 20013)
+POSITION_MISMATCHES_TO_KILL = 3
+POSITION_RECHECK_S = 1.0
+
+
 @dataclass
 class EngineState:
     lighter_position: Decimal = Decimal(0)      # signed, from our own fills on top of the start
     exit_reason: str = ""
     stream_frames_at_s: float = field(default_factory=time.monotonic)
+    account_stream_live: bool = False           # account_orders snapshot seen, no auth error since
+    account_stream_suspect: str = ""            # why fills seen over REST show the stream missed some
+    position_mismatches: int = 0                # consecutive backstop checks that disagreed
+    fills_found_by_rest: int = 0
 
 
 class Engine:
@@ -50,7 +59,8 @@ class Engine:
                  detector: FillDetector, hedge_venue: HedgeVenue, hedge_symbol: str,
                  params: QuoteParams, limits: RiskLimits, dead_mans_switch_s: int,
                  start_lighter_position: Decimal, auth_token,
-                 taker_fee_bps: Decimal = Decimal(0)) -> None:
+                 taker_fee_bps: Decimal = Decimal(0), position_check_s: float = 5.0,
+                 kill_on_mismatch: bool = True) -> None:
         self.spec = spec
         self.account_index = account_index
         self.orders = orders
@@ -68,6 +78,8 @@ class Engine:
         self.unattributed_fills = 0
         self._auth_token = auth_token
         self.taker_fee_bps = taker_fee_bps
+        self.position_check_s = position_check_s
+        self.kill_on_mismatch = kill_on_mismatch
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
@@ -129,19 +141,29 @@ class Engine:
                     if order.market_id == self.spec.market_id:
                         self.on_order(order, msg.recv_ns)
                 if msg.is_snapshot:
+                    self.state.account_stream_live = True
                     self._schedule_reconcile()
+            elif isinstance(msg, m.Connected):
+                self.state.account_stream_live = False   # until the account snapshot is back
+            elif isinstance(msg, m.ErrorFrame) and msg.code in AUTH_ERROR_CODES:
+                if self.state.account_stream_live:
+                    logger.warning("account stream lost to error {}: quoting paused", msg.code)
+                self.state.account_stream_live = False
             elif isinstance(msg, m.AccountAll):
                 for trade in msg.trades:
                     if trade.market_id == self.spec.market_id:
                         self.detector.on_trade(trade, self.account_index)
 
-    def on_order(self, order, recv_ns: int) -> None:
+    def on_order(self, order, recv_ns: int, via_rest: bool = False) -> None:
         """One order update: the quote table first, then the fill (hedged at once)."""
         self.quotes.on_order(order)
         delta = self.detector.on_update(order)
         if delta is None:
             return
         frame_log.log_fill(delta)
+        if via_rest:
+            self.state.fills_found_by_rest += 1
+            logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
         if self.desk.on_fill(delta, recv_ns):
             self.state.lighter_position += -delta.size if delta.is_ask else delta.size
             if order.client_order_index not in self.quotes.own_client_indexes:
@@ -169,7 +191,7 @@ class Engine:
                 return
             for order in found:
                 if order.market_id == self.spec.market_id:
-                    self.on_order(order, time.perf_counter_ns())
+                    self.on_order(order, time.perf_counter_ns(), via_rest=True)
 
     # -- quoting --------------------------------------------------------------------------
 
@@ -178,6 +200,7 @@ class Engine:
         size = self.params.order_size
         silent_ms = (time.monotonic() - self.state.stream_frames_at_s) * 1000
         can_see = (self.ws.connected.is_set() and silent_ms < self.limits.stale_stream_ms
+                   and self.state.account_stream_live and not self.state.account_stream_suspect
                    and not self.desk.unresolved)
         return MarketView(
             lighter_bid=bid.price if bid else None, lighter_ask=ask.price if ask else None,
@@ -218,7 +241,7 @@ class Engine:
         return (bid.price + ask.price) / 2 if bid and ask else None
 
     async def _watch_loop(self) -> None:
-        last_retry = time.monotonic()
+        last_retry = last_check = time.monotonic()
         while True:
             await asyncio.sleep(WATCH_INTERVAL_S)
             reason = kill_reason(self.risk_snapshot(), self.limits)
@@ -229,6 +252,46 @@ class Engine:
             if time.monotonic() - last_retry >= RETRY_OWED_INTERVAL_S:
                 last_retry = time.monotonic()
                 await self.desk.retry_owed()
+            if time.monotonic() - last_check >= self.position_check_s:
+                last_check = time.monotonic()
+                reason = await self.check_position()
+                if reason:
+                    logger.error("KILL SWITCH: {}", reason)
+                    self.request_stop(f"kill_switch:{reason}")
+                    return
+
+    async def check_position(self) -> str | None:
+        """The backstop: the venue's position against the fills we saw.
+
+        A difference means the stream missed fills: they are fetched over REST and hedged, and
+        quoting stops, since a stream that drops fills cannot be trusted with new ones. A
+        difference that REST cannot explain trips the kill switch.
+        """
+        for attempt in range(2):   # a fill frame may still be on its way: look twice
+            try:
+                venue_position = await self.rest.account_position(self.account_index,
+                                                                  self.spec.market_id)
+            except Exception as exc:  # REST hiccup: the next check asks again
+                logger.warning("position check failed: {}: {}", type(exc).__name__, exc)
+                return None
+            if venue_position == self.state.lighter_position:
+                self.state.position_mismatches = 0
+                return None
+            if attempt == 0:
+                await asyncio.sleep(POSITION_RECHECK_S)
+        self.state.position_mismatches += 1
+        logger.warning("position check: Lighter says {}, our fills say {} ({} in a row)",
+                       venue_position, self.state.lighter_position, self.state.position_mismatches)
+        found_before = self.state.fills_found_by_rest
+        await self.reconcile_orders()
+        if self.state.fills_found_by_rest > found_before and not self.state.account_stream_suspect:
+            self.state.account_stream_suspect = "fills missing from the account stream"
+            logger.error("the account stream missed fills: quoting stopped; the fills were "
+                         "found over REST and hedged")
+        if self.state.position_mismatches >= POSITION_MISMATCHES_TO_KILL and self.kill_on_mismatch:
+            return (f"position_mismatch (Lighter {venue_position}, fills seen "
+                    f"{self.state.lighter_position})")
+        return None
 
     async def _dead_mans_switch_loop(self) -> None:
         """Keep a scheduled cancel-all ahead of us: if this process dies, Lighter cancels."""

@@ -130,7 +130,9 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                     hedge_symbol=config.hedge.symbol, params=quote_params(config, spec),
                     limits=risk_limits(config), dead_mans_switch_s=config.lighter.dead_mans_switch_s,
                     start_lighter_position=report.lighter_position, auth_token=auth_token,
-                    taker_fee_bps=config.hedge.taker_fee_bps)
+                    taker_fee_bps=config.hedge.taker_fee_bps,
+                    position_check_s=config.risk.position_check_s,
+                    kill_on_mismatch=config.risk.kill_on_mismatch)
     ws.start()
     await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()

@@ -161,6 +161,9 @@ class RiskConfig:
     stale_stream_ms: int = setting(10_000, minimum=1000, maximum=600_000)
     max_loss_quote: Decimal = setting(Decimal(50), minimum=0, above=True)
     kill_on_mismatch: bool = setting(True)
+    position_check_s: float = setting(5.0, minimum=1, maximum=3600,
+                                      allowed="seconds between checks of the Lighter position "
+                                              "against the fills seen (1..3600)")
 
 
 @dataclass(frozen=True)
