@@ -39,6 +39,7 @@ class HedgeStats:
     submit_ms: list[float] = field(default_factory=list)
     ack_ms: list[float] = field(default_factory=list)
     max_unhedged_ms: float = 0.0
+    max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
 
 
@@ -78,6 +79,7 @@ class HedgeDesk:
         self.stats.maker_filled_abs += delta.size
         self.stats.maker_cash -= signed * delta.price
         self.ledger.add_maker_fill(signed)
+        self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
             self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
                                    delta.fill_id)

@@ -186,6 +186,12 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.reliability.double_hedges = int(overshoot != 0 and abs(overshoot) >= step
                                             and (overshoot > 0) == (st.filled_base > 0))
     summary.reliability.max_unhedged_ms = round(st.max_unhedged_ms, 3)
+    summary.reliability.max_unhedged_base = st.max_unhedged_base
+    summary.reliability.disconnects_survived = wc.reconnects
+    summary.reliability.reconnect_ms = list(wc.reconnect_ms)
+    summary.reliability.duplicate_frames_ignored = (engine.detector.stale_frames
+                                                    + engine.detector.repeated_fills)
+    summary.reliability.ambiguous_hedges_resolved = st.lookups
     summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
         Decimal("0.000001"))
 

@@ -59,7 +59,8 @@ class FillDetector:
         self._trade_base: OrderedDict[int, Decimal] = OrderedDict()
         self._trade_capacity = trade_capacity
         self.fills_emitted = 0
-        self.stale_frames = 0
+        self.stale_frames = 0           # a lower cumulative than already seen (late, reordered)
+        self.repeated_fills = 0         # the same cumulative again (a duplicate or a replay)
 
     # -- order frames -------------------------------------------------------
 
@@ -74,6 +75,8 @@ class FillDetector:
             self.fills_emitted += 1
         elif update.filled_base < mark.base:
             self.stale_frames += 1
+        elif update.filled_base > ZERO:
+            self.repeated_fills += 1
         if is_terminal(update.status):
             self._retire(update.order_index, mark)
         return delta

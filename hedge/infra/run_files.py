@@ -136,6 +136,12 @@ class ReliabilityCounters:
     double_hedges: int = 0
     max_unhedged_ms: float = 0
     orders_left_open: int = 0
+    # Beyond DESIGN.md's four: the figures of the fault matrix (docs/DIAGNOSTIC_GUIDE.md).
+    disconnects_survived: int = 0
+    reconnect_ms: list[float] = field(default_factory=list)
+    duplicate_frames_ignored: int = 0
+    ambiguous_hedges_resolved: int = 0
+    max_unhedged_base: Decimal = Decimal(0)
 
 
 @dataclass
@@ -175,7 +181,13 @@ class RunSummary:
                    "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames},
             "reliability": {"fills_lost": rel.fills_lost, "double_hedges": rel.double_hedges,
                             "max_unhedged_ms": rel.max_unhedged_ms,
-                            "orders_left_open": rel.orders_left_open},
+                            "orders_left_open": rel.orders_left_open,
+                            "disconnects_survived": rel.disconnects_survived,
+                            "reconnect_ms": {k: v for k, v in latency_stats(rel.reconnect_ms).items()
+                                             if k in ("p50", "p99", "max")},
+                            "duplicate_frames_ignored": rel.duplicate_frames_ignored,
+                            "ambiguous_hedges_resolved": rel.ambiguous_hedges_resolved,
+                            "max_unhedged_base": _amount(rel.max_unhedged_base)},
             "pnl_quote": _amount(self.pnl_quote),
         }
 

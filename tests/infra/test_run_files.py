@@ -68,10 +68,18 @@ def test_retention_keeps_the_newest_runs_and_nothing_else_is_touched(tmp_path):
     assert resolve_latest(tmp_path) == made[-1].resolve()
 
 
-def test_summary_shape_equals_design_exactly(tmp_path):
+RELIABILITY_EXTRA = {"disconnects_survived", "reconnect_ms", "duplicate_frames_ignored",
+                     "ambiguous_hedges_resolved", "max_unhedged_base"}
+
+
+def test_summary_shape_is_design_plus_the_reliability_figures(tmp_path):
     summary = RunSummary(run_id="r1", mode="paper", exit_reason="duration")
     path = write_summary(tmp_path, summary)
     written = json.loads(path.read_text())
+    extra = set(written["reliability"]) - set(design_summary()["reliability"])
+    assert extra == RELIABILITY_EXTRA
+    for key in extra:
+        del written["reliability"][key]
     assert key_tree(written) == key_tree(design_summary())
     assert written["lighter"]["filled_base"] == "0" and written["pnl_quote"] == "0"
     assert written["latency_ms"]["fill_to_hedge_ack"] == {"n": 0, "p50": None, "p99": None,
