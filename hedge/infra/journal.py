@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS fills (
     journaled_at_s REAL NOT NULL,
     UNIQUE (order_index, cum_filled_base)
 );
+CREATE TABLE IF NOT EXISTS owned_orders (
+    client_order_index INTEGER PRIMARY KEY, -- written before the create is sent
+    market INTEGER NOT NULL,
+    side TEXT NOT NULL,
+    placed_at_s REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS hedge_intents (
     client_id TEXT PRIMARY KEY,
     fill_key TEXT NOT NULL,
@@ -221,3 +227,17 @@ class Journal:
             row = self._db.execute("SELECT order_index, cum_filled_base FROM fills "
                                    "ORDER BY journaled_at_s DESC, rowid DESC LIMIT 1").fetchone()
         return (row[0], Decimal(row[1])) if row else None
+
+    def record_order(self, client_order_index: int, market: int, side: str) -> None:
+        """Write ahead of placing a quote, so a restart can ask the venue what became of it."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO owned_orders VALUES (?,?,?,?)",
+                             (client_order_index, market, side, time.time()))
+
+    def recent_orders(self, market: int, limit: int = 200) -> list[int]:
+        """Client order indexes of the newest quotes placed on `market`, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT client_order_index FROM owned_orders WHERE market = ? "
+                "ORDER BY placed_at_s DESC LIMIT ?", (market, limit)).fetchall()
+        return [r[0] for r in rows]

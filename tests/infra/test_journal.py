@@ -146,3 +146,16 @@ def test_signed_totals_count_each_client_id_once_by_its_last_final_answer(tmp_pa
         assert journal.filled_orders() == [(5, D("0.03")), (6, D("0.01"))]
         assert journal.last_fill_key() == (6, D("0.01"))
         assert journal.intents_without_result() == []
+
+
+def test_owned_orders_are_written_ahead_and_listed_newest_first(tmp_path):
+    from hedge.infra.journal import Journal
+
+    with Journal(tmp_path / "j.sqlite") as journal:
+        for index in (11, 12, 13):
+            journal.record_order(index, 0, "bid")
+        journal.record_order(12, 0, "bid")          # idempotent
+        journal.record_order(99, 1, "ask")
+    with Journal(tmp_path / "j.sqlite") as reopened:
+        assert reopened.recent_orders(0) == [13, 12, 11]
+        assert reopened.recent_orders(1) == [99]
