@@ -34,6 +34,7 @@ class ReconcileReport:
     hedge_position: Decimal
     intents_looked_up: int
     fills_rehedged: int
+    fills_missed: int = 0
 
 
 async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, account: int,
@@ -54,9 +55,30 @@ async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, accou
         await asyncio.sleep(0.1)
 
 
+async def recover_missed_fills(journal: Journal, desk: HedgeDesk, detector: FillDetector,
+                               rest: LighterRest, account: int, market: int, token: str) -> int:
+    """Fills of our earlier quotes that no run saw (the process was down): ask the venue.
+
+    Every quote's client index is journaled before it is placed, so the venue can tell what
+    became of each; a rise over the journaled cumulative fill is journaled and owed.
+    """
+    for order_index, cum in journal.filled_orders():
+        detector.seed(order_index, cum)
+    indexes = journal.recent_orders(market)
+    found = 0
+    for start in range(0, len(indexes), 20):
+        for order in await rest.orders_by_client_index(account, indexes[start:start + 20], token):
+            delta = detector.on_update(order) if order.market_id == market else None
+            if delta is not None and desk.on_fill(delta, 0):
+                found += 1
+                logger.warning("[HEDGE] restart: fill {} happened while no run was watching",
+                               delta.fill_id)
+    return found
+
+
 async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDetector,
                             hedge_venue: HedgeVenue, symbol: str, rest: LighterRest, account: int,
-                            market: int) -> ReconcileReport:
+                            market: int, token: str) -> ReconcileReport:
     """Resolve what the last run left open, then check the two positions net out."""
     looked_up = 0
     for intent in journal.intents_without_result():
@@ -67,9 +89,8 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
         looked_up += 1
         logger.info("[HEDGE] restart: {} looked up: {}", intent.client_id,
                     f"filled {filled}" if found else "never reached the venue")
+    missed = await recover_missed_fills(journal, desk, detector, rest, account, market, token)
     maker_signed, hedged_signed = journal.signed_totals()
-    for order_index, cum in journal.filled_orders():
-        detector.seed(order_index, cum)
     desk.ledger.owed = -maker_signed - hedged_signed
     lighter_position = await rest.account_position(account, market)
     hedge_position = await hedge_venue.position(symbol)
@@ -87,7 +108,7 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
             f"positions do not net out: Lighter {lighter_position} + hedge {desk.hedge_position} "
             f"= {net}, and the journal explains only {desk.ledger.owed} of it; flatten one venue "
             "by hand or point the bot at the journal of the run that opened it")
-    return ReconcileReport(lighter_position, desk.hedge_position, looked_up, rehedged)
+    return ReconcileReport(lighter_position, desk.hedge_position, looked_up, rehedged, missed)
 
 
 async def wait_for_hedges(desk: HedgeDesk, timeout_s: float = 15.0) -> None:

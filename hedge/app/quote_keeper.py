@@ -16,6 +16,7 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient, TxResult
 from hedge.core.quoting import QuoteTarget, requote_action
 from hedge.core.types import OrderUpdate
+from hedge.infra.journal import Journal
 from hedge.infra.rate_limit import TokenBucket
 
 TAG = "[QUOTE]"
@@ -46,7 +47,8 @@ def client_index_source():
 
 class QuoteKeeper:
     def __init__(self, orders: LighterOrderClient, spec: MarketSpec, order_size: Decimal,
-                 tolerance_bps: Decimal, min_lifetime_ms: int, tx_bucket: TokenBucket) -> None:
+                 tolerance_bps: Decimal, min_lifetime_ms: int, tx_bucket: TokenBucket,
+                 journal: Journal | None = None) -> None:
         self.orders = orders
         self.spec = spec
         self.order_size = order_size
@@ -57,6 +59,7 @@ class QuoteKeeper:
         self.own_client_indexes: list[int] = []       # every quote this run placed, oldest first
         self._next_index = client_index_source()
         self._bucket = tx_bucket
+        self._journal = journal
 
     async def apply(self, target: QuoteTarget) -> None:
         for side, price in (("bid", target.bid), ("ask", target.ask)):
@@ -78,6 +81,8 @@ class QuoteKeeper:
 
     async def _place(self, side: str, price: Decimal) -> None:
         index = next(self._next_index)
+        if self._journal is not None:
+            self._journal.record_order(index, self.spec.market_id, side)
         self.own_client_indexes.append(index)
         del self.own_client_indexes[:-500]
         quote = RestingQuote(index, price, self.order_size, time.monotonic())

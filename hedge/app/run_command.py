@@ -112,7 +112,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     if left:
         raise StartupRefused(f"{left} orders still rest on Lighter after cancel-all")
     report = await reconcile_journal(journal, desk, detector, session.hedge, config.hedge.symbol,
-                                     session.rest, account, spec.market_id)
+                                     session.rest, account, spec.market_id, token)
     logger.info("startup reconciled: lighter {} hedge {} (lookups {}, re-hedged {})",
                 report.lighter_position, report.hedge_position, report.intents_looked_up,
                 report.fills_rehedged)
@@ -124,7 +124,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     session.closers.append(ws.close)
     quotes = QuoteKeeper(session.orders, spec, config.strategy.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
-                         TokenBucket(config.lighter.tx_rate_per_min / 60, 4))
+                         TokenBucket(config.lighter.tx_rate_per_min / 60, 4), journal)
     engine = Engine(spec=spec, account_index=account, orders=session.orders, ws=ws, rest=session.rest,
                     desk=desk, quotes=quotes, detector=detector, hedge_venue=session.hedge,
                     hedge_symbol=config.hedge.symbol, params=quote_params(config, spec),
