@@ -55,9 +55,10 @@ async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tm
     # Every fill the venue recorded was detected, and every detected fill hedged.
     assert Decimal(summary["lighter"]["filled_base"]) == Decimal(venue_fills["filled_base"])
     assert summary["lighter"]["fills"] >= 1
-    assert summary["reliability"] == {"fills_lost": 0, "double_hedges": 0,
-                                      "max_unhedged_ms": summary["reliability"]["max_unhedged_ms"],
-                                      "orders_left_open": 0}
+    reliability = summary["reliability"]
+    assert (reliability["fills_lost"], reliability["double_hedges"],
+            reliability["orders_left_open"]) == (0, 0, 0)
+    assert Decimal(reliability["max_unhedged_base"]) <= Decimal("0.01")
     assert Decimal(summary["position"]["lighter_base"]) == lighter_pos
     assert Decimal(summary["position"]["hedge_base"]) == hedge_pos
     assert summary["latency_ms"]["fill_to_hedge_submit"]["n"] >= 1
