@@ -9,9 +9,14 @@ from hedge.sim.lighter.venue import LighterVenue
 TOKEN_RE = re.compile(r"^(\d+):(\d+):(\d+):([0-9a-fA-F]+)$")
 
 
-def token_problem(venue: LighterVenue, token: str | None, account: int | None) -> str | None:
-    """None when the token is good for `account`; otherwise the reason, in Lighter's words."""
-    if venue.faults.reject_auth:
+def token_problem(venue: LighterVenue, token: str | None, account: int | None, *,
+                  subscription: bool = False) -> str | None:
+    """None when the token is good for `account`; otherwise the reason, in Lighter's words.
+
+    The `reject_auth` fault refuses private WebSocket subscriptions only (`subscription=True`),
+    as documented: REST reads keep working, so a run gets as far as the stream.
+    """
+    if subscription and venue.faults.reject_auth:
         return "expired token"
     m = TOKEN_RE.match(token or "")
     if m is None:

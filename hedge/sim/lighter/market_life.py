@@ -21,6 +21,10 @@ def recentre(venue: LighterVenue, market: int, now_ms: int) -> None:
     """Move synthetic depth to the current mid; resting orders the mid moved through trade."""
     spec, book = venue.markets[market], venue.books[market]
     targets = synthetic_targets(spec, spec.to_ticks(venue.prices.mid(spec.symbol, now_ms)), venue.seed)
+    if venue.faults.no_taker_flow:           # "nothing ever fills": depth steps aside instead
+        _clear_of_own_orders(targets, book)
+        book.reprice_synthetic(targets, venue.make_synthetic(market))
+        return
     best_ask, best_bid = min(targets[True]), max(targets[False])
     for is_ask, limit in ((True, best_ask), (False, best_bid)):
         # a seller (is_ask) sweeps bids at or above the new best ask, and vice versa
@@ -29,6 +33,18 @@ def recentre(venue: LighterVenue, market: int, now_ms: int) -> None:
         if any(not o.synthetic for o in crossed):
             venue.synthetic_taker(market, is_ask, sum(o.remaining for o in crossed), limit)
     book.reprice_synthetic(targets, venue.make_synthetic(market))
+
+
+def _clear_of_own_orders(targets: dict[bool, dict[int, int]], book) -> None:
+    """Drop synthetic levels that would cross a resting non-synthetic order (no_taker_flow)."""
+    own_bids = [o.price for o in book.sorted_orders(False) if not o.synthetic]
+    own_asks = [o.price for o in book.sorted_orders(True) if not o.synthetic]
+    if own_bids:
+        top = max(own_bids)
+        targets[True] = {p: lots for p, lots in targets[True].items() if p > top}
+    if own_asks:
+        bottom = min(own_asks)
+        targets[False] = {p: lots for p, lots in targets[False].items() if p < bottom}
 
 
 def taker_flow(venue: LighterVenue, market: int) -> None:

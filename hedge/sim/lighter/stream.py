@@ -168,7 +168,7 @@ def _subscribe(venue: LighterVenue, hub: StreamHub, s: Session, msg: dict) -> No
         if not msg.get("auth"):
             s.queue.put_nowait(error_frame(20001, f"invalid param : auth field is required: {colon}"))
             return
-        problem = token_problem(venue, msg.get("auth"), spec.account)
+        problem = token_problem(venue, msg.get("auth"), spec.account, subscription=True)
         if problem is not None:
             s.queue.put_nowait(error_frame(20013, f"invalid auth: {problem}: {colon}"))
             return
