@@ -60,6 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--faults", type=_profile, default="none",
                      help=f"one of: {', '.join(PROFILES)}")
+
+    diag = sub.add_parser("diagnose", help="walk the decision tree over a run's logs")
+    diag.add_argument("run_dir", nargs="?", default="logs/latest",
+                      help="run directory (default %(default)s)")
+    diag.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+
+    replay = sub.add_parser("replay", help="re-feed recorded frames through parser, book, detector")
+    replay.add_argument("file", help="ws_lighter.jsonl, a .json of frames, or a directory of them")
+    replay.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    canary = sub.add_parser("canary", help="post-only order far from the market, seen open, "
+                                           "canceled, confirmed by REST; hedge venue read-only")
+    canary.add_argument("--config", required=True, help="YAML config")
+    canary.add_argument("--out", default=None, help="also write the JSON report to this file")
+
+    markets = sub.add_parser("markets", help="the Lighter venue's markets as a table")
+    markets.add_argument("--config", required=True, help="YAML config")
     return parser
 
 
@@ -68,11 +85,31 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed, args.faults))
+        if args.command in ("diagnose", "replay", "canary", "markets"):
+            return _diagnostics(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
                                            "logging.level": args.log_level})
         return asyncio.run(run_bot(config))
-    except (sim_command.VenueStartError, ConfigError) as exc:
+    except (sim_command.VenueStartError, ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _diagnostics(args: argparse.Namespace) -> int:
+    from hedge.diagnostics import commands   # imported lazily: `run` never pays for it
+    try:
+        if args.command == "diagnose":
+            return commands.diagnose(args.run_dir, args.json)
+        if args.command == "replay":
+            return commands.replay(args.file, args.json)
+        config = load_config(args.config, {})
+        if args.command == "markets":
+            return asyncio.run(commands.markets(config))
+        return asyncio.run(commands.canary(config, args.out))
+    except commands.USER_MISTAKES as exc:
+        raise UsageError(str(exc)) from None
+    except BrokenPipeError:          # `... | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,71 @@
+"""The diagnostics commands behind the CLI: diagnose, replay, markets, canary.
+
+Each returns the process exit code; user mistakes raise one of USER_MISTAKES, which the CLI
+turns into one line on stderr and exit 2.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hedge.app.paper import PaperVenueError, PaperVenues
+from hedge.app.session import SessionError
+from hedge.adapters.lighter.markets import UnknownMarketError
+from hedge.adapters.lighter.order_client import LighterKeyError
+from hedge.adapters.lighter.rest import LighterRest
+from hedge.diagnostics.canary import CanaryOptions, run_canary
+from hedge.diagnostics.diagnose_command import RunDirError, run_diagnose
+from hedge.diagnostics.replay import render_text, replay_path
+from hedge.infra.config_schema import BotConfig
+from hedge.infra.credentials import CredentialsError
+from hedge.infra.logs import setup_logging
+
+USER_MISTAKES = (RunDirError, FileNotFoundError, SessionError, UnknownMarketError, LighterKeyError,
+                 CredentialsError, PaperVenueError, IsADirectoryError, PermissionError)
+
+
+def diagnose(run_dir: str, as_json: bool) -> int:
+    return run_diagnose(run_dir, as_json)
+
+
+def replay(path: str, as_json: bool) -> int:
+    report = replay_path(path)
+    print(json.dumps(report.to_dict(), indent=2) if as_json else render_text(path, report))
+    return 0
+
+
+async def markets(config: BotConfig) -> int:
+    setup_logging(None, "WARNING")
+    venues = None
+    url = config.lighter.base_url
+    if config.lighter.is_sim:
+        venues = PaperVenues(config.sim.seed, config.sim.faults)
+        await venues.start()
+        url = venues.lighter_url
+    try:
+        async with LighterRest(url) as rest:
+            catalog = await rest.markets()
+    except Exception as exc:  # unreachable venue: one line, not a traceback
+        raise SessionError(f"cannot read Lighter markets from {url}: {type(exc).__name__}: {exc}") from None
+    finally:
+        if venues is not None:
+            await venues.stop()
+    rows = [("symbol", "id", "tick", "lot", "min_base", "min_quote", "status")]
+    for s in sorted((catalog.by_symbol(sym) for sym in catalog.symbols()), key=lambda s: s.market_id):
+        rows.append((s.symbol, str(s.market_id), str(s.tick_size), str(s.lot_size), str(s.min_base),
+                     str(s.min_quote), s.status))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+async def canary(config: BotConfig, out: str | None, options: CanaryOptions | None = None) -> int:
+    setup_logging(None, "WARNING")
+    report = await run_canary(config, options)
+    text = json.dumps(report.to_dict(), indent=2)
+    print(text)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    return 0 if report.compliance_pass else 1
