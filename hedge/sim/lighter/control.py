@@ -1,13 +1,14 @@
 """`/sim/` routes (not Lighter's): register accounts and keys, set faults, read the state."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
 from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile
-from hedge.sim.lighter.keys import LIGHTER_STATE
+from hedge.sim.lighter.keys import LIGHTER_HUB, LIGHTER_STATE
 from hedge.sim.lighter.venue import LighterVenue
 
 routes = web.RouteTableDef()
@@ -82,3 +83,28 @@ def state_summary(venue: LighterVenue) -> dict:
 @routes.get("/sim/state")
 async def get_state(request: web.Request) -> web.Response:
     return web.json_response(state_summary(request.app[LIGHTER_STATE]))
+
+
+@routes.post("/sim/frames/account_orders")
+async def push_account_orders(request: web.Request) -> web.Response:
+    """Send one account_orders update frame as given (benchmarks: several fills in one frame).
+
+    The orders are sent as they are, on the account's subscribed channels, `delay_ms` after the
+    answer (so a caller on the same event loop as the subscriber has read the answer before the
+    frame comes); the venue's own state is not changed.
+    """
+    venue: LighterVenue = request.app[LIGHTER_STATE]
+    try:
+        body = await request.json()
+        account, market, orders = int(body["account"]), int(body["market"]), list(body["orders"])
+        delay_s = float(body.get("delay_ms", 0)) / 1000
+        if market not in venue.markets or not all(isinstance(o, dict) for o in orders):
+            raise ValueError("unknown market or an order that is not an object")
+    except (ValueError, KeyError, TypeError) as e:
+        return _bad(f"need account, market, orders[]: {e}")
+    hub = request.app[LIGHTER_HUB]
+    if delay_s > 0:
+        asyncio.get_running_loop().call_later(delay_s, hub.account_orders, account, market, orders)
+    else:
+        hub.account_orders(account, market, orders)
+    return web.json_response({"code": 200, "orders": len(orders)})
