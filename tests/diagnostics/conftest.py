@@ -1,0 +1,62 @@
+"""One real bot run per fault profile, all started at once, each in its own logs directory.
+
+The runs use `pricing: join` (quotes at the best level) so that a short run sees fills when the
+profile allows any. `refuse_ws` takes longest: the bot waits 15 s for a book, then gives up.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+PROFILES = ("none", "refuse_ws", "reject_auth", "mute_account_orders", "no_taker_flow",
+            "reject_hedges")
+DURATION_S = 8
+RUN_TIMEOUT_S = 90
+
+
+def paper_config(tmp: Path, name: str, **strategy) -> Path:
+    config = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    config["logging"]["dir"] = str(tmp / f"logs-{name}")
+    config["strategy"].update(strategy)
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def run_dir_of(logs: Path) -> Path:
+    runs = sorted(p for p in logs.iterdir() if p.is_dir() and not p.is_symlink())
+    assert len(runs) == 1, f"expected one run under {logs}, found {runs}"
+    return runs[0]
+
+
+@pytest.fixture(scope="session")
+def fault_runs(tmp_path_factory) -> dict[str, Path]:
+    """profile -> its run directory, after every run has stopped."""
+    tmp = tmp_path_factory.mktemp("fault-runs")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for key in ("LIGHTER_ACCOUNT_INDEX", "LIGHTER_API_KEY_INDEX", "LIGHTER_API_PRIVATE_KEY",
+                "HEDGE_API_KEY", "HEDGE_API_SECRET"):
+        env.pop(key, None)
+    procs = {}
+    for profile in PROFILES:
+        config = paper_config(tmp, profile, pricing="join")
+        out = open(tmp / f"{profile}.out", "wb")  # noqa: SIM115 - closed below
+        procs[profile] = (subprocess.Popen(
+            [sys.executable, "run.py", "run", "--config", str(config), "--duration", str(DURATION_S),
+             "--faults", profile], cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env), out)
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    for profile, (proc, out) in procs.items():
+        try:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(timeout=10)
+        out.close()
+    return {profile: run_dir_of(tmp / f"logs-{profile}") for profile in PROFILES}
