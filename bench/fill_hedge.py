@@ -318,6 +318,7 @@ async def drive(engine_box: dict, singles: int, batches: int, batch_size: int, g
             "requotes": probe.modify_calls, "signs": dict(probe.signs),
             "hedges_not_filled": len(bad),
             "stages_ms_p50": {k: _r(pct(v, 50)) for k, v in probe.stages.items()},
+            "stages_ms_p99": {k: _r(pct(v, 99)) for k, v in probe.stages.items()},
         })
     finally:
         await raw.close()
