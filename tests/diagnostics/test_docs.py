@@ -92,3 +92,19 @@ def test_guide_has_a_section_for_every_scenario_and_finding():
     headings = set(re.findall(r"^#{2,3} (\w+)$", text, re.M))
     missing = (set(ACTIONS) | {rule.__name__ for rule in RULES}) - headings
     assert not missing
+
+
+def test_config_doc_names_every_key():
+    import dataclasses
+
+    from hedge.infra.config_schema import SECTIONS, BotConfig
+    text = (REPO / "docs" / "CONFIG.md").read_text(encoding="utf-8")
+    keys = [f.name for f in dataclasses.fields(BotConfig) if f.name not in SECTIONS]
+    keys += [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+    assert [k for k in keys if f"`{k}`" not in text] == []
+
+
+def test_docs_exist():
+    for name in ("DIAGNOSTIC_GUIDE.md", "TESTING_CHECKLIST.md", "LOGGING.md", "CONFIG.md",
+                 "ARCHITECTURE.md"):
+        assert (REPO / "docs" / name).stat().st_size > 1000
