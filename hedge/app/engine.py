@@ -1,8 +1,8 @@
 """The strategy loop: quote on Lighter, hedge every fill, watch the risk, stop cleanly.
 
 Tasks, each with one job:
-- stream: account and book frames in; fills detected, journaled and handed to the hedge desk
-  synchronously, in the same step that read them;
+- the stream client's reader (not a task of ours): account frames handled in `on_message`;
+  fills detected, journaled and handed to the hedge desk in the same step that read them;
 - hedge desk: hedges (its own task; never behind a signature or a requote);
 - quoting: recomputes the target and moves quotes (signing runs off the loop);
 - hedge book: keeps the hedge venue's book fresh so quoting and hedging never fetch it inline;
@@ -83,6 +83,7 @@ class Engine:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
+        ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ class Engine:
     async def run(self, duration_s: float) -> str:
         """Run until the duration passes, a stop is requested, or the kill switch trips."""
         self._tasks = [asyncio.create_task(coro, name=name) for name, coro in (
-            ("stream", self._consume_stream()), ("hedge", self.desk.run()),
+            ("hedge", self.desk.run()),
             ("quote", self._quote_loop()), ("hedge-book", self._hedge_book_loop()),
             ("watch", self._watch_loop()), ("dead-mans-switch", self._dead_mans_switch_loop()),
             ("status", self._status_loop()))]
@@ -115,7 +116,7 @@ class Engine:
 
     async def stop_tasks(self, keep_hedging: bool = True) -> None:
         """Stop every task but the stream and the hedge desk (they serve the shutdown)."""
-        keep = {"stream", "hedge"} if keep_hedging else set()
+        keep = {"hedge"} if keep_hedging else set()
         for task in self._tasks:
             if task.get_name() not in keep:
                 task.cancel()
@@ -131,28 +132,27 @@ class Engine:
 
     # -- the stream -----------------------------------------------------------------------
 
-    async def _consume_stream(self) -> None:
-        queue = self.ws.queue
-        while True:
-            msg = await queue.get()
-            self.state.stream_frames_at_s = time.monotonic()
-            if isinstance(msg, m.AccountOrders):
-                for order in msg.all_orders():
-                    if order.market_id == self.spec.market_id:
-                        self.on_order(order, msg.recv_ns)
-                if msg.is_snapshot:
-                    self.state.account_stream_live = True
-                    self._schedule_reconcile()
-            elif isinstance(msg, m.Connected):
-                self.state.account_stream_live = False   # until the account snapshot is back
-            elif isinstance(msg, m.ErrorFrame) and msg.code in AUTH_ERROR_CODES:
-                if self.state.account_stream_live:
-                    logger.warning("account stream lost to error {}: quoting paused", msg.code)
-                self.state.account_stream_live = False
-            elif isinstance(msg, m.AccountAll):
-                for trade in msg.trades:
-                    if trade.market_id == self.spec.market_id:
-                        self.detector.on_trade(trade, self.account_index)
+    def on_message(self, msg: m.Message) -> None:
+        """Every stream message, in the stream's reader task: a fill is journaled and handed
+        to the hedge desk before the next frame is read."""
+        self.state.stream_frames_at_s = time.monotonic()
+        if isinstance(msg, m.AccountOrders):
+            for order in msg.all_orders():
+                if order.market_id == self.spec.market_id:
+                    self.on_order(order, msg.recv_ns)
+            if msg.is_snapshot:
+                self.state.account_stream_live = True
+                self._schedule_reconcile()
+        elif isinstance(msg, m.AccountAll):
+            for trade in msg.trades:
+                if trade.market_id == self.spec.market_id:
+                    self.detector.on_trade(trade, self.account_index)
+        elif isinstance(msg, m.Connected):
+            self.state.account_stream_live = False   # until the account snapshot is back
+        elif isinstance(msg, m.ErrorFrame) and msg.code in AUTH_ERROR_CODES:
+            if self.state.account_stream_live:
+                logger.warning("account stream lost to error {}: quoting paused", msg.code)
+            self.state.account_stream_live = False
 
     def on_order(self, order, recv_ns: int, via_rest: bool = False) -> None:
         """One order update: the quote table first, then the fill (hedged at once)."""
@@ -209,7 +209,7 @@ class Engine:
             position=self.state.lighter_position,
             bid_hedge_in_flight="bid" in self.desk.in_flight_sides,
             ask_hedge_in_flight="ask" in self.desk.in_flight_sides,
-            can_see_fills=can_see)
+            can_see_fills=can_see, hedge_carry=self.desk.carry)
 
     async def _quote_loop(self) -> None:
         while True:

@@ -47,6 +47,9 @@ class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
                  start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge") -> None:
         rules = venue.rules(symbol)
+        self.rules = rules
+        self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
+        self._last_price: Decimal | None = None
         self.venue = venue
         self.venue_name = venue_name
         self.symbol = symbol
@@ -116,8 +119,15 @@ class HedgeDesk:
             delta, seen_ns = await self._queue.get()
             while not self._queue.empty():          # net everything that queued meanwhile
                 delta, _ = self._queue.get_nowait()
-            async with self._lock:
-                await self._hedge_owed(delta.key, seen_ns)
+            self._last_price = delta.price
+            try:
+                async with self._lock:
+                    await self._hedge_owed(delta.key, seen_ns)
+            except Exception as exc:  # the hedge task must outlive any surprise; retry_owed retries
+                self.stats.failures += 1
+                self.stats.consecutive_failures += 1
+                logger.opt(exception=exc).error("{} hedge of {} failed unexpectedly: {}: {}", TAG,
+                                                _key_text(delta.key), type(exc).__name__, exc)
             if self._queue.empty():
                 self._idle.set()
 
@@ -169,6 +179,8 @@ class HedgeDesk:
             return None
         reduce_only = self.hedge_position != 0 and (amount < 0) == (self.hedge_position > 0) \
             and abs(amount) <= abs(self.hedge_position)
+        if not reduce_only and self._below_min_notional(amount):
+            return None
         key_text = fill_key_text(*fill_key)
 
         def write_ahead(client_id: str, amount_now: Decimal) -> None:
@@ -221,6 +233,24 @@ class HedgeDesk:
                            outcome.reason)
         if self.ledger.next_order_amount() == 0:
             self._settled()
+
+    def _below_min_notional(self, amount: Decimal) -> bool:
+        """Too small for the hedge venue on its own: carry it until a same-side fill grows it.
+
+        The carry is real exposure, but smaller than the venue's minimum order; the quoting
+        then offers only the side whose next fill makes it hedgeable.
+        """
+        price = self.venue.executable_price(self.symbol, abs(amount), amount > 0) or self._last_price
+        if price is None or abs(amount) * price >= self.rules.min_notional:
+            self.carry = Decimal(0)
+            return False
+        if self.carry != amount:
+            logger.info("{} carry {}: {} at {} is below the venue's minimum notional {}; the next "
+                        "fill on the same side makes it hedgeable", TAG, amount, abs(amount), price,
+                        self.rules.min_notional)
+        self.carry = amount
+        self._settled()
+        return True
 
     def _settled(self) -> None:
         if self._unhedged_since_s is not None:

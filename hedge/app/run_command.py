@@ -173,9 +173,11 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.hedge.failures = st.failures
     summary.fill_to_hedge_submit_ms = list(st.submit_ms)
     summary.fill_to_hedge_ack_ms = list(st.ack_ms)
-    summary.position.lighter_base = await session.rest.account_position(session.account_index,
-                                                                        session.spec.market_id)
-    summary.position.hedge_base = await session.hedge.position(config.hedge.symbol)
+    summary.position.lighter_base = await _ask_venue(
+        session.rest.account_position(session.account_index, session.spec.market_id),
+        engine.state.lighter_position, "Lighter position")
+    summary.position.hedge_base = await _ask_venue(
+        session.hedge.position(config.hedge.symbol), desk.hedge_position, "hedge position")
     wc = ws.counters
     summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
     summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames
@@ -187,6 +189,7 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
                                             and (overshoot > 0) == (st.filled_base > 0))
     summary.reliability.max_unhedged_ms = round(st.max_unhedged_ms, 3)
     summary.reliability.max_unhedged_base = st.max_unhedged_base
+    summary.reliability.hedge_carry_base = desk.ledger.owed if desk.carry else Decimal(0)
     summary.reliability.disconnects_survived = wc.reconnects
     summary.reliability.reconnect_ms = list(wc.reconnect_ms)
     summary.reliability.duplicate_frames_ignored = (engine.detector.stale_frames
@@ -194,6 +197,16 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.reliability.ambiguous_hedges_resolved = st.lookups
     summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
         Decimal("0.000001"))
+
+
+async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:
+    """The venue's answer; the bot's own figure when the venue cannot be asked (said so)."""
+    try:
+        return await read
+    except Exception as exc:
+        logger.warning("summary: {} not readable from the venue ({}: {}); using the bot's own "
+                       "figure {}", what, type(exc).__name__, exc, fallback)
+        return fallback
 
 
 def _closer(fn):

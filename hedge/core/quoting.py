@@ -40,6 +40,7 @@ class MarketView:
     bid_hedge_in_flight: bool = False
     ask_hedge_in_flight: bool = False
     can_see_fills: bool = True         # account stream up and positions known
+    hedge_carry: Decimal = Decimal(0)  # owed hedge below the venue minimum: + buy, - sell
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,11 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
         return QuoteTarget(None, None, "no Lighter book", "no Lighter book")
     step = p.tick if p.pricing == "profit" else Decimal(0)
     bid, bid_off = None, ""
+    carry_note = "hedge carry below the venue minimum: quoting the side that completes it"
     if not p.quote_bid:
         bid_off = "bid side disabled"
+    elif view.hedge_carry > 0:          # owed buy: a maker sell grows it, a maker buy would not
+        bid_off = carry_note
     elif view.bid_hedge_in_flight:
         bid_off = "bid hedge in flight"
     elif view.position + p.order_size > p.max_position:
@@ -92,6 +96,8 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
     ask, ask_off = None, ""
     if not p.quote_ask:
         ask_off = "ask side disabled"
+    elif view.hedge_carry < 0:
+        ask_off = carry_note
     elif view.ask_hedge_in_flight:
         ask_off = "ask hedge in flight"
     elif view.position - p.order_size < -p.max_position:

@@ -142,6 +142,7 @@ class ReliabilityCounters:
     duplicate_frames_ignored: int = 0
     ambiguous_hedges_resolved: int = 0
     max_unhedged_base: Decimal = Decimal(0)
+    hedge_carry_base: Decimal = Decimal(0)   # left owed at the end: below the hedge venue minimum
 
 
 @dataclass
@@ -187,7 +188,8 @@ class RunSummary:
                                              if k in ("p50", "p99", "max")},
                             "duplicate_frames_ignored": rel.duplicate_frames_ignored,
                             "ambiguous_hedges_resolved": rel.ambiguous_hedges_resolved,
-                            "max_unhedged_base": _amount(rel.max_unhedged_base)},
+                            "max_unhedged_base": _amount(rel.max_unhedged_base),
+                            "hedge_carry_base": _amount(rel.hedge_carry_base)},
             "pnl_quote": _amount(self.pnl_quote),
         }
 

@@ -21,10 +21,10 @@ def fill(order_index: int = 7, cum: str = "0.5", size: str = "0.5", is_ask: bool
                      cum_filled_quote=Decimal(cum) * 3000, status="partial")
 
 
-def test_wal_mode_and_full_sync(tmp_path):
+def test_wal_mode_with_normal_sync(tmp_path):
     with Journal(tmp_path / "journal.sqlite") as journal:
         assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
 def test_duplicate_fill_is_journaled_once(tmp_path):

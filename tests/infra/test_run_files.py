@@ -69,7 +69,7 @@ def test_retention_keeps_the_newest_runs_and_nothing_else_is_touched(tmp_path):
 
 
 RELIABILITY_EXTRA = {"disconnects_survived", "reconnect_ms", "duplicate_frames_ignored",
-                     "ambiguous_hedges_resolved", "max_unhedged_base"}
+                     "ambiguous_hedges_resolved", "max_unhedged_base", "hedge_carry_base"}
 
 
 def test_summary_shape_is_design_plus_the_reliability_figures(tmp_path):

@@ -97,3 +97,10 @@ def test_no_quotes_without_a_book_or_hedge_depth():
 ])
 def test_requote_action(resting, target, rested_ms, expected):
     assert requote_action(resting, target, rested_ms, D("2"), 500) == expected
+
+
+def test_a_hedge_carry_below_the_venue_minimum_quotes_only_the_side_that_completes_it():
+    owe_sell = quote_target(view(hedge_carry=D("-0.005")), PROFIT)   # long on Lighter, unhedged
+    assert owe_sell.bid is not None and owe_sell.ask is None and "carry" in owe_sell.ask_off
+    owe_buy = quote_target(view(hedge_carry=D("0.004")), PROFIT)
+    assert owe_buy.ask is not None and owe_buy.bid is None

@@ -209,7 +209,12 @@ class CcxtHedgeVenue:
             if abs(remaining) < max(rules.min_amount, rules.amount_step):
                 break
             is_buy = remaining > 0
-            book = await self._book(request.symbol)
+            try:
+                book = await self._book(request.symbol)
+            except Exception as exc:  # nothing was sent: the caller may try again later
+                status = HedgeStatus.REJECTED
+                reason = f"hedge venue book unavailable: {type(exc).__name__}: {_short(exc)}"
+                break
             price = ioc_limit_price(book.asks if is_buy else book.bids, abs(remaining), is_buy,
                                     self.settings.max_slippage_bps, rules.price_tick)
             if price is None:

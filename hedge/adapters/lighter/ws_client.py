@@ -55,7 +55,8 @@ class LighterWsClient:
                  keepalive_s: float = 20.0, silence_timeout_s: float = 15.0,
                  token_lifetime_s: int = 600, token_refresh_fraction: float = 0.8,
                  backoff_initial_s: float = 0.05, backoff_max_s: float = 5.0,
-                 auth_retry_min_s: float = 1.0, open_timeout_s: float = 5.0) -> None:
+                 auth_retry_min_s: float = 1.0, open_timeout_s: float = 5.0,
+                 greeting_timeout_s: float = 5.0) -> None:
         if account_index is not None and token_provider is None:
             raise ValueError("account channels need a token_provider")
         self.url = _stream_url(base_url)
@@ -65,6 +66,8 @@ class LighterWsClient:
         self.books = {mk: OrderBook(mk) for mk in self.markets}
         self.counters = WsCounters()
         self.connected = asyncio.Event()
+        # Set to handle every message synchronously in the reader task instead of the queue.
+        self.on_message: Callable[[m.Message], None] | None = None
         self._token_provider = token_provider
         self._recorder = recorder
         self._conn_name = conn_name
@@ -75,6 +78,7 @@ class LighterWsClient:
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
         self._open_timeout_s = open_timeout_s
+        self._greeting_timeout_s = greeting_timeout_s
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task | None = None
         self._closing = False
@@ -180,13 +184,20 @@ class LighterWsClient:
         return frames > 0
 
     async def _timers(self, ws: ClientConnection) -> None:
-        """Keepalive ping, silence watchdog, token refresh, recorder flush."""
-        next_ping = time.monotonic() + self._keepalive_s
+        """Keepalive ping, silence and greeting watchdogs, token refresh, recorder flush."""
+        opened = time.monotonic()
+        next_ping = opened + self._keepalive_s
         while True:
             await asyncio.sleep(min(0.1, self._keepalive_s))
             now = time.monotonic()
             if self._recorder is not None:
                 self._recorder.flush_if_due()
+            if not self.connected.is_set() and now - opened > self._greeting_timeout_s:
+                # Without the greeting nothing gets subscribed; answers to our keepalive would
+                # keep the silence watchdog happy on a connection that carries no data.
+                frame_log.log_state("no connected greeting after {:.1f}s: reconnecting", now - opened)
+                await ws.close(code=4001, reason="no connected greeting")
+                return
             if now - self._last_frame_s > self._silence_timeout_s:
                 frame_log.log_state("no frame for {:.1f}s: reconnecting", now - self._last_frame_s)
                 await ws.close(code=4000, reason="silence watchdog")
@@ -231,7 +242,10 @@ class LighterWsClient:
             self._auth_retry_delay_s = self._auth_retry_min_s
         elif isinstance(msg, m.Unknown):
             self.counters.unexpected_frames += 1
-        self.queue.put_nowait(msg)
+        if self.on_message is not None:
+            self.on_message(msg)       # in this task: a fill reaches its hedge without a queue hop
+        else:
+            self.queue.put_nowait(msg)
 
     async def _on_connected(self, ws: ClientConnection) -> None:
         if self._account_channels():
