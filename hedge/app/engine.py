@@ -27,7 +27,7 @@ from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
 from hedge.core.fill_detector import FillDetector
-from hedge.core.quoting import MarketView, QuoteParams, quote_target
+from hedge.core.quoting import MarketView, QuoteParams, QuoteTarget, quote_target
 from hedge.core.risk import RiskLimits, RiskSnapshot, kill_reason
 
 QUOTE_INTERVAL_S = 0.05
@@ -83,6 +83,7 @@ class Engine:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
+        self._target: QuoteTarget | None = None
         ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -213,7 +214,8 @@ class Engine:
 
     async def _quote_loop(self) -> None:
         while True:
-            await self.quotes.apply(quote_target(self.market_view(), self.params))
+            self._target = quote_target(self.market_view(), self.params)
+            await self.quotes.apply(self._target)
             await asyncio.sleep(QUOTE_INTERVAL_S)
 
     async def _hedge_book_loop(self) -> None:
@@ -311,7 +313,11 @@ class Engine:
         quotes = self.quotes.resting()
         stats = self.desk.stats
         last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"
-        return (f"[STATUS] mid={mid} bid={quotes['bid']} ask={quotes['ask']} "
+        paused = ""
+        if self._target is not None and (self._target.bid_off or self._target.ask_off):
+            reasons = {self._target.bid_off, self._target.ask_off} - {""}
+            paused = f" paused=({'; '.join(sorted(reasons))})"
+        return (f"[STATUS] mid={mid} bid={quotes['bid']} ask={quotes['ask']}{paused} "
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
                 f"owed={self.desk.ledger.owed} last_fill_to_hedge={last}")
