@@ -25,6 +25,7 @@ class LighterFaults:
     ws_silent: bool = False                 # keep connections open but send nothing
     tx_latency_ms: int = 0                  # sendTx accepted now, executed this much later
     nonce_error_next: int = 0               # the next N sendTx answer 21104 regardless
+    rate_limit_next: int = 0                # the next N sendTx answer HTTP 429 (code 23000)
 
 
 @dataclass

@@ -120,6 +120,24 @@ async def test_invalid_nonce_hard_refreshes_and_the_order_lands(venues, account)
     assert (await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 33)).nonce == 2
 
 
+async def test_rate_limited_send_backs_off_and_lands_under_the_same_nonce(venues, account):
+    venue(venues).faults.rate_limit_next = 2
+    res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 41)
+    assert res.accepted and res.nonce == 0
+    assert account.orders.counters.rate_limited == 2
+    key = venue(venues).accounts[account.account_index].api_keys[API_KEY_INDEX]
+    await poll(lambda: key.next_nonce == 1)
+
+
+async def test_a_rate_limit_that_persists_is_reported_not_retried_forever(venues, account):
+    venue(venues).faults.rate_limit_next = 10
+    res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 42)
+    assert not res.accepted and res.code in (429, 23000)
+    assert account.orders.counters.rate_limited == 3        # max_rate_limit_retries
+    venue(venues).faults.rate_limit_next = 0
+    assert (await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 43)).nonce == 0
+
+
 async def test_signing_runs_off_the_event_loop(venues, account):
     """Measured: per-tx sign time, and the loop's worst stall while 30 txs are signed and sent."""
     lags: list[float] = []

@@ -129,6 +129,9 @@ def _validate_cancel_all(info: dict, now: int) -> None:
 
 def submit(venue: LighterVenue, items: list[tuple[object, object]]) -> list:
     """Validate every tx (a batch is all-or-nothing), then accept them in order."""
+    if venue.faults.rate_limit_next > 0:
+        venue.faults.rate_limit_next -= 1
+        raise TxRejected(23000, "Too Many Requests!", http_status=429)
     if venue.faults.nonce_error_next > 0:
         venue.faults.nonce_error_next -= 1
         raise TxRejected(21104, "invalid nonce")
