@@ -70,7 +70,7 @@ class HedgeDesk:
         # Attempt numbers of re-hedges: unique across processes, so a restart never reuses an id.
         self._retry_attempts = itertools.count(1000 + int(time.time() * 10) % 9_000_000)
 
-    # -- called from the stream consumer: synchronous, never waits ----------------------
+    # -- called from the stream reader: synchronous, never waits ------------------------
 
     def on_fill(self, delta: FillDelta, seen_ns: int) -> bool:
         """Journal the fill and queue its hedge; False for a fill already journaled."""
