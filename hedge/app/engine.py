@@ -135,7 +135,20 @@ class Engine:
 
     def on_message(self, msg: m.Message) -> None:
         """Every stream message, in the stream's reader task: a fill is journaled and handed
-        to the hedge desk before the next frame is read."""
+        to the hedge desk before the next frame is read.
+
+        A failure here (the journal's disk, say) stops the run: a fill the detector has seen
+        but the journal has not must not be left to a stream that carries on. The next start
+        asks the venue about every journaled quote and finds it.
+        """
+        try:
+            self._handle(msg)
+        except Exception as exc:
+            logger.opt(exception=exc).error("stream message handling failed: {}: {}",
+                                            type(exc).__name__, exc)
+            self.request_stop(f"error:stream handler failed: {type(exc).__name__}")
+
+    def _handle(self, msg: m.Message) -> None:
         self.state.stream_frames_at_s = time.monotonic()
         if isinstance(msg, m.AccountOrders):
             for order in msg.all_orders():
