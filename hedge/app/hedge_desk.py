@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from loguru import logger
 
@@ -45,9 +45,11 @@ class HedgeStats:
 
 class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
-                 start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge") -> None:
+                 start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge",
+                 pad_small_hedges: bool = True) -> None:
         rules = venue.rules(symbol)
         self.rules = rules
+        self.pad_small_hedges = pad_small_hedges
         self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
         self._last_price: Decimal | None = None
         self.venue = venue
@@ -170,7 +172,7 @@ class HedgeDesk:
             return await self._hedge_owed(retry_key, 0, attempt_base=next(self._retry_attempts))
 
     async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
-                          attempt_base: int = 0) -> HedgeOutcome | None:
+                          attempt_base: int = 0, pad_allowed: bool = True) -> HedgeOutcome | None:
         """Hedge what the ledger owes now (None when it is below one tradable amount)."""
         self.last_fill_key = fill_key
         amount = self.ledger.next_order_amount()
@@ -179,8 +181,26 @@ class HedgeDesk:
             return None
         reduce_only = self.hedge_position != 0 and (amount < 0) == (self.hedge_position > 0) \
             and abs(amount) <= abs(self.hedge_position)
-        if not reduce_only and self._below_min_notional(amount):
-            return None
+        pad = Decimal(0)
+        if not reduce_only:
+            pad = self._min_notional_pad(amount)
+            if pad is None or (pad and not (self.pad_small_hedges and pad_allowed)):
+                self._carry(amount)
+                return None
+        self.carry = Decimal(0)
+        if pad:
+            logger.info("{} {} is below the venue's minimum notional: sending {} and buying back "
+                        "{} reduce-only", TAG, amount, amount + pad, -pad)
+            amount += pad
+        outcome = await self._submit(amount, fill_key, seen_ns, reduce_only, attempt_base)
+        if pad and outcome.filled and self.ledger.next_order_amount() != 0:
+            # The reduce-only leg back: exempt from the minimum notional.
+            return await self._hedge_owed(fill_key, 0, attempt_base=next(self._retry_attempts),
+                                          pad_allowed=False)
+        return outcome
+
+    async def _submit(self, amount: Decimal, fill_key: tuple[int, Decimal], seen_ns: int,
+                      reduce_only: bool, attempt_base: int) -> HedgeOutcome:
         key_text = fill_key_text(*fill_key)
 
         def write_ahead(client_id: str, amount_now: Decimal) -> None:
@@ -234,23 +254,28 @@ class HedgeDesk:
         if self.ledger.next_order_amount() == 0:
             self._settled()
 
-    def _below_min_notional(self, amount: Decimal) -> bool:
-        """Too small for the hedge venue on its own: carry it until a same-side fill grows it.
-
-        The carry is real exposure, but smaller than the venue's minimum order; the quoting
-        then offers only the side whose next fill makes it hedgeable.
-        """
+    def _min_notional_pad(self, amount: Decimal) -> Decimal | None:
+        """What to add to `amount` (same sign) so it clears the venue's minimum notional with 5%
+        to spare: 0 when it already does; None when no price is known to judge it by."""
         price = self.venue.executable_price(self.symbol, abs(amount), amount > 0) or self._last_price
-        if price is None or abs(amount) * price >= self.rules.min_notional:
-            self.carry = Decimal(0)
-            return False
+        if price is None:
+            return None
+        need = self.rules.min_notional * Decimal("1.05") / price
+        if abs(amount) * price >= self.rules.min_notional:
+            return Decimal(0)
+        steps = ((need - abs(amount)) / self.rules.amount_step).to_integral_value(ROUND_CEILING)
+        pad = steps * self.rules.amount_step
+        return pad if amount > 0 else -pad
+
+    def _carry(self, amount: Decimal) -> None:
+        """Too small for the hedge venue on its own, and not padded: carry it until a
+        same-side fill grows it. The carry is real exposure, but smaller than the venue's
+        minimum order; the quoting then offers only the side whose next fill completes it."""
         if self.carry != amount:
-            logger.info("{} carry {}: {} at {} is below the venue's minimum notional {}; the next "
-                        "fill on the same side makes it hedgeable", TAG, amount, abs(amount), price,
-                        self.rules.min_notional)
+            logger.info("{} carry {}: below the venue's minimum notional {}; the next fill on the "
+                        "same side makes it hedgeable", TAG, amount, self.rules.min_notional)
         self.carry = amount
         self._settled()
-        return True
 
     def _settled(self) -> None:
         if self._unhedged_since_s is not None:

@@ -129,6 +129,9 @@ class HedgeConfig:
     timeout_ms: int = setting(3000, minimum=100, maximum=60_000)
     order_rate_per_s: float = setting(10.0, minimum=0, above=True, maximum=1000)
     taker_fee_bps: Decimal = setting(Decimal("4.0"), minimum=0, maximum=100)
+    # A hedge below the venue's minimum notional is sent larger and the excess bought back
+    # reduce-only (exempt from the minimum); off: it is carried until a same-side fill.
+    pad_small_hedges: bool = setting(True)
 
     @property
     def is_sim(self) -> bool:
