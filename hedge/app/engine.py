@@ -35,6 +35,7 @@ HEDGE_BOOK_INTERVAL_S = 0.25
 WATCH_INTERVAL_S = 0.1
 RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
+DEAD_MANS_SWITCH_MARGIN_MS = 30_000
 
 
 AUTH_ERROR_CODES = (20001, 20013)
@@ -311,7 +312,10 @@ class Engine:
     async def _dead_mans_switch_loop(self) -> None:
         """Keep a scheduled cancel-all ahead of us: if this process dies, Lighter cancels."""
         while True:
-            result = await self.orders.schedule_cancel_all(self.dead_mans_switch_s * 1000)
+            # Lighter refuses a scheduled cancel-all less than 5 minutes ahead: the margin keeps
+            # a 300 s setting valid after signing and transit.
+            result = await self.orders.schedule_cancel_all(self.dead_mans_switch_s * 1000
+                                                           + DEAD_MANS_SWITCH_MARGIN_MS)
             if not result.accepted:
                 logger.warning("dead-man's switch not renewed: code={} {}", result.code, result.message)
             await asyncio.sleep(max(5.0, self.dead_mans_switch_s / 3))
