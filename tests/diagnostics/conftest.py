@@ -17,7 +17,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = ("none", "refuse_ws", "reject_auth", "mute_account_orders", "no_taker_flow",
             "reject_hedges")
-DURATION_S = 8
+DURATION_S = 12   # refuse_ws takes ~16 s anyway; a longer healthy run makes a fill certain
 RUN_TIMEOUT_S = 90
 
 
