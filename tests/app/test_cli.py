@@ -5,7 +5,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -90,12 +89,10 @@ def test_bad_config_value_names_the_key_and_exits_2(tmp_path):
 
 
 def test_paper_mode_starts_its_own_venues_and_exits_zero_by_itself(tmp_path):
-    started = time.monotonic()
-    result = _run("run", "--duration", "6", timeout=120)
+    result = _run("run", "--duration", "6", timeout=120)   # a hang fails as TimeoutExpired
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     assert re.search(r"run \S+: duration; lighter fills \d+", result.stdout), result.stdout
-    assert time.monotonic() - started < 60
 
 
 def test_unknown_market_is_refused_with_the_markets_that_exist(tmp_path):
