@@ -20,6 +20,7 @@ from hedge.sim.lighter.app import LIGHTER_STATE
 from hedge.sim.lighter.control import state_summary
 from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_files, start_bot,
                                    wait_exit, wait_for_log, write_config)
+from tests.sim.ccxt_loopback import loopback_binanceusdm
 
 HEDGE_STEP = Decimal("0.001")
 
@@ -130,3 +131,23 @@ async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
     _, resting = await lighter_state(account)
     assert resting == 0
     assert await hedge_position(account) == 0
+
+
+async def test_startup_refuses_to_quote_when_positions_do_not_net_out(venues, tmp_path):
+    """A hedge position no journal explains (someone traded by hand): no quote is placed."""
+    account = await register_bot(venues)
+    ex = loopback_binanceusdm(account.hedge_url, account.hedge_key, account.hedge_secret)
+    try:
+        await ex.load_markets()
+        await ex.create_order("ETH/USDT:USDT", "market", "buy", 0.02)
+    finally:
+        await ex.close()
+    config = write_config(tmp_path, account, duration_s=5)
+    bot = start_bot(config, account)
+    assert await wait_exit(bot, 60) == 1, bot.stderr.read()
+    summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
+    assert summary["exit_reason"].startswith("error:startup_refused")
+    assert "do not net out" in summary["exit_reason"]
+    assert summary["lighter"]["orders_placed"] == 0
+    _, resting = await lighter_state(account)
+    assert resting == 0 and await hedge_position(account) == Decimal("0.02")
