@@ -157,19 +157,13 @@ class HedgeDesk:
                 self.unresolved.remove(client_id)
                 filled = found.filled if found is not None else Decimal(0)
                 logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
-                self.journal.record_hedge_result(client_id, "resolved", filled,
-                                                 found.average_price if found else None, "lookup")
-                self.ledger.add_hedge_fill(filled)
-                self.hedge_position += filled
-                self.stats.filled_base += filled
-                self.stats.hedge_filled_abs += abs(filled)
-                if found is not None and found.average_price is not None:
-                    self.stats.hedge_cash -= filled * found.average_price
-                    self.stats.hedge_notional += abs(filled * found.average_price)
+                average = found.average_price if found else None
+                self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
+                self._count_hedge_fill(filled, average)
             if self.last_fill_key is None or self.ledger.next_order_amount() == 0:
                 return None
-            retry_key = (self.last_fill_key[0], self.last_fill_key[1])
-            return await self._hedge_owed(retry_key, 0, attempt_base=next(self._retry_attempts))
+            return await self._hedge_owed(self.last_fill_key, 0,
+                                          attempt_base=next(self._retry_attempts))
 
     async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
                           attempt_base: int = 0, pad_allowed: bool = True) -> HedgeOutcome | None:
@@ -214,18 +208,22 @@ class HedgeDesk:
         self.record_outcome(outcome)
         return outcome
 
+    def _count_hedge_fill(self, filled: Decimal, average_price: Decimal | None) -> None:
+        """What traded on the hedge venue, from an answer or a lookup: ledger, position, PnL."""
+        self.ledger.add_hedge_fill(filled)
+        self.hedge_position += filled
+        self.stats.filled_base += filled
+        self.stats.hedge_filled_abs += abs(filled)
+        if average_price is not None:
+            self.stats.hedge_cash -= filled * average_price
+            self.stats.hedge_notional += abs(filled * average_price)
+
     def record_outcome(self, outcome: HedgeOutcome) -> None:
         for leg in outcome.legs:
             self.journal.record_hedge_result(leg.client_id, leg.status.value, leg.filled,
                                              leg.average_price, outcome.reason)
-        self.ledger.add_hedge_fill(outcome.filled)
-        self.hedge_position += outcome.filled
+        self._count_hedge_fill(outcome.filled, outcome.average_price)
         self.stats.orders += len(outcome.client_ids)
-        self.stats.filled_base += outcome.filled
-        self.stats.hedge_filled_abs += abs(outcome.filled)
-        if outcome.average_price is not None:
-            self.stats.hedge_cash -= outcome.filled * outcome.average_price
-            self.stats.hedge_notional += abs(outcome.filled * outcome.average_price)
         self.stats.lookups += outcome.lookups
         if outcome.fill_to_submit_ms is not None:
             self.stats.submit_ms.append(outcome.fill_to_submit_ms)
