@@ -54,6 +54,20 @@ def ioc_limit_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal, 
     return max(cap, best) if is_buy else min(cap, best)
 
 
+def average_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal) -> Decimal | None:
+    """Average price of taking `amount` from `levels` (best first); None if they are too thin."""
+    if amount <= 0:
+        return None
+    left, notional = amount, Decimal(0)
+    for price, size in levels:
+        take = min(left, size)
+        notional += take * price
+        left -= take
+        if left <= 0:
+            return notional / amount
+    return None
+
+
 def truncate_to_step(amount: Decimal, step: Decimal) -> Decimal:
     """Largest multiple of `step` not above |amount|, with the sign of `amount`."""
     magnitude = (abs(amount) / step).to_integral_value(ROUND_FLOOR) * step

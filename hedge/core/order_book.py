@@ -17,6 +17,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable
 from decimal import Decimal
 
+from hedge.core.hedge_order import average_price
 from hedge.core.types import ZERO, BookLevel, Side
 
 
@@ -189,17 +190,8 @@ class OrderBook:
 
     def executable_price(self, taker_side: Side, size: Decimal) -> Decimal | None:
         """Average price a taker of `size` would get (BUY walks asks); None if too thin."""
-        if size <= ZERO:
-            return None
         if taker_side is Side.BUY:
             book_side, prices = self._asks, self._asks.prices
         else:
             book_side, prices = self._bids, reversed(self._bids.prices)
-        left, notional = size, ZERO
-        for price in prices:
-            take = min(left, book_side.sizes[price])
-            notional += take * price
-            left -= take
-            if left <= ZERO:
-                return notional / size
-        return None
+        return average_price(((p, book_side.sizes[p]) for p in prices), size)

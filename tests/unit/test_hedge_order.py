@@ -75,3 +75,10 @@ def test_ledger_nets_opposite_fills():
     ledger.add_maker_fill(D("0.010"))
     ledger.add_maker_fill(D("-0.004"))
     assert ledger.next_order_amount() == D("-0.006")
+
+
+def test_average_price_walks_levels_and_refuses_a_thin_book():
+    from hedge.core.hedge_order import average_price
+    assert average_price(ASKS, D("1")) == (D("0.5") * D("3000.00") + D("0.5") * D("3000.50"))
+    assert average_price(ASKS, D("100")) is None
+    assert average_price(ASKS, D("0")) is None

@@ -23,7 +23,8 @@ from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_erro
 from hedge.adapters.hedging.urls import point_at
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
                                           MarketRules, OrderLookup)
-from hedge.core.hedge_order import hedge_client_id, ioc_limit_price, truncate_to_step
+from hedge.core.hedge_order import (average_price, hedge_client_id, ioc_limit_price,
+                                    truncate_to_step)
 from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.retry import backoff_s
 from hedge.infra.secret import Secret
@@ -159,14 +160,7 @@ class CcxtHedgeVenue:
         book = self._books.get(symbol)
         if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
             return None
-        left, cost = amount, Decimal(0)
-        for price, size in (book.asks if is_buy else book.bids):
-            take = min(left, size)
-            cost += take * price
-            left -= take
-            if left <= 0:
-                return cost / amount
-        return None
+        return average_price(book.asks if is_buy else book.bids, amount)
 
     async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
         await self._reads.acquire()
