@@ -197,10 +197,12 @@ class Engine:
         if not indexes:
             return
         token = await self._auth_token()
-        for start in range(0, len(indexes), 20):
+        chunks = self.rest.orders_in_chunks(self.account_index, indexes, token)
+        while True:
             try:
-                found = await self.rest.orders_by_client_index(self.account_index,
-                                                               indexes[start:start + 20], token)
+                found = await anext(chunks)
+            except StopAsyncIteration:
+                return
             except Exception as exc:  # REST hiccup: the next resubscription tries again
                 logger.warning("order reconcile over REST failed: {}: {}", type(exc).__name__, exc)
                 return

@@ -66,8 +66,8 @@ async def recover_missed_fills(journal: Journal, desk: HedgeDesk, detector: Fill
         detector.seed(order_index, cum)
     indexes = journal.recent_orders(market)
     found = 0
-    for start in range(0, len(indexes), 20):
-        for order in await rest.orders_by_client_index(account, indexes[start:start + 20], token):
+    async for orders in rest.orders_in_chunks(account, indexes, token):
+        for order in orders:
             delta = detector.on_update(order) if order.market_id == market else None
             if delta is not None and desk.on_fill(delta, 0):
                 found += 1

@@ -17,6 +17,9 @@ async def load_markets(url: str) -> MarketCatalog:
         return await rest.markets()
 
 
+CLIENT_INDEXES_PER_REQUEST = 20     # accountOrders takes at most 20 client indexes
+
+
 class LighterRest:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -46,6 +49,13 @@ class LighterRest:
             client_order_indexes=",".join(str(i) for i in client_order_indexes),
             account_index=account, authorization=token)
         return [parse_order(o.to_dict()) for o in resp.orders or []]
+
+    async def orders_in_chunks(self, account: int, client_order_indexes: list[int], token: str):
+        """`orders_by_client_index` over any number of indexes, one venue-sized request at a
+        time: each chunk's orders are yielded as they arrive, so a later failure keeps them."""
+        for start in range(0, len(client_order_indexes), CLIENT_INDEXES_PER_REQUEST):
+            chunk = client_order_indexes[start:start + CLIENT_INDEXES_PER_REQUEST]
+            yield await self.orders_by_client_index(account, chunk, token)
 
     async def account_position(self, account: int, market: int) -> Decimal:
         """Signed base position (sign * position); 0 when there is none."""
