@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from loguru import logger
@@ -29,6 +29,7 @@ from hedge.app.quote_keeper import QuoteKeeper
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteParams, QuoteTarget, quote_target
 from hedge.core.risk import RiskLimits, RiskSnapshot, kill_reason
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 
 QUOTE_INTERVAL_S = 0.05
 HEDGE_BOOK_INTERVAL_S = 0.25
@@ -47,7 +48,7 @@ POSITION_RECHECK_S = 1.0
 class EngineState:
     lighter_position: Decimal = Decimal(0)      # signed, from our own fills on top of the start
     exit_reason: str = ""
-    stream_frames_at_s: float = field(default_factory=time.monotonic)
+    stream_frames_at_s: float = 0.0             # clock reading of the last stream frame
     account_stream_live: bool = False           # account_orders snapshot seen, no auth error since
     account_stream_suspect: str = ""            # why fills seen over REST show the stream missed some
     position_mismatches: int = 0                # consecutive backstop checks that disagreed
@@ -61,7 +62,8 @@ class Engine:
                  params: QuoteParams, limits: RiskLimits, dead_mans_switch_s: int,
                  start_lighter_position: Decimal, auth_token,
                  taker_fee_bps: Decimal = Decimal(0), position_check_s: float = 5.0,
-                 kill_on_mismatch: bool = True) -> None:
+                 kill_on_mismatch: bool = True, clock: MonotonicClock = REAL_CLOCK) -> None:
+        self.clock = clock
         self.spec = spec
         self.account_index = account_index
         self.orders = orders
@@ -75,7 +77,8 @@ class Engine:
         self.params = params
         self.limits = limits
         self.dead_mans_switch_s = dead_mans_switch_s
-        self.state = EngineState(lighter_position=start_lighter_position)
+        self.state = EngineState(lighter_position=start_lighter_position,
+                                 stream_frames_at_s=clock.now_s())
         self.unattributed_fills = 0
         self._auth_token = auth_token
         self.taker_fee_bps = taker_fee_bps
@@ -150,7 +153,7 @@ class Engine:
             self.request_stop(f"error:stream handler failed: {type(exc).__name__}")
 
     def _handle(self, msg: m.Message) -> None:
-        self.state.stream_frames_at_s = time.monotonic()
+        self.state.stream_frames_at_s = self.clock.now_s()
         if isinstance(msg, m.AccountOrders):
             for order in msg.all_orders():
                 if order.market_id == self.spec.market_id:
@@ -215,7 +218,7 @@ class Engine:
     def market_view(self) -> MarketView:
         bid, ask = self.ws.best_bid_ask(self.spec.market_id)
         size = self.params.order_size
-        silent_ms = (time.monotonic() - self.state.stream_frames_at_s) * 1000
+        silent_ms = (self.clock.now_s() - self.state.stream_frames_at_s) * 1000
         can_see = (self.ws.connected.is_set() and silent_ms < self.limits.stale_stream_ms
                    and self.state.account_stream_live and not self.state.account_stream_suspect
                    and not self.desk.unresolved)
@@ -232,7 +235,7 @@ class Engine:
         while True:
             self._target = quote_target(self.market_view(), self.params)
             await self.quotes.apply(self._target)
-            await asyncio.sleep(QUOTE_INTERVAL_S)
+            await self.clock.sleep(QUOTE_INTERVAL_S)
 
     async def _hedge_book_loop(self) -> None:
         while True:
@@ -240,7 +243,7 @@ class Engine:
                 await self.hedge_venue.refresh_book(self.hedge_symbol)
             except Exception as exc:  # no fresh book: quoting pauses by itself (stale = None)
                 logger.warning("[HEDGE] book refresh failed: {}: {}", type(exc).__name__, exc)
-            await asyncio.sleep(HEDGE_BOOK_INTERVAL_S)
+            await self.clock.sleep(HEDGE_BOOK_INTERVAL_S)
 
     # -- watching -------------------------------------------------------------------------
 
@@ -250,7 +253,7 @@ class Engine:
             unhedged_base=abs(self.desk.ledger.owed),
             oldest_unhedged_age_ms=int(self.desk.unhedged_age_ms()),
             consecutive_hedge_failures=stats.consecutive_failures,
-            stream_silent_ms=int((time.monotonic() - self.state.stream_frames_at_s) * 1000),
+            stream_silent_ms=int((self.clock.now_s() - self.state.stream_frames_at_s) * 1000),
             pnl_quote=self.desk.pnl_quote(self.mid(), self.taker_fee_bps),
             halted_reason=stats.halted_reason)
 
@@ -259,19 +262,19 @@ class Engine:
         return (bid.price + ask.price) / 2 if bid and ask else None
 
     async def _watch_loop(self) -> None:
-        last_retry = last_check = time.monotonic()
+        last_retry = last_check = self.clock.now_s()
         while True:
-            await asyncio.sleep(WATCH_INTERVAL_S)
+            await self.clock.sleep(WATCH_INTERVAL_S)
             reason = kill_reason(self.risk_snapshot(), self.limits)
             if reason:
                 logger.error("KILL SWITCH: {}", reason)
                 self.request_stop(f"kill_switch:{reason}")
                 return
-            if time.monotonic() - last_retry >= RETRY_OWED_INTERVAL_S:
-                last_retry = time.monotonic()
+            if self.clock.now_s() - last_retry >= RETRY_OWED_INTERVAL_S:
+                last_retry = self.clock.now_s()
                 await self.desk.retry_owed()
-            if time.monotonic() - last_check >= self.position_check_s:
-                last_check = time.monotonic()
+            if self.clock.now_s() - last_check >= self.position_check_s:
+                last_check = self.clock.now_s()
                 reason = await self.check_position()
                 if reason:
                     logger.error("KILL SWITCH: {}", reason)
@@ -296,7 +299,7 @@ class Engine:
                 self.state.position_mismatches = 0
                 return None
             if attempt == 0:
-                await asyncio.sleep(POSITION_RECHECK_S)
+                await self.clock.sleep(POSITION_RECHECK_S)
         self.state.position_mismatches += 1
         logger.warning("position check: Lighter says {}, our fills say {} ({} in a row)",
                        venue_position, self.state.lighter_position, self.state.position_mismatches)
@@ -320,11 +323,11 @@ class Engine:
                                                            + DEAD_MANS_SWITCH_MARGIN_MS)
             if not result.accepted:
                 logger.warning("dead-man's switch not renewed: code={} {}", result.code, result.message)
-            await asyncio.sleep(max(5.0, self.dead_mans_switch_s / 3))
+            await self.clock.sleep(max(5.0, self.dead_mans_switch_s / 3))
 
     async def _status_loop(self) -> None:
         while True:
-            await asyncio.sleep(STATUS_INTERVAL_S)
+            await self.clock.sleep(STATUS_INTERVAL_S)
             logger.info(self.status_line())
 
     def status_line(self) -> str:

@@ -17,6 +17,7 @@ from loguru import logger
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
 from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.journal import Journal, fill_key_text
 from hedge.infra.run_files import TradesCsv
 
@@ -46,7 +47,8 @@ class HedgeStats:
 class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
                  start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge",
-                 pad_small_hedges: bool = True) -> None:
+                 pad_small_hedges: bool = True, clock: MonotonicClock = REAL_CLOCK) -> None:
+        self.clock = clock
         rules = venue.rules(symbol)
         self.rules = rules
         self.pad_small_hedges = pad_small_hedges
@@ -90,7 +92,7 @@ class HedgeDesk:
                                    delta.fill_id)
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
-            self._unhedged_since_s = time.monotonic()
+            self._unhedged_since_s = self.clock.now_s()
         self._idle.clear()
         self._queue.put_nowait((delta, seen_ns))
         return True
@@ -105,7 +107,7 @@ class HedgeDesk:
     def unhedged_age_ms(self) -> float:
         if self._unhedged_since_s is None:
             return 0.0
-        return (time.monotonic() - self._unhedged_since_s) * 1000
+        return (self.clock.now_s() - self._unhedged_since_s) * 1000
 
     async def wait_idle(self, timeout_s: float) -> bool:
         try:

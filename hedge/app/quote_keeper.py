@@ -16,6 +16,7 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient, TxResult
 from hedge.core.quoting import QuoteTarget, requote_action
 from hedge.core.types import OrderUpdate
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.journal import Journal
 from hedge.infra.rate_limit import TokenBucket
 
@@ -48,7 +49,8 @@ def client_index_source():
 class QuoteKeeper:
     def __init__(self, orders: LighterOrderClient, spec: MarketSpec, order_size: Decimal,
                  tolerance_bps: Decimal, min_lifetime_ms: int, tx_bucket: TokenBucket,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, clock: MonotonicClock = REAL_CLOCK) -> None:
+        self.clock = clock
         self.orders = orders
         self.spec = spec
         self.order_size = order_size
@@ -64,7 +66,7 @@ class QuoteKeeper:
     async def apply(self, target: QuoteTarget) -> None:
         for side, price in (("bid", target.bid), ("ask", target.ask)):
             quote = self.sides[side]
-            rested_ms = int((time.monotonic() - quote.moved_at_s) * 1000) if quote else 0
+            rested_ms = int((self.clock.now_s() - quote.moved_at_s) * 1000) if quote else 0
             action = requote_action(quote.price if quote else None, price, rested_ms,
                                     self.tolerance_bps, self.min_lifetime_ms)
             if action == "keep":
@@ -85,7 +87,7 @@ class QuoteKeeper:
             self._journal.record_order(index, self.spec.market_id, side)
         self.own_client_indexes.append(index)
         del self.own_client_indexes[:-500]
-        quote = RestingQuote(index, price, self.order_size, time.monotonic())
+        quote = RestingQuote(index, price, self.order_size, self.clock.now_s())
         self.sides[side] = quote
         result = await self.orders.create_post_only(self.spec.market_id, side == "ask",
                                                     self.order_size, price, index)
@@ -95,7 +97,7 @@ class QuoteKeeper:
 
     async def _modify(self, side: str, quote: RestingQuote, price: Decimal) -> None:
         previous = quote.price
-        quote.price, quote.moved_at_s = price, time.monotonic()
+        quote.price, quote.moved_at_s = price, self.clock.now_s()
         result = await self.orders.modify(self.spec.market_id, quote.client_order_index,
                                           quote.size, price)
         self._check(result, f"modify {side} coi={quote.client_order_index} {previous} -> {price}")

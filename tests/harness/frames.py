@@ -1,0 +1,69 @@
+"""Raw Lighter stream frames, shaped like tests/fixtures' captures, built small.
+
+Every builder returns the decoded JSON the venue sends; `parse` turns it into the typed message
+through the production parser, so a harness test also runs the real frame reading.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hedge.adapters.lighter import messages as m
+from hedge.adapters.lighter.parse import parse_frame
+
+ACCOUNT = 1234
+MARKET = 0
+
+
+def order(order_index: int, *, coi: int = 0, is_ask: bool = False, price: str = "2000.00",
+          initial: str = "0.0100", filled: str = "0", status: str = "open",
+          market: int = MARKET, filled_quote: str | None = None) -> dict[str, Any]:
+    """One entry of an `orders` list, as in the venue's account_orders frames."""
+    remaining = Decimal(initial) - Decimal(filled)
+    quote = filled_quote if filled_quote is not None else str(Decimal(filled) * Decimal(price))
+    return {
+        "order_index": order_index, "client_order_index": coi,
+        "order_id": str(order_index), "client_order_id": str(coi),
+        "market_index": market, "owner_account_index": ACCOUNT,
+        "initial_base_amount": initial, "price": price,
+        "remaining_base_amount": str(remaining), "is_ask": is_ask,
+        "side": "sell" if is_ask else "buy", "type": "limit",
+        "time_in_force": "post-only", "reduce_only": False,
+        "filled_base_amount": filled, "filled_quote_amount": quote,
+        "status": status, "timestamp": 1777941383576,
+    }
+
+
+def account_orders(*orders: dict[str, Any], snapshot: bool = False,
+                   account: int = ACCOUNT) -> dict[str, Any]:
+    """`account_all_orders` frame: orders grouped by the market id string, as sent."""
+    grouped: dict[str, list] = {}
+    for entry in orders:
+        grouped.setdefault(str(entry["market_index"]), []).append(entry)
+    kind = "subscribed" if snapshot else "update"
+    return {"type": f"{kind}/account_all_orders", "channel": f"account_all_orders:{account}",
+            "account": account, "orders": grouped}
+
+
+def book(bids: list[tuple[str, str]], asks: list[tuple[str, str]], *, market: int = MARKET,
+         snapshot: bool = True, nonce: int = 1, begin_nonce: int = 0,
+         offset: int = 1) -> dict[str, Any]:
+    """`order_book` snapshot or update; levels are (price, size) strings."""
+    kind = "subscribed" if snapshot else "update"
+    return {"type": f"{kind}/order_book", "channel": f"order_book:{market}", "offset": offset,
+            "order_book": {"code": 0, "offset": offset, "nonce": nonce, "begin_nonce": begin_nonce,
+                           "asks": [{"price": p, "size": s} for p, s in asks],
+                           "bids": [{"price": p, "size": s} for p, s in bids]},
+            "timestamp": 1778138582602}
+
+
+def connected() -> dict[str, Any]:
+    return {"type": "connected", "session_id": "harness"}
+
+
+def error(code: int, message: str = "invalid auth") -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def parse(raw: dict[str, Any], recv_ns: int = 1) -> m.Message:
+    return parse_frame(raw, recv_ns)

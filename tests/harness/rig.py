@@ -1,0 +1,136 @@
+"""One engine with fake venues, a real journal and a fake clock: `build_rig` is the only place
+that constructs the Engine, so a change to its constructor is a change here alone."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.app.engine import Engine
+from hedge.app.hedge_desk import HedgeDesk
+from hedge.app.quote_keeper import QuoteKeeper
+from hedge.core.fill_detector import FillDetector
+from hedge.core.quoting import QuoteParams
+from hedge.core.risk import RiskLimits
+from hedge.infra.journal import Journal
+from hedge.infra.rate_limit import TokenBucket
+from tests.harness import frames
+from tests.harness.clock import FakeClock, settle
+from tests.harness.fakes import (HEDGE_SYMBOL, FakeHedgeVenue, FakeOrderClient, FakeRest,
+                                 FakeStream)
+
+SPEC = MarketSpec(symbol="ETH", market_id=frames.MARKET, size_decimals=4, price_decimals=2,
+                  min_base=Decimal("0.001"), min_quote=Decimal("10"))
+PARAMS = QuoteParams(pricing="profit", order_size=Decimal("0.0100"), tick=SPEC.tick_size,
+                     min_profit_bps=Decimal(2), join_max_loss_bps=Decimal(0),
+                     maker_fee_bps=Decimal(0), taker_fee_bps=Decimal(0),
+                     max_position=Decimal("0.05"))
+LIMITS = RiskLimits(max_unhedged_base=Decimal("0.1"), max_unhedged_age_ms=5_000,
+                    max_hedge_failures=3, stale_stream_ms=10_000, max_loss_quote=Decimal(1_000))
+
+
+@dataclass
+class Options:
+    params: QuoteParams = PARAMS
+    limits: RiskLimits = LIMITS
+    position_check_s: float = 5.0
+    kill_on_mismatch: bool = True
+    start_lighter_position: Decimal = Decimal(0)
+    start_hedge_position: Decimal = Decimal(0)
+    dead_mans_switch_s: int = 300
+    min_lifetime_ms: int = 0
+    tolerance_bps: Decimal = Decimal(1)
+
+
+@dataclass
+class Rig:
+    engine: Engine
+    desk: HedgeDesk
+    quotes: QuoteKeeper
+    detector: FillDetector
+    journal: Journal
+    clock: FakeClock
+    stream: FakeStream
+    orders: FakeOrderClient
+    rest: FakeRest
+    venue: FakeHedgeVenue
+    run_task: asyncio.Task | None = None
+    extra_tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def feed(self, raw: dict[str, Any]) -> None:
+        """One frame through the engine, as the stream's reader would hand it over."""
+        self.stream.feed(raw)
+
+    async def settle(self) -> None:
+        await settle()
+
+    async def live(self, bid: str = "1999.00", ask: str = "2001.00") -> None:
+        """Connected, a book, and the account snapshot: the engine can see fills."""
+        self.feed(frames.connected())
+        self.feed(frames.book([(bid, "1")], [(ask, "1")]))
+        self.feed(frames.account_orders(snapshot=True))
+        await settle()
+
+    def start_desk(self) -> None:
+        """The hedge desk's own task, without the rest of the engine."""
+        self.extra_tasks.append(asyncio.create_task(self.desk.run(), name="hedge"))
+
+    def start(self) -> None:
+        """`Engine.run` with no duration: every loop runs on the fake clock."""
+        self.run_task = asyncio.create_task(self.engine.run(0))
+
+    async def exit_reason(self, ticks: int, tick_s: float = 0.05) -> str:
+        """Advance up to `ticks` ticks; the run's exit reason, or "" if it is still running."""
+        for _ in range(ticks):
+            if self.run_task is not None and self.run_task.done():
+                break
+            await self.clock.advance(tick_s)
+        if self.run_task is not None and self.run_task.done():
+            return self.run_task.result()
+        return ""
+
+    async def close(self) -> None:
+        if self.run_task is not None:
+            self.run_task.cancel()
+        for task in self.extra_tasks:
+            task.cancel()
+        await self.engine.stop_all_tasks()
+        await asyncio.gather(*self.extra_tasks, *( [self.run_task] if self.run_task else []),
+                             return_exceptions=True)
+        self.journal.close()
+
+
+def build_rig(journal_path: Path, options: Options | None = None, *,
+              venue: FakeHedgeVenue | None = None, rest: FakeRest | None = None,
+              detector: FillDetector | None = None, journal: Journal | None = None) -> Rig:
+    options = options or Options()
+    clock = FakeClock()
+    journal = journal or Journal(journal_path)
+    venue = venue or FakeHedgeVenue(position_=options.start_hedge_position)
+    rest = rest or FakeRest()
+    orders = FakeOrderClient()
+    stream = FakeStream()
+    detector = detector or FillDetector()
+    desk = HedgeDesk(venue, HEDGE_SYMBOL, journal, None,
+                     start_hedge_position=options.start_hedge_position, clock=clock)
+    quotes = QuoteKeeper(orders, SPEC, options.params.order_size, options.tolerance_bps,
+                         options.min_lifetime_ms, TokenBucket(1_000, 1_000), journal, clock=clock)
+
+    async def auth_token() -> str:
+        return "harness-token"
+
+    engine = Engine(spec=SPEC, account_index=frames.ACCOUNT, orders=orders, ws=stream, rest=rest,
+                    desk=desk, quotes=quotes, detector=detector, hedge_venue=venue,
+                    hedge_symbol=HEDGE_SYMBOL, params=options.params, limits=options.limits,
+                    dead_mans_switch_s=options.dead_mans_switch_s,
+                    start_lighter_position=options.start_lighter_position, auth_token=auth_token,
+                    position_check_s=options.position_check_s,
+                    kill_on_mismatch=options.kill_on_mismatch, clock=clock)
+    return Rig(engine, desk, quotes, detector, journal, clock, stream, orders, rest, venue)
+
+
+def limits(**changes: Any) -> RiskLimits:
+    return replace(LIMITS, **changes)
