@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from decimal import Decimal
 
 SETTLE_YIELDS = 50   # enough loop turns for every ready task to run against instant fakes
 
@@ -15,16 +16,21 @@ async def settle() -> None:
 
 
 class FakeClock:
-    """`now_s()` and `sleep()` as the production clock; `advance()` moves time."""
+    """`now_s()` and `sleep()` as the production clock; `advance()` moves time.
 
-    def __init__(self, start_s: float = 1_000.0) -> None:
-        self._now_s = start_s
-        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+    Time is kept in Decimal so that ticks add up exactly (ten 0.1 s ticks are 1 s, not
+    0.9999999999999999) and figures derived from it, like a kill reason's milliseconds, are
+    the round numbers a reader expects.
+    """
+
+    def __init__(self, start_s: str = "1000") -> None:
+        self._now_s = Decimal(start_s)
+        self._sleepers: list[tuple[Decimal, int, asyncio.Future]] = []
         self._order = itertools.count()
         self.sleeps: list[float] = []          # every sleep asked for, in order
 
     def now_s(self) -> float:
-        return self._now_s
+        return float(self._now_s)
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -32,7 +38,7 @@ class FakeClock:
             await asyncio.sleep(0)
             return
         future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self._now_s + seconds, next(self._order), future))
+        heapq.heappush(self._sleepers, (self._now_s + _exact(seconds), next(self._order), future))
         await future
 
     @property
@@ -41,7 +47,7 @@ class FakeClock:
 
     async def advance(self, seconds: float) -> None:
         """Move time forward by `seconds`, waking each sleeper at its own deadline."""
-        target = self._now_s + seconds
+        target = self._now_s + _exact(seconds)
         await settle()
         while self._sleepers and self._sleepers[0][0] <= target:
             wake_s, _, future = heapq.heappop(self._sleepers)
@@ -56,3 +62,7 @@ class FakeClock:
         """`times` steps of `seconds` each."""
         for _ in range(times):
             await self.advance(seconds)
+
+
+def _exact(seconds: float) -> Decimal:
+    return Decimal(str(seconds))

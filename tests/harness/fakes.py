@@ -62,14 +62,20 @@ class FakeOrderClient:
 
     def __init__(self) -> None:
         self.calls: list[tuple] = []
-        self.answers: list[TxResult] = []      # popped per call; empty: accepted
+        self.answers: list[TxResult | Exception] = []  # popped per call; empty: accepted
         self.hold: asyncio.Event | None = None  # set: calls wait for it (an answer in transit)
+        self.raise_on: dict[str, Exception] = {}  # call kind -> what every such call raises
 
     async def _answer(self, call: tuple) -> TxResult:
         self.calls.append(call)
+        if call[0] in self.raise_on:
+            raise self.raise_on[call[0]]
         if self.hold is not None:
             await self.hold.wait()
-        return self.answers.pop(0) if self.answers else ACCEPTED
+        answer = self.answers.pop(0) if self.answers else ACCEPTED
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     async def create_post_only(self, market_id: int, is_ask: bool, size: Decimal, price: Decimal,
                                client_order_index: int) -> TxResult:
@@ -98,6 +104,7 @@ class FakeRest:
 
     def __init__(self) -> None:
         self.positions: dict[int, Decimal] = {}
+        self.position_answers: list[Decimal] = []          # popped first, then `positions`
         self.orders: dict[int, OrderUpdate] = {}          # client order index -> last state
         self.active: list[OrderUpdate] = []
         self.failures_left = 0                             # the next calls raise
@@ -117,6 +124,8 @@ class FakeRest:
     async def account_position(self, account: int, market: int) -> Decimal:
         self.calls.append(("account_position", market))
         self._maybe_fail()
+        if self.position_answers:
+            return self.position_answers.pop(0)
         return self.positions.get(market, Decimal(0))
 
     async def orders_in_chunks(self, account: int, client_order_indexes: list[int], token: str):
