@@ -169,6 +169,7 @@ class FakeHedgeVenue:
     requests: list[HedgeRequest] = field(default_factory=list)
     orders: dict[str, VenueOrder] = field(default_factory=dict)
     lookups: list[str] = field(default_factory=list)
+    hold: asyncio.Event | None = None     # set: a submission waits for it once recorded
 
     async def start(self) -> None:
         return None
@@ -210,6 +211,8 @@ class FakeHedgeVenue:
 
     async def submit_hedge(self, request: HedgeRequest) -> HedgeOutcome:
         self.requests.append(request)
+        if self.hold is not None:
+            await self.hold.wait()
         mode = self.script.pop(0) if self.script else "fill"
         if mode == "raise":
             raise RuntimeError("venue adapter bug")
