@@ -96,11 +96,14 @@ class QuoteKeeper:
             self.sides[side] = None
 
     async def _modify(self, side: str, quote: RestingQuote, price: Decimal) -> None:
-        previous = quote.price
+        previous, previous_at_s = quote.price, quote.moved_at_s
         quote.price, quote.moved_at_s = price, self.clock.now_s()
         result = await self.orders.modify(self.spec.market_id, quote.client_order_index,
                                           quote.size, price)
         self._check(result, f"modify {side} coi={quote.client_order_index} {previous} -> {price}")
+        if not result.accepted and quote.price == price:
+            # Refused: the order still rests at the old price; the next decision must know it.
+            quote.price, quote.moved_at_s = previous, previous_at_s
 
     async def _cancel(self, side: str, quote: RestingQuote) -> None:
         result = await self.orders.cancel(self.spec.market_id, quote.client_order_index)

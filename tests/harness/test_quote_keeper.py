@@ -1,0 +1,172 @@
+"""The quote keeper's decisions, and what a rejected or never-acknowledged transaction leaves in
+its table (the table is what the next decision trusts)."""
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal as D
+
+from hedge.app.quote_keeper import QuoteKeeper
+from hedge.core.quoting import QuoteTarget
+from hedge.infra.rate_limit import TokenBucket
+from tests.harness import frames as f
+from tests.harness.fakes import rejected
+from tests.harness.rig import SPEC, Options, build_rig
+
+SIZE = D("0.0100")
+BOTH = QuoteTarget(D("1999.01"), D("2000.99"))
+
+
+def placed(rig) -> dict[str, int]:
+    """Side -> client order index of the placements so far."""
+    return {c[1]: c[4] for c in rig.orders.calls if c[0] == "place"}
+
+
+async def test_an_empty_table_places_both_sides_journaled_first(rig):
+    await rig.quotes.apply(BOTH)
+    coi = placed(rig)
+    assert rig.orders.calls == [("place", "bid", SIZE, D("1999.01"), coi["bid"]),
+                                ("place", "ask", SIZE, D("2000.99"), coi["ask"])]
+    assert rig.quotes.resting() == {"bid": D("1999.01"), "ask": D("2000.99")}
+    assert rig.quotes.own_client_indexes == [coi["bid"], coi["ask"]]
+    assert sorted(rig.journal.recent_orders(f.MARKET)) == sorted(coi.values())
+
+
+async def test_a_move_within_the_tolerance_is_kept(rig):
+    await rig.quotes.apply(BOTH)
+    await rig.quotes.apply(QuoteTarget(D("1999.05"), D("2000.95")))   # 0.2 bps
+    assert rig.orders.kinds() == ["place", "place"]
+
+
+async def test_a_move_beyond_the_tolerance_is_one_modify(rig):
+    await rig.quotes.apply(BOTH)
+    coi = placed(rig)
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))
+    assert rig.orders.calls[2:] == [("modify", coi["bid"], SIZE, D("1998.50"))]
+    assert rig.quotes.resting()["bid"] == D("1998.50")
+
+
+async def test_a_quote_is_not_moved_before_its_minimum_lifetime(tmp_path):
+    rig = build_rig(tmp_path / "j.sqlite", Options(min_lifetime_ms=500))
+    try:
+        await rig.quotes.apply(BOTH)
+        await rig.clock.advance(0.499)
+        await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))
+        assert rig.orders.kinds() == ["place", "place"]
+        await rig.clock.advance(0.001)
+        await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))
+        assert rig.orders.kinds() == ["place", "place", "modify"]
+        await rig.quotes.apply(QuoteTarget(None, D("2000.99")))      # down at once, always
+        assert rig.orders.kinds()[-1] == "cancel"
+    finally:
+        await rig.close()
+
+
+async def test_a_side_turned_off_is_canceled_and_stays_until_the_stream_says_so(rig):
+    await rig.quotes.apply(BOTH)
+    coi = placed(rig)
+    await rig.quotes.apply(QuoteTarget(None, D("2000.99")))
+    assert rig.orders.calls[-1] == ("cancel", coi["bid"])
+    assert rig.quotes.resting()["bid"] == D("1999.01")        # a cancel is not yet a fact
+    rig.feed(f.account_orders(f.order(101, coi=coi["bid"], price="1999.01", status="canceled")))
+    assert rig.quotes.resting()["bid"] is None
+    await rig.quotes.apply(QuoteTarget(None, D("2000.99")))
+    assert rig.orders.kinds() == ["place", "place", "cancel"]
+
+
+async def test_a_rejected_placement_leaves_no_quote_and_is_placed_again(rig):
+    rig.orders.answers = [rejected(), ]
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    assert rig.quotes.resting() == {"bid": None, "ask": None}
+    assert rig.quotes.counters.tx_rejected == 1
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    places = [c for c in rig.orders.calls if c[0] == "place"]
+    assert len(places) == 2 and places[0][4] != places[1][4]
+    assert rig.quotes.resting()["bid"] == D("1999.01")
+
+
+async def test_a_rejected_modify_leaves_the_price_the_venue_still_has(rig):
+    await rig.quotes.apply(BOTH)
+    rig.orders.answers = [rejected()]
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))
+    assert rig.quotes.resting()["bid"] == D("1999.01")
+    assert rig.quotes.counters.tx_rejected == 1
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))      # tried again
+    assert rig.orders.kinds() == ["place", "place", "modify", "modify"]
+    assert rig.quotes.resting()["bid"] == D("1998.50")
+
+
+async def test_a_rejected_cancel_keeps_the_quote_and_cancels_again(rig):
+    await rig.quotes.apply(BOTH)
+    coi = placed(rig)
+    rig.orders.answers = [rejected()]
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    assert rig.orders.calls[2:] == [("cancel", coi["ask"]), ("cancel", coi["ask"])]
+    assert rig.quotes.resting()["ask"] == D("2000.99")
+
+
+async def test_a_placement_the_stream_never_shows_stays_in_the_table_and_is_not_doubled(rig):
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    assert rig.orders.kinds() == ["place"]
+    assert rig.quotes.sides["bid"].order_index is None
+    await rig.quotes.apply(QuoteTarget(None, None))
+    assert rig.orders.calls[-1] == ("cancel", placed(rig)["bid"])
+
+
+async def test_a_placement_in_transit_already_holds_its_side(rig):
+    rig.orders.hold = asyncio.Event()
+    task = asyncio.create_task(rig.quotes.apply(QuoteTarget(D("1999.01"), None)))
+    await rig.settle()
+    assert rig.quotes.resting()["bid"] == D("1999.01")
+    coi = placed(rig)["bid"]
+    rig.feed(f.account_orders(f.order(300, coi=coi, price="1999.01")))      # seen before answer
+    assert rig.quotes.sides["bid"].order_index == 300
+    rig.orders.hold.set()
+    await task
+    assert rig.quotes.sides["bid"].order_index == 300
+
+
+async def test_terminal_statuses_free_the_side_and_post_only_rejects_are_counted(rig):
+    await rig.quotes.apply(BOTH)
+    coi = placed(rig)
+    rig.feed(f.account_orders(f.order(1, coi=coi["bid"], status="canceled-post-only"),
+                              f.order(2, coi=coi["ask"], is_ask=True, filled="0.0100",
+                                      status="filled")))
+    assert rig.quotes.resting() == {"bid": None, "ask": None}
+    assert rig.quotes.counters.post_only_rejects == 1
+
+
+async def test_an_open_update_keeps_the_quote(rig):
+    await rig.quotes.apply(BOTH)
+    coi = placed(rig)
+    rig.feed(f.account_orders(f.order(1, coi=coi["bid"], filled="0.0030")))
+    assert rig.quotes.resting()["bid"] == D("1999.01")
+    assert rig.quotes.sides["bid"].order_index == 1
+
+
+async def test_placements_wait_for_the_rate_but_cancels_never_do(rig):
+    keeper = QuoteKeeper(rig.orders, SPEC, SIZE, D(1), 0, TokenBucket(0.001, 1), clock=rig.clock)
+    await keeper.apply(BOTH)
+    assert rig.orders.kinds() == ["place"]
+    assert keeper.counters.skipped_by_rate == 1
+    await keeper.apply(QuoteTarget(None, None))
+    assert rig.orders.kinds() == ["place", "cancel"]
+
+
+async def test_the_engine_takes_the_bid_down_while_its_hedge_is_in_flight(rig):
+    rig.venue.hold = asyncio.Event()
+    rig.start()
+    await rig.settle()
+    coi = placed(rig)
+    rig.feed(f.account_orders(f.order(400, coi=coi["bid"], filled="0.0100", price="1999.01",
+                                      status="filled")))
+    await rig.clock.advance(0.05)
+    assert rig.engine._target.bid_off == "bid hedge in flight"
+    assert rig.engine._target.ask == D("2000.99")
+    assert rig.quotes.resting()["bid"] is None               # filled: gone, not replaced
+    assert rig.orders.kinds() == ["schedule_cancel_all", "place", "place"] or \
+        rig.orders.kinds() == ["place", "place", "schedule_cancel_all"]
+    rig.venue.hold.set()
+    await rig.clock.advance(0.05)
+    assert rig.orders.calls[-1][:2] == ("place", "bid")
