@@ -138,11 +138,14 @@ def test_signed_totals_count_each_client_id_once_by_its_last_final_answer(tmp_pa
                          status="filled", timestamp_ms=0)
         assert journal.record_fill(buy) and journal.record_fill(sell)
         journal.record_hedge_intent("a", "5-0.03", "ETH/USDT:USDT", D("-0.03"))
-        journal.record_hedge_result("a", "unresolved", D("0"))
+        # Two final answers for "a": a partial, then the lookup that found all of it.
+        journal.record_hedge_result("a", "partial", D("-0.01"))
         journal.record_hedge_result("a", "resolved", D("-0.03"))
         journal.record_hedge_intent("b", "6-0.01", "ETH/USDT:USDT", D("0.01"))
         journal.record_hedge_result("b", "filled", D("0.01"))
+        journal.record_hedge_result("b", "unresolved", D("0"))       # not final: ignored
         assert journal.signed_totals() == (D("0.02"), D("-0.02"))
+        assert journal.totals().hedged_base == D("0.04")
         assert journal.filled_orders() == [(5, D("0.03")), (6, D("0.01"))]
         assert journal.last_fill_key() == (6, D("0.01"))
         assert journal.intents_without_result() == []

@@ -113,10 +113,15 @@ async def test_invalid_nonce_hard_refreshes_and_the_order_lands(venues, account)
     await poll(lambda: key.next_nonce == 2)
     token = await account.orders.mint_auth_token()
     await poll(lambda: _count(account, token, 2))
-    # a real rejection is reported, not retried forever, and consumes no nonce
+    # a real rejection is reported, not retried forever, and consumes no nonce: the next tx
+    # lands under the same nonce with no refresh (a refresh would hide a skipped nonce)
+    refreshes = account.orders.counters.nonce_refreshes
     res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 32)
-    assert not res.accepted and res.code == 21728
-    assert (await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 33)).nonce == 2
+    assert not res.accepted and res.code == 21728 and res.nonce == 2
+    res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 33)
+    assert res.accepted and res.nonce == 2
+    assert account.orders.counters.nonce_refreshes == refreshes
+    await poll(lambda: key.next_nonce == 3)
 
 
 async def test_rate_limited_send_backs_off_and_lands_under_the_same_nonce(venues, account):

@@ -49,6 +49,7 @@ class Case:
     config: dict = field(default_factory=dict)
     action: Action | None = None
     expect_kill: bool = False
+    kill_reason: str = ""          # the exit reason the kill must give (a full regex match)
     seed: int = 11
 
 
@@ -124,6 +125,7 @@ CASES = [
     Case("hedge_refuses_briefly", action=toggle(2.5, 2, "hedge", refuse_connections=True)),
     Case("hedge_down_past_age_limit", hedge={"next": ["late"], "late_ms": 3000},
          action=lambda run: refuse_once_hedging(run), expect_kill=True,
+         kill_reason=r"kill_switch:unhedged_age \(\d+ ms > 2000 ms\)",
          config={"risk": {"max_unhedged_age_ms": 2000}}, duration_s=40),
     Case("sigkill_and_restart", action=kill_and_restart),
     Case("sigterm_during_hedge", hedge={"next": ["late"], "late_ms": 2000},
@@ -182,7 +184,8 @@ async def measure(run: CaseRun) -> dict:
             secrets_found += len(TOKEN.findall(text))
     rel = [s.get("reliability", {}) for s in summaries]
     reconnects = [s.get("ws", {}).get("reconnects", 0) for s in summaries]
-    kill = any(s.get("exit_reason", "").startswith("kill_switch") for s in summaries)
+    kills = [s["exit_reason"] for s in summaries
+             if s.get("exit_reason", "").startswith("kill_switch")]
     with Journal(run.logs / f"journal-{account.account_index}.sqlite") as journal:
         detected = journal.totals().filled_base    # every fill any run of the case journaled
     return {
@@ -197,7 +200,8 @@ async def measure(run: CaseRun) -> dict:
         "double_hedges": int(abs(net - carry) >= HEDGE_STEP and (net - carry > 0) == (hedge_pos > 0)),
         "orders_left_open": resting,
         "secrets_found": secrets_found,
-        "kill_expected": run.case.expect_kill, "kill_observed": kill,
+        "kill_expected": run.case.expect_kill, "kill_observed": bool(kills),
+        "kill_reasons": kills, "kill_reason_expected": run.case.kill_reason,
         "disconnects_survived": sum(reconnects),
         "reconnect_ms_p50": max((r.get("reconnect_ms", {}).get("p50") or 0 for r in rel), default=0),
         "reconnect_ms_p99": max((r.get("reconnect_ms", {}).get("p99") or 0 for r in rel), default=0),
@@ -236,6 +240,9 @@ async def test_fault_matrix(tmp_path):
             problems.append(f"{name}: exit codes {row['exit_codes']} != {expected_codes} ({row['exit_reason']})")
         if row["kill_observed"] != row["kill_expected"]:
             problems.append(f"{name}: kill switch {row['kill_observed']}, expected {row['kill_expected']}")
+        wrong = [r for r in row["kill_reasons"] if not re.fullmatch(row["kill_reason_expected"], r)]
+        if wrong:
+            problems.append(f"{name}: kill reason {wrong} is not {row['kill_reason_expected']!r}")
         if row["orders_left_open"] or row["secrets_found"] or row["double_hedges"]:
             problems.append(f"{name}: open {row['orders_left_open']} secrets {row['secrets_found']} "
                             f"double {row['double_hedges']}")
