@@ -1,6 +1,7 @@
 """The hedge desk with the real ccxt venue and a real journal: small fills, netting, carry."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal as D
 
 import pytest
@@ -10,7 +11,9 @@ from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.types import FillDelta
 from hedge.infra.journal import Journal
 from hedge.infra.secret import Secret
+from hedge.sim.binance.app import HEDGE_STATE_KEY
 from tests.sim.ccxt_loopback import freeze_prices, register_account
+from tests.sim.lighter_helpers import poll
 
 ETH = "ETH/USDT:USDT"
 KEY, SECRET = "desk-test-key", "desk-test-secret"
@@ -68,12 +71,29 @@ async def test_without_padding_a_small_fill_is_carried_not_failed(desk_parts):
     assert await _venue_position(venue) == D("0.008") and desk.carry == 0
 
 
-async def test_fills_queued_during_a_hedge_are_netted_into_one(desk_parts):
+async def test_fills_queued_during_a_hedge_are_netted_into_one(desk_parts, venues):
+    """The desk's own task: while the first hedge waits for its answer, three more fills
+    arrive (one a repeat); they go out as one hedge when it is back."""
     venue, journal = desk_parts
+    hedge_state = venues.hedge_app[HEDGE_STATE_KEY]
+    hedge_state.faults.next = ["late"]              # the first hedge's answer waits 1 s
+    hedge_state.faults.late_ms = 1000
     desk = HedgeDesk(venue, ETH, journal, None)
-    for index in (4, 5, 6):
-        assert desk.on_fill(fill(index, "0.01", is_ask=False), 0)
-    assert not desk.on_fill(fill(6, "0.01", is_ask=False), 0)     # the same fill key again
-    await desk.hedge_now(None)
-    assert await _venue_position(venue) == D("-0.03")
-    assert desk.stats.orders == 1
+    task = asyncio.create_task(desk.run())
+    try:
+        assert desk.on_fill(fill(4, "0.01", is_ask=False), 0)
+        await poll(lambda: hedge_state.executed_order_posts == 1)
+        for index in (5, 6):
+            assert desk.on_fill(fill(index, "0.01", is_ask=False), 0)
+        assert not desk.on_fill(fill(6, "0.01", is_ask=False), 0)     # the same fill key again
+        assert desk.on_fill(fill(7, "0.005", is_ask=True), 0)
+        assert hedge_state.executed_order_posts == 1                  # still the first one
+        assert await desk.wait_idle(20)
+    finally:
+        task.cancel()
+    assert hedge_state.executed_order_posts == 2
+    assert await _venue_position(venue) == D("-0.025")
+    assert desk.stats.orders == 2 and desk.ledger.owed == 0
+    amounts = [D(r[0]) for r in journal._db.execute(
+        "SELECT amount FROM hedge_intents ORDER BY created_at_s, rowid")]
+    assert amounts == [D("-0.01"), D("-0.015")]
