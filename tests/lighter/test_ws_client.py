@@ -1,7 +1,6 @@
 """LighterWsClient against the local venue: book, keepalive, resync, auth errors."""
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 from hedge.adapters.lighter import messages as m
@@ -83,8 +82,9 @@ async def test_silence_watchdog_reconnects(venues):
     ws.start()
     try:
         await ws.wait_book(ETH)
-        venue(venues).faults.ws_silent = True
-        await asyncio.sleep(0.6)
+        assert ws.connected.is_set() and ws.counters.reconnects == 0
+        venue(venues).faults.ws_silent = True     # not even a greeting gets through now
+        await poll(lambda: not ws.connected.is_set(), timeout=5)    # the watchdog hung up
         venue(venues).faults.ws_silent = False
         await poll(lambda: ws.counters.reconnects >= 1, timeout=5)
         await ws.wait_book(ETH)
