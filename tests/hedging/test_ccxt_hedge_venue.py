@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal as D
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -18,6 +19,7 @@ from hedge.core.hedge_order import ExposureLedger
 from hedge.infra.secret import Secret
 from hedge.sim.binance.keys import HEDGE_STATE_KEY
 from tests.sim.ccxt_loopback import freeze_prices, post_faults, register_account
+from tests.sim.lighter_helpers import poll
 
 ETH = "ETH/USDT:USDT"
 KEY, SECRET = "hedge-venue-test-key", "hedge-venue-test-secret"
@@ -94,11 +96,29 @@ async def test_fault_never_doubles_nor_loses_the_hedge(venues, hedge_venue, faul
     assert await _venue_position(venues.hedge_url) == D("0.1")
 
 
+async def _refuses_connections(base_url: str) -> bool:
+    url = urlsplit(base_url)
+    try:
+        _, writer = await asyncio.open_connection(url.hostname, url.port)
+    except ConnectionRefusedError:
+        return True
+    writer.close()
+    return False
+
+
 async def test_refused_connections_are_retried_until_the_venue_is_back(venues, hedge_venue):
-    await post_faults(venues.hedge_url, {"next": ["refuse:1"]})
+    """The book is read first and kept, and the refusal is in force before the hedge starts:
+    it is the order itself that meets the closed port (not the book read, nor nothing). The
+    port stays closed 0.3 s, well inside the client's ~0.9 s of backoff (20 ms doubling to
+    300 ms, 7 tries)."""
+    hedge_venue.settings.__dict__["book_max_age_ms"] = 60_000
+    await hedge_venue.refresh_book(ETH)
+    await post_faults(venues.hedge_url, {"next": ["refuse:0.3"]})
+    await poll(lambda: _refuses_connections(venues.hedge_url))
     outcome = await hedge_venue.submit_hedge(_request("-0.2"))
     assert outcome.status is HedgeStatus.FILLED, outcome.reason
     assert await _venue_position(venues.hedge_url) == D("-0.2")
+    assert (await _venue_state(venues.hedge_url))["executed_order_posts"] == 1
 
 
 async def test_insufficient_margin_is_rejected_once_and_not_retried(venues, hedge_venue):
