@@ -64,7 +64,9 @@ async def test_clean_hedge_fills_and_is_timed(venues, hedge_venue):
     assert 0 < outcome.fill_to_submit_ms <= outcome.fill_to_ack_ms
     assert await _venue_position(venues.hedge_url) == D("-0.05")
     assert await hedge_venue.position(ETH) == D("-0.05")
-    assert await hedge_venue.find_order(ETH, outcome.client_ids[0]) is not None
+    found = await hedge_venue.find_order(ETH, outcome.client_ids[0])
+    assert (found.status, found.filled, found.average_price) == ("closed", D("-0.05"),
+                                                                  outcome.average_price)
 
 
 FAULT_CASES = [

@@ -32,7 +32,8 @@ def test_partial_then_full():
 def test_duplicates_yield_nothing():
     det = FillDetector()
     frame = upd(filled="0.5", quote="50")
-    assert det.on_update(frame) is not None
+    first = det.on_update(frame)
+    assert (first.size, first.key) == (D("0.5"), (frame.order_index, D("0.5")))
     for _ in range(5):
         assert det.on_update(frame) is None
 

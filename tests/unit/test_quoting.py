@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from hedge.core.quoting import (MarketView, QuoteParams, ask_limit, bid_limit, quote_target,
-                                requote_action)
+from hedge.core.quoting import (MarketView, QuoteParams, QuoteTarget, ask_limit, bid_limit,
+                                quote_target, requote_action)
 
 PROFIT = QuoteParams(pricing="profit", order_size=D("0.05"), tick=D("0.01"), min_profit_bps=D("1"),
                      join_max_loss_bps=D("20"), maker_fee_bps=D("0"), taker_fee_bps=D("4"),
@@ -62,19 +62,26 @@ def test_quotes_never_cross_lighter_even_when_the_hedge_venue_is_far_away():
     assert target.bid < D("3000.01") and target.ask > D("3000.00")
 
 
+BID, ASK = D("2998.99"), D("3002.11")      # the PROFIT quotes of the default view
+
+
+def test_the_default_view_quotes_both_sides():
+    assert quote_target(view(), PROFIT) == QuoteTarget(BID, ASK)
+
+
 @pytest.mark.parametrize("position,bid_on,ask_on", [
     (D("0"), True, True), (D("0.16"), False, True), (D("-0.16"), True, False),
 ])
 def test_inventory_limit_turns_off_the_side_that_would_grow_it(position, bid_on, ask_on):
     target = quote_target(view(position=position), PROFIT)
-    assert (target.bid is not None) is bid_on and (target.ask is not None) is ask_on
+    assert target.bid == (BID if bid_on else None) and target.ask == (ASK if ask_on else None)
     if not bid_on:
         assert target.bid_off == "max_position reached"
 
 
 def test_no_quote_on_a_side_whose_hedge_is_in_flight():
     target = quote_target(view(bid_hedge_in_flight=True), PROFIT)
-    assert target.bid is None and target.bid_off == "bid hedge in flight" and target.ask is not None
+    assert target.bid is None and target.bid_off == "bid hedge in flight" and target.ask == ASK
 
 
 def test_no_quotes_while_fills_cannot_be_seen():
@@ -101,6 +108,6 @@ def test_requote_action(resting, target, rested_ms, expected):
 
 def test_a_hedge_carry_below_the_venue_minimum_quotes_only_the_side_that_completes_it():
     owe_sell = quote_target(view(hedge_carry=D("-0.005")), PROFIT)   # long on Lighter, unhedged
-    assert owe_sell.bid is not None and owe_sell.ask is None and "carry" in owe_sell.ask_off
+    assert owe_sell.bid == BID and owe_sell.ask is None and "carry" in owe_sell.ask_off
     owe_buy = quote_target(view(hedge_carry=D("0.004")), PROFIT)
-    assert owe_buy.ask is not None and owe_buy.bid is None
+    assert owe_buy.ask == ASK and owe_buy.bid is None and "carry" in owe_buy.bid_off
