@@ -23,7 +23,6 @@ from hedge.sim.bybit.state import BybitVenueState, order_id_from_text, order_id_
 SignedHandler = Callable[[web.Request, BybitVenueState, Account, dict, int],
                          Awaitable[web.StreamResponse]]
 MAX_ORDERS_PAGE = 50
-RECENT_CLOSED_KEPT = 500
 
 
 def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -162,7 +161,8 @@ async def cancel(request, state, account, params, now) -> web.Response:
     return ok({"orderId": order_id_text(order.order_id), "orderLinkId": order.client_order_id})
 
 
-def _select(account: Account, params: dict, open_only: bool | None) -> list[dict]:
+def _select(account: Account, params: dict, open_only: bool | None,
+            closed_kept: int | None = None) -> list[dict]:
     """Orders newest first. By orderId (first) or orderLinkId any status matches, as on bybit;
     otherwise `open_only` picks open (True), closed (False) or every (None) order."""
     require_category(params)
@@ -179,7 +179,12 @@ def _select(account: Account, params: dict, open_only: bool | None) -> list[dict
         open_only = None
     status = params.get("orderStatus")
     rows = []
+    closed_seen = 0
     for order in reversed(list(account.orders.values())):
+        if not order.is_open:
+            closed_seen += 1
+            if closed_kept is not None and closed_seen > closed_kept:
+                continue
         if open_only is not None and order.is_open != open_only:
             continue
         if symbol not in (None, order.symbol) or base not in (None, SYMBOLS[order.symbol].base):
@@ -192,13 +197,14 @@ def _select(account: Account, params: dict, open_only: bool | None) -> list[dict
         if status and row["orderStatus"] != status:
             continue
         rows.append(row)
-    return rows[:RECENT_CLOSED_KEPT]
+    return rows
 
 
 @signed
 async def orders_realtime(request, state, account, params, now) -> web.Response:
     """Open orders; openOnly=1 the recent closed ones; by id or link id, any status."""
-    rows = _select(account, params, open_only=str(params.get("openOnly", "0")) == "0")
+    rows = _select(account, params, open_only=str(params.get("openOnly", "0")) == "0",
+                   closed_kept=state.realtime_closed_kept)
     limit = _limit(params, 20, MAX_ORDERS_PAGE)
     return ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
 

@@ -33,6 +33,9 @@ def order_id_from_text(text: str) -> int | None:
 @dataclass
 class BybitVenueState(HedgeVenueState):
     link_ids_reusable_after_close: bool = False
+    # /v5/order/realtime keeps this many closed orders; 0 is bybit just after a restart, when
+    # closed orders are only in /v5/order/history.
+    realtime_closed_kept: int = 500
 
     def book(self, symbol: str, at_ms: int | None = None) -> Book:
         return book_at(SYMBOLS[symbol], self.prices, now_ms() if at_ms is None else at_ms)
