@@ -79,10 +79,10 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     recorder = FrameRecorder(run_dir / "ws_lighter.jsonl")
     session.closers.extend([_closer(journal.close), _closer(trades.close), _closer(recorder.close)])
     lifetime_s = config.lighter.auth_token_lifetime_s
-    token_cache = {"token": "", "at": 0.0}
+    token_cache: dict = {"token": "", "at": None}   # None: never minted (monotonic may be < lifetime)
 
     async def auth_token() -> str:
-        if time.monotonic() - token_cache["at"] > lifetime_s * 0.5:
+        if token_cache["at"] is None or time.monotonic() - token_cache["at"] > lifetime_s * 0.5:
             token_cache["token"] = await session.orders.mint_auth_token(lifetime_s)
             token_cache["at"] = time.monotonic()
         return token_cache["token"]
