@@ -1,4 +1,4 @@
-"""Import rules from DESIGN.md, checked by reading the source (no imports executed)."""
+"""Import rules between the packages, checked by reading the source (no imports executed)."""
 from __future__ import annotations
 
 import ast
