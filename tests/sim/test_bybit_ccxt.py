@@ -152,6 +152,35 @@ async def test_resting_order_is_listed_then_canceled(bybit_ex, bybit_venue):
         await bybit_ex.cancel_order(rest["id"], ETH)
 
 
+async def test_cancel_by_link_id(bybit_ex):
+    rest = await bybit_ex.create_order(ETH, "limit", "sell", 0.02, 3100.0,
+                                       {"clientOrderId": "rest-2"})
+    answer = await bybit_ex.cancel_order(None, ETH, {"orderLinkId": "rest-2"})
+    assert (answer["id"], answer["clientOrderId"]) == (rest["id"], "rest-2")
+    [gone] = await bybit_ex.fetch_open_orders(ETH, params={"orderLinkId": "rest-2"})
+    assert gone["status"] == "canceled"
+
+
+async def test_ticker_bid_ask(bybit_ex):
+    ticker = await bybit_ex.fetch_ticker(ETH)
+    assert (ticker["bid"], ticker["ask"]) == (BEST_BID, BEST_ASK)
+
+
+async def test_unified_account_options_skip_detection(bybit_venue):
+    """With the account type given, the first order sends no query-api / account/info."""
+    freeze_prices(bybit_venue.prices)
+    options = {"fetchMarkets": {"types": ["linear"]}, "enableUnifiedAccount": True,
+               "enableUnifiedMargin": False}
+    ex = await bybit_client(bybit_venue, options=options)
+    sent = record_paths(ex)
+    try:
+        await ex.create_order(ETH, "limit", "buy", 0.1, BEST_ASK, {"timeInForce": "IOC"})
+        assert (await ex.fetch_balance())["USDT"]["total"] < 10000
+    finally:
+        await ex.close()
+    assert [p.split("?")[0] for _, p in sent] == ["v5/order/create", "v5/account/wallet-balance"]
+
+
 async def test_reduce_only_rules(bybit_ex, bybit_venue):
     with pytest.raises(ccxt_errors.InvalidOrder, match="110017"):
         await bybit_ex.create_order(ETH, "limit", "sell", 0.01, BEST_BID,

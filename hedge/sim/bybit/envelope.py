@@ -7,13 +7,12 @@ messages below are the ones bybit's v5 API sends.
 from __future__ import annotations
 
 import json
-import time
 
 from aiohttp import web
 
+from hedge.sim.binance.venue import now_ms
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
+__all__ = ["BybitError", "envelope", "error_response", "now_ms", "ok", "params_error"]
 
 
 def envelope(result: dict, code: int = 0, msg: str = "OK") -> dict:

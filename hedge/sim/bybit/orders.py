@@ -117,7 +117,7 @@ def place_order(state: BybitVenueState, account: Account, params: dict, now: int
                  ).quantize(spec.tick)
     if link_id is None:
         link_id = ""
-    elif state.link_id_taken(account, spec.symbol, str(link_id)):
+    elif state.link_id_taken(account, str(link_id)):
         raise BybitError(*E.DUPLICATE_LINK_ID)
 
     position = account.position(spec.symbol).amount

@@ -40,7 +40,7 @@ class BybitVenueState(HedgeVenueState):
     def book(self, symbol: str, at_ms: int | None = None) -> Book:
         return book_at(SYMBOLS[symbol], self.prices, now_ms() if at_ms is None else at_ms)
 
-    def link_id_taken(self, account: Account, symbol: str, link_id: str) -> bool:
+    def link_id_taken(self, account: Account, link_id: str) -> bool:
         for order in account.orders.values():
             if order.client_order_id == link_id and (
                     order.is_open or not self.link_ids_reusable_after_close):
