@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 
 from hedge.adapters.hedging.urls import point_at
+from hedge.adapters.hedging.venues.bybit import BybitRules
 from hedge.sim.bybit.app import HEDGE_STATE_KEY, LISTENER_KEY, BybitVenueState, build_app
 from hedge.sim.faults import HedgeFaults
 from hedge.sim.price import PriceProcess
@@ -18,9 +19,8 @@ API_KEY = "bybit-test-key"
 SECRET = "bybit-test-secret"
 ETH = "ETH/USDT:USDT"
 BTC = "BTC/USDT:USDT"
-# The options a bybit user sets for USDT perpetuals: only linear instruments at load_markets.
-BYBIT_OPTIONS = {"fetchMarkets": {"types": ["linear"]}, "adjustForTimeDifference": False,
-                 "defaultType": "swap", "defaultSubType": "linear"}
+# The options the bot sets for bybit (only linear instruments at load_markets), no clock sync.
+BYBIT_OPTIONS = {**BybitRules.ccxt_options, "adjustForTimeDifference": False}
 
 
 @dataclass

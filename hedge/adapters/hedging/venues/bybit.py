@@ -26,6 +26,10 @@ class BybitRules:
     credentials = ("apiKey", "secret")
     pad_small_hedges_ok = True
     client_id_rule = re.compile(r"[A-Za-z0-9_-]{1,36}")
+    # Linear perpetuals only: ccxt's default loads spot, inverse and options too (ten
+    # instruments-info requests instead of two). defaultType/SubType are ccxt's defaults, stated.
+    ccxt_options = {"fetchMarkets": {"types": ["linear"]}, "defaultType": "swap",
+                    "defaultSubType": "linear"}
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """`lh-<order index hex>-<cumulative filled, '.' as '_'>[-r<attempt>]`, or a digest of
