@@ -65,7 +65,7 @@ async def orderbook(request: web.Request) -> web.Response:
     params = dict(request.query)
     require_category(params)
     spec = symbol_spec(params)
-    limit = _limit(params, 1, 500)
+    limit = _limit(params, 25, 500)
     now = now_ms()
     book = request.app[HEDGE_STATE_KEY].book(spec.symbol, now)
     return ok({"s": spec.symbol,
