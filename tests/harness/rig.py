@@ -12,6 +12,7 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
+from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import QuoteParams
 from hedge.core.risk import RiskLimits
@@ -122,13 +123,15 @@ def build_rig(journal_path: Path, options: Options | None = None, *,
     async def auth_token() -> str:
         return "harness-token"
 
-    engine = Engine(spec=SPEC, account_index=frames.ACCOUNT, orders=orders, ws=stream, rest=rest,
-                    desk=desk, quotes=quotes, detector=detector, hedge_venue=venue,
-                    hedge_symbol=HEDGE_SYMBOL, params=options.params, limits=options.limits,
-                    dead_mans_switch_s=options.dead_mans_switch_s,
+    settings = EngineSettings(spec=SPEC, account_index=frames.ACCOUNT, hedge_symbol=HEDGE_SYMBOL,
+                              quote=options.params, risk=options.limits,
+                              dead_mans_switch_s=options.dead_mans_switch_s,
+                              position_check_s=options.position_check_s,
+                              kill_on_mismatch=options.kill_on_mismatch)
+    engine = Engine(settings, orders=orders, ws=stream, rest=rest, desk=desk, quotes=quotes,
+                    detector=detector, hedge_venue=venue,
                     start_lighter_position=options.start_lighter_position, auth_token=auth_token,
-                    position_check_s=options.position_check_s,
-                    kill_on_mismatch=options.kill_on_mismatch, clock=clock)
+                    clock=clock)
     return Rig(engine, desk, quotes, detector, journal, clock, stream, orders, rest, venue)
 
 
