@@ -9,8 +9,6 @@ Shutdown: quotes canceled (and the cancel seen), the last fills hedged, clients 
 """
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +19,7 @@ from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.fill_detector import FillDetector
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.journal import Journal
 
 
@@ -38,21 +37,22 @@ class ReconcileReport:
 
 
 async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, account: int,
-                            market: int, token: str, timeout_s: float = 10.0) -> int:
+                            market: int, token: str, timeout_s: float = 10.0,
+                            clock: MonotonicClock = REAL_CLOCK) -> int:
     """Cancel all resting orders and wait until REST shows none; returns how many remain."""
     result = await orders.cancel_all()
     if not result.accepted:
         logger.warning("cancel-all not accepted: code={} {}", result.code, result.message)
-    deadline = time.monotonic() + timeout_s
+    deadline = clock.now_s() + timeout_s
     while True:
         try:
             left = len(await rest.active_orders(account, market, token))
         except Exception as exc:  # keep asking until the deadline
             logger.warning("active orders read failed: {}: {}", type(exc).__name__, exc)
             left = -1
-        if left == 0 or time.monotonic() > deadline:
+        if left == 0 or clock.now_s() > deadline:
             return max(left, 0) if left >= 0 else 1
-        await asyncio.sleep(0.1)
+        await clock.sleep(0.1)
 
 
 async def recover_missed_fills(journal: Journal, desk: HedgeDesk, detector: FillDetector,

@@ -65,6 +65,7 @@ class FakeOrderClient:
         self.answers: list[TxResult | Exception] = []  # popped per call; empty: accepted
         self.hold: asyncio.Event | None = None  # set: calls wait for it (an answer in transit)
         self.raise_on: dict[str, Exception] = {}  # call kind -> what every such call raises
+        self.refuse: set[str] = set()              # call kinds the venue rejects, every time
 
     async def _answer(self, call: tuple) -> TxResult:
         self.calls.append(call)
@@ -72,6 +73,8 @@ class FakeOrderClient:
             raise self.raise_on[call[0]]
         if self.hold is not None:
             await self.hold.wait()
+        if call[0] in self.refuse:
+            return rejected()
         answer = self.answers.pop(0) if self.answers else ACCEPTED
         if isinstance(answer, Exception):
             raise answer
@@ -170,6 +173,8 @@ class FakeHedgeVenue:
     orders: dict[str, VenueOrder] = field(default_factory=dict)
     lookups: list[str] = field(default_factory=list)
     hold: asyncio.Event | None = None     # set: a submission waits for it once recorded
+    book_refreshes: int = 0
+    refresh_failures_left: int = 0
 
     async def start(self) -> None:
         return None
@@ -178,6 +183,10 @@ class FakeHedgeVenue:
         return self.rules_
 
     async def refresh_book(self, symbol: str) -> object:
+        self.book_refreshes += 1
+        if self.refresh_failures_left:
+            self.refresh_failures_left -= 1
+            raise ConnectionError("hedge venue unreachable")
         return None
 
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:

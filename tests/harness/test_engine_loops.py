@@ -1,0 +1,119 @@
+"""The engine's timed loops on the fake clock: the dead-man's switch, the hedge book, the status
+line, the REST reconcile; and the startup cancel-all."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hedge.app.lifecycle import cancel_everything, wait_for_hedges
+from tests.harness import frames as f
+from tests.harness.fakes import rejected
+
+
+async def test_the_dead_mans_switch_is_kept_ahead_of_us(rig):
+    rig.start()
+    await rig.settle()
+    schedule = ("schedule_cancel_all", 330_000)          # 300 s + a 30 s margin, in ms
+    assert rig.orders.calls.count(schedule) == 1
+    await rig.clock.advance(99.9)                        # renewed every 300 / 3 s
+    assert rig.orders.calls.count(schedule) == 1
+    await rig.clock.advance(0.1)
+    assert rig.orders.calls.count(schedule) == 2
+
+
+async def test_a_refused_renewal_is_tried_again_on_time(rig):
+    rig.orders.refuse.add("schedule_cancel_all")
+    rig.start()
+    await rig.clock.advance(100)
+    assert [c for c in rig.orders.calls if c[0] == "schedule_cancel_all"] == [
+        ("schedule_cancel_all", 330_000)] * 2
+
+
+async def test_the_hedge_book_is_refreshed_every_quarter_second_through_failures(rig):
+    rig.venue.refresh_failures_left = 2
+    rig.start()
+    await rig.settle()
+    assert rig.venue.book_refreshes == 1
+    await rig.clock.advance(1.0)
+    assert rig.venue.book_refreshes == 5
+    assert not rig.run_task.done()
+
+
+async def test_the_status_line_says_where_things_stand(rig):
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await rig.settle()
+    assert rig.engine.status_line() == (
+        "[STATUS] mid=2000.00 bid=None ask=None lighter_pos=0.0100 hedge_pos=-0.010 fills=1 "
+        "hedges=1 owed=0.0000 last_fill_to_hedge=-")
+
+
+async def test_a_fill_on_an_order_this_run_did_not_place_is_hedged_and_counted(rig):
+    rig.start_desk()
+    rig.quotes.own_client_indexes.append(7)
+    rig.feed(f.account_orders(f.order(5, coi=7, filled="0.0030"),
+                              f.order(6, coi=99, filled="0.0030")))
+    await rig.settle()
+    assert rig.engine.unattributed_fills == 1
+    assert rig.venue.sent == [(D("-0.0060"), False)]
+
+
+async def test_reconcile_asks_only_for_the_newest_40_quotes_and_survives_rest_failing(rig):
+    rig.quotes.own_client_indexes.extend(range(1, 51))
+    await rig.engine.reconcile_orders()
+    assert rig.rest.calls == [("orders", tuple(range(11, 51)))]
+    rig.rest.failures_left = 1
+    await rig.engine.reconcile_orders()                   # no exception: tried next time
+    assert rig.engine.state.fills_found_by_rest == 0
+
+
+async def test_reconcile_ignores_orders_of_other_markets(rig):
+    rig.quotes.own_client_indexes.append(3)
+    rig.rest.put_order(f.order(9, coi=3, filled="0.0100", market=1, status="filled"))
+    await rig.engine.reconcile_orders()
+    assert rig.engine.state.fills_found_by_rest == 0 and rig.detector.fills_emitted == 0
+
+
+async def test_cancel_everything_waits_until_rest_shows_nothing(rig):
+    rig.rest.active = [object(), object()]
+
+    async def venue_clears():
+        await rig.clock.advance(0.3)
+        rig.rest.active = []
+    import asyncio
+    cleared = asyncio.create_task(venue_clears())
+    left = await _cancel(rig, cleared)
+    assert left == 0
+    assert rig.orders.calls == [("cancel_all",)]
+
+
+async def test_cancel_everything_reports_what_still_rests_at_the_deadline(rig):
+    rig.rest.active = [object(), object()]
+    assert await _cancel(rig) == 2
+
+
+async def test_cancel_everything_counts_an_unreadable_venue_as_not_clear(rig):
+    rig.rest.failures_left = 10_000
+    assert await _cancel(rig) == 1
+
+
+async def test_wait_for_hedges_retries_what_is_left(rig):
+    rig.venue.script = ["reject"]
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await rig.settle()
+    await wait_for_hedges(rig.desk, timeout_s=1.0)
+    assert rig.venue.sent == [(D("-0.0100"), False)] * 2
+    assert rig.desk.ledger.owed == 0
+
+
+async def _cancel(rig, *tasks):
+    import asyncio
+    call = asyncio.create_task(cancel_everything(rig.orders, rig.rest, f.ACCOUNT, f.MARKET,
+                                                 "token", timeout_s=1.0, clock=rig.clock))
+    for _ in range(15):
+        if call.done():
+            break
+        await rig.clock.advance(0.1)
+    for task in tasks:
+        await task
+    return await call
