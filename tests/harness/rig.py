@@ -18,6 +18,7 @@ from hedge.core.quoting import QuoteParams
 from hedge.core.risk import RiskLimits
 from hedge.infra.journal import Journal
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.run_files import TradesCsv
 from tests.harness import frames
 from tests.harness.clock import FakeClock, settle
 from tests.harness.fakes import (HEDGE_SYMBOL, FakeHedgeVenue, FakeOrderClient, FakeRest,
@@ -106,7 +107,8 @@ class Rig:
 
 def build_rig(journal_path: Path, options: Options | None = None, *,
               venue: FakeHedgeVenue | None = None, rest: FakeRest | None = None,
-              detector: FillDetector | None = None, journal: Journal | None = None) -> Rig:
+              detector: FillDetector | None = None, journal: Journal | None = None,
+              trades: TradesCsv | None = None) -> Rig:
     options = options or Options()
     clock = FakeClock()
     journal = journal or Journal(journal_path)
@@ -115,7 +117,7 @@ def build_rig(journal_path: Path, options: Options | None = None, *,
     orders = FakeOrderClient()
     stream = FakeStream()
     detector = detector or FillDetector()
-    desk = HedgeDesk(venue, HEDGE_SYMBOL, journal, None,
+    desk = HedgeDesk(venue, HEDGE_SYMBOL, journal, trades,
                      start_hedge_position=options.start_hedge_position, clock=clock)
     quotes = QuoteKeeper(orders, SPEC, options.params.order_size, options.tolerance_bps,
                          options.min_lifetime_ms, TokenBucket(1_000, 1_000), journal, clock=clock)

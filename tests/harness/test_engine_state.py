@@ -1,0 +1,94 @@
+"""What the engine shows the quoting and the operator, and how its tasks start and stop."""
+from __future__ import annotations
+
+import asyncio
+import csv
+from decimal import Decimal as D
+
+from hedge.app.quote_keeper import CLIENT_INDEX_MAX, client_index_source
+from hedge.core.quoting import QuoteTarget
+from hedge.infra.run_files import TradesCsv
+from tests.harness import frames as f
+from tests.harness.rig import build_rig
+
+
+async def test_the_view_shows_which_side_has_a_hedge_in_flight(rig):
+    rig.venue.hold = asyncio.Event()
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await rig.settle()
+    view = rig.engine.market_view()
+    assert (view.bid_hedge_in_flight, view.ask_hedge_in_flight) == (True, False)
+    assert view.position == D("0.0100")
+    rig.feed(f.account_orders(f.order(6, is_ask=True, filled="0.0030", status="filled")))
+    view = rig.engine.market_view()
+    assert (view.bid_hedge_in_flight, view.ask_hedge_in_flight) == (True, True)
+    assert view.position == D("0.0070")
+    rig.venue.hold.set()
+    await rig.settle()
+    view = rig.engine.market_view()
+    assert (view.bid_hedge_in_flight, view.ask_hedge_in_flight) == (False, False)
+
+
+async def test_the_status_line_names_why_quoting_is_paused(rig):
+    rig.engine._target = QuoteTarget(None, D("2000.99"), bid_off="max_position reached")
+    assert " paused=(max_position reached) " in rig.engine.status_line()
+    rig.engine._target = QuoteTarget(None, None, "no Lighter book", "no Lighter book")
+    assert " paused=(no Lighter book) " in rig.engine.status_line()
+    rig.engine._target = QuoteTarget(D("1999.01"), D("2000.99"))
+    assert "paused" not in rig.engine.status_line()
+
+
+async def test_the_first_stop_reason_wins_over_a_task_failing_afterwards(rig):
+    rig.orders.hold = asyncio.Event()
+    rig.start()
+    await rig.settle()
+    rig.engine.request_stop("signal")
+    rig.orders.raise_on["place"] = RuntimeError("late")
+    assert await rig.exit_reason(1) == "signal"
+
+
+async def test_a_run_with_a_duration_ends_with_it(rig):
+    assert await rig.engine.run(0.001) == "duration"
+    await rig.engine.stop_all_tasks()
+
+
+async def test_stopping_the_tasks_keeps_the_hedge_desk_for_the_shutdown(rig):
+    rig.start()
+    await rig.settle()
+    await rig.engine.stop_tasks()
+    running = {t.get_name() for t in rig.engine._tasks if not t.done()}
+    assert running == {"hedge"}
+    await rig.engine.stop_tasks(keep_hedging=False)
+    assert all(t.done() for t in rig.engine._tasks)
+
+
+async def test_fills_and_hedges_are_written_to_trades_csv(tmp_path):
+    trades = TradesCsv(tmp_path / "trades.csv")
+    rig = build_rig(tmp_path / "journal.sqlite", trades=trades)
+    try:
+        await rig.live()
+        rig.start_desk()
+        rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+        await rig.settle()
+    finally:
+        await rig.close()
+        trades.close()
+    with open(tmp_path / "trades.csv", newline="") as fh:
+        rows = [(r["venue"], r["role"], r["side"], r["size"], r["price"], r["fill_key"],
+                 r["client_id"]) for r in csv.DictReader(fh)]
+    assert rows == [("lighter", "maker", "bid", "0.0100", "2000.00", "5-0.01", ""),
+                    ("hedge", "hedge", "sell", "0.010", "1999.5", "5-0.01", "lh-5-0.01")]
+
+
+def test_client_order_indexes_rise_and_fit_the_venue():
+    source = client_index_source()
+    first, second = next(source), next(source)
+    assert second == first + 1 and 0 < first < CLIENT_INDEX_MAX
+
+
+async def test_the_quote_keeper_remembers_its_last_500_quotes(rig):
+    rig.quotes.own_client_indexes.extend(range(600))
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    assert len(rig.quotes.own_client_indexes) == 500
+    assert rig.quotes.own_client_indexes[0] == 101
