@@ -5,7 +5,6 @@ venues themselves (the Lighter SDK, ccxt's binanceusdm) for positions and restin
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import signal
@@ -21,6 +20,7 @@ from hedge.sim.lighter.control import state_summary
 from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_files, start_bot,
                                    wait_exit, wait_for_log, write_config)
 from tests.sim.ccxt_loopback import loopback_binanceusdm
+from tests.sim.lighter_helpers import poll
 
 HEDGE_STEP = Decimal("0.001")
 
@@ -98,7 +98,7 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
     logs = tmp_path / "logs"
     await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=40)
     _freeze_market(venues)
-    await asyncio.sleep(0.5)
+    await poll(lambda: hedge_state.executed_order_posts >= 1)
     assert hedge_state.executed_order_posts == 1   # executed on the venue, not yet answered
     bot.send_signal(signal.SIGKILL)
     await wait_exit(bot, 10)

@@ -108,6 +108,10 @@ async def _refuses_connections(base_url: str) -> bool:
     return False
 
 
+async def _accepts_connections(base_url: str) -> bool:
+    return not await _refuses_connections(base_url)
+
+
 async def test_refused_connections_are_retried_until_the_venue_is_back(venues, hedge_venue):
     """The book is read first and kept, and the refusal is in force before the hedge starts:
     it is the order itself that meets the closed port (not the book read, nor nothing). The
@@ -192,7 +196,8 @@ async def test_venue_down_past_the_lookup_deadline_is_unresolved_not_resent(venu
     await post_faults(venues.hedge_url, {"next": ["late"], "late_ms": 1500})
 
     async def venue_goes_down():
-        await asyncio.sleep(0.1)          # after the order executed, before its late answer
+        state = venues.hedge_app[HEDGE_STATE_KEY]
+        await poll(lambda: state.executed_order_posts == 1)   # executed, its answer held back
         faults.refuse_connections = True
 
     outage = asyncio.create_task(venue_goes_down())
@@ -201,7 +206,7 @@ async def test_venue_down_past_the_lookup_deadline_is_unresolved_not_resent(venu
     assert outcome.status is HedgeStatus.UNRESOLVED, outcome.reason
     assert outcome.filled == 0 and outcome.lookups == 1
     faults.refuse_connections = False
-    await asyncio.sleep(0.1)
+    await poll(lambda: _accepts_connections(venues.hedge_url))
     state = await _venue_state(venues.hedge_url)
     assert state["executed_order_posts"] == 1          # never resent
     assert await _venue_position(venues.hedge_url) == D("0.3")

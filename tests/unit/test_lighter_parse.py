@@ -168,22 +168,31 @@ def test_one_bad_order_does_not_hide_the_good_one():
     assert len(msg.all_orders()) == 1 and len(msg.malformed) == 1
 
 
-@pytest.mark.parametrize("frame, cls, code", [
-    ({"error": {"code": 20013, "message": "invalid auth: expired token"}}, m.ErrorFrame, 20013),
-    ({"type": "error", "error": {"code": 20001, "message": "auth field is required"}}, m.ErrorFrame, 20001),
-    ({"type": "error", "code": 30003, "message": "Already Subscribed to : ticker:3"}, m.ErrorFrame, 30003),
-    ({"type": "jsonapi/sendtx", "code": 21727, "message": "invalid client order index"}, m.ErrorFrame, 21727),
-    ({"type": "jsonapi/sendtx", "code": 200, "id": "a", "tx_hash": "3a54",
-      "predicted_execution_time_ms": 1791528509552}, m.TxAck, None),
-    ({"type": "jsonapi/sendtxbatch", "code": 200, "tx_hash": ["a", "b"]}, m.TxAck, None),
+@pytest.mark.parametrize("frame, code, message", [
+    ({"error": {"code": 20013, "message": "invalid auth: expired token"}}, 20013,
+     "invalid auth: expired token"),
+    ({"type": "error", "error": {"code": 20001, "message": "auth field is required"}}, 20001,
+     "auth field is required"),
+    ({"type": "error", "code": 30003, "message": "Already Subscribed to : ticker:3"}, 30003,
+     "Already Subscribed to : ticker:3"),
+    ({"type": "jsonapi/sendtx", "code": 21727, "message": "invalid client order index"}, 21727,
+     "invalid client order index"),
 ])
-def test_errors_and_tx_replies(frame, cls, code):
+def test_error_replies(frame, code, message):
     msg = parse_frame(frame)
-    assert type(msg) is cls
-    if code is not None:
-        assert msg.code == code and msg.message
-    else:
-        assert msg.tx_hashes
+    assert type(msg) is m.ErrorFrame
+    assert (msg.code, msg.message) == (code, message)
+
+
+@pytest.mark.parametrize("frame, hashes", [
+    ({"type": "jsonapi/sendtx", "code": 200, "id": "a", "tx_hash": "3a54",
+      "predicted_execution_time_ms": 1791528509552}, ("3a54",)),
+    ({"type": "jsonapi/sendtxbatch", "code": 200, "tx_hash": ["a", "b"]}, ("a", "b")),
+])
+def test_tx_replies(frame, hashes):
+    msg = parse_frame(frame)
+    assert type(msg) is m.TxAck
+    assert tuple(msg.tx_hashes) == hashes
 
 
 def test_session_frames():
