@@ -67,3 +67,22 @@ def error(code: int, message: str = "invalid auth") -> dict[str, Any]:
 
 def parse(raw: dict[str, Any], recv_ns: int = 1) -> m.Message:
     return parse_frame(raw, recv_ns)
+
+
+def trade(trade_id: int, *, bid_id: int, ask_id: int = 9_999, size: str = "0.0100",
+          price: str = "2000.00", market: int = MARKET, bid_account: int = ACCOUNT,
+          ask_account: int = 91_249) -> dict[str, Any]:
+    """One own trade, as in `account_all` frames (our bid met by someone's ask by default)."""
+    return {"trade_id": trade_id, "type": "trade", "market_id": market, "size": size,
+            "price": price, "usd_amount": str(Decimal(size) * Decimal(price)),
+            "ask_id": ask_id, "bid_id": bid_id, "ask_account_id": ask_account,
+            "bid_account_id": bid_account, "is_maker_ask": False, "timestamp": 1777941384181}
+
+
+def account_all(*trades: dict[str, Any], account: int = ACCOUNT) -> dict[str, Any]:
+    """`account_all` update carrying own trades, grouped by market id string."""
+    grouped: dict[str, list] = {}
+    for entry in trades:
+        grouped.setdefault(str(entry["market_id"]), []).append(entry)
+    return {"type": "update/account_all", "channel": f"account_all:{account}",
+            "account": account, "trades": grouped}

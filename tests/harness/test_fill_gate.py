@@ -96,3 +96,12 @@ async def test_quotes_come_down_when_fills_cannot_be_seen_and_go_back_up(rig):
     target = rig.engine._target
     assert (target.bid, target.ask) == (None, None)
     assert target.bid_off == "fill stream down or positions unknown"
+
+
+async def test_own_trades_on_the_stream_feed_the_fill_cross_check(rig):
+    rig.feed(f.account_all(f.trade(1, bid_id=5), f.trade(2, bid_id=6, market=1)))
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    check = rig.detector.cross_check()
+    assert check.ok, check
+    rig.feed(f.account_all(f.trade(3, bid_id=7)))                     # a fill never shown
+    assert rig.detector.cross_check().trades_without_fill == {7: D("0.0100")}

@@ -120,3 +120,27 @@ async def test_a_position_no_journal_explains_refuses_to_quote(tmp_path):
     venue.position_ += D("-0.5")                         # someone traded by hand
     with pytest.raises(StartupRefused, match=r"Lighter 0.0100 \+ hedge -0.510 = -0.5000"):
         await restart(tmp_path, venue, rest)
+
+
+async def test_a_hedge_the_venue_refused_is_owed_again_after_a_restart(tmp_path):
+    venue, rest = await first_run(tmp_path, script=["reject"])
+    rig, report = await restart(tmp_path, venue, rest)
+    try:
+        assert venue.lookups == [] and report.intents_looked_up == 0
+        assert report.fills_rehedged == 1
+        assert venue.sent[-1] == (D("-0.0100"), False)
+        assert venue.position_ == D("-0.0100")
+    finally:
+        await rig.close()
+
+
+async def test_the_rest_of_a_partial_hedge_is_hedged_after_a_restart(tmp_path):
+    venue, rest = await first_run(tmp_path, script=["partial"])
+    assert venue.position_ == D("-0.0050")
+    rig, report = await restart(tmp_path, venue, rest)
+    try:
+        assert venue.sent[-1] == (D("-0.0050"), False)
+        assert venue.position_ == D("-0.0100") == report.hedge_position
+        assert rig.desk.ledger.owed == 0
+    finally:
+        await rig.close()
