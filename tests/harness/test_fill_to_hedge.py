@@ -96,3 +96,15 @@ async def test_hedge_that_only_shrinks_the_position_is_reduce_only(rig):
     await rig.settle()
     assert rig.venue.sent == [(D("0.0100"), False), (D("-0.0010"), True)]
     assert rig.venue.position_ == D("0.0090")
+
+
+async def test_in_a_running_engine_the_hedge_goes_out_before_the_clock_moves(rig):
+    """No timer stands between a fill and its hedge: zero ticks."""
+    rig.start()
+    await rig.settle()
+    before_s = rig.clock.now_s()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await rig.settle()
+    assert rig.clock.now_s() == before_s
+    assert rig.venue.sent == [(D("-0.0100"), False)]
+    assert rig.venue.requests[0].fill_seen_ns == 1       # the frame's read stamp, carried through
