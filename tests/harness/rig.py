@@ -95,13 +95,11 @@ class Rig:
         return ""
 
     async def close(self) -> None:
-        if self.run_task is not None:
-            self.run_task.cancel()
-        for task in self.extra_tasks:
+        tasks = self.extra_tasks + ([self.run_task] if self.run_task is not None else [])
+        for task in tasks:
             task.cancel()
         await self.engine.stop_all_tasks()
-        await asyncio.gather(*self.extra_tasks, *( [self.run_task] if self.run_task else []),
-                             return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.journal.close()
 
 
