@@ -7,11 +7,12 @@ import itertools
 from decimal import Decimal
 
 SETTLE_YIELDS = 50   # enough loop turns for every ready task to run against instant fakes
+WAKE_YIELDS = 10     # after waking sleepers: each runs on to its next sleep in a turn or two
 
 
-async def settle() -> None:
+async def settle(yields: int = SETTLE_YIELDS) -> None:
     """Let every task that can run, run (the fakes answer without awaiting anything real)."""
-    for _ in range(SETTLE_YIELDS):
+    for _ in range(yields):
         await asyncio.sleep(0)
 
 
@@ -50,11 +51,13 @@ class FakeClock:
         target = self._now_s + _exact(seconds)
         await settle()
         while self._sleepers and self._sleepers[0][0] <= target:
-            wake_s, _, future = heapq.heappop(self._sleepers)
+            wake_s = self._sleepers[0][0]
             self._now_s = max(self._now_s, wake_s)
-            if not future.done():
-                future.set_result(None)
-                await settle()
+            while self._sleepers and self._sleepers[0][0] == wake_s:   # all due now, together
+                _, _, future = heapq.heappop(self._sleepers)
+                if not future.done():
+                    future.set_result(None)
+            await settle(WAKE_YIELDS)
         self._now_s = target
         await settle()
 
