@@ -34,8 +34,7 @@ def test_duplicate_fill_is_journaled_once(tmp_path):
         assert journal.record_fill(fill(cum="1", size="0.5"), seen_ns=3) is True
         totals = journal.totals()
         assert (totals.fills, totals.filled_base) == (2, Decimal("1.0"))
-        assert journal.max_cum_filled(7) == Decimal(1)
-        assert journal.max_cum_filled(8) == Decimal(0)
+        assert journal.filled_orders() == [(7, Decimal(1))]
 
 
 def test_fill_key_text_matches_fill_delta_id():
@@ -100,7 +99,7 @@ os._exit(0)  # no close, no commit hook, no atexit: a crash right after sending
             "9-2", "ask", Decimal(2), 123)
         [intent] = journal.intents_without_result()
         assert (intent.client_id, intent.amount) == ("lh-9-2", Decimal(2))
-        assert journal.max_cum_filled(9) == Decimal(2)
+        assert journal.filled_orders() == [(9, Decimal(2))]
         assert journal.record_fill(fill(order_index=9, cum="2")) is False  # replay after restart
 
 
