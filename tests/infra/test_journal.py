@@ -6,6 +6,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from freezegun import freeze_time
 
 from hedge.core.hedge_order import hedge_client_id
@@ -77,6 +78,7 @@ def test_remainder_intent_keeps_the_fill_open_until_it_answers(tmp_path):
         assert journal.totals().hedged_base == Decimal(1)
 
 
+@pytest.mark.slow   # writes from a child process
 def test_reopen_after_a_crash_reads_back_everything_written(tmp_path):
     path = tmp_path / "j.sqlite"
     script = f"""
