@@ -19,7 +19,6 @@ from loguru import logger
 
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
-from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
