@@ -22,6 +22,8 @@ from tests.app.bot_process import (hedge_position, lighter_state, register_bot, 
 from tests.sim.ccxt_loopback import loopback_binanceusdm
 from tests.sim.lighter_helpers import poll
 
+pytestmark = pytest.mark.slow   # runs the bot in its own process
+
 HEDGE_STEP = Decimal("0.001")
 
 
