@@ -168,6 +168,11 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.lighter.post_only_rejects = engine.quotes.counters.post_only_rejects
     summary.lighter.fills = st.maker_fills
     summary.lighter.filled_base = st.maker_filled_abs
+    summary.lighter.volume_quote = st.maker_notional
+    summary.fees.lighter_maker_bps = config.strategy.maker_fee_bps
+    summary.fees.hedge_taker_bps = config.hedge.taker_fee_bps
+    summary.fees.lighter_quote = st.maker_notional * config.strategy.maker_fee_bps / 10_000
+    summary.fees.hedge_quote = st.hedge_notional * config.hedge.taker_fee_bps / 10_000
     summary.hedge.orders = st.orders
     summary.hedge.filled_base = st.hedge_filled_abs
     summary.hedge.failures = st.failures

@@ -80,6 +80,10 @@ def test_summary_shape_is_design_plus_the_reliability_figures(tmp_path):
     assert extra == RELIABILITY_EXTRA
     for key in extra:
         del written["reliability"][key]
+    # Beyond DESIGN.md: what the run report reads (fee rates and costs, maker volume).
+    assert set(written.pop("fees")) == {"lighter_maker_bps", "hedge_taker_bps", "lighter_quote",
+                                        "hedge_quote"}
+    assert written["lighter"].pop("volume_quote") == "0"
     assert key_tree(written) == key_tree(design_summary())
     assert written["lighter"]["filled_base"] == "0" and written["pnl_quote"] == "0"
     assert written["latency_ms"]["fill_to_hedge_ack"] == {"n": 0, "p50": None, "p99": None,
@@ -131,7 +135,8 @@ def test_trades_csv_rows(tmp_path):
     path = tmp_path / "trades.csv"
     at = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
     with TradesCsv(path) as trades:
-        trades.maker_fill("bid", Decimal("0.010"), Decimal("3000.5"), "7-0.01", ts=at)
+        trades.maker_fill("bid", Decimal("0.010"), Decimal("3000.5"), "7-0.01", ts=at,
+                          hedge_price_assumed=Decimal("3001.25"))
     with TradesCsv(path) as trades:  # reopened: appends, no second header
         trades.hedge_fill("binanceusdm", "sell", Decimal("0.01"), Decimal("2999.9"), "7-0.01",
                           "lh-7-0.01", ts=at)
@@ -139,5 +144,6 @@ def test_trades_csv_rows(tmp_path):
     assert [r["role"] for r in rows] == ["maker", "hedge"]
     assert rows[0] == {"ts": "2025-03-01T12:00:00.000+00:00", "venue": "lighter", "role": "maker",
                        "side": "bid", "size": "0.010", "price": "3000.5", "fill_key": "7-0.01",
-                       "client_id": ""}
+                       "client_id": "", "hedge_price_assumed": "3001.25"}
     assert rows[1]["client_id"] == "lh-7-0.01" and rows[1]["venue"] == "binanceusdm"
+    assert rows[1]["hedge_price_assumed"] == ""
