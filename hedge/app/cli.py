@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=float, default=None, help="seconds; 0 = until Ctrl-C")
     run.add_argument("--faults", type=_profile, default=None, help="venue fault profile (paper mode)")
     run.add_argument("--log-level", default=None, help="log level (default: the config's)")
+    run.add_argument("--metrics-port", type=_port, default=None,
+                     help="serve Prometheus metrics on 127.0.0.1:PORT (default: metrics.port)")
+
+    report = sub.add_parser("report", help="write a run's report.html (plots, figures)")
+    report.add_argument("run_dir", nargs="?", default="logs/latest",
+                        help="run directory (default %(default)s)")
 
     sim = sub.add_parser("sim", help="run both local venues on 127.0.0.1 until Ctrl-C")
     sim.add_argument("--lighter-port", type=_port, default=8710)
@@ -87,14 +93,31 @@ def main(argv: list[str]) -> int:
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed, args.faults))
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
+        if args.command == "report":
+            return _report(args.run_dir)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
-                                           "logging.level": args.log_level})
-        return asyncio.run(run_bot(config))
+                                           "logging.level": args.log_level,
+                                           "metrics.port": args.metrics_port})
+        return asyncio.run(run_bot(config, after_run=_build_report))
     except (sim_command.VenueStartError, ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _build_report(run_dir):
+    from hedge.report.build import build_report   # imported lazily: plotly loads only here
+    return build_report(run_dir)
+
+
+def _report(run_dir: str) -> int:
+    from hedge.report.build import ReportError
+    try:
+        print(_build_report(run_dir))
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
 
 
 def _diagnostics(args: argparse.Namespace) -> int:

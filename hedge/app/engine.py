@@ -213,6 +213,16 @@ class Engine:
 
     # -- quoting --------------------------------------------------------------------------
 
+    @property
+    def target(self) -> QuoteTarget | None:
+        """The latest quote decision (None before the first)."""
+        return self._target
+
+    @property
+    def stream_live(self) -> bool:
+        """Connected with the account channel subscribed: fills can be seen."""
+        return self.ws.connected.is_set() and self.state.account_stream_live
+
     def market_view(self) -> MarketView:
         bid, ask = self.ws.best_bid_ask(self.spec.market_id)
         size = self.params.order_size

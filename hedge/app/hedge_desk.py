@@ -42,6 +42,7 @@ class HedgeStats:
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
+    by_status: dict[str, int] = field(default_factory=dict)   # hedge outcomes, for the metrics
 
 
 class HedgeDesk:
@@ -233,6 +234,8 @@ class HedgeDesk:
                                              leg.average_price, outcome.reason)
         self._count_hedge_fill(outcome.filled, outcome.average_price)
         self.stats.orders += len(outcome.client_ids)
+        status = outcome.status.value
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.lookups += outcome.lookups
         if outcome.fill_to_submit_ms is not None:
             self.stats.submit_ms.append(outcome.fill_to_submit_ms)
