@@ -68,3 +68,11 @@ def test_sim_never_imports_adapters():
 
 def test_the_checker_sees_imports():
     assert "hedge.core.types" in imported_modules(HEDGE / "core" / "fill_detector.py")
+
+
+def test_the_report_reads_run_files_and_imports_nothing_of_the_bot():
+    problems = [f"{path}: {module}" for path in files_under("report")
+                for module in imported_modules(path)
+                if any(starts(module, p) for p in ("hedge.app", "hedge.diagnostics", "hedge.cli",
+                                                  "hedge.sim"))]
+    assert not problems, problems
