@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from hedge.app.cli import main
+from hedge.cli.main import main
 from hedge.report import figures
 from hedge.report.book_series import read_book_series
 from hedge.report.build import ReportError, build_report
