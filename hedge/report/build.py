@@ -38,6 +38,8 @@ def build_report(run_dir: str | Path) -> Path:
     starts = [t for t in (log.first_ts, book.first_ts) if t is not None]
     ends = [t for t in (log.last_ts, book.last_ts, rows[-1].ts if rows else None) if t is not None]
     start_ts, end_ts = (min(starts) if starts else None), (max(ends) if ends else None)
+    if log.summary_ts is not None:       # lines after the summary (the report's own) are not the run
+        end_ts = log.summary_ts
     duration = end_ts - start_ts if start_ts is not None and end_ts is not None else None
     plots = [figures.prices(book, tf),
              figures.position_plot(rows, log, end_ts),

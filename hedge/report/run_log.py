@@ -45,6 +45,7 @@ class LogEvent:
 class RunLog:
     first_ts: float | None = None
     last_ts: float | None = None
+    summary_ts: float | None = None      # when summary.json was written: the run's end
     hedge_latency_ms: list[tuple[float, float, float]] = field(default_factory=list)  # ts, submit, ack
     status: list[StatusPoint] = field(default_factory=list)
     events: list[LogEvent] = field(default_factory=list)
@@ -92,6 +93,9 @@ def _read_line(log: RunLog, ts: float, text: str) -> None:
         log.status.append(StatusPoint(ts, int(tx.group(1)) if tx else None,
                                       int(req.group(1)) if req else None,
                                       paused.group(1) if paused else ""))
+        return
+    if text.startswith("summary: "):
+        log.summary_ts = ts
         return
     startup = _STARTUP.search(text)
     if startup:

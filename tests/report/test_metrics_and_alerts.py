@@ -21,7 +21,7 @@ from hedge.sim.lighter.control import state_summary
 from tests.app.bot_process import (hedge_position, lighter_state, register_bot, start_bot,
                                    wait_exit, write_config)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 SAMPLE = re.compile(r"^(\w+)(\{[^}]*\})? (\S+)$", re.M)
 
 

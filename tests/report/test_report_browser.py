@@ -14,7 +14,7 @@ from tests.app.bot_process import register_bot, start_bot, wait_exit, wait_for_l
 from tests.report.browser import browser_or_skip, render
 from tests.report.run_dir import SUMMARY, write_run_dir
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 PLOTS = ("prices", "positions", "latency", "pnl", "markouts", "requests")
 
 
