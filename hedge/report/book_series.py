@@ -1,9 +1,11 @@
 """The Lighter mid and our own resting bid/ask over time, rebuilt from ws_lighter.jsonl.
 
-The book is replayed through the bot's own parser and OrderBook (as `replay` does), so the mid
-here is the mid the bot saw. Our quotes come from the account_orders frames: each carries the
-full state of the orders that changed. Only change points are kept, so an hour of frames stays
-small; plots downsample further.
+The book is rebuilt from the recorded order_book frames with plain floats (a snapshot replaces
+it, an update sets absolute level sizes, size 0 deletes): an hour holds ~40,000 frames and the
+bot's Decimal parser would take most of a minute over them. A gap in the nonces is not checked
+here; the next snapshot (the bot resubscribes on a gap) puts the book right. Our quotes come from
+the account_orders frames, read with the bot's own parser: each carries the full state of the
+orders that changed. Only change points are kept; plots downsample further.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ import orjson
 
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
-from hedge.core.order_book import OrderBook
 from hedge.core.types import is_live
 
 
@@ -70,8 +71,9 @@ def read_book_series(path: Path, market_id: int | None = None) -> BookSeries:
     out = BookSeries()
     if not path.exists():
         return out
-    book: OrderBook | None = None
-    orders: dict[int, tuple[bool, float, str]] = {}
+    book: FloatBook | None = None
+    channel = None if market_id is None else f"order_book:{market_id}"
+    orders: dict[int, tuple[bool, float]] = {}   # our live orders
     with open(path, "rb") as lines:
         for line in lines:
             if b'"dir":"in"' not in line[:120] and b'"dir": "in"' not in line[:120]:
@@ -83,37 +85,87 @@ def read_book_series(path: Path, market_id: int | None = None) -> BookSeries:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError:
                 continue
+            frame = record.get("frame")
+            if not isinstance(frame, dict):
+                continue
             ts = record.get("ts_ns", 0) / 1e9
             out.first_ts = ts if out.first_ts is None else out.first_ts
             out.last_ts = ts
             out.frames += 1
-            msg = parse_frame(record.get("frame"), record.get("ts_ns", 0))
-            if isinstance(msg, (m.OrderBookSnapshot, m.OrderBookUpdate)):
-                if market_id is None:
-                    market_id = msg.market_id
-                if msg.market_id != market_id:
+            kind = frame.get("type", "")
+            if kind in ("subscribed/order_book", "update/order_book"):
+                channel = channel or frame.get("channel")
+                if frame.get("channel") != channel:
                     continue
-                if book is None or isinstance(msg, m.OrderBookSnapshot):
-                    book = book or OrderBook(msg.market_id)
-                if isinstance(msg, m.OrderBookSnapshot):
-                    book.apply_snapshot(msg.asks, msg.bids, msg.nonce, msg.offset)
-                else:
-                    book.apply_update(msg.asks, msg.bids, msg.nonce, msg.begin_nonce, msg.offset)
-                mid = book.mid() if book.is_live else None
-                out.mid.add(ts, None if mid is None else float(mid))
-            elif isinstance(msg, m.AccountOrders):
+                if market_id is None:
+                    market_id = _market_of(channel)
+                levels = frame.get("order_book") or {}
+                if book is None or kind == "subscribed/order_book":
+                    book = FloatBook()
+                book.apply(levels.get("bids") or (), levels.get("asks") or ())
+                out.mid.add(ts, book.mid())
+            elif "account_orders" in kind:
+                msg = parse_frame(frame, record.get("ts_ns", 0))
+                if not isinstance(msg, m.AccountOrders):
+                    continue
                 for order in msg.all_orders():
                     if market_id is not None and order.market_id != market_id:
                         continue
-                    orders[order.order_index] = (order.is_ask, float(order.price), order.status)
+                    if is_live(order.status):
+                        orders[order.order_index] = (order.is_ask, float(order.price))
+                    else:
+                        orders.pop(order.order_index, None)
                 _quote_points(out, ts, orders)
     return out
 
 
-def _quote_points(out: BookSeries, ts: float, orders: dict[int, tuple[bool, float, str]]) -> None:
-    bids = [price for is_ask, price, status in orders.values() if not is_ask and is_live(status)]
-    asks = [price for is_ask, price, status in orders.values() if is_ask and is_live(status)]
+def _market_of(channel: str | None) -> int | None:
+    try:
+        return int(str(channel).rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+class FloatBook:
+    """Best bid and ask of a book fed absolute level sizes (0 deletes), in floats."""
+
+    def __init__(self) -> None:
+        self.bids: dict[float, float] = {}
+        self.asks: dict[float, float] = {}
+        self.best_bid: float | None = None
+        self.best_ask: float | None = None
+
+    def apply(self, bids, asks) -> None:
+        self.best_bid = self._side(self.bids, bids, self.best_bid, max)
+        self.best_ask = self._side(self.asks, asks, self.best_ask, min)
+
+    @staticmethod
+    def _side(side: dict[float, float], levels, best: float | None, pick) -> float | None:
+        stale = False
+        for level in levels:
+            try:
+                price, size = float(level["price"]), float(level["size"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if size > 0:
+                side[price] = size
+                if best is None or pick(price, best) == price:
+                    best = price
+            else:
+                side.pop(price, None)
+                stale = stale or price == best
+        if stale:
+            best = pick(side) if side else None
+        return best
+
+    def mid(self) -> float | None:
+        if self.best_bid is None or self.best_ask is None:
+            return None
+        return (self.best_bid + self.best_ask) / 2
+
+
+def _quote_points(out: BookSeries, ts: float, orders: dict[int, tuple[bool, float]]) -> None:
+    bids = [price for is_ask, price in orders.values() if not is_ask]
+    asks = [price for is_ask, price in orders.values() if is_ask]
     out.our_bid.add(ts, max(bids) if bids else None)
     out.our_ask.add(ts, min(asks) if asks else None)
-    for index in [i for i, (_, _, status) in orders.items() if not is_live(status)]:
-        del orders[index]

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from hedge.report.book_series import BookSeries, Series
 from hedge.report.markouts import Markout
 from hedge.report.run_log import RunLog
-from hedge.report.trades import TradeFigures, TradeRow, cash_and_position, positions
+from hedge.report.trades import TradeFigures, TradeRow, positions
 
 MAX_POINTS = 2000
 LAYOUT = dict(template="plotly_white", height=380, margin=dict(l=70, r=20, t=50, b=50),
@@ -127,8 +127,13 @@ def pnl_plot(rows: list[TradeRow], tf: TradeFigures, book: BookSeries, end_ts: f
     grid = [t for t in grid if t >= rows[0].ts]
     total = []
     fees_at = _steps_at(tf, grid)
+    i, cash, net = 0, 0.0, 0.0
     for t, fees in zip(grid, fees_at):
-        cash, net = cash_and_position(rows, t)
+        while i < len(rows) and rows[i].ts <= t:
+            if rows[i].price is not None:
+                cash -= rows[i].signed * rows[i].price
+            net += rows[i].signed
+            i += 1
         mid = book.mid.at(t)
         total.append(cash + (net * mid if mid is not None else 0.0) - fees[2] - fees[3])
     fig = _figure("PnL split", "time (UTC)", "PnL (quote currency)")

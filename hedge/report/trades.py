@@ -119,15 +119,3 @@ def positions(rows: list[TradeRow], start_lighter: float, start_hedge: float
         lighter.append(round(lp, 10))
         hedge.append(round(hp, 10))
     return ts, lighter, hedge
-
-
-def cash_and_position(rows: list[TradeRow], until_ts: float) -> tuple[float, float]:
-    """Quote cash of both legs and the net base position after the trades up to `until_ts`."""
-    cash = net = 0.0
-    for r in rows:
-        if r.ts > until_ts:
-            break
-        if r.price is not None:
-            cash -= r.signed * r.price
-        net += r.signed
-    return cash, net
