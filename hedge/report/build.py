@@ -32,6 +32,10 @@ def build_report(run_dir: str | Path) -> Path:
     if not fees:
         notes.append("summary.json records no fee rates: fees are shown as 0.")
     tf = trade_figures(rows, _float(fees.get("lighter_maker_bps")), _float(fees.get("hedge_taker_bps")))
+    markets = sorted({r.market for r in rows if r.market})
+    if len(markets) > 1:
+        notes.append(f"This run traded {len(markets)} markets ({', '.join(markets)}): the plots show "
+                     f"the first market's book and every market's fills together.")
     if not tf.makers:
         notes.append("No fills in this run: the quotes and the mid are shown, and there is no "
                      "latency, PnL split or markout to draw.")
