@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 
 import plotly.graph_objects as go
 
+from hedge.infra.run_files import percentile
+
 from hedge.report.book_series import BookSeries, Series
 from hedge.report.markouts import Markout
 from hedge.report.run_log import RunLog
@@ -101,7 +103,7 @@ def latency_plot(log: RunLog, summary_latency: dict) -> Plot:
                                    marker_color=colors[stage], nbinsx=40))
         stats = summary_latency.get(f"fill_to_hedge_{stage}") or {}
         for q in ("p50", "p99"):
-            value = stats.get(q) if stats.get(q) is not None else _percentile(values, int(q[1:]))
+            value = stats.get(q) if stats.get(q) is not None else percentile(values, int(q[1:]))
             fig.add_vline(x=value, line_dash="dash" if q == "p50" else "dot",
                           line_color=colors[stage],
                           annotation_text=f"{stage} {q} {value:.2f} ms",
@@ -111,12 +113,6 @@ def latency_plot(log: RunLog, summary_latency: dict) -> Plot:
                 "From the moment the fill frame was read to the hedge request handed to the "
                 "hedge venue's client (submit) and to its parsed answer (ack); dashed p50, "
                 "dotted p99 (summary.json's).", fig)
-
-
-def _percentile(values: list[float], q: int) -> float:
-    ordered = sorted(values)
-    rank = max(1, -(-q * len(ordered) // 100))
-    return ordered[rank - 1]
 
 
 def pnl_plot(rows: list[TradeRow], tf: TradeFigures, book: BookSeries, end_ts: float | None) -> Plot:
@@ -230,7 +226,8 @@ def _rate_per_min(points: list[tuple[float, int]]) -> tuple[list[float], list[fl
     return ts, rates
 
 
-TIER_CAPS_PER_MIN = {"standard": 60, "premium": 24_000}   # Lighter's documented caps
+# Lighter's documented caps a minute, for runs whose summary.json names the tier but not the cap.
+TIER_CAPS_PER_MIN = {"standard": 60, "premium": 24_000}
 
 
 def _cap_per_min(lighter: dict) -> float | None:
