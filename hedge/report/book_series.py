@@ -161,7 +161,7 @@ class FloatBook:
     def mid(self) -> float | None:
         if self.best_bid is None or self.best_ask is None:
             return None
-        return (self.best_bid + self.best_ask) / 2
+        return round((self.best_bid + self.best_ask) / 2, 10)   # no float noise in the page
 
 
 def _quote_points(out: BookSeries, ts: float, orders: dict[int, tuple[bool, float]]) -> None:

@@ -45,12 +45,14 @@ def build_report(run_dir: str | Path) -> Path:
     if log.summary_ts is not None:       # lines after the summary (the report's own) are not the run
         end_ts = log.summary_ts
     duration = end_ts - start_ts if start_ts is not None and end_ts is not None else None
-    plots = [figures.prices(book, tf),
-             figures.position_plot(rows, log, end_ts),
+    def timed(plot: figures.Plot) -> figures.Plot:
+        return figures.set_span(plot, start_ts, end_ts)
+    plots = [timed(figures.prices(book, tf)),
+             timed(figures.position_plot(rows, log, end_ts)),
              figures.latency_plot(log, summary.get("latency_ms") or {}),
-             figures.pnl_plot(rows, tf, book, end_ts),
+             timed(figures.pnl_plot(rows, tf, book, end_ts)),
              figures.markout_plot(markouts(tf.makers, book.mid, book.last_ts)),
-             figures.requests_plot(log, summary)]
+             timed(figures.requests_plot(log, summary))]
     page = render(summary, header_rows(summary, duration, tf.volume_quote if rows else None),
                   plots, notes, str(run.resolve().name))
     out = run / REPORT_NAME

@@ -40,6 +40,13 @@ def _figure(title: str, x_title: str, y_title: str) -> go.Figure:
     return fig
 
 
+def set_span(plot: Plot, start_ts: float | None, end_ts: float | None) -> Plot:
+    """Give a time plot the whole run on its x axis, so plots line up and one event is legible."""
+    if plot.figure is not None and start_ts is not None and end_ts is not None and end_ts > start_ts:
+        plot.figure.update_xaxes(range=_times([start_ts, end_ts]))
+    return plot
+
+
 def _step(fig: go.Figure, series: Series, name: str, **style) -> None:
     ts, values = series.sampled(MAX_POINTS)
     if ts:
