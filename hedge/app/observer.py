@@ -38,10 +38,7 @@ class EngineObserver:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(INTERVAL_S)
-            try:
-                self.tick()
-            except Exception as exc:  # observing must never stop the bot
-                logger.opt(exception=exc).warning("observer tick failed: {}", type(exc).__name__)
+            self.tick()
 
     def started(self) -> None:
         if self.settings.on_start_stop:
@@ -59,6 +56,12 @@ class EngineObserver:
     # -- one reading ---------------------------------------------------------------------
 
     def tick(self, final: bool = False) -> None:
+        try:
+            self._tick(final)
+        except Exception as exc:  # observing must never stop the bot
+            logger.opt(exception=exc).warning("observer tick failed: {}: {}", type(exc).__name__, exc)
+
+    def _tick(self, final: bool) -> None:
         now = time.monotonic()
         engine, desk = self.engine, self.engine.desk
         paused_reason = self._paused_reason()
