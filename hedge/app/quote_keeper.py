@@ -135,9 +135,5 @@ class QuoteKeeper:
                 return quote.hedge_price
         return None
 
-    def forget_all(self) -> None:
-        """After a cancel-all: nothing of ours rests any more."""
-        self.sides = {"bid": None, "ask": None}
-
     def resting(self) -> dict[str, Decimal | None]:
         return {side: (q.price if q else None) for side, q in self.sides.items()}
