@@ -31,6 +31,7 @@ class RestingQuote:
     size: Decimal
     moved_at_s: float
     order_index: int | None = None
+    hedge_price: Decimal | None = None     # what the quote assumed its hedge would fetch
 
 
 @dataclass
@@ -64,7 +65,8 @@ class QuoteKeeper:
         self._journal = journal
 
     async def apply(self, target: QuoteTarget) -> None:
-        for side, price in (("bid", target.bid), ("ask", target.ask)):
+        for side, price, hedge_price in (("bid", target.bid, target.bid_hedge_price),
+                                         ("ask", target.ask, target.ask_hedge_price)):
             quote = self.sides[side]
             rested_ms = int((self.clock.now_s() - quote.moved_at_s) * 1000) if quote else 0
             action = requote_action(quote.price if quote else None, price, rested_ms,
@@ -75,19 +77,20 @@ class QuoteKeeper:
                 self.counters.skipped_by_rate += 1
                 continue
             if action == "place":
-                await self._place(side, price)
+                await self._place(side, price, hedge_price)
             elif action == "modify":
-                await self._modify(side, quote, price)
+                await self._modify(side, quote, price, hedge_price)
             else:
                 await self._cancel(side, quote)
 
-    async def _place(self, side: str, price: Decimal) -> None:
+    async def _place(self, side: str, price: Decimal, hedge_price: Decimal | None = None) -> None:
         index = next(self._next_index)
         if self._journal is not None:
             self._journal.record_order(index, self.spec.market_id, side)
         self.own_client_indexes.append(index)
         del self.own_client_indexes[:-500]
-        quote = RestingQuote(index, price, self.order_size, self.clock.now_s())
+        quote = RestingQuote(index, price, self.order_size, self.clock.now_s(),
+                             hedge_price=hedge_price)
         self.sides[side] = quote
         result = await self.orders.create_post_only(self.spec.market_id, side == "ask",
                                                     self.order_size, price, index)
@@ -95,15 +98,17 @@ class QuoteKeeper:
         if not result.accepted and self.sides[side] is quote:
             self.sides[side] = None
 
-    async def _modify(self, side: str, quote: RestingQuote, price: Decimal) -> None:
-        previous, previous_at_s = quote.price, quote.moved_at_s
-        quote.price, quote.moved_at_s = price, self.clock.now_s()
+    async def _modify(self, side: str, quote: RestingQuote, price: Decimal,
+                      hedge_price: Decimal | None = None) -> None:
+        previous, previous_at_s, previous_hedge = quote.price, quote.moved_at_s, quote.hedge_price
+        quote.price, quote.moved_at_s, quote.hedge_price = price, self.clock.now_s(), hedge_price
         result = await self.orders.modify(self.spec.market_id, quote.client_order_index,
                                           quote.size, price)
         self._check(result, f"modify {side} coi={quote.client_order_index} {previous} -> {price}")
         if not result.accepted and quote.price == price:
             # Refused: the order still rests at the old price; the next decision must know it.
             quote.price, quote.moved_at_s = previous, previous_at_s
+            quote.hedge_price = previous_hedge
 
     async def _cancel(self, side: str, quote: RestingQuote) -> None:
         result = await self.orders.cancel(self.spec.market_id, quote.client_order_index)
@@ -128,6 +133,13 @@ class QuoteKeeper:
                     self.counters.post_only_rejects += 1
                 logger.debug("{} {} coi={} is {}", TAG, side, quote.client_order_index, update.status)
                 self.sides[side] = None
+
+    def hedge_price_assumed(self, client_order_index: int) -> Decimal | None:
+        """The hedge price the resting quote with this client index was priced against."""
+        for quote in self.sides.values():
+            if quote is not None and quote.client_order_index == client_order_index:
+                return quote.hedge_price
+        return None
 
     def resting(self) -> dict[str, Decimal | None]:
         return {side: (q.price if q else None) for side, q in self.sides.items()}

@@ -85,10 +85,11 @@ async def test_a_rejected_placement_leaves_no_quote_and_is_placed_again(rig):
 
 
 async def test_a_rejected_modify_leaves_the_price_the_venue_still_has(rig):
-    await rig.quotes.apply(BOTH)
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), D("2000.99"), bid_hedge_price=D("1999.5")))
     rig.orders.answers = [rejected()]
-    await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99"), bid_hedge_price=D("1999")))
     assert rig.quotes.resting()["bid"] == D("1999.01")
+    assert rig.quotes.sides["bid"].hedge_price == D("1999.5")
     assert rig.quotes.counters.tx_rejected == 1
     await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))      # tried again
     assert rig.orders.kinds() == ["place", "place", "modify", "modify"]
