@@ -152,3 +152,26 @@ def test_sides_and_statuses():
     assert all(is_live(s) for s in ("in-progress", "pending", "open"))
     assert not is_live("filled")
     assert is_terminal("cancelled-expired") and is_terminal("CANCELED")
+
+
+def test_each_reason_a_side_is_off_is_named_exactly():
+    from dataclasses import replace
+
+    from hedge.core.quoting import MarketView, quote_target
+    view = MarketView(lighter_bid=D("3000.00"), lighter_ask=D("3000.10"),
+                      hedge_sell_price=D("3000.50"), hedge_buy_price=D("3000.60"),
+                      position=D("0"))
+    p = replace(MAKER_FEE_ONLY, max_position=D("0.02"))
+    blind = quote_target(replace(view, can_see_fills=False), p)
+    assert (blind.bid_off, blind.ask_off) == ("fill stream down or positions unknown",) * 2
+    no_book = quote_target(replace(view, lighter_bid=None), p)
+    assert (no_book.bid, no_book.ask, no_book.bid_off, no_book.ask_off) == (
+        None, None, "no Lighter book", "no Lighter book")
+    off = quote_target(view, replace(p, quote_bid=False, quote_ask=False))
+    assert (off.bid_off, off.ask_off) == ("bid side disabled", "ask side disabled")
+    flight = quote_target(replace(view, ask_hedge_in_flight=True), p)
+    assert flight.ask is None and flight.ask_off == "ask hedge in flight" and flight.bid
+    at_limit = quote_target(replace(view, position=D("0.01")), p)      # 0.01 + 0.01 = max
+    assert at_limit.bid is not None and at_limit.bid_off == ""
+    carry = quote_target(replace(view, hedge_carry=D("0.004")), p)
+    assert carry.bid_off == "hedge carry below the venue minimum: quoting the side that completes it"
