@@ -122,9 +122,10 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                          silence_timeout_s=config.lighter.ws_silence_timeout_s,
                          token_lifetime_s=lifetime_s)
     session.closers.append(ws.close)
+    tx_cap = config.lighter.tx_rate_per_min
     quotes = QuoteKeeper(session.orders, spec, config.strategy.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
-                         TokenBucket(config.lighter.tx_rate_per_min / 60, 4), journal)
+                         TokenBucket(tx_cap / 60, 4) if tx_cap else None, journal)
     engine = Engine(spec=spec, account_index=account, orders=session.orders, ws=ws, rest=session.rest,
                     desk=desk, quotes=quotes, detector=detector, hedge_venue=session.hedge,
                     hedge_symbol=config.hedge.symbol, params=quote_params(config, spec),
@@ -197,6 +198,27 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.reliability.ambiguous_hedges_resolved = st.lookups
     summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
         Decimal("0.000001"))
+    _fill_request_figures(summary, session, engine, config)
+
+
+def _fill_request_figures(summary: RunSummary, session: Session, engine: Engine,
+                          config: BotConfig) -> None:
+    """The request budget's figures: what the run cost in requests, and what it met."""
+    lc, budget, qc = summary.lighter, session.orders.budget, engine.quotes.counters
+    lc.account_tier = config.lighter.account_tier
+    lc.requests = budget.stats.requests
+    lc.max_requests_per_min = budget.stats.max_in_window
+    lc.rate_limited = session.orders.counters.rate_limited + session.rest.rate_limited
+    lc.tx_latency_ms = list(qc.tx_latency_ms)
+    lc.silent_rejects_found = qc.silent_rejects_found
+    lc.volume_quota_remaining = (session.orders.counters.volume_quota_remaining
+                                 if config.lighter.account_tier == "premium" else None)
+    lc.quota_pauses = qc.quota_pauses
+    lc.dead_mans_switch_failures = engine.dead_mans_switch.stats.failures
+    lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
+    logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
+                "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
+                lc.rate_limited, qc.skipped_by_rate)
 
 
 async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:

@@ -16,6 +16,7 @@ from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.venue import MarketRules
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.request_budget import Priority, RequestBudget
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.app.paper import PaperVenues, register_paper_accounts
 from hedge.infra.config_schema import BotConfig
@@ -90,7 +91,8 @@ async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | No
 
 async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedge_url: str | None,
                    paper: PaperVenues | None) -> Session:
-    rest = LighterRest(lighter_url)
+    budget = RequestBudget(config.lighter.account_tier)   # one for everything sent to Lighter
+    rest = LighterRest(lighter_url, budget)
     try:
         catalog = await rest.markets()
         spec = catalog.by_symbol(config.lighter.market)
@@ -100,8 +102,13 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
             raise
         raise SessionError(f"cannot read Lighter markets from {lighter_url}: "
                            f"{type(exc).__name__}: {exc}") from None
+    refusal = spec.why_not_quotable()
+    if refusal:
+        await rest.close()
+        raise SessionError(f"{refusal}: the bot will not quote it; choose another "
+                           f"lighter.market or wait until the venue lists it active")
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
-                                creds.lighter_private_key, catalog)
+                                creds.lighter_private_key, catalog, budget=budget)
     try:
         hedge = CcxtHedgeVenue(CcxtVenueSettings(
             exchange_id=config.hedge.exchange, base_url=hedge_url,
@@ -115,7 +122,9 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
     session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, spec, orders, rest,
                       hedge, None, paper)  # type: ignore[arg-type]
     try:
+        await budget.acquire("apikeys", Priority.READ)     # check_key reads the registered key
         await orders.check_key()
+        await _check_tier(config, rest, creds.lighter_account_index)
         await hedge.start()
         session.hedge_rules = hedge.rules(config.hedge.symbol)
         await hedge.refresh_book(config.hedge.symbol)
@@ -126,6 +135,24 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await session.close()
         raise
     return session
+
+
+async def _check_tier(config: BotConfig, rest: LighterRest, account: int) -> None:
+    """The configured tier against the one the venue reports, where it reports one."""
+    tier = config.lighter.account_tier
+    try:
+        reported = await rest.account_tier(account)
+    except Exception as exc:  # the budget stays on the configured tier
+        logger.warning("could not read the Lighter account tier: {}: {}", type(exc).__name__, exc)
+        return
+    if reported is None:
+        logger.info("Lighter does not report the account tier here; budgeting requests for a {} "
+                    "account as configured (lighter.account_tier)", tier)
+    elif reported != tier:
+        raise SessionError(f"lighter.account_tier is {tier} but Lighter reports account {account} "
+                           f"as {reported}; set lighter.account_tier: {reported}")
+    else:
+        logger.info("Lighter account {} is {} (as configured)", account, tier)
 
 
 def _check_sizes(config: BotConfig, spec: MarketSpec, rules: MarketRules, price: Decimal | None) -> None:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from hedge.core.request_tiers import TIERS
+
 LIGHTER_URL_ALIASES = {
     "mainnet": "https://mainnet.zklighter.elliot.ai",
     "testnet": "https://testnet.zklighter.elliot.ai",
@@ -104,7 +106,10 @@ class LighterConfig:
     dead_mans_switch_s: int = setting(300, minimum=300, maximum=1_296_000,
                                       allowed="an integer from 300 to 1296000 (Lighter's "
                                               "scheduled cancel-all needs at least 5 minutes)")
-    tx_rate_per_min: int = setting(40, minimum=1, maximum=100_000)
+    # standard (the venue's default: 60 requests a minute, 200 ms maker latency) or premium
+    account_tier: str = setting("standard", choices=TIERS)
+    # An optional cap on sendTx a minute, below what the tier's request budget allows.
+    tx_rate_per_min: int | None = setting(None, minimum=1, maximum=100_000)
 
     @property
     def is_sim(self) -> bool:

@@ -103,6 +103,17 @@ class LighterCounters:
     post_only_rejects: int = 0
     fills: int = 0
     filled_base: Decimal = Decimal(0)
+    # The account's request budget (docs/CONFIG.md, "Account tiers and the request budget").
+    account_tier: str = "standard"
+    requests: int = 0                   # every REST read, nextNonce and sendTx sent to Lighter
+    max_requests_per_min: int = 0       # most in any rolling 60 s
+    rate_limited: int = 0               # 429s received
+    tx_latency_ms: list[float] = field(default_factory=list)   # sendTx answer -> seen open
+    silent_rejects_found: int = 0       # accepted, never on the stream, unknown to the venue
+    volume_quota_remaining: int | None = None    # premium only: the last sendTx answer's
+    quota_pauses: int = 0               # times quoting paused for want of volume quota
+    dead_mans_switch_failures: int = 0
+    call_timeouts: int = 0              # REST reads and sendTx without an answer in time
 
 
 @dataclass
@@ -170,7 +181,17 @@ class RunSummary:
                         "orders_modified": lighter.orders_modified,
                         "orders_canceled": lighter.orders_canceled,
                         "post_only_rejects": lighter.post_only_rejects,
-                        "fills": lighter.fills, "filled_base": _amount(lighter.filled_base)},
+                        "fills": lighter.fills, "filled_base": _amount(lighter.filled_base),
+                        "account_tier": lighter.account_tier,
+                        "requests": lighter.requests,
+                        "max_requests_per_min": lighter.max_requests_per_min,
+                        "rate_limited": lighter.rate_limited,
+                        "tx_latency_ms": latency_stats(lighter.tx_latency_ms),
+                        "silent_rejects_found": lighter.silent_rejects_found,
+                        "volume_quota_remaining": lighter.volume_quota_remaining,
+                        "quota_pauses": lighter.quota_pauses,
+                        "dead_mans_switch_failures": lighter.dead_mans_switch_failures,
+                        "call_timeouts": lighter.call_timeouts},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
                       "failures": hedge.failures},
             "position": {"lighter_base": _amount(position.lighter_base),

@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-TIERS = ("standard", "premium")
-WINDOW_S = 60.0
+from hedge.core.request_tiers import TIER_LIMITS, TIERS, WINDOW_S, max_tx_per_min, request_weight
+
+__all__ = ["Priority", "RequestBudget", "BudgetStats", "TIERS", "max_tx_per_min", "request_weight"]
 
 
 class Priority(enum.IntEnum):
@@ -34,38 +35,6 @@ class Priority(enum.IntEnum):
 # urgent ones (a cancel may use the whole budget; a placement stops at 80% of it).
 SHARE = {Priority.CANCEL: 1.0, Priority.SAFETY: 0.95, Priority.DEAD_MANS: 0.9,
          Priority.QUOTE: 0.8, Priority.READ: 0.7}
-
-# Lighter's documented weights (premium); a standard account counts every request as 1.
-PREMIUM_WEIGHTS = {"sendTx": 6, "sendTxBatch": 6, "nextNonce": 6, "accountInactiveOrders": 100,
-                   "publicPools": 50, "txFromL1TxHash": 50, "apikeys": 150,
-                   "transferFeeInfo": 500, "trades": 600, "recentTrades": 600}
-PREMIUM_DEFAULT_WEIGHT = 300
-
-
-@dataclass(frozen=True)
-class TierLimits:
-    cap_per_window: int          # the venue's cap
-    budget_per_window: int       # what the bot allows itself (headroom below the cap)
-    weighted: bool
-
-
-TIER_LIMITS = {
-    "standard": TierLimits(60, 50, weighted=False),
-    "premium": TierLimits(24_000, 20_000, weighted=True),
-}
-
-
-def request_weight(tier: str, kind: str) -> int:
-    """What one request of `kind` (the endpoint name, e.g. `sendTx`) costs on `tier`."""
-    if not TIER_LIMITS[tier].weighted:
-        return 1
-    return PREMIUM_WEIGHTS.get(kind, PREMIUM_DEFAULT_WEIGHT)
-
-
-def max_tx_per_min(tier: str) -> int:
-    """The most sendTx a minute the tier's budget could carry (an upper bound for the config)."""
-    limits = TIER_LIMITS[tier]
-    return limits.budget_per_window // request_weight(tier, "sendTx")
 
 
 @dataclass

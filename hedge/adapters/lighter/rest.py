@@ -123,6 +123,18 @@ class LighterRest:
                     return Decimal(int(pos.sign)) * Decimal(str(pos.position))
         return Decimal(0)
 
+    async def account_tier(self, account: int) -> str | None:
+        """The account's tier where the venue reports one by name (`tier`/`account_tier`)."""
+        resp = await self._call("account", Priority.READ,
+                                lambda: self._accounts.account(by="index", value=str(account)))
+        for acct in resp.accounts or []:
+            extra = {**(getattr(acct, "additional_properties", None) or {}),
+                     **(getattr(resp, "additional_properties", None) or {})}
+            for key in ("account_tier", "tier"):
+                if isinstance(extra.get(key), str):
+                    return extra[key].lower()
+        return None
+
     async def close(self) -> None:
         await self._api_client.close()
 
