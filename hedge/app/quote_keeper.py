@@ -18,7 +18,7 @@ from loguru import logger
 
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient, TxResult
-from hedge.adapters.lighter.request_budget import Priority, request_weight
+from hedge.adapters.lighter.request_budget import SHARE, Priority, request_weight
 from hedge.core.quoting import QuotaPacing, QuoteTarget, quota_state, requote_action
 from hedge.core.types import OrderUpdate, is_live
 from hedge.infra.journal import Journal
@@ -106,7 +106,7 @@ class QuoteKeeper:
             rested_ms = int((time.monotonic() - quote.moved_at_s) * 1000) if quote else 0
             slow = self.quota_pacing.slow_factor if self.quota == "slow" else 1
             action = requote_action(quote.price if quote else None, price, rested_ms,
-                                    self.tolerance_bps * slow, self.min_lifetime_ms * slow, side)
+                                    self.tolerance_bps * slow, self.paced_lifetime_ms() * slow, side)
             if action == "keep":
                 continue
             if action != "cancel" and not self._affordable():
@@ -119,6 +119,14 @@ class QuoteKeeper:
             else:
                 await self._cancel(side, quote)
 
+    def paced_lifetime_ms(self) -> int:
+        """The minimum quote life, or longer where the budget could not pay for moving both
+        sides that often (a standard account: ~40 quote requests a minute, so a side moves at
+        most every 3 s); pulling back a quote that no longer pays is never held to it."""
+        budget = self.orders.budget
+        per_window = budget.capacity * SHARE[Priority.QUOTE] / request_weight(budget.tier, "sendTx")
+        return max(self.min_lifetime_ms, int(2 * budget.window_s * 1000 / per_window))
+
     def _affordable(self) -> bool:
         """A placement or modify goes only if the budget has room for it now (a requote that
         waits would be stale when it goes) and the optional tx cap agrees."""
@@ -128,6 +136,9 @@ class QuoteKeeper:
         return self._bucket is None or self._bucket.try_take()
 
     def _pace_by_quota(self) -> None:
+        """Premium only: a standard account spends no volume quota (whatever the answers say)."""
+        if self.orders.budget.tier != "premium":
+            return
         state = quota_state(self.orders.counters.volume_quota_remaining, self.quota_pacing)
         if state == self.quota:
             return
