@@ -31,9 +31,10 @@ from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.ghost_quotes import GhostQuoteCheck
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
+from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
-from hedge.core.quoting import MarketView, QuoteParams, QuoteTarget, quote_target
-from hedge.core.risk import RiskLimits, RiskSnapshot, kill_reason
+from hedge.core.quoting import MarketView, QuoteTarget, quote_target
+from hedge.core.risk import RiskSnapshot, kill_reason
 
 QUOTE_INTERVAL_S = 0.05
 HEDGE_BOOK_INTERVAL_S = 0.25
@@ -59,15 +60,15 @@ class EngineState:
 
 
 class Engine:
-    def __init__(self, *, spec: MarketSpec, account_index: int, orders: LighterOrderClient,
-                 ws: LighterWsClient, rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper,
-                 detector: FillDetector, hedge_venue: HedgeVenue, hedge_symbol: str,
-                 params: QuoteParams, limits: RiskLimits, dead_mans_switch_s: int,
-                 start_lighter_position: Decimal, auth_token,
-                 taker_fee_bps: Decimal = Decimal(0), position_check_s: float = 5.0,
-                 kill_on_mismatch: bool = True) -> None:
-        self.spec = spec
-        self.account_index = account_index
+    def __init__(self, settings: EngineSettings, *, orders: LighterOrderClient, ws: LighterWsClient,
+                 rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper, detector: FillDetector,
+                 hedge_venue: HedgeVenue, start_lighter_position: Decimal, auth_token) -> None:
+        self.settings = settings
+        self.spec = settings.spec
+        self.account_index = settings.account_index
+        self.hedge_symbol = settings.hedge_symbol
+        self.params = settings.quote
+        self.limits = settings.risk
         self.orders = orders
         self.ws = ws
         self.rest = rest
@@ -75,24 +76,17 @@ class Engine:
         self.quotes = quotes
         self.detector = detector
         self.hedge_venue = hedge_venue
-        self.hedge_symbol = hedge_symbol
-        self.params = params
-        self.limits = limits
-        self.dead_mans_switch_s = dead_mans_switch_s
         self.state = EngineState(lighter_position=start_lighter_position)
         self.unattributed_fills = 0
         self._auth_token = auth_token
-        self.taker_fee_bps = taker_fee_bps
-        self.position_check_s = position_check_s
-        self.kill_on_mismatch = kill_on_mismatch
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
         self._target: QuoteTarget | None = None
         self._position_task: asyncio.Task | None = None
         self._retry_task: asyncio.Task | None = None
-        self.dead_mans_switch = DeadMansSwitch(orders, dead_mans_switch_s)
-        self.ghosts = GhostQuoteCheck(quotes, rest, account_index, auth_token,
+        self.dead_mans_switch = DeadMansSwitch(orders, settings.dead_mans_switch_s)
+        self.ghosts = GhostQuoteCheck(quotes, rest, settings.account_index, auth_token,
                                       lambda order: self.on_order(order, time.perf_counter_ns(),
                                                                   via_rest=True))
         ws.on_message = self.on_message
@@ -265,7 +259,7 @@ class Engine:
             oldest_unhedged_age_ms=int(self.desk.unhedged_age_ms()),
             consecutive_hedge_failures=stats.consecutive_failures,
             stream_silent_ms=int((time.monotonic() - self.state.stream_frames_at_s) * 1000),
-            pnl_quote=self.desk.pnl_quote(self.mid(), self.taker_fee_bps),
+            pnl_quote=self.desk.pnl_quote(self.mid(), self.settings.taker_fee_bps),
             halted_reason=stats.halted_reason)
 
     def mid(self) -> Decimal | None:
@@ -285,7 +279,8 @@ class Engine:
             if time.monotonic() - last_retry >= RETRY_OWED_INTERVAL_S and _idle(self._retry_task):
                 last_retry = time.monotonic()
                 self._retry_task = asyncio.create_task(self.desk.retry_owed(), name="retry-owed")
-            if time.monotonic() - last_check >= self.position_check_s and _idle(self._position_task):
+            if (time.monotonic() - last_check >= self.settings.position_check_s
+                    and _idle(self._position_task)):
                 last_check = time.monotonic()
                 self._position_task = asyncio.create_task(self._position_check(),
                                                           name="position-check")
@@ -332,7 +327,8 @@ class Engine:
             self.state.account_stream_suspect = "fills missing from the account stream"
             logger.error("the account stream missed fills: quoting stopped; the fills were "
                          "found over REST and hedged")
-        if self.state.position_mismatches >= POSITION_MISMATCHES_TO_KILL and self.kill_on_mismatch:
+        if (self.state.position_mismatches >= POSITION_MISMATCHES_TO_KILL
+                and self.settings.kill_on_mismatch):
             return (f"position_mismatch (Lighter {venue_position}, fills seen "
                     f"{self.state.lighter_position})")
         return None
