@@ -96,8 +96,10 @@ class PaperVenues:
 
 
 async def register_paper_accounts(lighter_url: str, hedge_url: str,
-                                  collateral: Decimal = Decimal(100_000)) -> PaperAccounts:
-    """A fresh Lighter API key and hedge key pair, registered with the local venues."""
+                                  collateral: Decimal = Decimal(100_000),
+                                  tier: str = "standard") -> PaperAccounts:
+    """A fresh Lighter API key and hedge key pair, registered with the local venues;
+    `tier` is the Lighter account tier (standard or premium)."""
     private, public, err = create_api_key()
     if err:
         raise PaperVenueError(f"could not generate a Lighter API key: {err}")
@@ -106,7 +108,7 @@ async def register_paper_accounts(lighter_url: str, hedge_url: str,
     async with aiohttp.ClientSession() as http:
         for url, body in ((f"{lighter_url}/sim/accounts",
                            {"account_index": account, "api_key_index": PAPER_API_KEY_INDEX,
-                            "public_key": public, "collateral": str(collateral)}),
+                            "public_key": public, "collateral": str(collateral), "tier": tier}),
                           (f"{hedge_url}/sim/accounts",
                            {"api_key": hedge_key, "secret": hedge_secret, "balance": str(collateral)})):
             async with http.post(url, json=body) as resp:

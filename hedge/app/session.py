@@ -81,7 +81,8 @@ async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | No
         creds.require_live()
         return creds
     if paper is not None and creds.missing():
-        fresh = await register_paper_accounts(lighter_url, hedge_url)
+        fresh = await register_paper_accounts(lighter_url, hedge_url,
+                                              tier=config.lighter.account_tier)
         logger.info("paper mode: fresh Lighter key registered for account {}", fresh.lighter_account_index)
         return Credentials(fresh.lighter_account_index, fresh.lighter_api_key_index,
                            fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret)

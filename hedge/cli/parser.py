@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--faults", type=_profile, default="none",
                      help=f"one of: {', '.join(PROFILES)}")
+    sim.add_argument("--tier", choices=("standard", "premium"), default="standard",
+                     help="Lighter tier of accounts registered without one (default %(default)s)")
 
     diag = sub.add_parser("diagnose", help="walk the decision tree over a run's logs")
     diag.add_argument("run_dir", nargs="?", default="logs/latest",

@@ -80,11 +80,14 @@ class RunningVenues:
 
 
 async def start_venues(seed: int = 1, faults: str | FaultProfile = "none",
-                       lighter_port: int = 0, hedge_port: int = 0) -> RunningVenues:
-    """Start both venues; port 0 picks a free port (read it back from the result)."""
+                       lighter_port: int = 0, hedge_port: int = 0,
+                       default_tier: str = "standard") -> RunningVenues:
+    """Start both venues; port 0 picks a free port (read it back from the result).
+
+    `default_tier` is the Lighter tier of accounts registered without one."""
     profile = fault_profile(faults) if isinstance(faults, str) else faults
     prices = PriceProcess(seed)
-    lighter_app = build_lighter_app(prices, profile.lighter, seed)
+    lighter_app = build_lighter_app(prices, profile.lighter, seed, default_tier)
     hedge_app = build_hedge_app(prices, profile.hedge, seed)
     lighter = Listener(lighter_app, LOOPBACK, lighter_port)
     hedge = Listener(hedge_app, LOOPBACK, hedge_port)
