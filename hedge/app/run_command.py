@@ -160,6 +160,7 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     wc = ws.counters
     summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
     summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames
+    summary.ws.dropped_entries = wc.dropped_entries
     check = engine.detector.cross_check()
     summary.reliability.fills_lost = len(check.trades_without_fill)
     step = session.hedge_rules.amount_step

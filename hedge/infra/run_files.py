@@ -139,6 +139,7 @@ class WsCounters:
     reconnects: int = 0
     book_resyncs: int = 0
     unexpected_frames: int = 0
+    dropped_entries: int = 0         # unreadable orders/trades/levels inside readable frames
 
 
 @dataclass
@@ -200,7 +201,8 @@ class RunSummary:
             "latency_ms": {"fill_to_hedge_submit": latency_stats(self.fill_to_hedge_submit_ms),
                            "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms)},
             "ws": {"frames_in": ws.frames_in, "reconnects": ws.reconnects,
-                   "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames},
+                   "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames,
+                   "dropped_entries": ws.dropped_entries},
             "reliability": {"fills_lost": rel.fills_lost, "double_hedges": rel.double_hedges,
                             "max_unhedged_ms": rel.max_unhedged_ms,
                             "orders_left_open": rel.orders_left_open,
