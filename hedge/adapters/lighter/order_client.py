@@ -242,6 +242,12 @@ class LighterOrderClient:
                         None if quota is None else int(quota))
             except ApiException as exc:
                 code, message = _error_body(exc)
+                if "volume quota" in message.lower():
+                    # Out of volume quota (premium): not a rate limit; retrying cannot help.
+                    self.counters.volume_quota_remaining = _quota_in_body(exc)
+                    logger.warning("Lighter refused a transaction: volume quota exhausted ({})",
+                                   self._safe(message))
+                    return code, self._safe(message), "", self.counters.volume_quota_remaining
                 if exc.status == CODE_RATE_LIMITED or code == CODE_VENUE_RATE_LIMITED:
                     self.counters.rate_limited += 1
                     self.budget.note_rate_limited(cooldown_s=4 * self._backoff_s)
@@ -278,6 +284,14 @@ def _describe(exc: BaseException) -> str:
 
 def _is_nonce_error(code: int | None, message: str) -> bool:
     return code == CODE_INVALID_NONCE or "invalid nonce" in message.lower()
+
+
+def _quota_in_body(exc: ApiException) -> int:
+    try:
+        body = orjson.loads(exc.body or b"")
+        return int(body.get("volume_quota_remaining", 0)) if isinstance(body, dict) else 0
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return 0
 
 
 def _error_body(exc: ApiException) -> tuple[int | None, str]:
