@@ -17,6 +17,7 @@ from decimal import Decimal
 from loguru import logger
 
 from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
@@ -54,8 +55,10 @@ async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, accou
     pause_s = CANCEL_CHECK_FIRST_S
     await asyncio.sleep(pause_s)
     while True:
-        try:
-            left = len(await rest.active_orders(account, market, token))
+        try:   # part of the kill path: first in the request budget, never past the deadline
+            left = len(await asyncio.wait_for(
+                rest.active_orders(account, market, token, Priority.CANCEL),
+                max(0.5, deadline - time.monotonic())))
         except Exception as exc:  # keep asking until the deadline
             logger.warning("active orders read failed: {}: {}", type(exc).__name__, exc)
             left = -1

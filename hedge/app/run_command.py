@@ -35,6 +35,8 @@ from hedge.infra.recorder import FrameRecorder
 from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
 
 
+STOP_STEP_TIMEOUT_S = 10.0
+
 USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
                  LighterKeyError, CredentialsError, PaperVenueError)
 
@@ -124,11 +126,12 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         summary.reliability.orders_left_open = await cancel_everything(
             session.orders, session.rest, account, spec.market_id, await auth_token())
         await asyncio.sleep(0.3)  # the last order frames after the cancel
-        await engine.reconcile_orders()
+        await _bounded(engine.reconcile_orders(), "order reconcile at stop")
         await wait_for_hedges(desk)
         await engine.stop_all_tasks()
-        aborted = await session.orders.abort_scheduled_cancel_all()
-        if not aborted.accepted:
+        aborted = await _bounded(session.orders.abort_scheduled_cancel_all(),
+                                 "abort of the scheduled cancel-all")
+        if aborted is not None and not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -200,10 +203,20 @@ def _fill_request_figures(summary: RunSummary, session: Session, engine: Engine,
                 lc.rate_limited, qc.skipped_by_rate)
 
 
+async def _bounded(step, what: str, timeout_s: float = STOP_STEP_TIMEOUT_S):
+    """One step of the stop that talks to Lighter, never longer than `timeout_s` (a stalled
+    call or a spent request budget must not keep the process from exiting)."""
+    try:
+        return await asyncio.wait_for(step, timeout_s)
+    except asyncio.TimeoutError:
+        logger.warning("{} gave no answer within {} s: skipped", what, timeout_s)
+        return None
+
+
 async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:
     """The venue's answer; the bot's own figure when the venue cannot be asked (said so)."""
     try:
-        return await read
+        return await asyncio.wait_for(read, STOP_STEP_TIMEOUT_S)
     except Exception as exc:
         logger.warning("summary: {} not readable from the venue ({}: {}); using the bot's own "
                        "figure {}", what, type(exc).__name__, exc, fallback)
