@@ -13,6 +13,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
@@ -168,6 +169,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         reason = await engine.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
+        session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
         await engine.stop_tasks(keep_hedging=True)
         summary.reliability.orders_left_open = await cancel_everything(
             session.orders, session.rest, account, spec.market_id, await auth_token())
