@@ -39,6 +39,22 @@ class VenueRules(Protocol):
         """The ccxt order dict, or None when the venue says no order has this client id."""
 
 
+FINAL_STATUSES = frozenset({"closed", "canceled", "expired", "rejected"})
+
+
+def is_final_status(status: str | None) -> bool:
+    """ccxt's unified statuses after which an order no longer trades."""
+    return status in FINAL_STATUSES
+
+
+def answer_is_final(rules: Any, order: dict) -> bool:
+    """Whether a create_order answer already tells the order's outcome. A venue's rules may
+    define `answer_is_final(order)`; by default the unified status must be a final one, so an
+    acknowledgement (okx, bybit: status None) is followed by a lookup."""
+    own = getattr(rules, "answer_is_final", None)
+    return own(order) if own is not None else is_final_status(order.get("status"))
+
+
 def fill_key_text(fill_key: tuple[int, Decimal], attempt: int) -> str:
     """One canonical text per (fill key, attempt): 0.0150 and 0.015 are the same key."""
     order_index, cum_filled = fill_key
@@ -58,12 +74,18 @@ def _dec(value: Any) -> Decimal:
 
 class CcxtVenueRules:
     """ccxt's unified behaviour: the rules of a venue nobody verified (and the base of the
-    verified ones). Client ids use Binance's charset, amounts and prices ccxt's precision."""
+    verified ones). Client ids use Binance's charset, amounts and prices ccxt's precision.
+
+    Optional beyond the VenueRules protocol (CcxtHedgeVenue reads them with a default):
+    `ccxt_options`, merged into the ccxt exchange's options; `answer_is_final(order)`, whether
+    a create_order answer tells the outcome without a lookup.
+    """
 
     exchange_id: str = "generic"
     credentials: tuple[str, ...] = ("apiKey", "secret")
     pad_small_hedges_ok: bool = False
     client_id_rule: re.Pattern[str] = CLIENT_ID_PATTERN
+    ccxt_options: dict[str, Any] = {}
 
     def __init__(self, exchange_id: str | None = None) -> None:
         if exchange_id is not None:

@@ -17,6 +17,8 @@ class OkxRules(CcxtVenueRules):
     credentials = ("apiKey", "secret", "password")
     pad_small_hedges_ok = False
     client_id_rule = re.compile(r"[A-Za-z0-9]{1,32}")
+    # Swaps only: ccxt's default also loads spot, futures and options (three more requests).
+    ccxt_options = {"fetchMarkets": {"types": ["swap"]}}
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         return "lh" + fill_key_digest(fill_key, attempt, 30)
