@@ -13,6 +13,7 @@ from hedge.app import sim_command
 from hedge.app.run_command import run_bot
 from hedge.infra.config import ConfigError, load_config
 from hedge.sim.faults import PROFILES
+from hedge.sim.runner import HEDGE_VENUE_APPS
 
 DEFAULT_CONFIG = "config/paper.yaml"
 
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--faults", type=_profile, default="none",
                      help=f"one of: {', '.join(PROFILES)}")
+    sim.add_argument("--hedge-exchange", choices=sorted(HEDGE_VENUE_APPS), default="binanceusdm",
+                     help="which local hedge venue to serve (a ccxt id; default %(default)s)")
 
     diag = sub.add_parser("diagnose", help="walk the decision tree over a run's logs")
     diag.add_argument("run_dir", nargs="?", default="logs/latest",
@@ -84,7 +87,8 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv or ["run"])
     try:
         if args.command == "sim":
-            return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed, args.faults))
+            return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
+                                                 args.faults, args.hedge_exchange))
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,

@@ -14,6 +14,7 @@ from loguru import logger
 
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.venue import MarketRules
+from hedge.adapters.hedging.venues import UnsupportedVenueError, rules_for
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
@@ -42,6 +43,12 @@ class Session:
     closers: list = field(default_factory=list)
 
     @property
+    def pad_small_hedges(self) -> bool:
+        """Padding needs the venue's verified reduce-only exemption; the config can only
+        turn it off (hedge.pad_small_hedges)."""
+        return self.hedge.venue_rules.pad_small_hedges_ok and self.config.hedge.pad_small_hedges is not False
+
+    @property
     def owns_venues(self) -> bool:
         return self.paper_venues is not None
 
@@ -58,7 +65,7 @@ async def open_session(config: BotConfig, accounts_path: str | Path) -> Session:
     lighter_url = config.lighter.base_url
     hedge_url = config.hedge.base_url
     if config.lighter.is_sim or config.hedge.is_sim:
-        paper = PaperVenues(config.sim.seed, config.sim.faults)
+        paper = PaperVenues(config.sim.seed, config.sim.faults, config.hedge.exchange)
         await paper.start()
         lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
         hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url
@@ -76,15 +83,22 @@ async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | No
                        lighter_url: str, hedge_url: str | None) -> Credentials:
     creds = load_credentials(accounts_path, config_account_index=config.lighter.account_index,
                              config_api_key_index=config.lighter.api_key_index)
+    try:
+        needed = rules_for(config.hedge.exchange, config.hedge.allow_untested_venue).credentials
+    except UnsupportedVenueError as exc:
+        raise SessionError(str(exc)) from None
     if config.is_live:
-        creds.require_live()
+        creds.require_live(needed)
         return creds
-    if paper is not None and creds.missing():
-        fresh = await register_paper_accounts(lighter_url, hedge_url)
+    if paper is not None and creds.missing(needed):
+        fresh = await register_paper_accounts(lighter_url, hedge_url,
+                                              hedge_exchange=config.hedge.exchange)
         logger.info("paper mode: fresh Lighter key registered for account {}", fresh.lighter_account_index)
         return Credentials(fresh.lighter_account_index, fresh.lighter_api_key_index,
-                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret)
-    creds.require_live()  # paper against venues someone else runs: their registered keys
+                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret,
+                           fresh.hedge_api_passphrase, fresh.hedge_wallet_address,
+                           fresh.hedge_private_key)
+    creds.require_live(needed)  # paper against venues someone else runs: their registered keys
     return creds
 
 
@@ -106,6 +120,10 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         hedge = CcxtHedgeVenue(CcxtVenueSettings(
             exchange_id=config.hedge.exchange, base_url=hedge_url,
             api_key=creds.hedge_api_key or Secret(""), api_secret=creds.hedge_api_secret or Secret(""),
+            passphrase=creds.hedge_api_passphrase or Secret(""),
+            wallet_address=creds.hedge_wallet_address or Secret(""),
+            private_key=creds.hedge_private_key or Secret(""),
+            allow_untested_venue=config.hedge.allow_untested_venue,
             max_slippage_bps=config.hedge.max_slippage_bps, timeout_ms=config.hedge.timeout_ms,
             order_rate_per_s=config.hedge.order_rate_per_s, order_burst=config.hedge.order_rate_per_s))
     except BaseException:
@@ -118,6 +136,10 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await orders.check_key()
         await hedge.start()
         session.hedge_rules = hedge.rules(config.hedge.symbol)
+        if config.hedge.pad_small_hedges and not hedge.venue_rules.pad_small_hedges_ok:
+            logger.warning("hedge.pad_small_hedges is set, but {} does not verifiably exempt "
+                           "reduce-only orders from its minimum: small hedges are carried, not "
+                           "padded", config.hedge.exchange)
         await hedge.refresh_book(config.hedge.symbol)
         _check_sizes(config, spec, session.hedge_rules,
                      hedge.executable_price(config.hedge.symbol, config.strategy.order_size, False))
