@@ -19,6 +19,7 @@ LOOPBACK = "127.0.0.1"
 # (prices, faults, seed) and honours LISTENER_KEY for connection refusal.
 HEDGE_VENUE_APPS: dict[str, str] = {
     "binanceusdm": "hedge.sim.binance.app:build_hedge_app",
+    "bybit": "hedge.sim.bybit.app:build_app",
     "okx": "hedge.sim.okx.app:build_app",
 }
 

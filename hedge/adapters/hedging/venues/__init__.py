@@ -8,6 +8,7 @@ from hedge.adapters.hedging.venue_rules import CcxtVenueRules, VenueRules
 # ccxt id -> "module:class" under this package (imported on first use).
 _VERIFIED: dict[str, str] = {
     "binanceusdm": "binanceusdm:BinanceUsdmRules",
+    "bybit": "bybit:BybitRules",
     "okx": "okx:OkxRules",
 }
 
