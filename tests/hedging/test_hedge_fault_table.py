@@ -91,6 +91,7 @@ async def test_fault_never_doubles_nor_loses_the_hedge(case, case_venues, hedge_
 
 async def test_refused_connections_are_retried_until_the_venue_is_back(case, case_venues,
                                                                       hedge_venue):
+    hedge_venue.settings.__dict__["retry_limit"] = 40      # backoff <= 0.3 s: outlasts 1 s
     await hedge_venue.refresh_book(case.symbol)
     await post_faults(case_venues.hedge_url, {"next": ["refuse:1"]})
     outcome = await hedge_venue.submit_hedge(_request(case, "-0.2"))
@@ -109,25 +110,33 @@ async def test_insufficient_margin_is_rejected_once_and_not_retried(case, case_v
 
 
 async def test_minimum_notional_is_the_venues_rule(case, case_venues, hedge_venue):
-    """~15 USDT: under binanceusdm's 20 USDT minimum (refused before sending); okx has none."""
-    minimum = hedge_venue.rules(case.symbol).min_notional
-    outcome = await hedge_venue.submit_hedge(_request(case, "0.005"))
-    if minimum > D("15.1"):
+    """The smallest tradable amount: refused before sending where it is under the venue's
+    minimum notional (binanceusdm: 20 USDT), sent where there is none (okx)."""
+    rules = hedge_venue.rules(case.symbol)
+    smallest = max(rules.min_amount, rules.amount_step)
+    if 0 < rules.min_notional < smallest * D(3000):
+        pytest.skip(f"every tradable amount on {case} clears its {rules.min_notional} minimum")
+    outcome = await hedge_venue.submit_hedge(_request(case, str(smallest)))
+    if rules.min_notional:
         assert outcome.status is HedgeStatus.REJECTED and "minimum notional" in outcome.reason
         assert (await _state(case_venues.hedge_url))["order_posts"] == 0
         assert outcome.client_ids == ()
         await _assert_position(case, case_venues, D(0))
     else:
         assert outcome.status is HedgeStatus.FILLED, outcome.reason
-        await _assert_position(case, case_venues, D("0.005"))
+        await _assert_position(case, case_venues, smallest)
 
 
 async def test_reduce_only_hedge_below_min_notional_is_sent(case, case_venues, hedge_venue):
-    opened = await hedge_venue.submit_hedge(_request(case, "0.02", cum="1"))
+    rules = hedge_venue.rules(case.symbol)
+    smallest = max(rules.min_amount, rules.amount_step)   # under binanceusdm's minimum
+    size = max(smallest * 4, D("0.02"))                   # 60 USDT: clears every minimum
+    opened = await hedge_venue.submit_hedge(_request(case, str(size), cum="1"))
     assert opened.status is HedgeStatus.FILLED, opened.reason
-    outcome = await hedge_venue.submit_hedge(_request(case, "-0.005", cum="2", reduce_only=True))
+    outcome = await hedge_venue.submit_hedge(_request(case, str(-smallest), cum="2",
+                                                      reduce_only=True))
     assert outcome.status is HedgeStatus.FILLED, outcome.reason
-    await _assert_position(case, case_venues, D("0.015"))
+    await _assert_position(case, case_venues, size - smallest)
 
 
 async def test_partial_fills_hedge_the_remainder_under_new_ids(case, case_venues, hedge_venue):
@@ -151,14 +160,15 @@ async def test_residual_below_one_step_waits_for_the_next_fill(case, case_venues
     rules = hedge_venue.rules(case.symbol)
     ledger = ExposureLedger(step=rules.amount_step, min_amount=rules.min_amount)
     total_maker = D(0)
-    for cum, maker_buy in enumerate([D("0.0106"), D("0.0074")], start=1):
+    step = rules.amount_step                  # 0.001 ETH: maker fills of 0.0106 and 0.0074
+    for cum, maker_buy in enumerate([step * D("10.6"), step * D("7.4")], start=1):
         ledger.add_maker_fill(maker_buy)
         total_maker += maker_buy
         amount = ledger.next_order_amount()
         outcome = await hedge_venue.submit_hedge(_request(case, str(amount), cum=str(cum)))
         assert outcome.status is HedgeStatus.FILLED, outcome.reason
         ledger.add_hedge_fill(outcome.filled)
-    assert total_maker == D("0.018") and ledger.owed == 0
+    assert total_maker == step * 18 and ledger.owed == 0
     await _assert_position(case, case_venues, -total_maker)
 
 

@@ -98,5 +98,9 @@ OKX = VenueCase("okx", "ETH/USDT:USDT", "ETH-USDT-SWAP",
                 {"api_key": "okx-case-key", "api_secret": "okx-case-secret",
                  "passphrase": "OkxCasePass1"},
                 {"fetchMarkets": {"types": ["swap"]}})
+BYBIT = VenueCase("bybit", "ETH/USDT:USDT", "ETHUSDT",
+                  {"api_key": "bybit-case-key", "api_secret": "bybit-case-secret"},
+                  {"fetchMarkets": {"types": ["linear"]}, "defaultType": "swap",
+                   "defaultSubType": "linear"})
 
-CASES = [BINANCEUSDM, OKX]
+CASES = [BINANCEUSDM, OKX, BYBIT]

@@ -332,6 +332,9 @@ class CcxtHedgeVenue:
                 return self._order_lookup(symbol, order, client_id)
         except Exception as exc:  # every ccxt error is classified, nothing escapes
             action = classify_create_error(exc)
+            unknown = getattr(self.venue_rules, "outcome_unknown", None)
+            if action is HedgeErrorAction.GIVE_UP and unknown is not None and unknown(exc):
+                action = HedgeErrorAction.LOOKUP   # the venue's own "may have executed" error
             what = f"{type(exc).__name__}: {_short(exc)}"
         else:
             # Acknowledged without its outcome (okx, bybit): the order exists, read its end.

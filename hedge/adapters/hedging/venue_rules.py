@@ -78,7 +78,8 @@ class CcxtVenueRules:
 
     Optional beyond the VenueRules protocol (CcxtHedgeVenue reads them with a default):
     `ccxt_options`, merged into the ccxt exchange's options; `answer_is_final(order)`, whether
-    a create_order answer tells the outcome without a lookup.
+    a create_order answer tells the outcome without a lookup; `outcome_unknown(exc)`, True for
+    a venue error ccxt files as a refusal although the order may have executed (looked up).
     """
 
     exchange_id: str = "generic"
