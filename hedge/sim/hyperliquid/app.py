@@ -52,7 +52,9 @@ async def info(request: web.Request) -> web.StreamResponse:
         body = json.loads(await request.read())
     except (json.JSONDecodeError, UnicodeDecodeError):
         return unprocessable()
-    answer = read_info(request.app[HL_STATE_KEY], body)
+    state = request.app[HL_STATE_KEY]
+    state.requests.append(f"info:{body.get('type') if isinstance(body, dict) else '?'}")
+    answer = read_info(state, body)
     return answer if isinstance(answer, web.StreamResponse) else web.json_response(answer)
 
 

@@ -165,6 +165,7 @@ async def handle_exchange(request: web.Request, state: HyperliquidState) -> web.
         return unprocessable()
     now, action = now_ms(), body["action"]
     kind = action.get("type")
+    state.requests.append(f"exchange:{kind}")
     try:
         if kind in USER_SIGNED_TYPES:
             return _user_signed(state, body, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -51,6 +52,7 @@ class HyperliquidState:
     order_actions: int = 0             # every signed order action, faulted or not
     executed_order_actions: int = 0    # order actions that reached matching
     refusing: bool = False
+    requests: deque = field(default_factory=lambda: deque(maxlen=1000))  # "info:<type>"…
 
     def new_oid(self) -> int:
         self.next_oid += 1

@@ -1,0 +1,354 @@
+"""ccxt's own hyperliquid class against the local Hyperliquid venue: the calls a hedge makes,
+Hyperliquid's checks (signer, price figures, $10 minimum, reduce-only), and each fault knob."""
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import aiohttp
+import ccxt.async_support as ccxt_async
+import pytest
+
+from hedge.adapters.hedging.urls import url_leaves
+from tests.sim.hyperliquid_loopback import (BTC, ETH, connected, freeze_prices, hl, hl_venue,
+                                            loopback_hyperliquid, new_wallet, post_json,
+                                            register_wallet, szi, wait_until_refused,
+                                            wallet)
+
+__all__ = ["hl", "hl_venue", "wallet"]   # fixtures
+
+# With ETH pinned at 3000: venue mid 3000.6 (+2 bps), tick 0.1, best bid 3000.4, best ask
+# 3000.8, levels 0.1 apart, sizes 0.8, 1.2, 1.6, ...
+BEST_BID, BEST_ASK, GAP = 3000.4, 3000.8, 0.1
+
+
+def cloid(n: int) -> str:
+    return f"0x{n:032x}"
+
+
+async def test_every_url_is_loopback(hl_venue, wallet):
+    ex = loopback_hyperliquid(hl_venue.url, wallet)
+    try:
+        leaves = [u for u in url_leaves(ex.urls["api"]) if "://" in u]
+        assert leaves and all(u.startswith("http://127.0.0.1") for u in leaves)
+    finally:
+        await ex.close()
+
+
+async def test_load_markets_asks_for_perps_and_approves_a_zero_builder_fee(hl_venue, wallet):
+    ex = await connected(hl_venue, wallet)
+    try:
+        seen = set(hl_venue.state.requests)
+        assert {"info:metaAndAssetCtxs", "info:spotMeta", "info:userAbstraction",
+                "exchange:approveBuilderFee"} <= seen
+        assert "exchange:setReferrer" not in seen and "info:perpDexs" not in seen
+        approvals = hl_venue.state.accounts[wallet.address.lower()].builder_max_fee
+        assert list(approvals.values()) == [Decimal(0)]
+        eth, btc = ex.market(ETH), ex.market(BTC)
+        assert (eth["id"], eth["baseName"], eth["settle"], eth["swap"]) == ("1", "ETH", "USDC", True)
+        assert eth["precision"] == {"amount": 0.0001, "price": 0.1}
+        assert btc["precision"]["amount"] == 0.00001 and btc["precision"]["price"] == 1
+        assert eth["limits"]["cost"]["min"] == 10 and eth["limits"]["leverage"]["max"] == 25
+    finally:
+        await ex.close()
+
+
+async def test_order_book_follows_the_shared_mid(hl, hl_venue):
+    book = await hl.fetch_order_book(ETH)
+    assert book["bids"][0] == [BEST_BID, 0.8] and book["asks"][0] == [BEST_ASK, 0.8]
+    assert [a[1] for a in book["asks"][:3]] == [0.8, 1.2, 1.6]
+    assert book["asks"][1][0] == pytest.approx(BEST_ASK + GAP)
+    freeze_prices(hl_venue.prices, eth=3100.0)
+    assert 3100 < (await hl.fetch_order_book(ETH))["bids"][0][0] < 3101
+
+
+async def test_ioc_fills_and_is_found_by_cloid(hl, hl_venue, wallet):
+    placed = await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK + 1,
+                                   {"timeInForce": "Ioc", "clientOrderId": cloid(1)})
+    # Hyperliquid answers an order with ids and fill totals only: ccxt leaves status None.
+    assert (placed["filled"], placed["average"], placed["status"]) == (0.01, BEST_ASK, None)
+    assert placed["clientOrderId"] == cloid(1)
+    found = await hl.fetch_order(None, ETH, {"clientOrderId": cloid(1)})
+    assert (found["id"], found["status"], found["filled"], found["side"]) == (
+        placed["id"], "closed", 0.01, "buy")
+    assert found["symbol"] == ETH and found["timeInForce"] == "IOC"
+    assert szi(hl_venue, wallet) == Decimal("0.01")
+    [position] = await hl.fetch_positions([ETH])
+    assert (position["side"], position["contracts"], position["entryPrice"]) == (
+        "long", 0.01, BEST_ASK)
+
+
+async def test_ioc_against_a_thin_book_fills_part_and_cancels_the_rest(hl, hl_venue, wallet):
+    partial = await hl.create_order(ETH, "limit", "buy", 2.5, BEST_ASK + GAP,
+                                    {"timeInForce": "Ioc", "clientOrderId": cloid(2)})
+    assert partial["filled"] == 2.0 and partial["amount"] == 2.0   # totalSz is the filled size
+    found = await hl.fetch_order(None, ETH, {"clientOrderId": cloid(2)})
+    assert (found["status"], found["filled"], found["amount"], found["remaining"]) == (
+        "canceled", 2.0, 2.5, 0.5)
+    assert szi(hl_venue, wallet) == Decimal("2.0")
+
+
+async def test_ioc_that_cannot_match_is_refused_and_recorded_rejected(hl, hl_venue, wallet):
+    with pytest.raises(ccxt_async.InvalidOrder, match="could not immediately match"):
+        await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK - GAP,
+                              {"timeInForce": "Ioc", "clientOrderId": cloid(3)})
+    found = await hl.fetch_order(None, ETH, {"clientOrderId": cloid(3)})
+    assert (found["status"], found["filled"]) == ("rejected", 0.0)
+    assert szi(hl_venue, wallet) == 0
+
+
+async def test_unknown_cloid_is_order_not_found(hl):
+    with pytest.raises(ccxt_async.OrderNotFound):
+        await hl.fetch_order(None, ETH, {"clientOrderId": cloid(404)})
+
+
+async def test_price_with_six_significant_figures_is_refused(hl, hl_venue, wallet):
+    hl.price_to_precision = lambda symbol, price: str(price)   # send the raw price
+    with pytest.raises(ccxt_async.InvalidOrder, match="divisible by tick size"):
+        await hl.create_order(ETH, "limit", "buy", 0.01, 3000.85,
+                              {"timeInForce": "Ioc", "clientOrderId": cloid(4)})
+    assert (await hl.fetch_order(None, ETH, {"clientOrderId": cloid(4)}))["status"] == "rejected"
+    placed = await hl.create_order(ETH, "limit", "buy", 0.01, 3000.9, {"timeInForce": "Ioc"})
+    assert placed["filled"] == 0.01 and szi(hl_venue, wallet) == Decimal("0.01")
+
+
+async def test_size_past_sz_decimals_is_refused(hl):
+    hl.amount_to_precision = lambda symbol, amount: str(amount)
+    with pytest.raises(ccxt_async.InvalidOrder, match="invalid size"):
+        await hl.create_order(ETH, "limit", "buy", 0.00501, BEST_ASK, {"timeInForce": "Ioc"})
+
+
+async def test_order_under_ten_dollars_is_refused_even_reduce_only(hl, hl_venue, wallet):
+    with pytest.raises(ccxt_async.InvalidOrder, match=r"minimum value of \$10"):
+        await hl.create_order(ETH, "limit", "buy", 0.0033, BEST_ASK, {"timeInForce": "Ioc"})
+    await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    with pytest.raises(ccxt_async.InvalidOrder, match=r"minimum value of \$10"):
+        await hl.create_order(ETH, "limit", "sell", 0.003, BEST_BID,
+                              {"timeInForce": "Ioc", "reduceOnly": True, "clientOrderId": cloid(5)})
+    assert (await hl.fetch_order(None, ETH, {"clientOrderId": cloid(5)}))["status"] == "rejected"
+    assert szi(hl_venue, wallet) == Decimal("0.01")
+
+
+async def test_reduce_only_reduces_and_never_increases(hl, hl_venue, wallet):
+    with pytest.raises(ccxt_async.InvalidOrder, match="would increase position"):
+        await hl.create_order(ETH, "limit", "sell", 0.01, BEST_BID,
+                              {"timeInForce": "Ioc", "reduceOnly": True})
+    await hl.create_order(ETH, "limit", "buy", 0.02, BEST_ASK, {"timeInForce": "Ioc"})
+    close = await hl.create_order(ETH, "limit", "sell", 0.005, BEST_BID,
+                                  {"timeInForce": "Ioc", "reduceOnly": True})
+    assert close["filled"] == 0.005 and szi(hl_venue, wallet) == Decimal("0.015")
+    # Larger than the position: fills the position only, never flips it.
+    capped = await hl.create_order(ETH, "limit", "sell", 0.05, BEST_BID,
+                                   {"timeInForce": "Ioc", "reduceOnly": True})
+    assert capped["filled"] == 0.015 and szi(hl_venue, wallet) == 0
+    found = await hl.fetch_order(capped["id"], ETH)
+    assert found["reduceOnly"] is True and found["status"] == "canceled"
+
+
+async def test_resting_order_is_listed_then_canceled_by_cloid(hl, hl_venue, wallet):
+    rest = await hl.create_order(ETH, "limit", "buy", 0.01, 2950, {"clientOrderId": cloid(6)})
+    assert rest["id"] and rest["filled"] is None or rest["filled"] == 0
+    [listed] = await hl.fetch_open_orders(ETH)
+    assert (listed["id"], listed["clientOrderId"], listed["status"]) == (rest["id"], cloid(6), "open")
+    [short] = await hl.fetch_open_orders(ETH, params={"method": "openOrders"})
+    assert short["id"] == rest["id"]
+    canceled = await hl.cancel_order(None, ETH, {"clientOrderId": cloid(6)})
+    assert canceled["status"] == "success"
+    assert await hl.fetch_open_orders(ETH) == []
+    assert (await hl.fetch_order(rest["id"], ETH))["status"] == "canceled"
+    with pytest.raises(ccxt_async.OrderNotFound):
+        await hl.cancel_order(rest["id"], ETH)
+
+
+async def test_balance_and_leverage(hl, hl_venue):
+    before = await hl.fetch_balance()
+    assert before["USDC"]["total"] == 10000 and before["USDC"]["used"] == 0
+    await hl.set_leverage(5, ETH)
+    await hl.create_order(ETH, "limit", "buy", 0.1, BEST_ASK, {"timeInForce": "Ioc"})
+    after = await hl.fetch_balance()
+    fee = 0.1 * BEST_ASK * 0.00045
+    assert after["USDC"]["used"] == pytest.approx(0.1 * 3000.6 / 5)
+    assert after["USDC"]["total"] == pytest.approx(10000 - fee + 0.1 * (3000.6 - BEST_ASK))
+    [position] = await hl.fetch_positions([ETH])
+    assert position["leverage"] == 5 and position["marginMode"] == "cross"
+    with pytest.raises(ccxt_async.ExchangeError, match="Invalid leverage"):
+        await hl.set_leverage(30, ETH)
+
+
+async def test_action_signed_by_another_key_is_refused(hl_venue, wallet):
+    freeze_prices(hl_venue.prices)
+    await register_wallet(hl_venue.url, wallet)
+    stranger = new_wallet()
+    ex = loopback_hyperliquid(hl_venue.url, wallet, private_key=stranger.private_key)
+    try:
+        await ex.load_markets()
+        with pytest.raises(ccxt_async.InvalidOrder, match=f"(?i)User or API Wallet "
+                                                          f"{stranger.address} does not exist"):
+            await ex.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    finally:
+        await ex.close()
+    account = hl_venue.state.accounts[wallet.address.lower()]
+    assert account.orders == {} and szi(hl_venue, wallet) == 0
+    assert hl_venue.state.executed_order_actions == 0
+
+
+async def test_an_agent_key_trades_for_its_wallet(hl_venue, wallet):
+    freeze_prices(hl_venue.prices)
+    agent = new_wallet()
+    await register_wallet(hl_venue.url, wallet, agent=agent.address)
+    ex = loopback_hyperliquid(hl_venue.url, wallet, private_key=agent.private_key)
+    try:
+        await ex.load_markets()   # the builder approval needs the main wallet: ccxt skips it
+        placed = await ex.create_order(ETH, "limit", "sell", 0.01, BEST_BID, {"timeInForce": "Ioc"})
+        assert placed["filled"] == 0.01
+    finally:
+        await ex.close()
+    assert szi(hl_venue, wallet) == Decimal("-0.01")
+    assert hl_venue.state.accounts[wallet.address.lower()].builder_max_fee == {}
+
+
+async def test_orders_tagged_with_an_unapproved_builder_are_refused(hl_venue, wallet):
+    freeze_prices(hl_venue.prices)
+    await register_wallet(hl_venue.url, wallet)
+    ex = loopback_hyperliquid(hl_venue.url, wallet)
+    ex.options["approvedBuilderFee"] = True   # skip the approval ccxt would send
+    try:
+        await ex.load_markets()
+        with pytest.raises(ccxt_async.ExchangeError, match="Builder fee has not been approved"):
+            await ex.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    finally:
+        await ex.close()
+    assert szi(hl_venue, wallet) == 0
+
+
+# --- faults, as ccxt sees them ---------------------------------------------------------------
+
+@pytest.mark.parametrize("fault, error", [
+    ("429", ccxt_async.RateLimitExceeded),
+    ("502", ccxt_async.ExchangeNotAvailable),
+    ("503", ccxt_async.ExchangeNotAvailable),
+])
+async def test_faults_before_matching_leave_no_order(hl, hl_venue, wallet, fault, error):
+    status, _ = await post_json(hl_venue.url, "/sim/faults", {"next": [fault]})
+    assert status == 200
+    with pytest.raises(error):
+        await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                              {"timeInForce": "Ioc", "clientOrderId": cloid(7)})
+    assert hl_venue.state.executed_order_actions == 0 and szi(hl_venue, wallet) == 0
+    with pytest.raises(ccxt_async.OrderNotFound):
+        await hl.fetch_order(None, ETH, {"clientOrderId": cloid(7)})
+    retry = await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                                  {"timeInForce": "Ioc", "clientOrderId": cloid(7)})
+    assert retry["filled"] == 0.01 and szi(hl_venue, wallet) == Decimal("0.01")
+
+
+async def test_drop_after_execute_the_order_exists_by_cloid(hl, hl_venue, wallet):
+    hl_venue.faults.next = ["drop"]
+    with pytest.raises(ccxt_async.ExchangeNotAvailable) as caught:
+        await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                              {"timeInForce": "Ioc", "clientOrderId": cloid(8)})
+    assert isinstance(caught.value.__cause__, aiohttp.ServerDisconnectedError)
+    assert szi(hl_venue, wallet) == Decimal("0.01")
+    found = await hl.fetch_order(None, ETH, {"clientOrderId": cloid(8)})
+    assert (found["status"], found["filled"]) == ("closed", 0.01)
+
+
+async def test_gateway_timeout_after_execute_is_request_timeout(hl, hl_venue, wallet):
+    hl_venue.faults.next = ["-1007"]
+    with pytest.raises(ccxt_async.RequestTimeout):
+        await hl.create_order(ETH, "limit", "sell", 0.01, BEST_BID,
+                              {"timeInForce": "Ioc", "clientOrderId": cloid(9)})
+    assert szi(hl_venue, wallet) == Decimal("-0.01")
+    assert (await hl.fetch_order(None, ETH, {"clientOrderId": cloid(9)}))["filled"] == 0.01
+
+
+async def test_late_answer_beyond_the_timeout_executed(hl_venue, wallet):
+    freeze_prices(hl_venue.prices)
+    impatient = await connected(hl_venue, wallet, timeout_ms=150)
+    try:
+        hl_venue.faults.next, hl_venue.faults.late_ms = ["late"], 400
+        with pytest.raises(ccxt_async.RequestTimeout):
+            await impatient.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                                         {"timeInForce": "Ioc", "clientOrderId": cloid(10)})
+        assert szi(hl_venue, wallet) == Decimal("0.01")
+        found = await impatient.fetch_order(None, ETH, {"clientOrderId": cloid(10)})
+        assert found["status"] == "closed"
+    finally:
+        await impatient.close()
+
+
+async def test_refused_connection_never_executes(hl, hl_venue):
+    status, _ = await post_json(hl_venue.url, "/sim/faults", {"next": ["refuse:1.5"]})
+    assert status == 200
+    await wait_until_refused(hl_venue.listener.port)
+    await asyncio.sleep(0.05)
+    with pytest.raises(ccxt_async.ExchangeNotAvailable) as caught:
+        await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorError)
+    assert hl_venue.state.order_actions == 0
+    await wait_until_refused(hl_venue.listener.port, refused=False, within_s=3.0)
+    assert (await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                                  {"timeInForce": "Ioc"}))["filled"] == 0.01
+
+
+async def test_refuse_connections_knob_holds_until_cleared(hl, hl_venue):
+    hl_venue.faults.refuse_connections = True
+    await wait_until_refused(hl_venue.listener.port)
+    await asyncio.sleep(0.05)
+    with pytest.raises(ccxt_async.ExchangeNotAvailable):
+        await hl.fetch_balance()
+    hl_venue.faults.refuse_connections = False
+    await wait_until_refused(hl_venue.listener.port, refused=False)
+    assert (await hl.fetch_balance())["USDC"]["total"] == 10000
+
+
+async def test_reject_hedges_is_insufficient_margin(hl, hl_venue, wallet):
+    status, _ = await post_json(hl_venue.url, "/sim/faults", {"profile": "reject_hedges"})
+    assert status == 200
+    with pytest.raises(ccxt_async.InsufficientFunds):
+        await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    assert szi(hl_venue, wallet) == 0
+
+
+async def test_margin_is_checked(hl_venue, wallet):
+    freeze_prices(hl_venue.prices)
+    ex = await connected(hl_venue, wallet, balance="100")
+    try:
+        with pytest.raises(ccxt_async.InsufficientFunds):   # $3000 at 20x needs ~$150
+            await ex.create_order(ETH, "limit", "buy", 1.0, BEST_ASK + 1, {"timeInForce": "Ioc"})
+    finally:
+        await ex.close()
+
+
+async def test_probabilistic_faults_are_seeded(hl, hl_venue):
+    hl_venue.faults.http_429_prob = 0.5
+    outcomes = []
+    for _ in range(10):
+        try:
+            await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+            outcomes.append("ok")
+        except ccxt_async.RateLimitExceeded:
+            outcomes.append("429")
+    assert "ok" in outcomes and "429" in outcomes
+    assert hl_venue.state.executed_order_actions == outcomes.count("ok")
+
+
+async def test_control_api_validates_input(hl_venue):
+    status, body = await post_json(hl_venue.url, "/sim/accounts", {"wallet_address": "nope"})
+    assert status == 400 and "wallet_address" in body["error"]
+    status, body = await post_json(hl_venue.url, "/sim/faults", {"bogus_knob": 1})
+    assert status == 400 and "http_429_prob" in body["error"]
+    status, body = await post_json(hl_venue.url, "/sim/faults", {"next": ["explode"]})
+    assert status == 400 and "refuse:<seconds>" in body["error"]
+
+
+async def test_state_endpoint_and_unknown_requests(hl, hl_venue, wallet):
+    await hl.create_order(ETH, "limit", "sell", 0.02, BEST_BID, {"timeInForce": "Ioc"})
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{hl_venue.url}/sim/state") as resp:
+            snapshot = await resp.json()
+        async with session.post(f"{hl_venue.url}/info", json={"type": "noSuchThing"}) as resp:
+            assert resp.status == 422
+    mine = snapshot["accounts"][wallet.address.lower()]
+    assert mine["positions"]["ETH"]["szi"] == "-0.02" and len(mine["fills"]) == 1
+    assert (snapshot["order_actions"], snapshot["executed_order_actions"]) == (1, 1)
