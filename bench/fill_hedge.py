@@ -330,8 +330,8 @@ async def main_async(args) -> dict:
     captured: dict = {}
 
     class CapturingEngine(run_command.Engine):
-        def __init__(self, **kwargs) -> None:
-            super().__init__(**kwargs)
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
             captured["engine"] = self
 
     run_command.Engine = CapturingEngine

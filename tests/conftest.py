@@ -1,4 +1,5 @@
-"""Shared fixtures: the local venues on loopback, and the captured Lighter frames."""
+"""Fixtures for every test: the local venues on loopback, and the captured Lighter frames
+(tests/fixtures/README.md says where each came from)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import pytest
 
 from hedge.sim.runner import RunningVenues, start_venues
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples" / "lighter"
+SAMPLES_DIR = Path(__file__).resolve().parent / "fixtures" / "lighter"
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ async def venues() -> RunningVenues:
 
 
 def load_sample(name: str):
-    """A captured frame from ../shared/samples/lighter (Qubx wrappers unwrapped)."""
+    """A captured frame from tests/fixtures/lighter (Qubx wrappers unwrapped)."""
     data = json.loads((SAMPLES_DIR / name).read_text())
     if isinstance(data, dict) and "data" in data and ("captured_at" in data or "message_number" in data):
         return data["data"]

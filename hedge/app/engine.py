@@ -26,9 +26,10 @@ from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
+from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
-from hedge.core.quoting import MarketView, QuoteParams, QuoteTarget, quote_target
-from hedge.core.risk import RiskLimits, RiskSnapshot, kill_reason
+from hedge.core.quoting import MarketView, QuoteTarget, quote_target
+from hedge.core.risk import RiskSnapshot, kill_reason
 
 QUOTE_INTERVAL_S = 0.05
 HEDGE_BOOK_INTERVAL_S = 0.25
@@ -55,15 +56,15 @@ class EngineState:
 
 
 class Engine:
-    def __init__(self, *, spec: MarketSpec, account_index: int, orders: LighterOrderClient,
-                 ws: LighterWsClient, rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper,
-                 detector: FillDetector, hedge_venue: HedgeVenue, hedge_symbol: str,
-                 params: QuoteParams, limits: RiskLimits, dead_mans_switch_s: int,
-                 start_lighter_position: Decimal, auth_token,
-                 taker_fee_bps: Decimal = Decimal(0), position_check_s: float = 5.0,
-                 kill_on_mismatch: bool = True) -> None:
-        self.spec = spec
-        self.account_index = account_index
+    def __init__(self, settings: EngineSettings, *, orders: LighterOrderClient, ws: LighterWsClient,
+                 rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper, detector: FillDetector,
+                 hedge_venue: HedgeVenue, start_lighter_position: Decimal, auth_token) -> None:
+        self.settings = settings
+        self.spec = settings.spec
+        self.account_index = settings.account_index
+        self.hedge_symbol = settings.hedge_symbol
+        self.params = settings.quote
+        self.limits = settings.risk
         self.orders = orders
         self.ws = ws
         self.rest = rest
@@ -71,16 +72,9 @@ class Engine:
         self.quotes = quotes
         self.detector = detector
         self.hedge_venue = hedge_venue
-        self.hedge_symbol = hedge_symbol
-        self.params = params
-        self.limits = limits
-        self.dead_mans_switch_s = dead_mans_switch_s
         self.state = EngineState(lighter_position=start_lighter_position)
         self.unattributed_fills = 0
         self._auth_token = auth_token
-        self.taker_fee_bps = taker_fee_bps
-        self.position_check_s = position_check_s
-        self.kill_on_mismatch = kill_on_mismatch
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
@@ -251,7 +245,7 @@ class Engine:
             oldest_unhedged_age_ms=int(self.desk.unhedged_age_ms()),
             consecutive_hedge_failures=stats.consecutive_failures,
             stream_silent_ms=int((time.monotonic() - self.state.stream_frames_at_s) * 1000),
-            pnl_quote=self.desk.pnl_quote(self.mid(), self.taker_fee_bps),
+            pnl_quote=self.desk.pnl_quote(self.mid(), self.settings.taker_fee_bps),
             halted_reason=stats.halted_reason)
 
     def mid(self) -> Decimal | None:
@@ -270,7 +264,7 @@ class Engine:
             if time.monotonic() - last_retry >= RETRY_OWED_INTERVAL_S:
                 last_retry = time.monotonic()
                 await self.desk.retry_owed()
-            if time.monotonic() - last_check >= self.position_check_s:
+            if time.monotonic() - last_check >= self.settings.position_check_s:
                 last_check = time.monotonic()
                 reason = await self.check_position()
                 if reason:
@@ -306,7 +300,8 @@ class Engine:
             self.state.account_stream_suspect = "fills missing from the account stream"
             logger.error("the account stream missed fills: quoting stopped; the fills were "
                          "found over REST and hedged")
-        if self.state.position_mismatches >= POSITION_MISMATCHES_TO_KILL and self.kill_on_mismatch:
+        if (self.state.position_mismatches >= POSITION_MISMATCHES_TO_KILL
+                and self.settings.kill_on_mismatch):
             return (f"position_mismatch (Lighter {venue_position}, fills seen "
                     f"{self.state.lighter_position})")
         return None
@@ -316,11 +311,11 @@ class Engine:
         while True:
             # Lighter refuses a scheduled cancel-all less than 5 minutes ahead: the margin keeps
             # a 300 s setting valid after signing and transit.
-            result = await self.orders.schedule_cancel_all(self.dead_mans_switch_s * 1000
+            result = await self.orders.schedule_cancel_all(self.settings.dead_mans_switch_s * 1000
                                                            + DEAD_MANS_SWITCH_MARGIN_MS)
             if not result.accepted:
                 logger.warning("dead-man's switch not renewed: code={} {}", result.code, result.message)
-            await asyncio.sleep(max(5.0, self.dead_mans_switch_s / 3))
+            await asyncio.sleep(max(5.0, self.settings.dead_mans_switch_s / 3))
 
     async def _status_loop(self) -> None:
         while True:

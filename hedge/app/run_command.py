@@ -25,35 +25,18 @@ from hedge.adapters.lighter.markets import UnknownMarketError
 from hedge.adapters.lighter.order_client import LighterKeyError
 from hedge.app.paper import PaperVenueError
 from hedge.app.session import Session, SessionError, open_session
+from hedge.app.settings import engine_settings, lighter_tx_bucket
 from hedge.infra.credentials import CredentialsError
 from hedge.core.fill_detector import FillDetector
-from hedge.core.quoting import QuoteParams
-from hedge.core.risk import RiskLimits
 from hedge.infra.config_schema import BotConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
-from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.recorder import FrameRecorder
 from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
 
 
 USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
                  LighterKeyError, CredentialsError, PaperVenueError)
-
-
-def quote_params(config: BotConfig, spec) -> QuoteParams:
-    s = config.strategy
-    return QuoteParams(pricing=s.pricing, order_size=s.order_size, tick=spec.tick_size,
-                       min_profit_bps=s.min_profit_bps, join_max_loss_bps=s.join_max_loss_bps,
-                       maker_fee_bps=s.maker_fee_bps, taker_fee_bps=config.hedge.taker_fee_bps,
-                       max_position=s.max_position, quote_bid=s.sides in ("both", "bid"),
-                       quote_ask=s.sides in ("both", "ask"))
-
-
-def risk_limits(config: BotConfig) -> RiskLimits:
-    r = config.risk
-    return RiskLimits(r.max_unhedged_base, r.max_unhedged_age_ms, r.max_hedge_failures,
-                      r.stale_stream_ms, r.max_loss_quote)
 
 
 async def run_bot(config: BotConfig, accounts_path: str | Path = "config/accounts.toml") -> int:
@@ -124,15 +107,11 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     session.closers.append(ws.close)
     quotes = QuoteKeeper(session.orders, spec, config.strategy.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
-                         TokenBucket(config.lighter.tx_rate_per_min / 60, 4), journal)
-    engine = Engine(spec=spec, account_index=account, orders=session.orders, ws=ws, rest=session.rest,
-                    desk=desk, quotes=quotes, detector=detector, hedge_venue=session.hedge,
-                    hedge_symbol=config.hedge.symbol, params=quote_params(config, spec),
-                    limits=risk_limits(config), dead_mans_switch_s=config.lighter.dead_mans_switch_s,
-                    start_lighter_position=report.lighter_position, auth_token=auth_token,
-                    taker_fee_bps=config.hedge.taker_fee_bps,
-                    position_check_s=config.risk.position_check_s,
-                    kill_on_mismatch=config.risk.kill_on_mismatch)
+                         lighter_tx_bucket(config), journal)
+    engine = Engine(engine_settings(config, spec, account), orders=session.orders, ws=ws,
+                    rest=session.rest, desk=desk, quotes=quotes, detector=detector,
+                    hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
+                    auth_token=auth_token)
     ws.start()
     await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from loguru import logger
 
-from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
+from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue
 from hedge.adapters.hedging.venue import MarketRules
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.app.paper import PaperVenues, register_paper_accounts
+from hedge.app.settings import hedge_venue_settings
 from hedge.infra.config_schema import BotConfig
 from hedge.infra.credentials import Credentials, load_credentials
-from hedge.infra.secret import Secret
 
 
 class SessionError(RuntimeError):
@@ -103,11 +103,8 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
                                 creds.lighter_private_key, catalog)
     try:
-        hedge = CcxtHedgeVenue(CcxtVenueSettings(
-            exchange_id=config.hedge.exchange, base_url=hedge_url,
-            api_key=creds.hedge_api_key or Secret(""), api_secret=creds.hedge_api_secret or Secret(""),
-            max_slippage_bps=config.hedge.max_slippage_bps, timeout_ms=config.hedge.timeout_ms,
-            order_rate_per_s=config.hedge.order_rate_per_s, order_burst=config.hedge.order_rate_per_s))
+        hedge = CcxtHedgeVenue(hedge_venue_settings(config, hedge_url, creds.hedge_api_key,
+                                                    creds.hedge_api_secret))
     except BaseException:
         await orders.close()
         await rest.close()

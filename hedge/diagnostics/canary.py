@@ -4,6 +4,9 @@ Lighter: a post-only bid far below the market at minimum size -> seen `open` on 
 -> cancel -> seen `canceled` -> REST confirms it is canceled and nothing of it rests. The hedge
 venue is checked read-only (markets, symbol, balance: the key is accepted). Whatever happens, a
 stop-time cancel runs for the order, so nothing is ever left resting.
+
+The canary is handed its venue clients already built (`python run.py canary` builds them from the
+config); it opens nothing itself, so the same check can run against any venues.
 """
 from __future__ import annotations
 
@@ -11,13 +14,30 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from pathlib import Path
+from typing import AsyncContextManager, Callable
 
+from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.adapters.lighter import messages as m
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
-from hedge.app.session import Session, open_session
 from hedge.core.types import OrderUpdate
-from hedge.infra.config_schema import BotConfig
+
+
+@dataclass(frozen=True)
+class CanaryVenues:
+    """The connected clients the canary works with (the Lighter key already checked)."""
+
+    lighter_url: str
+    spec: MarketSpec
+    account_index: int
+    orders: LighterOrderClient
+    rest: LighterRest
+    hedge: HedgeVenue
+    hedge_exchange: str
+    hedge_symbol: str
+    auth_token_lifetime_s: int = 600
 
 
 @dataclass
@@ -112,46 +132,46 @@ class _Timer:
         return ok
 
 
-async def run_canary(config: BotConfig, options: CanaryOptions | None = None,
-                     accounts_path: str | Path = "config/accounts.toml") -> CanaryReport:
+async def run_canary(connect: Callable[[], AsyncContextManager[CanaryVenues]], market: str,
+                     options: CanaryOptions | None = None) -> CanaryReport:
+    """Run every step; `connect()` opens the venues (a refusal there propagates: the canary
+    cannot start) and closes them when the canary is done."""
     options = options or CanaryOptions()
-    report = CanaryReport(market=config.lighter.market)
+    report = CanaryReport(market=market)
     step = _Timer(report, "session")
-    session = await open_session(config, accounts_path)
-    step.done(True, f"market {session.spec.symbol} id {session.spec.market_id}; Lighter key accepted")
-    try:
-        await _check_hedge(session, config, report)
-        await _lifecycle(session, options, report)
-    finally:
-        await session.close()
+    async with connect() as venues:
+        step.done(True, f"market {venues.spec.symbol} id {venues.spec.market_id}; "
+                        "Lighter key accepted")
+        await _check_hedge(venues, report)
+        await _lifecycle(venues, options, report)
     return report
 
 
-async def _check_hedge(session: Session, config: BotConfig, report: CanaryReport) -> None:
+async def _check_hedge(venues: CanaryVenues, report: CanaryReport) -> None:
     step = _Timer(report, "hedge_read_only")
-    symbol = config.hedge.symbol
+    symbol = venues.hedge_symbol
     try:
-        rules = session.hedge.rules(symbol)
+        rules = venues.hedge.rules(symbol)
         quote_asset = symbol.split("/")[1].split(":")[0] if "/" in symbol else "USDT"
-        balance = await session.hedge.balance(quote_asset)
-        position = await session.hedge.position(symbol)
+        balance = await venues.hedge.balance(quote_asset)
+        position = await venues.hedge.position(symbol)
     except Exception as exc:  # any refusal is the finding: report it, do not crash
         step.done(False, f"{type(exc).__name__}: {exc}")
         report.hedge = {"symbol": symbol, "error": f"{type(exc).__name__}: {exc}"}
         return
-    report.hedge = {"exchange": config.hedge.exchange, "symbol": symbol,
+    report.hedge = {"exchange": venues.hedge_exchange, "symbol": symbol,
                     "min_amount": str(rules.min_amount), "amount_step": str(rules.amount_step),
                     "min_notional": str(rules.min_notional), "balance": str(balance),
                     "position": str(position)}
     step.done(True, f"{symbol} exists; balance {balance} {quote_asset}; position {position}")
 
 
-async def _lifecycle(session: Session, options: CanaryOptions, report: CanaryReport) -> None:
-    spec, account = session.spec, session.account_index
+async def _lifecycle(venues: CanaryVenues, options: CanaryOptions, report: CanaryReport) -> None:
+    spec, account = venues.spec, venues.account_index
     coi = int(time.time() * 1000) % (1 << 47)
-    ws = LighterWsClient(session.lighter_url, markets=[spec.market_id], account_index=account,
-                         token_provider=session.orders.mint_auth_token,
-                         token_lifetime_s=session.config.lighter.auth_token_lifetime_s)
+    ws = LighterWsClient(venues.lighter_url, markets=[spec.market_id], account_index=account,
+                         token_provider=venues.orders.mint_auth_token,
+                         token_lifetime_s=venues.auth_token_lifetime_s)
     watch = OrderWatch(ws, coi)
     reader = asyncio.create_task(watch.run())
     placed = False
@@ -170,7 +190,7 @@ async def _lifecycle(session: Session, options: CanaryOptions, report: CanaryRep
         price, size = _far_bid(spec, book.best_bid().price, options)
         report.order = {"client_order_index": coi, "side": "buy", "price": str(price), "size": str(size)}
         step = _Timer(report, "place_post_only")
-        result = await session.orders.create_post_only(spec.market_id, False, size, price, coi)
+        result = await venues.orders.create_post_only(spec.market_id, False, size, price, coi)
         placed = result.accepted
         if not step.done(result.accepted, f"code={result.code} {result.message}".strip()):
             report.terminal_state = "rejected"
@@ -179,7 +199,7 @@ async def _lifecycle(session: Session, options: CanaryOptions, report: CanaryRep
         if not await _seen(watch, report, "seen_open", lambda s: s == "open", options.timeout_s):
             return
         step = _Timer(report, "cancel")
-        result = await session.orders.cancel(spec.market_id, coi)
+        result = await venues.orders.cancel(spec.market_id, coi)
         if not step.done(result.accepted, f"code={result.code} {result.message}".strip()):
             report.rejection_reason = f"cancel refused: code={result.code} {result.message}"
             return
@@ -187,15 +207,15 @@ async def _lifecycle(session: Session, options: CanaryOptions, report: CanaryRep
                            options.timeout_s):
             return
         placed = False
-        await _rest_confirms(session, coi, report)
+        await _rest_confirms(venues, coi, report)
     finally:
         if placed:                                   # the stop-time cancel: never leave it resting
-            result = await session.orders.cancel(spec.market_id, coi)
+            result = await venues.orders.cancel(spec.market_id, coi)
             report.steps.append(Step("stop_time_cancel", result.accepted, 0.0,
                                      f"code={result.code} {result.message}".strip()))
             await asyncio.sleep(0.3)
         if report.resting_after is None:
-            report.resting_after = await _count_resting(session, coi)
+            report.resting_after = await _count_resting(venues, coi)
         reader.cancel()
         await ws.close()
 
@@ -213,12 +233,12 @@ async def _seen(watch: OrderWatch, report: CanaryReport, name: str, want, timeou
     return step.done(ok, f"status={state.status} order_index={state.order_index}")
 
 
-async def _rest_confirms(session: Session, coi: int, report: CanaryReport) -> None:
+async def _rest_confirms(venues: CanaryVenues, coi: int, report: CanaryReport) -> None:
     step = _Timer(report, "rest_confirms")
-    token = await session.orders.mint_auth_token(600)
+    token = await venues.orders.mint_auth_token(600)
     try:
-        found = await session.rest.orders_by_client_index(session.account_index, [coi], token)
-        active = await session.rest.active_orders(session.account_index, session.spec.market_id, token)
+        found = await venues.rest.orders_by_client_index(venues.account_index, [coi], token)
+        active = await venues.rest.active_orders(venues.account_index, venues.spec.market_id, token)
     except Exception as exc:  # REST refused: the finding, not a crash
         step.done(False, f"{type(exc).__name__}: {str(exc)[:200]}")
         return
@@ -228,11 +248,11 @@ async def _rest_confirms(session: Session, coi: int, report: CanaryReport) -> No
     step.done(ok, f"REST status {statuses or 'not found'}; resting now {report.resting_after}")
 
 
-async def _count_resting(session: Session, coi: int) -> int | None:
+async def _count_resting(venues: CanaryVenues, coi: int) -> int | None:
     """Ask the venue whether the canary order rests (None when REST cannot say)."""
     try:
-        token = await session.orders.mint_auth_token(600)
-        active = await session.rest.active_orders(session.account_index, session.spec.market_id, token)
+        token = await venues.orders.mint_auth_token(600)
+        active = await venues.rest.active_orders(venues.account_index, venues.spec.market_id, token)
     except Exception:  # noqa: BLE001 - unknown stays unknown, and fails the canary
         return None
     return sum(1 for o in active if o.client_order_index == coi)

@@ -128,6 +128,9 @@ class HedgeConfig:
     max_slippage_bps: Decimal = setting(Decimal(10), minimum=0, maximum=500)
     timeout_ms: int = setting(3000, minimum=100, maximum=60_000)
     order_rate_per_s: float = setting(10.0, minimum=0, above=True, maximum=1000)
+    order_burst: float = setting(10.0, minimum=1, maximum=1000,
+                                 allowed="a number of hedge orders from 1 to 1000 sent at once "
+                                         "before order_rate_per_s paces them")
     taker_fee_bps: Decimal = setting(Decimal("4.0"), minimum=0, maximum=100)
     # A hedge below the venue's minimum notional is sent larger and the excess bought back
     # reduce-only (exempt from the minimum); off: it is carried until a same-side fill.

@@ -136,7 +136,7 @@ class ReliabilityCounters:
     double_hedges: int = 0
     max_unhedged_ms: float = 0
     orders_left_open: int = 0
-    # Beyond DESIGN.md's four: the figures of the fault matrix (docs/DIAGNOSTIC_GUIDE.md).
+    # Beyond the design's four: the figures of the fault matrix (docs/DIAGNOSTIC_GUIDE.md).
     disconnects_survived: int = 0
     reconnect_ms: list[float] = field(default_factory=list)
     duplicate_frames_ignored: int = 0
@@ -147,7 +147,7 @@ class ReliabilityCounters:
 
 @dataclass
 class RunSummary:
-    """Counters the engine bumps during a run; `to_dict()` is DESIGN.md's summary.json."""
+    """Counters the engine bumps during a run; `to_dict()` is summary.json (docs/LOGGING.md)."""
 
     run_id: str
     mode: str

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from decimal import Decimal
 
-from hedge.diagnostics.canary import CanaryOptions, run_canary
+from hedge.cli.commands import canary_report
+from hedge.diagnostics.canary import CanaryOptions
 from hedge.infra.config import load_config
 from tests.diagnostics.conftest import REPO, paper_config
 
@@ -29,7 +30,7 @@ def test_canary_passes_and_leaves_nothing_resting(tmp_path):
 
 async def test_canary_reports_the_rejection_reason(tmp_path):
     config = load_config(paper_config(tmp_path, "canary"), {})
-    report = await run_canary(config, CanaryOptions(size=Decimal("0.0010")))   # below the minimum
+    report = await canary_report(config, CanaryOptions(size=Decimal("0.0010")))   # below the minimum
     d = report.to_dict()
     assert d["compliance_pass"] is False and d["terminal_state"] == "rejected"
     assert "21706" in d["rejection_reason"], d

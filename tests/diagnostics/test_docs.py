@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hedge.app.cli import build_parser
+from hedge.cli.parser import build_parser
 from tests.diagnostics.conftest import REPO
 
 DOCS = ("DIAGNOSTIC_GUIDE.md", "TESTING_CHECKLIST.md")

@@ -16,14 +16,15 @@ from hedge.infra import run_files
 from hedge.infra.run_files import (RunSummary, TradesCsv, create_run_dir, new_run_id, percentile,
                                    resolve_latest, write_summary)
 
-DESIGN = Path(__file__).resolve().parents[3] / "shared" / "DESIGN.md"
+LOGGING_DOC = Path(__file__).resolve().parents[2] / "docs" / "LOGGING.md"
 
 
-def design_summary() -> dict:
-    if not DESIGN.exists():
-        pytest.skip(f"{DESIGN} not present")
-    block = re.search(r"```json\n(.*?)```", DESIGN.read_text(), re.S).group(1)
-    return json.loads(block)
+def documented_summary() -> dict:
+    """The summary.json shape as docs/LOGGING.md gives it (the ```json block with a run_id)."""
+    blocks = [b for b in re.findall(r"```json\n(.*?)```", LOGGING_DOC.read_text(), re.S)
+              if b.lstrip().startswith('{"run_id"')]
+    assert len(blocks) == 1, f"expected one summary.json block in {LOGGING_DOC}, found {len(blocks)}"
+    return json.loads(blocks[0])
 
 
 def key_tree(value):
@@ -68,19 +69,19 @@ def test_retention_keeps_the_newest_runs_and_nothing_else_is_touched(tmp_path):
     assert resolve_latest(tmp_path) == made[-1].resolve()
 
 
+# The reliability figures the design asks for; the rest of that section is the bot's own.
+DESIGN_RELIABILITY = {"fills_lost", "double_hedges", "max_unhedged_ms", "orders_left_open"}
 RELIABILITY_EXTRA = {"disconnects_survived", "reconnect_ms", "duplicate_frames_ignored",
                      "ambiguous_hedges_resolved", "max_unhedged_base", "hedge_carry_base"}
 
 
-def test_summary_shape_is_design_plus_the_reliability_figures(tmp_path):
+def test_summary_shape_is_the_documented_one(tmp_path):
     summary = RunSummary(run_id="r1", mode="paper", exit_reason="duration")
     path = write_summary(tmp_path, summary)
     written = json.loads(path.read_text())
-    extra = set(written["reliability"]) - set(design_summary()["reliability"])
-    assert extra == RELIABILITY_EXTRA
-    for key in extra:
-        del written["reliability"][key]
-    assert key_tree(written) == key_tree(design_summary())
+    documented = documented_summary()
+    assert set(documented["reliability"]) == DESIGN_RELIABILITY | RELIABILITY_EXTRA
+    assert key_tree(written) == key_tree(documented)
     assert written["lighter"]["filled_base"] == "0" and written["pnl_quote"] == "0"
     assert written["latency_ms"]["fill_to_hedge_ack"] == {"n": 0, "p50": None, "p99": None,
                                                           "max": None}

@@ -1,4 +1,4 @@
-"""Import rules from DESIGN.md, checked by reading the source (no imports executed)."""
+"""Import rules between the packages, checked by reading the source (no imports executed)."""
 from __future__ import annotations
 
 import ast
@@ -68,3 +68,95 @@ def test_sim_never_imports_adapters():
 
 def test_the_checker_sees_imports():
     assert "hedge.core.types" in imported_modules(HEDGE / "core" / "fill_detector.py")
+
+
+# The units whose imports between each other must form no cycle: each package under hedge/,
+# with hedge/adapters split into its venues (they are independent of each other).
+SPLIT = {"adapters"}
+
+
+def units() -> list[str]:
+    out = []
+    for d in sorted(p for p in HEDGE.iterdir() if (p / "__init__.py").exists()):
+        if d.name in SPLIT:
+            out += [f"hedge.{d.name}.{c.name}" for c in sorted(d.iterdir())
+                    if (c / "__init__.py").exists()]
+        else:
+            out.append(f"hedge.{d.name}")
+    return out
+
+
+def unit_of(module: str, names: list[str]) -> str | None:
+    return next((u for u in names if starts(module, u)), None)
+
+
+def import_graph() -> dict[str, dict[str, str]]:
+    """unit -> {unit it imports: the first file that does}."""
+    names = units()
+    graph: dict[str, dict[str, str]] = {u: {} for u in names}
+    for path in sorted(HEDGE.rglob("*.py")):
+        module = ".".join(path.relative_to(HEDGE.parent).with_suffix("").parts)
+        src = unit_of(module, names)
+        if src is None:
+            continue
+        for imported in imported_modules(path):
+            dst = unit_of(imported, names)
+            if dst is not None and dst != src:
+                graph[src].setdefault(dst, str(path.relative_to(HEDGE.parent)))
+    return graph
+
+
+def find_cycle(graph: dict[str, dict[str, str]]) -> list[str] | None:
+    """One cycle as a path [a, b, ..., a], or None."""
+    state: dict[str, int] = {}            # 1 = on the current path, 2 = finished
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, {}):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def describe(cycle: list[str], graph: dict[str, dict[str, str]]) -> str:
+    return " -> ".join(cycle) + "\n" + "\n".join(
+        f"  {a} -> {b} (in {graph[a][b]})" for a, b in zip(cycle, cycle[1:]))
+
+
+def test_the_packages_import_each_other_without_a_cycle():
+    graph = import_graph()
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle between packages: " + describe(cycle, graph)
+
+
+def test_app_and_diagnostics_stay_apart():
+    graph = import_graph()
+    assert "hedge.diagnostics" not in graph["hedge.app"], graph["hedge.app"]
+    assert "hedge.app" not in graph["hedge.diagnostics"], graph["hedge.diagnostics"]
+
+
+def test_only_the_cli_imports_the_cli():
+    graph = import_graph()
+    importers = {u: files["hedge.cli"] for u, files in graph.items() if "hedge.cli" in files}
+    assert not importers, importers
+
+
+def test_the_graph_covers_every_package_and_finds_a_planted_cycle():
+    graph = import_graph()
+    assert {"hedge.core", "hedge.infra", "hedge.adapters.lighter", "hedge.adapters.hedging",
+            "hedge.app", "hedge.diagnostics", "hedge.sim", "hedge.cli"} <= set(graph)
+    assert "hedge.app" in graph["hedge.cli"] and "hedge.core" in graph["hedge.app"]
+    planted = {**graph, "hedge.core": {**graph["hedge.core"], "hedge.app": "planted.py"}}
+    cycle = find_cycle(planted)
+    assert cycle is not None and cycle[0] == cycle[-1] and "hedge.app" in cycle

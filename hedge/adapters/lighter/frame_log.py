@@ -1,4 +1,4 @@
-"""The human `[LIGHTER WS]` lines of bot.log (format fixed by DESIGN.md "A run's files").
+"""The human `[LIGHTER WS]` lines of bot.log (format: docs/LOGGING.md).
 
 One DEBUG `📨` line per received frame with its essentials, one per order of an
 account orders frame, `✅` fills at INFO, `ℹ️` connection/subscription state at

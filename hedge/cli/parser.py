@@ -1,24 +1,17 @@
-"""Command line: parse arguments, dispatch to a command, turn user mistakes into exit code 2.
+"""The command line's arguments: every command, flag and check of a flag's value.
 
-A user mistake (bad flag, unknown fault profile, port in use) gets one line naming the problem
-and the fix, never a traceback.
+A bad flag or value gets argparse's usage, one line naming the problem, and exit 2.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
-from hedge.app import sim_command
-from hedge.app.run_command import run_bot
-from hedge.infra.config import ConfigError, load_config
 from hedge.sim.faults import PROFILES
 
 DEFAULT_CONFIG = "config/paper.yaml"
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for; the message says what to do instead."""
+DESCRIPTION = ("lighter-hedge: quote on Lighter, hedge every fill through ccxt; "
+               "without a command, paper mode")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +38,7 @@ def _profile(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python run.py", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python run.py", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the bot (paper mode with config/paper.yaml)")
@@ -78,38 +71,3 @@ def build_parser() -> argparse.ArgumentParser:
     markets = sub.add_parser("markets", help="the Lighter venue's markets as a table")
     markets.add_argument("--config", required=True, help="YAML config")
     return parser
-
-
-def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv or ["run"])
-    try:
-        if args.command == "sim":
-            return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed, args.faults))
-        if args.command in ("diagnose", "replay", "canary", "markets"):
-            return _diagnostics(args)
-        config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
-                                           "logging.level": args.log_level})
-        return asyncio.run(run_bot(config))
-    except (sim_command.VenueStartError, ConfigError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-def _diagnostics(args: argparse.Namespace) -> int:
-    from hedge.diagnostics import commands   # imported lazily: `run` never pays for it
-    try:
-        if args.command == "diagnose":
-            return commands.diagnose(args.run_dir, args.json)
-        if args.command == "replay":
-            return commands.replay(args.file, args.json)
-        config = load_config(args.config, {})
-        if args.command == "markets":
-            return asyncio.run(commands.markets(config))
-        return asyncio.run(commands.canary(config, args.out))
-    except commands.USER_MISTAKES as exc:
-        raise UsageError(str(exc)) from None
-    except BrokenPipeError:          # `... | head`: the reader left, nothing is wrong
-        sys.stderr.close()
-        return 0

@@ -1,19 +1,21 @@
-"""The diagnostics commands behind the CLI: diagnose, replay, markets, canary.
+"""The commands beside the bot: diagnose, replay, markets, canary, each built from the config.
 
 Each returns the process exit code; user mistakes raise one of USER_MISTAKES, which the CLI
 turns into one line on stderr and exit 2.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
+from typing import AsyncIterator
 
 from hedge.app.paper import PaperVenueError, PaperVenues
-from hedge.app.session import SessionError
+from hedge.app.session import SessionError, open_session
 from hedge.adapters.lighter.markets import UnknownMarketError
 from hedge.adapters.lighter.order_client import LighterKeyError
 from hedge.adapters.lighter.rest import LighterRest
-from hedge.diagnostics.canary import CanaryOptions, run_canary
+from hedge.diagnostics.canary import CanaryOptions, CanaryReport, CanaryVenues, run_canary
 from hedge.diagnostics.diagnose_command import RunDirError, run_diagnose
 from hedge.diagnostics.replay import render_text, replay_path
 from hedge.infra.config_schema import BotConfig
@@ -60,9 +62,29 @@ async def markets(config: BotConfig) -> int:
     return 0
 
 
+async def canary_report(config: BotConfig, options: CanaryOptions | None = None,
+                        accounts_path: str | Path = "config/accounts.toml") -> CanaryReport:
+    """The canary against the configured venues (in paper mode, the local ones it starts)."""
+
+    @contextlib.asynccontextmanager
+    async def connect() -> AsyncIterator[CanaryVenues]:
+        session = await open_session(config, accounts_path)
+        try:
+            yield CanaryVenues(
+                lighter_url=session.lighter_url, spec=session.spec,
+                account_index=session.account_index, orders=session.orders, rest=session.rest,
+                hedge=session.hedge, hedge_exchange=config.hedge.exchange,
+                hedge_symbol=config.hedge.symbol,
+                auth_token_lifetime_s=config.lighter.auth_token_lifetime_s)
+        finally:
+            await session.close()
+
+    return await run_canary(connect, config.lighter.market, options)
+
+
 async def canary(config: BotConfig, out: str | None, options: CanaryOptions | None = None) -> int:
     setup_logging(None, "WARNING")
-    report = await run_canary(config, options)
+    report = await canary_report(config, options)
     text = json.dumps(report.to_dict(), indent=2)
     print(text)
     if out:

@@ -1,0 +1,79 @@
+"""What the engine and the venue clients are told, built from the validated config in one place.
+
+Every value the config carries reaches its consumer through a function here, so a key that is
+read nowhere, or read twice with different meanings, shows in one file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hedge.adapters.hedging.ccxt_venue import CcxtVenueSettings
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.core.quoting import QuoteParams
+from hedge.core.risk import RiskLimits
+from hedge.infra.config_schema import BotConfig
+from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.secret import Secret
+
+# Quote transactions saved up while idle: enough to place both sides and move them once at
+# start without waiting, few enough that a burst stays far inside Lighter's per-minute quota.
+LIGHTER_TX_BURST = 4
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What one engine trades and the limits it trades within."""
+
+    spec: MarketSpec
+    account_index: int
+    hedge_symbol: str
+    quote: QuoteParams
+    risk: RiskLimits
+    dead_mans_switch_s: int = 300
+    taker_fee_bps: Decimal = Decimal(0)       # hedge venue; for the PnL the kill switch watches
+    position_check_s: float = 5.0
+    kill_on_mismatch: bool = True
+
+
+def quote_params(config: BotConfig, spec: MarketSpec) -> QuoteParams:
+    s = config.strategy
+    return QuoteParams(pricing=s.pricing, order_size=s.order_size, tick=spec.tick_size,
+                       min_profit_bps=s.min_profit_bps, join_max_loss_bps=s.join_max_loss_bps,
+                       maker_fee_bps=s.maker_fee_bps, taker_fee_bps=config.hedge.taker_fee_bps,
+                       max_position=s.max_position, quote_bid=s.sides in ("both", "bid"),
+                       quote_ask=s.sides in ("both", "ask"))
+
+
+def risk_limits(config: BotConfig) -> RiskLimits:
+    r = config.risk
+    return RiskLimits(max_unhedged_base=r.max_unhedged_base,
+                      max_unhedged_age_ms=r.max_unhedged_age_ms,
+                      max_hedge_failures=r.max_hedge_failures, stale_stream_ms=r.stale_stream_ms,
+                      max_loss_quote=r.max_loss_quote)
+
+
+def engine_settings(config: BotConfig, spec: MarketSpec, account_index: int) -> EngineSettings:
+    """The engine's settings: the config plus what only the venue knows (the market's tick,
+    the account the key belongs to)."""
+    return EngineSettings(
+        spec=spec, account_index=account_index, hedge_symbol=config.hedge.symbol,
+        quote=quote_params(config, spec), risk=risk_limits(config),
+        dead_mans_switch_s=config.lighter.dead_mans_switch_s,
+        taker_fee_bps=config.hedge.taker_fee_bps, position_check_s=config.risk.position_check_s,
+        kill_on_mismatch=config.risk.kill_on_mismatch)
+
+
+def hedge_venue_settings(config: BotConfig, base_url: str | None, api_key: Secret | None,
+                         api_secret: Secret | None) -> CcxtVenueSettings:
+    """The ccxt hedge venue's settings; `base_url` None means the venue's own URLs."""
+    h = config.hedge
+    return CcxtVenueSettings(
+        exchange_id=h.exchange, base_url=base_url, api_key=api_key or Secret(""),
+        api_secret=api_secret or Secret(""), max_slippage_bps=h.max_slippage_bps,
+        timeout_ms=h.timeout_ms, order_rate_per_s=h.order_rate_per_s, order_burst=h.order_burst)
+
+
+def lighter_tx_bucket(config: BotConfig) -> TokenBucket:
+    """Pacing of the quote transactions (place, modify, cancel) sent to Lighter."""
+    return TokenBucket(config.lighter.tx_rate_per_min / 60, LIGHTER_TX_BURST)

@@ -1,0 +1,55 @@
+"""Command line: parse arguments, dispatch to a command, turn user mistakes into exit code 2.
+
+A user mistake (bad flag, unknown fault profile, port in use, missing config) gets one line
+naming the problem and the fix, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from hedge.app.run_command import run_bot
+from hedge.cli import sim_command
+from hedge.cli.parser import build_parser
+from hedge.infra.config import ConfigError, load_config
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; the message says what to do instead."""
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv or ["run"])
+    try:
+        if args.command == "sim":
+            return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
+                                                 args.faults))
+        if args.command in ("diagnose", "replay", "canary", "markets"):
+            return _diagnostics(args)
+        config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
+                                           "logging.level": args.log_level})
+        return asyncio.run(run_bot(config))
+    except (sim_command.VenueStartError, ConfigError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _diagnostics(args: argparse.Namespace) -> int:
+    from hedge.cli import commands   # imported lazily: `run` never pays for it
+    try:
+        if args.command == "diagnose":
+            return commands.diagnose(args.run_dir, args.json)
+        if args.command == "replay":
+            return commands.replay(args.file, args.json)
+        config = load_config(args.config, {})
+        if args.command == "markets":
+            return asyncio.run(commands.markets(config))
+        return asyncio.run(commands.canary(config, args.out))
+    except commands.USER_MISTAKES as exc:
+        raise UsageError(str(exc)) from None
+    except BrokenPipeError:          # `... | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
