@@ -9,7 +9,7 @@ import aiohttp
 import ccxt.async_support as ccxt_async
 import pytest
 
-from hedge.adapters.hedging.urls import url_leaves
+from hedge.adapters.hedging.urls import point_at, url_leaves
 from tests.sim.hyperliquid_loopback import (BTC, ETH, connected, freeze_prices, hl, hl_venue,
                                             loopback_hyperliquid, new_wallet, post_json,
                                             register_wallet, szi, wait_until_refused,
@@ -51,6 +51,28 @@ async def test_load_markets_asks_for_perps_and_approves_a_zero_builder_fee(hl_ve
         assert eth["limits"]["cost"]["min"] == 10 and eth["limits"]["leverage"]["max"] == 25
     finally:
         await ex.close()
+
+
+async def test_ccxt_defaults_set_a_referrer_and_pay_a_builder_fee(hl_venue, wallet):
+    """Why the bot sets builderFee False and refSet True: with ccxt's defaults every hedge pays
+    ccxt's builder 0.01% on top of the taker fee, after two actions sent at load_markets."""
+    freeze_prices(hl_venue.prices)
+    await register_wallet(hl_venue.url, wallet)
+    ex = ccxt_async.hyperliquid({"walletAddress": wallet.address,
+                                 "privateKey": wallet.private_key, "enableRateLimit": False})
+    point_at(ex, hl_venue.url)
+    try:
+        await ex.load_markets()
+        assert {"exchange:approveBuilderFee", "exchange:setReferrer", "info:perpDexs",
+                "info:spotMetaAndAssetCtxs"} <= set(hl_venue.state.requests)
+        assert set(ex.markets) == {ETH, BTC}
+        await ex.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    finally:
+        await ex.close()
+    account = hl_venue.state.accounts[wallet.address.lower()]
+    assert account.referrer == "CCXT1"
+    taker_and_builder = Decimal("0.01") * Decimal(str(BEST_ASK)) * Decimal("0.00055")
+    assert account.fills[-1].fee == taker_and_builder.quantize(Decimal("0.000001"))
 
 
 async def test_order_book_follows_the_shared_mid(hl, hl_venue):
