@@ -10,6 +10,7 @@ import ccxt.async_support as ccxt_async
 import pytest
 
 from hedge.adapters.hedging.urls import point_at, url_leaves
+from hedge.sim.hyperliquid.markets import PERPS, price_is_valid
 from tests.sim.hyperliquid_loopback import (BTC, ETH, connected, freeze_prices, hl, hl_venue,
                                             loopback_hyperliquid, new_wallet, post_json,
                                             register_wallet, szi, wait_until_refused,
@@ -82,6 +83,16 @@ async def test_order_book_follows_the_shared_mid(hl, hl_venue):
     assert book["asks"][1][0] == pytest.approx(BEST_ASK + GAP)
     freeze_prices(hl_venue.prices, eth=3100.0)
     assert 3100 < (await hl.fetch_order_book(ETH))["bids"][0][0] < 3101
+
+
+@pytest.mark.parametrize("eth, btc", [(9995.0, 99_990.0), (999.95, 9_999.9), (3000.0, 100_000.0)])
+async def test_every_book_price_is_a_valid_hyperliquid_price(hl_venue, eth, btc):
+    """Also where the levels straddle a power of ten, and the tick changes with it."""
+    freeze_prices(hl_venue.prices, eth=eth, btc=btc)
+    for coin in ("ETH", "BTC"):
+        book = hl_venue.state.book(coin)
+        prices = [level.price for level in book.bids + book.asks] + [book.mid]
+        assert [p for p in prices if not price_is_valid(p, PERPS[coin])] == []
 
 
 async def test_ioc_fills_and_is_found_by_cloid(hl, hl_venue, wallet):

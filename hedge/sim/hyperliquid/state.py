@@ -18,6 +18,9 @@ from hedge.sim.hyperliquid.markets import PERPS
 from hedge.sim.price import PriceProcess
 
 
+BOOK_TOP_MARGIN = Decimal("1.01")
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -61,8 +64,10 @@ class HyperliquidState:
     def book(self, coin: str, at_ms: int | None = None) -> Book:
         at = now_ms() if at_ms is None else at_ms
         perp = PERPS[coin]
-        mid = Decimal(repr(self.prices.mid(coin, at)))
-        return book_at(perp.book_spec(mid), self.prices, at)
+        # The tick valid at the top of the book (levels and basis stay well within 1% of the
+        # mid) is valid below it too, also where the levels straddle a power of ten.
+        top = Decimal(repr(self.prices.mid(coin, at))) * BOOK_TOP_MARGIN
+        return book_at(perp.book_spec(top), self.prices, at)
 
     def register(self, wallet: str, balance: Decimal, agent: str | None = None) -> Account:
         wallet = wallet.lower()
