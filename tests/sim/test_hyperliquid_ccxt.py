@@ -111,6 +111,18 @@ async def test_ioc_fills_and_is_found_by_cloid(hl, hl_venue, wallet):
         "long", 0.01, BEST_ASK)
 
 
+async def test_the_average_price_of_a_found_order_comes_from_its_fills(hl):
+    """orderStatus has no average price (as on Hyperliquid); the fills carry oid and cloid."""
+    await hl.create_order(ETH, "limit", "buy", 1.0, BEST_ASK + GAP,
+                          {"timeInForce": "Ioc", "clientOrderId": cloid(11)})
+    found = await hl.fetch_order(None, ETH, {"clientOrderId": cloid(11)})
+    assert found["average"] is None and found["filled"] == 1.0
+    trades = [t for t in await hl.fetch_my_trades(ETH, since=found["timestamp"])
+              if t["order"] == found["id"]]
+    assert [(t["price"], t["amount"]) for t in trades] == [(BEST_ASK, 0.8),
+                                                          (pytest.approx(BEST_ASK + GAP), 0.2)]
+
+
 async def test_ioc_against_a_thin_book_fills_part_and_cancels_the_rest(hl, hl_venue, wallet):
     partial = await hl.create_order(ETH, "limit", "buy", 2.5, BEST_ASK + GAP,
                                     {"timeInForce": "Ioc", "clientOrderId": cloid(2)})

@@ -118,16 +118,19 @@ def _open_orders(account: Account | None, frontend: bool) -> list[dict]:
             for o in account.open_orders()]
 
 
-def _user_fills(account: Account | None) -> list[dict]:
+def _user_fills(account: Account | None, body: dict) -> list[dict]:
     if account is None:
         return []
+    start, end = body.get("startTime", 0), body.get("endTime")
     return [{"coin": f.coin, "px": wire_decimal(f.px), "sz": wire_decimal(f.sz),
              "side": "B" if f.is_buy else "A", "time": f.time_ms, "startPosition": "0.0",
              "dir": "Open Long" if f.is_buy else "Open Short", "closedPnl": "0.0",
              "hash": "0x" + "0" * 64, "oid": f.oid, "crossed": True,
              "fee": wire_decimal(f.fee), "tid": f.oid * 10 + i, "feeToken": "USDC",
              "cloid": f.cloid}
-            for i, f in enumerate(account.fills)]
+            for i, f in enumerate(account.fills)
+            if isinstance(start, int) and f.time_ms >= start
+            and (not isinstance(end, int) or f.time_ms <= end)]
 
 
 def _user(state: HyperliquidState, body: dict) -> Account | None:
@@ -161,7 +164,8 @@ READERS: dict[str, Callable[[HyperliquidState, dict, int], Any]] = {
     "historicalOrders": lambda s, b, now: [
         {"order": o.to_wire(), "status": o.status, "statusTimestamp": o.status_ms}
         for o in reversed(list(a.orders.values()))] if (a := _user(s, b)) else [],
-    "userFills": lambda s, b, now: _user_fills(_user(s, b)),
+    "userFills": lambda s, b, now: _user_fills(_user(s, b), {}),
+    "userFillsByTime": lambda s, b, now: _user_fills(_user(s, b), b),
     "maxBuilderFee": lambda s, b, now: _builder_max_fee(s, b),
 }
 
