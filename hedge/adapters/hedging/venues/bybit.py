@@ -1,0 +1,73 @@
+"""Bybit's hedging rules: orderLinkId format, IOC params, tick rounding, minimum notional, lookup.
+
+Facts these rules rest on (bybit v5 docs, ccxt 4.5.64):
+- orderLinkId: letters, digits, `-` and `_`, at most 36 characters, and for perpetuals "always
+  unique": a second order under a used id is refused (110072) even after the first one closed.
+- A closing order is exempt from `minNotionalValue` (it must still meet `minOrderQty`), per
+  bybit's Derivatives Trading Rules, so a small hedge may go out as reduce-only.
+- ccxt does not put `lotSizeFilter.minNotionalValue` into `limits.cost.min`; it is read here.
+- ccxt's fetch_order(None, ...) sends `orderId=None`, which bybit ranks above orderLinkId, so a
+  lookup by link id goes through /v5/order/realtime (any status of the last 500 orders when
+  queried by orderLinkId) and then /v5/order/history (older, or after a bybit restart).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+CLIENT_ID_PREFIX = "lh"
+MAX_CLIENT_ID_LEN = 36
+
+
+class BybitRules:
+    exchange_id = "bybit"
+    credentials = ("apiKey", "secret")
+    pad_small_hedges_ok = True
+    client_id_rule = re.compile(r"[A-Za-z0-9_-]{1,36}")
+    # Linear perpetuals only: ccxt's default loads spot, inverse and options too (ten
+    # instruments-info requests instead of two). defaultType/SubType are ccxt's defaults, stated.
+    ccxt_options = {"fetchMarkets": {"types": ["linear"]}, "defaultType": "swap",
+                    "defaultSubType": "linear"}
+
+    def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
+        """`lh-<order index hex>-<cumulative filled, '.' as '_'>[-r<attempt>]`, or a digest of
+        the same key when that would not fit 36 characters. Same key, same id."""
+        order_index, cum_filled = fill_key
+        cum = format(Decimal(cum_filled).normalize(), "f").replace(".", "_")
+        suffix = f"-r{attempt}" if attempt else ""
+        readable = f"{CLIENT_ID_PREFIX}-{order_index:x}-{cum}{suffix}"
+        if len(readable) <= MAX_CLIENT_ID_LEN and self.client_id_rule.fullmatch(readable):
+            return readable
+        digest = hashlib.sha256(f"{order_index}:{cum}:{attempt}".encode()).hexdigest()
+        return f"{CLIENT_ID_PREFIX}h-{digest[:MAX_CLIENT_ID_LEN - 4]}"
+
+    def order_params(self, client_id: str, reduce_only: bool) -> dict:
+        """ccxt maps clientOrderId to orderLinkId; category comes from the market (linear)."""
+        params: dict[str, Any] = {"timeInForce": "IOC", "clientOrderId": client_id}
+        if reduce_only:
+            params["reduceOnly"] = True
+        return params
+
+    def round_price(self, price: Decimal, market: dict, is_buy: bool) -> Decimal:
+        """To the tick, never past the limit: a buy rounds down, a sell up."""
+        tick = Decimal(str(market["precision"]["price"]))
+        steps = (price / tick).to_integral_value(rounding=ROUND_FLOOR if is_buy else ROUND_CEILING)
+        return (steps * tick).quantize(tick)
+
+    def min_notional(self, market: dict) -> Decimal:
+        lot = ((market.get("info") or {}).get("lotSizeFilter") or {})
+        raw = lot.get("minNotionalValue")
+        if raw in (None, ""):
+            raw = ((market.get("limits") or {}).get("cost") or {}).get("min") or 0
+        return Decimal(str(raw))
+
+    async def find_order(self, exchange: Any, symbol: str, client_id: str) -> dict | None:
+        """The newest order under `client_id`, open or closed; None when bybit has none."""
+        params = {"orderLinkId": client_id}
+        for fetch in (exchange.fetch_open_orders, exchange.fetch_canceled_and_closed_orders):
+            for order in await fetch(symbol, None, None, dict(params)):
+                if order.get("clientOrderId") == client_id:
+                    return order
+        return None

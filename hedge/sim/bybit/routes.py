@@ -1,0 +1,313 @@
+"""The /v5 routes ccxt's bybit class calls, answering with the fields its parsers read."""
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from hedge.sim.binance.accounts import Account
+from hedge.sim.binance.control import engage_refusal
+from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.binance.order_faults import draw_order_fault
+from hedge.sim.bybit import envelope as E
+from hedge.sim.bybit.auth import request_payload, verify_signed
+from hedge.sim.bybit.envelope import BybitError, now_ms, ok
+from hedge.sim.bybit.faults import fault_answer, unknown_outcome_response
+from hedge.sim.bybit.markets import CATEGORIES, SYMBOLS, coin_rows, instruments_info
+from hedge.sim.bybit.orders import (cancel_order, order_json, place_order,
+                                    require_category, symbol_spec)
+from hedge.sim.bybit.state import BybitVenueState, order_id_from_text, order_id_text
+
+SignedHandler = Callable[[web.Request, BybitVenueState, Account, dict, int],
+                         Awaitable[web.StreamResponse]]
+MAX_ORDERS_PAGE = 50
+
+
+def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Wrap a private route: verify key, timestamp and signature before the handler runs."""
+    async def route(request: web.Request) -> web.StreamResponse:
+        state = request.app[HEDGE_STATE_KEY]
+        now = now_ms()
+        payload, params = await request_payload(request)
+        account = verify_signed(state.accounts, request, payload, now)
+        return await handler(request, state, account, params, now)
+    return route
+
+
+def _limit(params: dict, default: int, maximum: int) -> int:
+    try:
+        limit = int(params.get("limit", default))
+    except ValueError:
+        raise E.params_error("limit invalid") from None
+    if not 1 <= limit <= maximum:
+        raise E.params_error(f"limit must be between 1 and {maximum}")
+    return limit
+
+
+# --- public -----------------------------------------------------------------------------------
+
+async def server_time(request: web.Request) -> web.Response:
+    now = now_ms()
+    return ok({"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)})
+
+
+async def get_instruments(request: web.Request) -> web.Response:
+    category = request.query.get("category")
+    if category not in CATEGORIES:
+        raise E.params_error("category is required" if not category else "category invalid")
+    return ok(instruments_info(category, request.query.get("symbol"),
+                               request.query.get("status")))
+
+
+async def orderbook(request: web.Request) -> web.Response:
+    params = dict(request.query)
+    require_category(params)
+    spec = symbol_spec(params)
+    limit = _limit(params, 25, 500)
+    now = now_ms()
+    book = request.app[HEDGE_STATE_KEY].book(spec.symbol, now)
+    return ok({"s": spec.symbol,
+               "b": [[str(lv.price), str(lv.qty)] for lv in book.bids[:limit]],
+               "a": [[str(lv.price), str(lv.qty)] for lv in book.asks[:limit]],
+               "ts": now, "u": book.nonce, "seq": book.nonce, "cts": now})
+
+
+async def tickers(request: web.Request) -> web.Response:
+    params = dict(request.query)
+    require_category(params)
+    symbols = [symbol_spec(params).symbol] if "symbol" in params else list(SYMBOLS)
+    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    rows = []
+    for symbol in symbols:
+        book = state.book(symbol, now)
+        rows.append({"symbol": symbol, "lastPrice": str(book.mid), "markPrice": str(book.mid),
+                     "indexPrice": str(book.mid), "bid1Price": str(book.bids[0].price),
+                     "bid1Size": str(book.bids[0].qty), "ask1Price": str(book.asks[0].price),
+                     "ask1Size": str(book.asks[0].qty), "prevPrice24h": str(book.mid),
+                     "price24hPcnt": "0", "highPrice24h": str(book.mid),
+                     "lowPrice24h": str(book.mid), "volume24h": "0", "turnover24h": "0",
+                     "fundingRate": "0.0001", "openInterest": "0"})
+    return ok({"category": "linear", "list": rows})
+
+
+# --- account setup ----------------------------------------------------------------------------
+
+@signed
+async def query_api(request, state, account, params, now) -> web.Response:
+    """GET /v5/user/query-api: ccxt reads `uta` and `unified` to pick the unified code paths."""
+    return ok({"id": "1", "note": "sim", "apiKey": account.api_key, "readOnly": 0, "secret": "",
+               "permissions": {"ContractTrade": ["Order", "Position"], "Spot": [],
+                               "Wallet": ["AccountTransfer"], "Options": [],
+                               "Derivatives": [], "Exchange": [], "NFT": []},
+               "ips": ["*"], "type": 1, "deadlineDay": -1, "expiredAt": "", "createdAt": "",
+               "unified": 0, "uta": 1, "userID": 1, "inviterID": 0, "vipLevel": "No VIP",
+               "mktMakerLevel": "0", "affiliateID": 0, "rsaPublicKey": "", "isMaster": True})
+
+
+@signed
+async def account_info(request, state, account, params, now) -> web.Response:
+    return ok({"marginMode": "REGULAR_MARGIN", "updatedTime": str(now),
+               "unifiedMarginStatus": 6, "dcpStatus": "OFF", "timeWindow": 10,
+               "smpGroup": 0, "isMasterTrader": False, "spotHedgingStatus": "OFF"})
+
+
+@signed
+async def coin_info(request, state, account, params, now) -> web.Response:
+    return ok({"rows": coin_rows()})
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+@signed
+async def create_order(request, state, account, params, now) -> web.StreamResponse:
+    """Fault gate first (a rate limit never reaches matching), then match, then maybe hide."""
+    state.order_posts += 1
+    fault = draw_order_fault(state.faults, state.rng)
+    if fault is not None and fault.before_matching:
+        if fault.kind == "refuse":
+            await engage_refusal(request.app, fault.refuse_seconds)
+            return web.Response(status=503)   # the connection is gone; never read
+        return fault_answer(fault)
+    try:
+        order = place_order(state, account, params, now)
+        response = ok({"orderId": order_id_text(order.order_id),
+                       "orderLinkId": order.client_order_id})
+    except BybitError as exc:
+        response = exc.response()
+    if fault is None:
+        return response
+    if fault.kind == "drop":
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    if fault.kind == "late":
+        await asyncio.sleep(state.faults.late_ms / 1000)
+        return response
+    return unknown_outcome_response()
+
+
+def _order_id(params: dict) -> int | None:
+    raw = params.get("orderId")
+    if raw in (None, ""):
+        return None
+    return order_id_from_text(str(raw)) or -1     # unknown ids match nothing
+
+
+@signed
+async def cancel(request, state, account, params, now) -> web.Response:
+    order = cancel_order(account, params, _order_id(params), now)
+    return ok({"orderId": order_id_text(order.order_id), "orderLinkId": order.client_order_id})
+
+
+def _select(account: Account, params: dict, open_only: bool | None,
+            closed_kept: int | None = None) -> list[dict]:
+    """Orders newest first. By orderId (first) or orderLinkId any status matches, as on bybit;
+    otherwise `open_only` picks open (True), closed (False) or every (None) order."""
+    require_category(params)
+    symbol = None
+    if params.get("symbol"):
+        symbol = symbol_spec(params).symbol
+    elif not (params.get("settleCoin") or params.get("baseCoin")):
+        raise E.params_error("Missing some parameters that must filled in, symbol or "
+                             "settleCoin or baseCoin")
+    base = params.get("baseCoin")
+    order_id = _order_id(params)
+    link_id = None if order_id is not None else (params.get("orderLinkId") or None)
+    if order_id is not None or link_id is not None:
+        open_only = None
+    status = params.get("orderStatus")
+    rows = []
+    closed_seen = 0
+    for order in reversed(list(account.orders.values())):
+        if not order.is_open:
+            closed_seen += 1
+            if closed_kept is not None and closed_seen > closed_kept:
+                continue
+        if open_only is not None and order.is_open != open_only:
+            continue
+        if symbol not in (None, order.symbol) or base not in (None, SYMBOLS[order.symbol].base):
+            continue
+        if order_id is not None and order.order_id != order_id:
+            continue
+        if link_id is not None and order.client_order_id != link_id:
+            continue
+        row = order_json(order)
+        if status and row["orderStatus"] != status:
+            continue
+        rows.append(row)
+    return rows
+
+
+@signed
+async def orders_realtime(request, state, account, params, now) -> web.Response:
+    """Open orders; openOnly=1 the recent closed ones; by id or link id, any status."""
+    rows = _select(account, params, open_only=str(params.get("openOnly", "0")) == "0",
+                   closed_kept=state.realtime_closed_kept)
+    limit = _limit(params, 20, MAX_ORDERS_PAGE)
+    return ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
+
+
+@signed
+async def orders_history(request, state, account, params, now) -> web.Response:
+    """Orders of every status (filter with orderStatus), newest first."""
+    rows = _select(account, {"settleCoin": "USDT"} | params, open_only=None)
+    limit = _limit(params, 20, MAX_ORDERS_PAGE)
+    return ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
+
+
+# --- positions and wallet ---------------------------------------------------------------------
+
+def _position_row(state: BybitVenueState, account: Account, symbol: str, now: int) -> dict:
+    pos = account.position(symbol)
+    mark = state.book(symbol, now).mid
+    size = abs(pos.amount)
+    value = size * pos.entry_price
+    leverage = account.leverage_of(symbol)
+    side = "" if pos.amount == 0 else ("Buy" if pos.amount > 0 else "Sell")
+    return {
+        "positionIdx": 0, "riskId": 1, "riskLimitValue": "2000000", "symbol": symbol,
+        "side": side, "size": str(size), "avgPrice": str(pos.entry_price),
+        "positionValue": str(value), "tradeMode": 0, "autoAddMargin": 0,
+        "positionStatus": "Normal", "leverage": str(leverage), "markPrice": str(mark),
+        "liqPrice": "", "bustPrice": "", "positionIM": str(size * mark / leverage),
+        "positionMM": str(size * mark * Decimal("0.005")), "positionBalance": "0",
+        "takeProfit": "0", "stopLoss": "0", "trailingStop": "0", "sessionAvgPrice": "",
+        "unrealisedPnl": str(pos.amount * (mark - pos.entry_price)), "curRealisedPnl": "0",
+        "cumRealisedPnl": "0", "adlRankIndicator": 0, "isReduceOnly": False,
+        "mmrSysUpdatedTime": "", "leverageSysUpdatedTime": "",
+        "createdTime": str(state.prices.origin_ms), "updatedTime": str(pos.update_ms or now),
+        "seq": pos.update_ms, "tpslMode": "Full"}
+
+
+@signed
+async def position_list(request, state, account, params, now) -> web.Response:
+    """One row for an asked symbol (size 0 when flat); only open positions otherwise."""
+    require_category(params)
+    if params.get("symbol"):
+        rows = [_position_row(state, account, symbol_spec(params).symbol, now)]
+    elif params.get("settleCoin") or params.get("baseCoin"):
+        base = params.get("baseCoin")
+        rows = [_position_row(state, account, s, now) for s, p in account.positions.items()
+                if p.amount != 0 and base in (None, SYMBOLS[s].base)]
+    else:
+        raise E.params_error("Missing some parameters that must filled in, symbol or "
+                             "settleCoin or baseCoin")
+    return ok({"category": "linear", "list": rows, "nextPageCursor": ""})
+
+
+@signed
+async def wallet_balance(request, state, account, params, now) -> web.Response:
+    if params.get("accountType") != "UNIFIED":
+        raise E.params_error("accountType only support UNIFIED")
+    m = state.margin(account, now)
+    equity = m.margin_balance
+    initial = m.position_margin + m.order_margin
+    coin = {"coin": "USDT", "equity": str(equity), "usdValue": str(equity),
+            "walletBalance": str(m.wallet), "free": "", "locked": "0",
+            "spotHedgingQty": "0", "borrowAmount": "0", "availableToWithdraw": "",
+            "accruedInterest": "0", "totalOrderIM": str(m.order_margin),
+            "totalPositionIM": str(m.position_margin), "totalPositionMM": "0",
+            "unrealisedPnl": str(m.unrealized), "cumRealisedPnl": "0", "bonus": "0",
+            "marginCollateral": True, "collateralSwitch": True}
+    return ok({"list": [{
+        "accountType": "UNIFIED", "accountIMRate": "0", "accountMMRate": "0",
+        "accountLTV": "0", "totalEquity": str(equity), "totalWalletBalance": str(m.wallet),
+        "totalMarginBalance": str(equity), "totalAvailableBalance": str(m.available),
+        "totalPerpUPL": str(m.unrealized), "totalInitialMargin": str(initial),
+        "totalMaintenanceMargin": "0", "coin": [coin]}]})
+
+
+@signed
+async def set_leverage(request, state, account, params, now) -> web.Response:
+    require_category(params)
+    spec = symbol_spec(params)
+    try:
+        buy, sell = Decimal(str(params["buyLeverage"])), Decimal(str(params["sellLeverage"]))
+    except (KeyError, ArithmeticError):
+        raise E.params_error("buyLeverage and sellLeverage are required") from None
+    if buy != sell or not 1 <= buy <= 100:
+        raise BybitError(10001, "buy leverage invalid")
+    if account.leverage_of(spec.symbol) == int(buy):
+        raise BybitError(110043, "leverage not modified")
+    account.leverage[spec.symbol] = int(buy)
+    return ok({})
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/v5/market/time", server_time)
+    r.add_get("/v5/market/instruments-info", get_instruments)
+    r.add_get("/v5/market/orderbook", orderbook)
+    r.add_get("/v5/market/tickers", tickers)
+    r.add_get("/v5/user/query-api", query_api)
+    r.add_get("/v5/account/info", account_info)
+    r.add_get("/v5/asset/coin/query-info", coin_info)
+    r.add_post("/v5/order/create", create_order)
+    r.add_post("/v5/order/cancel", cancel)
+    r.add_get("/v5/order/realtime", orders_realtime)
+    r.add_get("/v5/order/history", orders_history)
+    r.add_get("/v5/position/list", position_list)
+    r.add_get("/v5/account/wallet-balance", wallet_balance)
+    r.add_post("/v5/position/set-leverage", set_leverage)
