@@ -1,11 +1,13 @@
 """The real ccxt hyperliquid class pointed at the local Hyperliquid venue (tests only).
 
-Options: perp markets only (no spot/HIP-3 calls), no referral action, and the builder fee
-disabled, so ccxt approves a 0% builder fee once at load_markets and tags orders with f=0.
+Options are HyperliquidRules.ccxt_options: perp markets only (no spot/HIP-3 calls), no referral
+action, and the builder fee disabled, so ccxt approves a 0% builder fee once at load_markets and
+tags orders with f=0.
 """
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +18,7 @@ import pytest
 from eth_account import Account
 
 from hedge.adapters.hedging.urls import point_at
+from hedge.adapters.hedging.venues.hyperliquid import HyperliquidRules
 from hedge.sim.faults import HedgeFaults
 from hedge.sim.hyperliquid.app import HL_STATE_KEY, LISTENER_KEY, build_app
 from hedge.sim.hyperliquid.state import HyperliquidState
@@ -24,7 +27,7 @@ from hedge.sim.runner import LOOPBACK, Listener
 
 ETH = "ETH/USDC:USDC"
 BTC = "BTC/USDC:USDC"
-CCXT_OPTIONS = {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True}
+CCXT_OPTIONS = HyperliquidRules.ccxt_options
 
 
 @dataclass
@@ -76,7 +79,7 @@ def loopback_hyperliquid(base_url: str, wallet: Wallet, timeout_ms: int = 3000,
         "privateKey": private_key or wallet.private_key,
         "enableRateLimit": False,
         "timeout": timeout_ms,
-        "options": dict(CCXT_OPTIONS),
+        "options": copy.deepcopy(CCXT_OPTIONS),
     })
     point_at(ex, base_url)
     return ex

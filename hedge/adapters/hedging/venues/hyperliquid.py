@@ -42,6 +42,11 @@ class HyperliquidRules:
     credentials = ("walletAddress", "privateKey")
     pad_small_hedges_ok = False
     client_id_rule: re.Pattern[str] = re.compile(r"0x[0-9a-f]{32}")
+    # Perps only (ccxt's default adds spot and HIP-3 requests). builderFee False: ccxt approves
+    # a 0% fee for its builder once at load_markets and tags orders f=0 (by default it approves
+    # 0.01% and every order pays it). refSet True: no setReferrer("CCXT1") action. Do not set
+    # approvedBuilderFee: orders would carry a builder the account never approved.
+    ccxt_options = {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True}
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """128 bits of sha256 over the canonical fill key and attempt."""
