@@ -243,13 +243,39 @@ async def test_an_agent_key_trades_for_its_wallet(hl_venue, wallet):
     await register_wallet(hl_venue.url, wallet, agent=agent.address)
     ex = loopback_hyperliquid(hl_venue.url, wallet, private_key=agent.private_key)
     try:
-        await ex.load_markets()   # the builder approval needs the main wallet: ccxt skips it
-        placed = await ex.create_order(ETH, "limit", "sell", 0.01, BEST_BID, {"timeInForce": "Ioc"})
-        assert placed["filled"] == 0.01
+        await ex.load_markets()   # the builder approval needs the main wallet: refused
+        hl_venue.state.requests.clear()
+        for _ in range(2):
+            placed = await ex.create_order(ETH, "limit", "sell", 0.01, BEST_BID,
+                                           {"timeInForce": "Ioc"})
+            assert placed["filled"] == 0.01
     finally:
         await ex.close()
-    assert szi(hl_venue, wallet) == Decimal("-0.01")
+    assert szi(hl_venue, wallet) == Decimal("-0.02")
     assert hl_venue.state.accounts[wallet.address.lower()].builder_max_fee == {}
+    # ccxt 4.5.64 retries the refused approval before every order: one more signed round trip.
+    assert list(hl_venue.state.requests) == ["exchange:approveBuilderFee", "exchange:order"] * 2
+
+
+async def test_an_agent_key_sends_orders_only_once_the_wallet_approved_the_builder(
+        hl_venue, wallet):
+    freeze_prices(hl_venue.prices)
+    agent = new_wallet()
+    await register_wallet(hl_venue.url, wallet, agent=agent.address)
+    main = loopback_hyperliquid(hl_venue.url, wallet)   # one-time setup with the wallet's key
+    await main.load_markets()
+    await main.close()
+    ex = loopback_hyperliquid(hl_venue.url, wallet, private_key=agent.private_key)
+    ex.options["approvedBuilderFee"] = True
+    try:
+        await ex.load_markets()
+        hl_venue.state.requests.clear()
+        placed = await ex.create_order(ETH, "limit", "sell", 0.01, BEST_BID,
+                                       {"timeInForce": "Ioc"})
+    finally:
+        await ex.close()
+    assert placed["filled"] == 0.01
+    assert list(hl_venue.state.requests) == ["exchange:order"]
 
 
 async def test_orders_tagged_with_an_unapproved_builder_are_refused(hl_venue, wallet):

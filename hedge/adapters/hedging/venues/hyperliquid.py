@@ -45,7 +45,10 @@ class HyperliquidRules:
     # Perps only (ccxt's default adds spot and HIP-3 requests). builderFee False: ccxt approves
     # a 0% fee for its builder once at load_markets and tags orders f=0 (by default it approves
     # 0.01% and every order pays it). refSet True: no setReferrer("CCXT1") action. Do not set
-    # approvedBuilderFee: orders would carry a builder the account never approved.
+    # approvedBuilderFee unless the wallet approved ccxt's builder: orders would carry a builder
+    # the account never approved. With an API-wallet key the approval is refused (it needs the
+    # main wallet) and ccxt retries it before every order; approve once with the wallet's key,
+    # then run the API wallet with approvedBuilderFee True.
     ccxt_options = {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True}
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
