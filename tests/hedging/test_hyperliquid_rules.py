@@ -6,7 +6,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedge.adapters.hedging.venues.hyperliquid import HyperliquidRules
