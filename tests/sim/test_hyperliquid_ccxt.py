@@ -172,6 +172,16 @@ async def test_order_under_ten_dollars_is_refused_even_reduce_only(hl, hl_venue,
     assert szi(hl_venue, wallet) == Decimal("0.01")
 
 
+async def test_the_reduce_only_exemption_can_be_switched_on(hl, hl_venue, wallet):
+    hl_venue.state.reduce_only_exempt_from_min_value = True
+    await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK, {"timeInForce": "Ioc"})
+    close = await hl.create_order(ETH, "limit", "sell", 0.003, BEST_BID,
+                                  {"timeInForce": "Ioc", "reduceOnly": True})
+    assert close["filled"] == 0.003 and szi(hl_venue, wallet) == Decimal("0.007")
+    with pytest.raises(ccxt_async.InvalidOrder, match=r"minimum value of \$10"):
+        await hl.create_order(ETH, "limit", "sell", 0.003, BEST_BID, {"timeInForce": "Ioc"})
+
+
 async def test_reduce_only_reduces_and_never_increases(hl, hl_venue, wallet):
     with pytest.raises(ccxt_async.InvalidOrder, match="would increase position"):
         await hl.create_order(ETH, "limit", "sell", 0.01, BEST_BID,

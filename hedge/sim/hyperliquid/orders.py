@@ -4,7 +4,8 @@ Each order of an action gets its own status ({"filled"}, {"resting"} or {"error"
 real venue. A refused order is still recorded with its `<reason>Rejected` status, so a lookup by
 cloid after a lost answer finds it rejected rather than unknown. The $10 minimum is applied to
 reduce-only orders too: Hyperliquid documents no exemption (API docs, "Error responses":
-MinTradeNtl), and reports that reduce-only closes below $10 are accepted are unconfirmed.
+MinTradeNtl), and reports that reduce-only closes below $10 are accepted are unconfirmed
+(`state.reduce_only_exempt_from_min_value = True` models them).
 """
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def _check(state: HyperliquidState, account: Account, perp: Perp, order: Order,
                                   "price", perp)
     if order.cloid and any(o.cloid == order.cloid for o in account.open_orders()):
         raise _reject("rejected", "Order has a duplicate cloid.", perp)
-    if order.orig_sz * order.limit_px < MIN_ORDER_VALUE_USD:
+    exempt = order.reduce_only and state.reduce_only_exempt_from_min_value
+    if order.orig_sz * order.limit_px < MIN_ORDER_VALUE_USD and not exempt:
         raise _reject("minTradeNtlRejected", "Order must have minimum value of $10.", perp)
     position = account.position(perp.name).szi
     fill_cap = order.orig_sz

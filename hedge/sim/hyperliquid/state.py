@@ -55,6 +55,9 @@ class HyperliquidState:
     order_actions: int = 0             # every signed order action, faulted or not
     executed_order_actions: int = 0    # order actions that reached matching
     refusing: bool = False
+    # Hyperliquid documents no reduce-only exemption from the $10 minimum; True models the
+    # unconfirmed reports that reduce-only orders below it are accepted.
+    reduce_only_exempt_from_min_value: bool = False
     requests: deque = field(default_factory=lambda: deque(maxlen=1000))  # "info:<type>"…
 
     def new_oid(self) -> int:
