@@ -20,6 +20,7 @@ LOOPBACK = "127.0.0.1"
 HEDGE_VENUE_APPS: dict[str, str] = {
     "binanceusdm": "hedge.sim.binance.app:build_hedge_app",
     "bybit": "hedge.sim.bybit.app:build_app",
+    "hyperliquid": "hedge.sim.hyperliquid.app:build_app",
     "okx": "hedge.sim.okx.app:build_app",
 }
 

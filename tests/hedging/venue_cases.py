@@ -5,11 +5,12 @@ and how to ask the venue (its /sim/state, or ccxt's own class) for the position 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import aiohttp
 import ccxt.async_support as ccxt_async
+from eth_account import Account
 
 from hedge.adapters.hedging.ccxt_venue import CREDENTIAL_FIELDS
 from hedge.adapters.hedging.urls import point_at
@@ -30,6 +31,9 @@ class VenueCase:
     state_symbol: str                # the venue's own id of it, as /sim/state keys positions
     credentials: dict[str, str] = field(default_factory=dict)  # CcxtVenueSettings field -> value
     ccxt_options: dict = field(default_factory=dict)
+    position_field: str = "amount"   # /sim/state's signed base amount of a position
+    posts_field: str = "order_posts"                    # /sim/state: every order request
+    executed_field: str = "executed_order_posts"        # /sim/state: those that executed
 
     def __str__(self) -> str:
         return self.exchange_id
@@ -37,7 +41,7 @@ class VenueCase:
     @property
     def account_key(self) -> str:
         """The key /sim/state files the account under."""
-        return self.credentials.get("api_key") or self.credentials["wallet_address"]
+        return self.credentials.get("api_key") or self.credentials["wallet_address"].lower()
 
     def sim_account(self, balance: str = "100000") -> dict:
         body = {_FIELDS[k][0]: v for k, v in self.credentials.items() if _FIELDS[k][0]}
@@ -50,8 +54,17 @@ class VenueCase:
         return {_FIELDS[k][1]: v for k, v in self.credentials.items()}
 
     def with_credentials(self, **values: str) -> "VenueCase":
-        return VenueCase(self.exchange_id, self.symbol, self.state_symbol, values,
-                         self.ccxt_options)
+        return replace(self, credentials=values)
+
+    async def counters(self, base_url: str) -> tuple[int, int]:
+        """(order requests, executed ones) as the venue counted them."""
+        state = await self.sim_state(base_url)
+        return state[self.posts_field], state[self.executed_field]
+
+    async def sim_state(self, base_url: str) -> dict:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base_url}/sim/state") as resp:
+                return await resp.json()
 
     async def register(self, base_url: str, balance: str = "100000") -> None:
         async with aiohttp.ClientSession() as http:
@@ -60,11 +73,9 @@ class VenueCase:
 
     async def venue_position(self, base_url: str) -> Decimal:
         """Signed base position, from the venue's own book-keeping (/sim/state)."""
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{base_url}/sim/state") as resp:
-                state = await resp.json()
-        account = state["accounts"][self.account_key]
-        return Decimal(account["positions"].get(self.state_symbol, {}).get("amount", "0"))
+        account = (await self.sim_state(base_url))["accounts"][self.account_key]
+        position = account["positions"].get(self.state_symbol, {})
+        return Decimal(position.get(self.position_field, "0"))
 
     def ccxt_client(self, base_url: str):
         """ccxt's own class of this venue on the local venue (the caller closes it)."""
@@ -102,5 +113,12 @@ BYBIT = VenueCase("bybit", "ETH/USDT:USDT", "ETHUSDT",
                   {"api_key": "bybit-case-key", "api_secret": "bybit-case-secret"},
                   {"fetchMarkets": {"types": ["linear"]}, "defaultType": "swap",
                    "defaultSubType": "linear"})
+_HL_WALLET = Account.from_key("0x" + "4c" * 32)   # a fixed test wallet, never funded anywhere
+HYPERLIQUID = VenueCase("hyperliquid", "ETH/USDC:USDC", "ETH",
+                        {"wallet_address": _HL_WALLET.address,
+                         "private_key": "0x" + bytes(_HL_WALLET.key).hex()},
+                        {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True},
+                        position_field="szi", posts_field="order_actions",
+                        executed_field="executed_order_actions")
 
-CASES = [BINANCEUSDM, OKX, BYBIT]
+CASES = [BINANCEUSDM, OKX, BYBIT, HYPERLIQUID]

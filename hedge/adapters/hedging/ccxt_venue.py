@@ -258,7 +258,8 @@ class CcxtHedgeVenue:
             if price is None:
                 status, reason = HedgeStatus.REJECTED, "hedge venue book is empty"
                 break
-            if abs(remaining) * price < rules.min_notional and not request.reduce_only:
+            exempt = request.reduce_only and self.venue_rules.pad_small_hedges_ok
+            if abs(remaining) * price < rules.min_notional and not exempt:
                 status = HedgeStatus.REJECTED
                 reason = (f"{abs(remaining)} at {price} is below the venue's minimum notional "
                           f"{rules.min_notional}")

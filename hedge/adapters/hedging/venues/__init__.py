@@ -9,6 +9,7 @@ from hedge.adapters.hedging.venue_rules import CcxtVenueRules, VenueRules
 _VERIFIED: dict[str, str] = {
     "binanceusdm": "binanceusdm:BinanceUsdmRules",
     "bybit": "bybit:BybitRules",
+    "hyperliquid": "hyperliquid:HyperliquidRules",
     "okx": "okx:OkxRules",
 }
 
