@@ -1,7 +1,10 @@
 """Binance USD-M futures: the reference venue (ccxt's unified behaviour fits it as is)."""
 from __future__ import annotations
 
-from hedge.adapters.hedging.venue_rules import CcxtVenueRules
+from decimal import Decimal
+
+from hedge.adapters.hedging.venue_rules import CcxtVenueRules, fill_key_digest
+from hedge.core.hedge_order import hedge_client_id
 
 
 class BinanceUsdmRules(CcxtVenueRules):
@@ -12,3 +15,11 @@ class BinanceUsdmRules(CcxtVenueRules):
     exchange_id = "binanceusdm"
     credentials = ("apiKey", "secret")
     pad_small_hedges_ok = True
+
+    def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
+        """The readable id where it fits 36 characters (as before, so a restart finds orders
+        sent by earlier versions), else `lh-` + 32 hex digits of the fill key."""
+        try:
+            return hedge_client_id(*fill_key, attempt=attempt)
+        except ValueError:
+            return "lh-" + fill_key_digest(fill_key, attempt, 32)
