@@ -19,7 +19,6 @@ from loguru import logger
 
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
-from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
@@ -30,6 +29,7 @@ from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import RiskSnapshot, kill_reason
+from hedge.infra.logs import HEDGE_TAG
 
 QUOTE_INTERVAL_S = 0.05
 HEDGE_BOOK_INTERVAL_S = 0.25
@@ -38,8 +38,6 @@ RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
 DEAD_MANS_SWITCH_MARGIN_MS = 30_000
 
-
-AUTH_ERROR_CODES = (20001, 20013)
 POSITION_MISMATCHES_TO_KILL = 3
 POSITION_RECHECK_S = 1.0
 
@@ -158,7 +156,7 @@ class Engine:
                     self.detector.on_trade(trade, self.account_index)
         elif isinstance(msg, m.Connected):
             self.state.account_stream_live = False   # until the account snapshot is back
-        elif isinstance(msg, m.ErrorFrame) and msg.code in AUTH_ERROR_CODES:
+        elif isinstance(msg, m.ErrorFrame) and msg.is_auth_refusal:
             if self.state.account_stream_live:
                 logger.warning("account stream lost to error {}: quoting paused", msg.code)
             self.state.account_stream_live = False
@@ -233,7 +231,7 @@ class Engine:
             try:
                 await self.hedge_venue.refresh_book(self.hedge_symbol)
             except Exception as exc:  # no fresh book: quoting pauses by itself (stale = None)
-                logger.warning("[HEDGE] book refresh failed: {}: {}", type(exc).__name__, exc)
+                logger.warning("{} book refresh failed: {}: {}", HEDGE_TAG, type(exc).__name__, exc)
             await asyncio.sleep(HEDGE_BOOK_INTERVAL_S)
 
     # -- watching -------------------------------------------------------------------------
