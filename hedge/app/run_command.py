@@ -133,7 +133,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
 
     detector = FillDetector()
     desk = HedgeDesk(session.hedge, config.hedge.symbol, journal, trades,
-                     venue_name=config.hedge.exchange, pad_small_hedges=config.hedge.pad_small_hedges)
+                     venue_name=config.hedge.exchange, pad_small_hedges=session.pad_small_hedges,
+                     reduce_only_exempt=session.hedge.venue_rules.pad_small_hedges_ok)
     token = await auth_token()
     left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token)
     if left:
