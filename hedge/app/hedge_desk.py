@@ -38,6 +38,7 @@ class HedgeStats:
     lookups: int = 0
     submit_ms: list[float] = field(default_factory=list)
     ack_ms: list[float] = field(default_factory=list)
+    book_age_ms: list[float] = field(default_factory=list)   # hedge book age at each hedge
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
@@ -227,6 +228,8 @@ class HedgeDesk:
         self._count_hedge_fill(outcome.filled, outcome.average_price)
         self.stats.orders += len(outcome.client_ids)
         self.stats.lookups += outcome.lookups
+        if outcome.book_age_ms is not None:
+            self.stats.book_age_ms.append(outcome.book_age_ms)
         if outcome.fill_to_submit_ms is not None:
             self.stats.submit_ms.append(outcome.fill_to_submit_ms)
             self.stats.ack_ms.append(outcome.fill_to_ack_ms)

@@ -61,7 +61,9 @@ class QuoteKeeper:
         self._bucket = tx_bucket
         self._journal = journal
 
-    async def apply(self, target: QuoteTarget) -> None:
+    async def apply(self, target: QuoteTarget) -> int:
+        """Move the quotes toward `target`; returns how many were placed or moved."""
+        priced = 0
         for side, price in (("bid", target.bid), ("ask", target.ask)):
             quote = self.sides[side]
             rested_ms = int((time.monotonic() - quote.moved_at_s) * 1000) if quote else 0
@@ -74,10 +76,13 @@ class QuoteKeeper:
                 continue
             if action == "place":
                 await self._place(side, price)
+                priced += 1
             elif action == "modify":
                 await self._modify(side, quote, price)
+                priced += 1
             else:
                 await self._cancel(side, quote)
+        return priced
 
     async def _place(self, side: str, price: Decimal) -> None:
         index = next(self._next_index)

@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 import ccxt.async_support as ccxt_async
+import ccxt.pro as ccxt_pro
 from loguru import logger
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from hedge.adapters.hedging.book_feed import FeedBook, FeedTimings, HedgeBookFeed, Levels
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
 from hedge.adapters.hedging.urls import point_at
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
@@ -60,15 +62,10 @@ class CcxtVenueSettings:
     order_rate_per_s: float = 10.0
     order_burst: float = 10.0
     read_rate_per_s: float = 20.0
-    book_max_age_ms: int = 1000
+    book_max_age_ms: int = 1000          # an older hedge book pauses quoting
     book_depth: int = 20
-
-
-@dataclass
-class _Book:
-    bids: list[tuple[Decimal, Decimal]]
-    asks: list[tuple[Decimal, Decimal]]
-    at_monotonic: float
+    book_stream: bool = True             # stream the book through ccxt.pro where ccxt has it
+    book_feed: FeedTimings = field(default_factory=FeedTimings)
 
 
 # ccxt attribute name of a credential -> the CcxtVenueSettings field holding it
@@ -116,9 +113,17 @@ class CcxtHedgeVenue:
         self.exchange = getattr(ccxt_async, settings.exchange_id)(config)
         if settings.base_url:
             point_at(self.exchange, settings.base_url)
+        # The book stream: ccxt's pro class of the same venue, public data only (no keys).
+        self.stream_exchange = None
+        if settings.book_stream and settings.exchange_id in ccxt_pro.exchanges:
+            public = {k: v for k, v in config.items() if k not in CREDENTIAL_FIELDS}
+            self.stream_exchange = getattr(ccxt_pro, settings.exchange_id)(public)
+            if settings.base_url:
+                point_at(self.stream_exchange, settings.base_url)
+        self._feeds: dict[str, HedgeBookFeed] = {}
+        self._reread_after: dict[str, float] = {}   # symbol -> monotonic time of a partial IOC
         self._orders = TokenBucket(settings.order_rate_per_s, settings.order_burst)
         self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
-        self._books: dict[str, _Book] = {}
         self._rules: dict[str, MarketRules] = {}
         self._markets: dict[str, dict] = {}
         self._contract_size: dict[str, Decimal] = {}
@@ -141,6 +146,8 @@ class CcxtHedgeVenue:
 
     async def start(self) -> None:
         markets = await self.exchange.load_markets()
+        if self.stream_exchange is not None:
+            self.stream_exchange.set_markets(self.exchange.markets, self.exchange.currencies)
         for symbol, market in markets.items():
             limits = market.get("limits") or {}
             size = _dec(market.get("contractSize") or 1)
@@ -180,30 +187,65 @@ class CcxtHedgeVenue:
                 f"some it has: {', '.join(sorted(self._rules)[:20])}") from None
 
     async def close(self) -> None:
+        if self.stream_exchange is not None:
+            await self.stream_exchange.close()
         await self.exchange.close()
 
     # --- reads -------------------------------------------------------------------------------
 
-    async def _book(self, symbol: str) -> _Book:
-        book = self._books.get(symbol)
-        if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
-            book = await self.refresh_book(symbol)
+    def feed(self, symbol: str) -> HedgeBookFeed:
+        """The symbol's book feed: streamed where ccxt.pro has the venue, else REST polled."""
+        feed = self._feeds.get(symbol)
+        if feed is None:
+            watch = reconnect = None
+            if self.stream_exchange is not None:
+                pro = self.stream_exchange
+                watch = lambda: pro.watch_order_book(symbol, self.settings.book_depth)  # noqa: E731
+                reconnect = pro.close
+            feed = HedgeBookFeed(symbol, fetch_rest=lambda: self._fetch_book(symbol),
+                                 to_levels=lambda side: self._levels(symbol, side), watch=watch,
+                                 reconnect=reconnect, timings=self.settings.book_feed)
+            self._feeds[symbol] = feed
+        return feed
+
+    async def watch_book(self, symbol: str) -> None:
+        """Keep `symbol`'s book fresh until cancelled (the engine runs this as a task)."""
+        await self.feed(symbol).run()
+
+    async def _fetch_book(self, symbol: str) -> dict:
+        await self._reads.acquire()
+        return await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
+
+    def _levels(self, symbol: str, side: Any) -> Levels:
+        return tuple((_dec(p), self._to_base(symbol, s))
+                     for p, s, *_ in list(side)[:self.settings.book_depth])
+
+    def _fresh_book(self, symbol: str) -> FeedBook | None:
+        feed = self._feeds.get(symbol)
+        book = feed.book() if feed is not None else None
+        if book is None or book.age_ms() > self.settings.book_max_age_ms:
+            return None
+        if book.arrived_monotonic <= self._reread_after.get(symbol, 0.0):
+            return None   # an IOC filled partially on it: the book moved away since
         return book
 
-    async def refresh_book(self, symbol: str) -> _Book:
-        """Fetch the book now; a background loop calls this so a hedge need not wait for it."""
-        await self._reads.acquire()
-        raw = await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
-        book = _Book([(_dec(p), self._to_base(symbol, s)) for p, s, *_ in raw["bids"]],
-                     [(_dec(p), self._to_base(symbol, s)) for p, s, *_ in raw["asks"]],
-                     time.monotonic())
-        self._books[symbol] = book
-        return book
+    async def _book(self, symbol: str) -> FeedBook:
+        return self._fresh_book(symbol) or await self.feed(symbol).poll_now()
+
+    async def refresh_book(self, symbol: str) -> FeedBook:
+        """Read the book over REST now (the feed's fallback; also for a one-off look)."""
+        return await self.feed(symbol).poll_now()
+
+    def book_age_ms(self, symbol: str) -> float | None:
+        """Age of the book quoting and hedging read now (None before any arrived)."""
+        feed = self._feeds.get(symbol)
+        book = feed.book() if feed is not None else None
+        return None if book is None else book.age_ms()
 
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
-        """Average price of taking `amount` from the cached book; None if stale or too thin."""
-        book = self._books.get(symbol)
-        if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
+        """Average price of taking `amount` from the feed's book; None if stale or too thin."""
+        book = self._fresh_book(symbol)
+        if book is None:
             return None
         return average_price(book.asks if is_buy else book.bids, amount)
 
@@ -239,6 +281,7 @@ class CcxtHedgeVenue:
         lookups = 0
         reason = ""
         status = HedgeStatus.FILLED
+        book_age_ms: float | None = None
         for attempt in range(request.first_attempt,
                              request.first_attempt + self.settings.remainder_attempts):
             remaining = to_trade - filled
@@ -251,6 +294,8 @@ class CcxtHedgeVenue:
                 status = HedgeStatus.REJECTED
                 reason = f"hedge venue book unavailable: {type(exc).__name__}: {_short(exc)}"
                 break
+            if book_age_ms is None:
+                book_age_ms = book.age_ms()
             price = ioc_limit_price(book.asks if is_buy else book.bids, abs(remaining), is_buy,
                                     self.settings.max_slippage_bps, rules.price_tick)
             if price is not None:
@@ -280,7 +325,7 @@ class CcxtHedgeVenue:
                 leg_status = HedgeStatus.FILLED if result.filled == remaining else HedgeStatus.PARTIAL
                 legs.append(HedgeLeg(client_id, leg_status, result.filled, result.average_price))
                 if leg_status is HedgeStatus.PARTIAL:  # the book moved away: read it again
-                    self._books.pop(request.symbol, None)
+                    self._reread_after[request.symbol] = time.monotonic()
                 continue
             status, reason = result
             legs.append(HedgeLeg(client_id, status, Decimal(0), None))
@@ -292,7 +337,7 @@ class CcxtHedgeVenue:
             reason = f"{request.amount - to_trade} below one step ({rules.amount_step}) carried over"
         average = (cost / filled) if filled else None
         return HedgeOutcome(request, status, filled, average, tuple(client_ids), reason, lookups,
-                            tuple(timings), tuple(legs))
+                            tuple(timings), tuple(legs), book_age_ms)
 
     async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
                              price: Decimal, reduce_only: bool):
