@@ -22,6 +22,7 @@ from hedge.app.paper import PaperVenues, register_paper_accounts
 from hedge.app.settings import hedge_venue_settings
 from hedge.infra.config_schema import BotConfig
 from hedge.infra.credentials import Credentials, load_credentials
+from hedge.sim.runner import HEDGE_VENUE_APPS
 
 
 class SessionError(RuntimeError):
@@ -60,12 +61,27 @@ class Session:
             await self.paper_venues.stop()
 
 
+def _check_hedge_venue(config: BotConfig) -> None:
+    """Refuse, before anything starts, a hedge venue without verified rules (unless opted in)
+    or a local venue that does not exist."""
+    try:
+        rules_for(config.hedge.exchange, config.hedge.allow_untested_venue)
+    except UnsupportedVenueError as exc:
+        raise SessionError(str(exc)) from None
+    if config.hedge.is_sim and config.hedge.exchange not in HEDGE_VENUE_APPS:
+        raise SessionError(
+            f"hedge.url is sim, but no local venue speaks {config.hedge.exchange!r} (local "
+            f"venues: {', '.join(sorted(HEDGE_VENUE_APPS))}); set hedge.url to real or a URL")
+
+
 async def open_session(config: BotConfig, accounts_path: str | Path) -> Session:
+    _check_hedge_venue(config)
     paper: PaperVenues | None = None
     lighter_url = config.lighter.base_url
     hedge_url = config.hedge.base_url
     if config.lighter.is_sim or config.hedge.is_sim:
-        paper = PaperVenues(config.sim.seed, config.sim.faults, config.hedge.exchange)
+        local_hedge = config.hedge.exchange if config.hedge.is_sim else "binanceusdm"
+        paper = PaperVenues(config.sim.seed, config.sim.faults, local_hedge)
         await paper.start()
         lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
         hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url
@@ -83,10 +99,7 @@ async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | No
                        lighter_url: str, hedge_url: str | None) -> Credentials:
     creds = load_credentials(accounts_path, config_account_index=config.lighter.account_index,
                              config_api_key_index=config.lighter.api_key_index)
-    try:
-        needed = rules_for(config.hedge.exchange, config.hedge.allow_untested_venue).credentials
-    except UnsupportedVenueError as exc:
-        raise SessionError(str(exc)) from None
+    needed = rules_for(config.hedge.exchange, config.hedge.allow_untested_venue).credentials
     if config.is_live:
         creds.require_live(needed)
         return creds

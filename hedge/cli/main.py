@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
-                                                 args.faults))
+                                                 args.faults, args.hedge_exchange))
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,

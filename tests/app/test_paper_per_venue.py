@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -80,3 +82,54 @@ async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
                 assert secret not in log
     finally:
         await venues.stop()
+
+
+# Where each local hedge venue answers a public call, to tell which one `run.py sim` serves.
+PUBLIC_PROBES = {
+    "binanceusdm": ("GET", "/fapi/v1/exchangeInfo", None, b'"ETHUSDT"'),
+    "okx": ("GET", "/api/v5/public/instruments?instType=SWAP", None, b'"ETH-USDT-SWAP"'),
+    "bybit": ("GET", "/v5/market/instruments-info?category=linear", None, b'"ETHUSDT"'),
+    "hyperliquid": ("POST", "/info", b'{"type": "meta"}', b'"ETH"'),
+}
+
+
+@pytest.mark.parametrize("exchange", sorted(PUBLIC_PROBES))
+def test_sim_serves_the_hedge_venue_named(exchange):
+    proc = subprocess.Popen([sys.executable, "run.py", "sim", "--lighter-port", "0",
+                             "--hedge-port", "0", "--hedge-exchange", exchange], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(2)]
+        hedge = re.fullmatch(r"hedge sim ready (http://127\.0\.0\.1:\d+)\n", lines[1])
+        assert hedge, lines
+        method, path, body, expected = PUBLIC_PROBES[exchange]
+        request = urllib.request.Request(hedge.group(1) + path, data=body, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            assert expected in resp.read()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("exchange", ["okx", "bybit", "hyperliquid"])
+def test_the_paper_config_of_each_venue_runs(exchange, tmp_path):
+    """`python run.py run --config config/paper-<venue>.yaml` as shipped (logs to tmp)."""
+    config = yaml.safe_load((ROOT / "config" / f"paper-{exchange}.yaml").read_text())
+    assert config["hedge"]["exchange"] == exchange and config["hedge"]["url"] == "sim"
+    config["logging"] = {**config.get("logging", {}), "dir": str(tmp_path / "logs")}
+    path = tmp_path / f"paper-{exchange}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIGHTER_", "HEDGE_"))}
+    result = subprocess.run([sys.executable, "run.py", "run", "--config", str(path),
+                             "--duration", "8"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=100)
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
+    summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
+    assert summary["exit_reason"] == "duration", summary
+    assert summary["hedge"]["failures"] == 0
+    net = Decimal(summary["position"]["lighter_base"]) + Decimal(summary["position"]["hedge_base"])
+    assert abs(net) < Decimal("0.001"), summary["position"]

@@ -96,3 +96,20 @@ async def test_an_unverified_venue_runs_on_generic_rules_when_allowed():
         assert not venue.venue_rules.pad_small_hedges_ok
     finally:
         await venue.close()
+
+
+async def test_every_credential_the_venue_uses_is_redacted():
+    from hedge.infra.redact import redact_text
+    passphrase, key = "okx-PLANTED-passphrase", "0x" + "ab" * 32
+    okx = CcxtHedgeVenue(CcxtVenueSettings(exchange_id="okx", api_key=Secret("okx-PLANTED-key"),
+                                           api_secret=Secret("okx-PLANTED-secret"),
+                                           passphrase=Secret(passphrase)))
+    hl = CcxtHedgeVenue(CcxtVenueSettings(exchange_id="hyperliquid", private_key=Secret(key),
+                                          wallet_address=Secret("0x" + "12" * 20)))
+    try:
+        text = redact_text(f"okx-PLANTED-secret {passphrase} okx-PLANTED-key {key}")
+        assert "PLANTED" not in text and key not in text
+        assert okx.exchange.password == passphrase and hl.exchange.privateKey == key
+    finally:
+        await okx.close()
+        await hl.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+import ccxt.async_support as ccxt_async
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,15 +100,32 @@ async def test_rounded_caps_are_sent_unchanged_and_accepted(hl, hl_venue, wallet
         assert szi(hl_venue, wallet, coin) == 0   # as many buys as sells
 
 
-async def test_find_order_finds_a_filled_ioc_and_none_for_an_unknown_cloid(hl, hl_venue):
+async def test_find_order_finds_a_filled_ioc_with_its_average_and_none_for_an_unknown_cloid(
+        hl, hl_venue):
     cid = RULES.client_id((42, Decimal("0.01")), 0)
-    book = await hl.fetch_order_book(ETH, 1)
-    price = RULES.round_price(Decimal(repr(book["asks"][0][0])) + 1, hl.market(ETH), True)
-    await hl.create_order(ETH, "limit", "buy", 0.01, float(price), RULES.order_params(cid, False))
+    book = await hl.fetch_order_book(ETH, 2)
+    ask, next_ask = (Decimal(repr(level[0])) for level in book["asks"][:2])
+    price = RULES.round_price(next_ask, hl.market(ETH), True)
+    await hl.create_order(ETH, "limit", "buy", 1.0, float(price), RULES.order_params(cid, False))
     found = await RULES.find_order(hl, ETH, cid)
     assert found is not None
-    assert (found["clientOrderId"], found["status"], found["filled"]) == (cid, "closed", 0.01)
+    assert (found["clientOrderId"], found["status"], found["filled"]) == (cid, "closed", 1.0)
+    assert Decimal(repr(found["average"])) == (ask * Decimal("0.8") + next_ask * Decimal("0.2"))
     assert await RULES.find_order(hl, ETH, RULES.client_id((42, Decimal("0.01")), 1)) is None
+
+
+async def test_an_ioc_that_found_nothing_is_looked_up_and_ends_rejected_unfilled(hl, hl_venue):
+    cid = RULES.client_id((43, Decimal("0.01")), 0)
+    book = await hl.fetch_order_book(ETH, 1)
+    below_ask = RULES.round_price(Decimal(repr(book["asks"][0][0])) - 1, hl.market(ETH), True)
+    with pytest.raises(ccxt_async.InvalidOrder) as caught:
+        await hl.create_order(ETH, "limit", "buy", 0.01, float(below_ask),
+                              RULES.order_params(cid, False))
+    assert RULES.outcome_unknown(caught.value)
+    found = await RULES.find_order(hl, ETH, cid)
+    assert (found["status"], found["filled"], found["average"]) == ("rejected", 0.0, None)
+    assert not RULES.outcome_unknown(ccxt_async.InvalidOrder(
+        "hyperliquid Order must have minimum value of $10. asset=1"))
 
 
 async def test_find_order_sees_a_reduce_only_ioc_that_executed_before_its_answer_was_lost(

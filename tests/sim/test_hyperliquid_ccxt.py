@@ -286,6 +286,24 @@ async def test_an_agent_key_sends_orders_only_once_the_wallet_approved_the_build
     assert list(hl_venue.state.requests) == ["exchange:order"]
 
 
+async def test_vault_address_trades_the_account_its_signer_may_trade(hl, hl_venue, wallet):
+    sub = new_wallet()
+    await register_wallet(hl_venue.url, sub, agent=wallet.address)   # the wallet trades `sub`
+    accounts = hl_venue.state.accounts   # the builder approval is the traded account's
+    accounts[sub.address.lower()].builder_max_fee.update(
+        accounts[wallet.address.lower()].builder_max_fee)
+    placed = await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                                   {"timeInForce": "Ioc", "vaultAddress": sub.address})
+    assert placed["filled"] == 0.01
+    assert szi(hl_venue, sub) == Decimal("0.01") and szi(hl_venue, wallet) == 0
+    stranger = new_wallet()
+    await register_wallet(hl_venue.url, stranger)
+    with pytest.raises(ccxt_async.ExchangeError, match="is not traded by"):
+        await hl.create_order(ETH, "limit", "buy", 0.01, BEST_ASK,
+                              {"timeInForce": "Ioc", "vaultAddress": stranger.address})
+    assert szi(hl_venue, stranger) == 0
+
+
 async def test_orders_tagged_with_an_unapproved_builder_are_refused(hl_venue, wallet):
     freeze_prices(hl_venue.prices)
     await register_wallet(hl_venue.url, wallet)

@@ -29,6 +29,7 @@ from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_f
 from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
 from hedge.core.hedge_order import average_price, ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.redact import register_secret
 from hedge.infra.retry import backoff_s
 from hedge.infra.secret import Secret
 
@@ -109,7 +110,10 @@ class CcxtHedgeVenue:
                         **getattr(self.venue_rules, "ccxt_options", {})},
         }
         for name in self.venue_rules.credentials:
-            config[name] = getattr(settings, CREDENTIAL_FIELDS[name]).reveal()
+            secret = getattr(settings, CREDENTIAL_FIELDS[name])
+            if name != "walletAddress":       # an address is public; keys are redacted
+                register_secret(secret)
+            config[name] = secret.reveal()
         self.exchange = getattr(ccxt_async, settings.exchange_id)(config)
         if settings.base_url:
             point_at(self.exchange, settings.base_url)

@@ -124,7 +124,7 @@ def _match(state: HyperliquidState, account: Account, perp: Perp, order: Order,
     ids = {"oid": order.oid} | ({"cloid": order.cloid} if order.cloid else {})
     if order.filled_sz == order.orig_sz:
         order.status = "filled"
-    elif order.tif == "Ioc" or order.reduce_only and order.filled_sz == fill_cap:
+    elif order.tif == "Ioc" or (order.reduce_only and order.filled_sz == fill_cap):
         if order.filled_sz == 0:
             order.status = "iocCancelRejected"
             return {"error": f"Order could not immediately match against any resting orders. "

@@ -13,6 +13,13 @@
 - Lookup: `fetch_order(None, symbol, {"clientOrderId": cloid})` sends `orderStatus` with the
   cloid; an unknown cloid answers `unknownOid`, which ccxt raises as OrderNotFound. An IOC that
   could not match at all is recorded by the venue and found with status "rejected", filled 0.
+  `orderStatus` carries no average price, so a found order that traded gets its average from
+  its fills (`userFillsByTime`, one more request).
+- Answers: create_order's answer has the fill totals but no status or side (ccxt leaves them
+  None); an IOC that cannot match at all is refused as InvalidOrder ("Order could not
+  immediately match against any resting orders."), which is an IOC's ordinary end with nothing
+  filled, not a refusal of the hedge: `outcome_unknown` sends it to the lookup, which finds it
+  rejected with 0 filled.
 """
 from __future__ import annotations
 
@@ -21,11 +28,12 @@ import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from ccxt.base.errors import OrderNotFound
+from ccxt.base.errors import InvalidOrder, OrderNotFound
 
 MAX_PERP_DECIMALS = 6
 MAX_SIGNIFICANT_FIGURES = 5
 MIN_ORDER_VALUE_USD = Decimal(10)
+IOC_NO_MATCH = "Order could not immediately match against any resting orders."
 
 
 def _sz_decimals(market: dict) -> int:
@@ -78,9 +86,24 @@ class HyperliquidRules:
     def min_notional(self, market: dict) -> Decimal:
         return MIN_ORDER_VALUE_USD
 
+    def outcome_unknown(self, exc: BaseException) -> bool:
+        """An IOC that found nothing to match: look it up (rejected, 0 filled), as the IOC
+        that expired unfilled is on other venues, rather than giving the hedge up."""
+        return isinstance(exc, InvalidOrder) and IOC_NO_MATCH in str(exc)
+
     async def find_order(self, exchange: Any, symbol: str, client_id: str) -> dict | None:
-        """The order carrying `client_id`, or None when the venue has no such cloid."""
+        """The order carrying `client_id` (with its average price when it traded), or None
+        when the venue has no such cloid."""
         try:
-            return await exchange.fetch_order(None, symbol, {"clientOrderId": client_id})
+            order = await exchange.fetch_order(None, symbol, {"clientOrderId": client_id})
         except OrderNotFound:
             return None
+        if order.get("filled") and order.get("average") is None:
+            trades = [t for t in await exchange.fetch_my_trades(symbol, order.get("timestamp"))
+                      if str(t.get("order")) == str(order.get("id"))]
+            amount = sum((Decimal(str(t["amount"])) for t in trades), Decimal(0))
+            if amount:
+                cost = sum((Decimal(str(t["amount"])) * Decimal(str(t["price"]))
+                            for t in trades), Decimal(0))
+                order["average"], order["cost"] = float(cost / amount), float(cost)
+        return order
