@@ -20,7 +20,6 @@ from loguru import logger
 
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
-from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
@@ -38,8 +37,6 @@ RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
 DEAD_MANS_SWITCH_MARGIN_MS = 30_000
 
-
-AUTH_ERROR_CODES = (20001, 20013)
 POSITION_MISMATCHES_TO_KILL = 3
 POSITION_RECHECK_S = 1.0
 
@@ -159,7 +156,7 @@ class Engine:
                     self.detector.on_trade(trade, self.account_index)
         elif isinstance(msg, m.Connected):
             self.state.account_stream_live = False   # until the account snapshot is back
-        elif isinstance(msg, m.ErrorFrame) and msg.code in AUTH_ERROR_CODES:
+        elif isinstance(msg, m.ErrorFrame) and msg.is_auth_refusal:
             if self.state.account_stream_live:
                 logger.warning("account stream lost to error {}: quoting paused", msg.code)
             self.state.account_stream_live = False

@@ -10,17 +10,19 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from loguru import logger
 
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
 from hedge.core.hedge_order import ExposureLedger
-from hedge.core.types import FillDelta
-from hedge.infra.journal import Journal, fill_key_text
+from hedge.core.types import FillDelta, fill_key_text
+from hedge.core.units import BPS, round_to_step
+from hedge.infra.journal import Journal
+from hedge.infra.logs import HEDGE_TAG
 from hedge.infra.run_files import TradesCsv
 
-TAG = "[HEDGE]"
+TAG = HEDGE_TAG
 
 
 @dataclass
@@ -102,7 +104,7 @@ class HedgeDesk:
         """Cash from both legs, the net position marked at `mid`, less hedge taker fees."""
         net = self.maker_filled_base + self.stats.filled_base
         marked = net * mid if mid is not None else Decimal(0)
-        fees = self.stats.hedge_notional * taker_fee_bps / 10_000
+        fees = self.stats.hedge_notional * taker_fee_bps / BPS
         return self.stats.maker_cash + self.stats.hedge_cash + marked - fees
 
     def unhedged_age_ms(self) -> float:
@@ -132,7 +134,7 @@ class HedgeDesk:
                 self.stats.failures += 1
                 self.stats.consecutive_failures += 1
                 logger.opt(exception=exc).error("{} hedge of {} failed unexpectedly: {}: {}", TAG,
-                                                _key_text(delta.key), type(exc).__name__, exc)
+                                                delta.fill_id, type(exc).__name__, exc)
             if self._queue.empty():
                 self._idle.set()
 
@@ -206,7 +208,7 @@ class HedgeDesk:
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
                                write_ahead)
         logger.info("{} submit {} {} for fill {} (owed {})", TAG, "buy" if amount > 0 else "sell",
-                    abs(amount), _key_text(fill_key), self.ledger.owed)
+                    abs(amount), key_text, self.ledger.owed)
         outcome = await self.venue.submit_hedge(request)
         self.record_outcome(outcome)
         return outcome
@@ -266,8 +268,7 @@ class HedgeDesk:
         need = self.rules.min_notional * Decimal("1.05") / price
         if abs(amount) * price >= self.rules.min_notional:
             return Decimal(0)
-        steps = ((need - abs(amount)) / self.rules.amount_step).to_integral_value(ROUND_CEILING)
-        pad = steps * self.rules.amount_step
+        pad = round_to_step(need - abs(amount), self.rules.amount_step, up=True)
         return pad if amount > 0 else -pad
 
     def _carry(self, amount: Decimal) -> None:
@@ -285,7 +286,3 @@ class HedgeDesk:
             self.stats.max_unhedged_ms = max(self.stats.max_unhedged_ms, self.unhedged_age_ms())
         self._unhedged_since_s = None
         self.in_flight_sides.clear()
-
-
-def _key_text(key: tuple[int, Decimal]) -> str:
-    return f"{key[0]}@{key[1]}"

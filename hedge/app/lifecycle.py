@@ -22,6 +22,7 @@ from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.fill_detector import FillDetector
 from hedge.infra.journal import Journal
+from hedge.infra.logs import HEDGE_TAG
 
 
 class StartupRefused(RuntimeError):
@@ -71,8 +72,8 @@ async def recover_missed_fills(journal: Journal, desk: HedgeDesk, detector: Fill
             delta = detector.on_update(order) if order.market_id == market else None
             if delta is not None and desk.on_fill(delta, 0):
                 found += 1
-                logger.warning("[HEDGE] restart: fill {} happened while no run was watching",
-                               delta.fill_id)
+                logger.warning("{} restart: fill {} happened while no run was watching",
+                               HEDGE_TAG, delta.fill_id)
     return found
 
 
@@ -87,7 +88,7 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
         journal.record_hedge_result(intent.client_id, "resolved" if found else "not_found", filled,
                                     found.average_price if found else None, "restart lookup")
         looked_up += 1
-        logger.info("[HEDGE] restart: {} looked up: {}", intent.client_id,
+        logger.info("{} restart: {} looked up: {}", HEDGE_TAG, intent.client_id,
                     f"filled {filled}" if found else "never reached the venue")
     missed = await recover_missed_fills(journal, desk, detector, rest, account, market, token)
     maker_signed, hedged_signed = journal.signed_totals()
@@ -98,7 +99,8 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
     rehedged = 0
     if desk.ledger.next_order_amount() != 0:
         last = journal.last_fill_key()
-        logger.info("[HEDGE] restart: {} owed from the journal; hedging it now", desk.ledger.owed)
+        logger.info("{} restart: {} owed from the journal; hedging it now", HEDGE_TAG,
+                    desk.ledger.owed)
         await desk.hedge_now(last)
         rehedged = 1
     net = lighter_position + desk.hedge_position

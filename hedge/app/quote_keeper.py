@@ -129,9 +129,5 @@ class QuoteKeeper:
                 logger.debug("{} {} coi={} is {}", TAG, side, quote.client_order_index, update.status)
                 self.sides[side] = None
 
-    def forget_all(self) -> None:
-        """After a cancel-all: nothing of ours rests any more."""
-        self.sides = {"bid": None, "ask": None}
-
     def resting(self) -> dict[str, Decimal | None]:
         return {side: (q.price if q else None) for side, q in self.sides.items()}

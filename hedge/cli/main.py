@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import sys
 
-from hedge.app.run_command import run_bot
 from hedge.cli import sim_command
 from hedge.cli.parser import build_parser
 from hedge.infra.config import ConfigError, load_config
@@ -29,6 +28,9 @@ def main(argv: list[str]) -> int:
             return _diagnostics(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
                                            "logging.level": args.log_level})
+        # Imported here: `sim` (the paper venues' own process) never loads the bot, the Lighter
+        # SDK or ccxt, so the venues are up sooner.
+        from hedge.app.run_command import run_bot
         return asyncio.run(run_bot(config))
     except (sim_command.VenueStartError, ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,9 +9,9 @@ lose more than `join_max_loss_bps`. A side is off when it would grow the positio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
-BPS = Decimal(10_000)
+from hedge.core.units import BPS, round_to_step
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,6 @@ class QuoteTarget:
     ask_off: str = ""
 
 
-def _round(price: Decimal, tick: Decimal, up: bool) -> Decimal:
-    return (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR) * tick
-
-
 def _required_edge_bps(p: QuoteParams) -> Decimal:
     return p.min_profit_bps if p.pricing == "profit" else -p.join_max_loss_bps
 
@@ -62,13 +58,13 @@ def _required_edge_bps(p: QuoteParams) -> Decimal:
 def bid_limit(hedge_sell_price: Decimal, p: QuoteParams) -> Decimal:
     """Highest Lighter bid whose fill, sold on the hedge venue, keeps the required edge."""
     keep = 1 - (p.taker_fee_bps + _required_edge_bps(p)) / BPS
-    return _round(hedge_sell_price * keep / (1 + p.maker_fee_bps / BPS), p.tick, up=False)
+    return round_to_step(hedge_sell_price * keep / (1 + p.maker_fee_bps / BPS), p.tick, up=False)
 
 
 def ask_limit(hedge_buy_price: Decimal, p: QuoteParams) -> Decimal:
     """Lowest Lighter ask whose fill, bought back on the hedge venue, keeps the required edge."""
     need = 1 + (p.taker_fee_bps + _required_edge_bps(p)) / BPS
-    return _round(hedge_buy_price * need / (1 - p.maker_fee_bps / BPS), p.tick, up=True)
+    return round_to_step(hedge_buy_price * need / (1 - p.maker_fee_bps / BPS), p.tick, up=True)
 
 
 def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:

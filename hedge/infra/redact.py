@@ -78,14 +78,6 @@ class Redactor:
 REDACTOR = Redactor()
 
 
-def register_secret(secret: str | Secret | None) -> None:
-    REDACTOR.register(secret)
-
-
-def register_token(token: str | None) -> None:
-    REDACTOR.register(token, token=True)
-
-
 def redact_text(text: str) -> str:
     return REDACTOR.redact_text(text)
 

@@ -31,6 +31,8 @@ from hedge.sim.runner import start_venues
 from tests.app.bot_process import (ROOT, BotAccount, hedge_position, lighter_state, register_bot,
                                    start_bot, wait_exit, wait_for_log, write_config)
 
+pytestmark = pytest.mark.slow   # runs the bot in its own process
+
 HEDGE_STEP = Decimal("0.001")
 REPORT = ROOT / "logs" / "reliability.json"
 CONCURRENCY = 4

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from pathlib import Path
 
@@ -90,8 +91,10 @@ def unit_of(module: str, names: list[str]) -> str | None:
     return next((u for u in names if starts(module, u)), None)
 
 
+@functools.cache
 def import_graph() -> dict[str, dict[str, str]]:
-    """unit -> {unit it imports: the first file that does}."""
+    """unit -> {unit it imports: the first file that does} (read once per session; callers
+    copy before changing it)."""
     names = units()
     graph: dict[str, dict[str, str]] = {u: {} for u in names}
     for path in sorted(HEDGE.rglob("*.py")):
