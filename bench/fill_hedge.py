@@ -351,6 +351,10 @@ async def main_async(args) -> dict:
         summary = orjson.loads(next(Path(tmp).glob("*/summary.json")).read_bytes())
         result["run_exit"] = summary.get("exit_reason")
         result["double_hedges"] = summary.get("reliability", {}).get("double_hedges")
+        latency = summary.get("latency_ms", {})
+        result["hedge_book_age_at_quote_ms"] = latency.get("hedge_book_age_at_quote")
+        result["hedge_book_age_at_hedge_ms"] = latency.get("hedge_book_age_at_hedge")
+        result["hedge_book"] = summary.get("hedge", {}).get("book")
     return result
 
 

@@ -18,9 +18,10 @@ from typing import Any, Awaitable, Callable
 import ccxt
 from loguru import logger
 
+from hedge.infra.logs import HEDGE_TAG
 from hedge.infra.retry import backoff_s
 
-TAG = "[HEDGE BOOK]"
+TAG = HEDGE_TAG + " book"   # "[HEDGE] book ETH/USDT:USDT stream down (...)"
 STREAM = "stream"
 POLL = "poll"
 
