@@ -29,7 +29,7 @@ from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_f
 from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
 from hedge.core.hedge_order import average_price, ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
-from hedge.infra.redact import register_secret
+from hedge.infra.redact import REDACTOR
 from hedge.infra.retry import backoff_s
 from hedge.infra.secret import Secret
 
@@ -112,7 +112,7 @@ class CcxtHedgeVenue:
         for name in self.venue_rules.credentials:
             secret = getattr(settings, CREDENTIAL_FIELDS[name])
             if name != "walletAddress":       # an address is public; keys are redacted
-                register_secret(secret)
+                REDACTOR.register(secret)
             config[name] = secret.reveal()
         self.exchange = getattr(ccxt_async, settings.exchange_id)(config)
         if settings.base_url:

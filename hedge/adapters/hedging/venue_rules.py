@@ -13,7 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from ccxt.base import errors as ccxt_errors
 
-from hedge.core.hedge_order import CLIENT_ID_PATTERN, hedge_client_id, round_to_tick
+from hedge.core.hedge_order import CLIENT_ID_PATTERN, hedge_client_id
+from hedge.core.units import round_to_step
 
 
 @runtime_checkable
@@ -108,7 +109,7 @@ class CcxtVenueRules:
         tick = (market.get("precision") or {}).get("price")
         if not tick:
             return price
-        return round_to_tick(price, _dec(tick), up=not is_buy)
+        return round_to_step(price, _dec(tick), up=not is_buy)
 
     def min_notional(self, market: dict) -> Decimal:
         cost = ((market.get("limits") or {}).get("cost") or {}).get("min")
