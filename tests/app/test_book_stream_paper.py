@@ -29,9 +29,13 @@ HEDGE_STEP = Decimal("0.001")
 STREAM_UP = r"\[HEDGE\] book ETH/USDT:USDT stream up"
 
 
+def _count(logs, pattern: str) -> int:
+    return len(re.findall(pattern, (logs / "latest" / "bot.log").read_text()))
+
+
 async def _wait_for_count(logs, pattern: str, count: int, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
-    while len(re.findall(pattern, (logs / "latest" / "bot.log").read_text())) < count:
+    while _count(logs, pattern) < count:
         assert time.monotonic() < deadline, f"fewer than {count} lines matching {pattern!r}"
         await asyncio.sleep(0.1)
 
@@ -56,8 +60,10 @@ async def test_paper_run_on_the_streamed_book_through_a_gap_and_a_drop(venues, t
         faults.book_stream_refuse_s = 2.0
         faults.book_stream_drop = True
         await wait_for_log(logs, r"\[HEDGE\] book .* stream unavailable", timeout_s=20)
+        ups = _count(logs, STREAM_UP)
         assert streams.drops == 1
-        await _wait_for_count(logs, STREAM_UP, 2, timeout_s=30)   # back on the stream
+        await _wait_for_count(logs, STREAM_UP, ups + 1, timeout_s=30)   # back on the stream
+        assert streams.refused >= 1   # it knocked while refused, and was polling meanwhile
     finally:
         bot.send_signal(signal.SIGTERM)
         code = await wait_exit(bot, 60)

@@ -47,6 +47,7 @@ class DepthStreams:
     events_published: int = 0
     events_skipped: int = 0
     drops: int = 0
+    refused: int = 0               # stream connections answered 503 while refusing
 
 
 DEPTH_STREAMS_KEY = web.AppKey("depth_streams", DepthStreams)
@@ -82,6 +83,7 @@ async def depth_ws(request: web.Request) -> web.StreamResponse:
     """One stream connection: SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS, then diff events."""
     streams = request.app[DEPTH_STREAMS_KEY]
     if time.monotonic() < streams.refuse_until_s:
+        streams.refused += 1
         return web.Response(status=503, text="stream unavailable")
     ws = web.WebSocketResponse(autoping=True)
     await ws.prepare(request)
