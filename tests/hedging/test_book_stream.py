@@ -106,6 +106,26 @@ async def test_sequence_gap_makes_ccxt_resync_from_a_new_snapshot(venues):
         await ex.close()
 
 
+@pytest.fixture(params=["binanceusdm", "bybit"])
+async def streamed(request):
+    """(local venues, a CcxtHedgeVenue on them watching ETH): each venue that serves a stream."""
+    running = await start_venues(seed=7, hedge_exchange=request.param)
+    venue = CcxtHedgeVenue(CcxtVenueSettings(exchange_id=request.param,
+                                             base_url=running.hedge_url, book_max_age_ms=400,
+                                             timeout_ms=500, book_feed=FAST))
+    task = None
+    try:
+        await venue.start()
+        task = asyncio.create_task(venue.watch_book(ETH))
+        yield running, venue
+    finally:
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await venue.close()
+        await running.stop()
+
+
 @pytest.fixture
 async def feed_venue(venues):
     venue = CcxtHedgeVenue(CcxtVenueSettings(base_url=venues.hedge_url, book_max_age_ms=400,
@@ -120,7 +140,30 @@ async def feed_venue(venues):
         await venue.close()
 
 
-async def test_stream_drop_falls_back_to_polling_then_returns_to_the_stream(venues, feed_venue):
+async def test_bybit_pro_book_is_the_venue_book():
+    """orderbook.50: a snapshot, then deltas; ccxt's bybit class keeps the venue's book."""
+    running = await start_venues(seed=7, hedge_exchange="bybit")
+    venue = CcxtHedgeVenue(CcxtVenueSettings(exchange_id="bybit", base_url=running.hedge_url))
+    try:
+        await venue.start()
+        state = running.hedge_app[HEDGE_STATE_KEY]
+        stamps = []
+        for _ in range(6):
+            ob = await venue.stream_exchange.watch_order_book(ETH, 50)
+            stamps.append(ob["timestamp"])
+            expected = state.book("ETHUSDT", ob["timestamp"])   # ts: when the venue sent it
+            assert _levels(ob["bids"]) == [(lv.price, lv.qty) for lv in expected.bids]
+            assert _levels(ob["asks"]) == [(lv.price, lv.qty) for lv in expected.asks]
+        assert stamps[-1] - stamps[0] >= 4 * STEP_MS - 50   # deltas, one a price step
+        host = urlsplit(running.hedge_url).netloc
+        assert [urlsplit(u).netloc for u in venue.stream_exchange.clients] == [host]
+    finally:
+        await venue.close()
+        await running.stop()
+
+
+async def test_stream_drop_falls_back_to_polling_then_returns_to_the_stream(streamed):
+    venues, feed_venue = streamed
     feed = feed_venue.feed(ETH)
     await _until(lambda: feed.book() is not None and feed.book().source == STREAM, what="stream")
     polls_before = feed.polls

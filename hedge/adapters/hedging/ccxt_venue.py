@@ -204,7 +204,8 @@ class CcxtHedgeVenue:
             watch = reconnect = None
             if self.stream_exchange is not None:
                 pro = self.stream_exchange
-                watch = lambda: pro.watch_order_book(symbol, self.settings.book_depth)  # noqa: E731
+                depth = getattr(self.venue_rules, "book_stream_depth", self.settings.book_depth)
+                watch = lambda: pro.watch_order_book(symbol, depth)  # noqa: E731
                 reconnect = pro.close
             feed = HedgeBookFeed(symbol, fetch_rest=lambda: self._fetch_book(symbol),
                                  to_levels=lambda side: self._levels(symbol, side), watch=watch,

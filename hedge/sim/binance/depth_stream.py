@@ -63,7 +63,7 @@ def _symbol_of(stream: object) -> str | None:
     return None
 
 
-def _levels_changed(old: tuple, new: tuple) -> list[list[str]]:
+def levels_changed(old: tuple, new: tuple) -> list[list[str]]:
     """[[price, qty]] that turn side `old` into side `new`; qty "0" removes a level."""
     before = {lv.price: lv.qty for lv in old}
     after = {lv.price: lv.qty for lv in new}
@@ -75,8 +75,8 @@ def _levels_changed(old: tuple, new: tuple) -> list[list[str]]:
 def depth_event(previous: Book, book: Book, at_ms: int) -> dict:
     return {"e": "depthUpdate", "E": at_ms, "T": at_ms, "s": book.symbol,
             "U": previous.nonce + 1, "u": book.nonce, "pu": previous.nonce,
-            "b": _levels_changed(previous.bids, book.bids),
-            "a": _levels_changed(previous.asks, book.asks)}
+            "b": levels_changed(previous.bids, book.bids),
+            "a": levels_changed(previous.asks, book.asks)}
 
 
 async def depth_ws(request: web.Request) -> web.StreamResponse:
@@ -131,7 +131,7 @@ def _handle_request(streams: DepthStreams, ws: web.WebSocketResponse, mine: set[
     return {"result": None, "id": rid}
 
 
-async def _drop_all(streams: DepthStreams, refuse_s: float) -> None:
+async def drop_all(streams: DepthStreams, refuse_s: float) -> None:
     streams.drops += 1
     streams.refuse_until_s = time.monotonic() + max(0.0, refuse_s)
     for ws in list(streams.connections):
@@ -146,7 +146,7 @@ async def publish_once(state: HedgeVenueState, streams: DepthStreams, at_ms: int
     faults = state.faults
     if faults.book_stream_drop:
         faults.book_stream_drop = False
-        await _drop_all(streams, faults.book_stream_refuse_s)
+        await drop_all(streams, faults.book_stream_refuse_s)
     for symbol in SYMBOLS:   # every symbol steps, listened to or not, as on the real venue
         book = state.book(symbol, at_ms)
         previous = streams.last.get(symbol)
