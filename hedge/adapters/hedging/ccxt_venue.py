@@ -16,18 +16,18 @@ from decimal import Decimal
 from typing import Any
 
 import ccxt.async_support as ccxt_async
-import ccxt.pro as ccxt_pro
 from loguru import logger
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from hedge.adapters.hedging.book_feed import FeedBook, FeedTimings, HedgeBookFeed, Levels
+from hedge.adapters.hedging.book_feed import FeedBook, FeedTimings, HedgeBookFeed
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
 from hedge.adapters.hedging.urls import point_at
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
                                           MarketRules, OrderLookup)
+from hedge.adapters.hedging.venue_books import VenueBooks, stream_client
 from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_final_status
 from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
-from hedge.core.hedge_order import average_price, ioc_limit_price, truncate_to_step
+from hedge.core.hedge_order import ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.redact import REDACTOR
 from hedge.infra.retry import backoff_s
@@ -117,17 +117,16 @@ class CcxtHedgeVenue:
         self.exchange = getattr(ccxt_async, settings.exchange_id)(config)
         if settings.base_url:
             point_at(self.exchange, settings.base_url)
-        # The book stream: ccxt's pro class of the same venue, public data only (no keys).
-        self.stream_exchange = None
-        if settings.book_stream and settings.exchange_id in ccxt_pro.exchanges:
-            public = {k: v for k, v in config.items() if k not in CREDENTIAL_FIELDS}
-            self.stream_exchange = getattr(ccxt_pro, settings.exchange_id)(public)
-            if settings.base_url:
-                point_at(self.stream_exchange, settings.base_url)
-        self._feeds: dict[str, HedgeBookFeed] = {}
-        self._reread_after: dict[str, float] = {}   # symbol -> monotonic time of a partial IOC
         self._orders = TokenBucket(settings.order_rate_per_s, settings.order_burst)
         self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
+        # The book stream: ccxt's pro class of the same venue, public data only (no keys).
+        public = {k: v for k, v in config.items() if k not in CREDENTIAL_FIELDS}
+        self.books = VenueBooks(
+            self.exchange, stream_client(settings.exchange_id, public, settings.base_url)
+            if settings.book_stream else None, reads=self._reads, to_base=self._to_base,
+            depth=settings.book_depth, max_age_ms=settings.book_max_age_ms,
+            stream_depth=getattr(self.venue_rules, "book_stream_depth", settings.book_depth),
+            timings=settings.book_feed)
         self._rules: dict[str, MarketRules] = {}
         self._markets: dict[str, dict] = {}
         self._contract_size: dict[str, Decimal] = {}
@@ -191,68 +190,34 @@ class CcxtHedgeVenue:
                 f"some it has: {', '.join(sorted(self._rules)[:20])}") from None
 
     async def close(self) -> None:
-        if self.stream_exchange is not None:
-            await self.stream_exchange.close()
+        await self.books.close()
         await self.exchange.close()
 
     # --- reads -------------------------------------------------------------------------------
 
+    @property
+    def stream_exchange(self) -> Any | None:
+        return self.books.stream
+
     def feed(self, symbol: str) -> HedgeBookFeed:
         """The symbol's book feed: streamed where ccxt.pro has the venue, else REST polled."""
-        feed = self._feeds.get(symbol)
-        if feed is None:
-            watch = reconnect = None
-            if self.stream_exchange is not None:
-                pro = self.stream_exchange
-                depth = getattr(self.venue_rules, "book_stream_depth", self.settings.book_depth)
-                watch = lambda: pro.watch_order_book(symbol, depth)  # noqa: E731
-                reconnect = pro.close
-            feed = HedgeBookFeed(symbol, fetch_rest=lambda: self._fetch_book(symbol),
-                                 to_levels=lambda side: self._levels(symbol, side), watch=watch,
-                                 reconnect=reconnect, timings=self.settings.book_feed)
-            self._feeds[symbol] = feed
-        return feed
+        return self.books.feed(symbol)
 
     async def watch_book(self, symbol: str) -> None:
         """Keep `symbol`'s book fresh until cancelled (the engine runs this as a task)."""
-        await self.feed(symbol).run()
-
-    async def _fetch_book(self, symbol: str) -> dict:
-        await self._reads.acquire()
-        return await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
-
-    def _levels(self, symbol: str, side: Any) -> Levels:
-        return tuple((_dec(p), self._to_base(symbol, s))
-                     for p, s, *_ in list(side)[:self.settings.book_depth])
-
-    def _fresh_book(self, symbol: str) -> FeedBook | None:
-        feed = self._feeds.get(symbol)
-        book = feed.book() if feed is not None else None
-        if book is None or book.age_ms() > self.settings.book_max_age_ms:
-            return None
-        if book.arrived_monotonic <= self._reread_after.get(symbol, 0.0):
-            return None   # an IOC filled partially on it: the book moved away since
-        return book
-
-    async def _book(self, symbol: str) -> FeedBook:
-        return self._fresh_book(symbol) or await self.feed(symbol).poll_now()
+        await self.books.feed(symbol).run()
 
     async def refresh_book(self, symbol: str) -> FeedBook:
         """Read the book over REST now (the feed's fallback; also for a one-off look)."""
-        return await self.feed(symbol).poll_now()
+        return await self.books.feed(symbol).poll_now()
 
     def book_age_ms(self, symbol: str) -> float | None:
         """Age of the book quoting and hedging read now (None before any arrived)."""
-        feed = self._feeds.get(symbol)
-        book = feed.book() if feed is not None else None
-        return None if book is None else book.age_ms()
+        return self.books.age_ms(symbol)
 
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
         """Average price of taking `amount` from the feed's book; None if stale or too thin."""
-        book = self._fresh_book(symbol)
-        if book is None:
-            return None
-        return average_price(book.asks if is_buy else book.bids, amount)
+        return self.books.executable_price(symbol, amount, is_buy)
 
     async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
         await self._reads.acquire()
@@ -294,7 +259,7 @@ class CcxtHedgeVenue:
                 break
             is_buy = remaining > 0
             try:
-                book = await self._book(request.symbol)
+                book = await self.books.for_hedge(request.symbol)
             except Exception as exc:  # nothing was sent: the caller may try again later
                 status = HedgeStatus.REJECTED
                 reason = f"hedge venue book unavailable: {type(exc).__name__}: {_short(exc)}"
@@ -330,7 +295,7 @@ class CcxtHedgeVenue:
                 leg_status = HedgeStatus.FILLED if result.filled == remaining else HedgeStatus.PARTIAL
                 legs.append(HedgeLeg(client_id, leg_status, result.filled, result.average_price))
                 if leg_status is HedgeStatus.PARTIAL:  # the book moved away: read it again
-                    self._reread_after[request.symbol] = time.monotonic()
+                    self.books.moved(request.symbol)
                 continue
             status, reason = result
             legs.append(HedgeLeg(client_id, status, Decimal(0), None))
