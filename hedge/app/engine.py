@@ -163,6 +163,7 @@ class Engine:
 
     def on_order(self, order, recv_ns: int, via_rest: bool = False) -> None:
         """One order update: the quote table first, then the fill (hedged at once)."""
+        assumed = self.quotes.hedge_price_assumed(order.client_order_index)  # before it is forgotten
         self.quotes.on_order(order)
         delta = self.detector.on_update(order)
         if delta is None:
@@ -171,7 +172,7 @@ class Engine:
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
-        if self.desk.on_fill(delta, recv_ns):
+        if self.desk.on_fill(delta, recv_ns, assumed):
             self.state.lighter_position += -delta.size if delta.is_ask else delta.size
             if order.client_order_index not in self.quotes.own_client_indexes:
                 self.unattributed_fills += 1
@@ -203,6 +204,16 @@ class Engine:
                     self.on_order(order, time.perf_counter_ns(), via_rest=True)
 
     # -- quoting --------------------------------------------------------------------------
+
+    @property
+    def target(self) -> QuoteTarget | None:
+        """The latest quote decision (None before the first)."""
+        return self._target
+
+    @property
+    def stream_live(self) -> bool:
+        """Connected with the account channel subscribed: fills can be seen."""
+        return self.ws.connected.is_set() and self.state.account_stream_live
 
     def market_view(self) -> MarketView:
         bid, ask = self.ws.best_bid_ask(self.spec.market_id)
@@ -331,4 +342,12 @@ class Engine:
         return (f"[STATUS] mid={mid} bid={quotes['bid']} ask={quotes['ask']}{paused} "
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
-                f"owed={self.desk.ledger.owed} last_fill_to_hedge={last}")
+                f"owed={self.desk.ledger.owed} last_fill_to_hedge={last} "
+                f"lighter_tx={self._lighter_tx()}")
+
+    def _lighter_tx(self) -> int | str:
+        """Transactions sent to Lighter so far (the report turns them into a rate)."""
+        c = getattr(self.orders, "counters", None)
+        if c is None:
+            return "-"
+        return c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls

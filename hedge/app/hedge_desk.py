@@ -30,6 +30,7 @@ class HedgeStats:
     maker_fills: int = 0
     maker_filled_abs: Decimal = Decimal(0)
     maker_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on Lighter
+    maker_notional: Decimal = Decimal(0)       # quote volume of the maker fills
     hedge_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on the hedge venue
     hedge_filled_abs: Decimal = Decimal(0)
     hedge_notional: Decimal = Decimal(0)
@@ -44,6 +45,7 @@ class HedgeStats:
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
+    by_status: dict[str, int] = field(default_factory=dict)   # hedge outcomes, for the metrics
 
 
 class HedgeDesk:
@@ -57,6 +59,7 @@ class HedgeDesk:
         self.reduce_only_exempt = reduce_only_exempt
         self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
         self._last_price: Decimal | None = None
+        self._assumed_price: Decimal | None = None   # of the latest maker fill
         self.venue = venue
         self.venue_name = venue_name
         self.symbol = symbol
@@ -79,8 +82,12 @@ class HedgeDesk:
 
     # -- called from the stream reader: synchronous, never waits ------------------------
 
-    def on_fill(self, delta: FillDelta, seen_ns: int) -> bool:
-        """Journal the fill and queue its hedge; False for a fill already journaled."""
+    def on_fill(self, delta: FillDelta, seen_ns: int,
+                hedge_price_assumed: Decimal | None = None) -> bool:
+        """Journal the fill and queue its hedge; False for a fill already journaled.
+
+        `hedge_price_assumed` is the hedge venue price the quote was priced against (None when
+        unknown): trades.csv keeps it so a report can tell hedge slippage from the spread."""
         signed = delta.size if not delta.is_ask else -delta.size
         if not self.journal.record_fill(delta, seen_ns):
             return False
@@ -88,11 +95,13 @@ class HedgeDesk:
         self.stats.maker_fills += 1
         self.stats.maker_filled_abs += delta.size
         self.stats.maker_cash -= signed * delta.price
+        self.stats.maker_notional += delta.size * delta.price
+        self._assumed_price = hedge_price_assumed
         self.ledger.add_maker_fill(signed)
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
             self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
-                                   delta.fill_id)
+                                   delta.fill_id, hedge_price_assumed=hedge_price_assumed)
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = time.monotonic()
@@ -207,8 +216,9 @@ class HedgeDesk:
 
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
                                write_ahead)
-        logger.info("{} submit {} {} for fill {} (owed {})", TAG, "buy" if amount > 0 else "sell",
-                    abs(amount), key_text, self.ledger.owed)
+        logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
+                    "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
+                    self._assumed_price if self._assumed_price is not None else "-")
         outcome = await self.venue.submit_hedge(request)
         self.record_outcome(outcome)
         return outcome
@@ -229,6 +239,8 @@ class HedgeDesk:
                                              leg.average_price, outcome.reason)
         self._count_hedge_fill(outcome.filled, outcome.average_price)
         self.stats.orders += len(outcome.client_ids)
+        status = outcome.status.value
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.lookups += outcome.lookups
         if outcome.book_age_ms is not None:
             self.stats.book_age_ms.append(outcome.book_age_ms)

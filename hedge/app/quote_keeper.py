@@ -30,6 +30,7 @@ class RestingQuote:
     size: Decimal
     moved_at_s: float
     order_index: int | None = None
+    hedge_price: Decimal | None = None     # what the quote assumed its hedge would fetch
 
 
 @dataclass
@@ -64,7 +65,8 @@ class QuoteKeeper:
     async def apply(self, target: QuoteTarget) -> int:
         """Move the quotes toward `target`; returns how many were placed or moved."""
         priced = 0
-        for side, price in (("bid", target.bid), ("ask", target.ask)):
+        for side, price, hedge_price in (("bid", target.bid, target.bid_hedge_price),
+                                         ("ask", target.ask, target.ask_hedge_price)):
             quote = self.sides[side]
             rested_ms = int((time.monotonic() - quote.moved_at_s) * 1000) if quote else 0
             action = requote_action(quote.price if quote else None, price, rested_ms,
@@ -75,22 +77,24 @@ class QuoteKeeper:
                 self.counters.skipped_by_rate += 1
                 continue
             if action == "place":
-                await self._place(side, price)
+                await self._place(side, price, hedge_price)
                 priced += 1
             elif action == "modify":
+                quote.hedge_price = hedge_price
                 await self._modify(side, quote, price)
                 priced += 1
             else:
                 await self._cancel(side, quote)
         return priced
 
-    async def _place(self, side: str, price: Decimal) -> None:
+    async def _place(self, side: str, price: Decimal, hedge_price: Decimal | None = None) -> None:
         index = next(self._next_index)
         if self._journal is not None:
             self._journal.record_order(index, self.spec.market_id, side)
         self.own_client_indexes.append(index)
         del self.own_client_indexes[:-500]
-        quote = RestingQuote(index, price, self.order_size, time.monotonic())
+        quote = RestingQuote(index, price, self.order_size, time.monotonic(),
+                             hedge_price=hedge_price)
         self.sides[side] = quote
         result = await self.orders.create_post_only(self.spec.market_id, side == "ask",
                                                     self.order_size, price, index)
@@ -128,6 +132,13 @@ class QuoteKeeper:
                     self.counters.post_only_rejects += 1
                 logger.debug("{} {} coi={} is {}", TAG, side, quote.client_order_index, update.status)
                 self.sides[side] = None
+
+    def hedge_price_assumed(self, client_order_index: int) -> Decimal | None:
+        """The hedge price the resting quote with this client index was priced against."""
+        for quote in self.sides.values():
+            if quote is not None and quote.client_order_index == client_order_index:
+                return quote.hedge_price
+        return None
 
     def resting(self) -> dict[str, Decimal | None]:
         return {side: (q.price if q else None) for side, q in self.sides.items()}

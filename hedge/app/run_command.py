@@ -34,22 +34,37 @@ from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
 from hedge.infra.run_files import (HedgeBookCounters, RunSummary, TradesCsv, create_run_dir,
                                     write_summary)
+from hedge.app.observer import EngineObserver
+from hedge.infra.alerts import AlertSender
+from hedge.infra.metrics import BotMetrics
+
+
+class MetricsPortError(Exception):
+    """The metrics port cannot be opened; the message names the port and the fix."""
 
 
 USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
-                 LighterKeyError, CredentialsError, PaperVenueError)
+                 LighterKeyError, CredentialsError, PaperVenueError, MetricsPortError)
 
 
-async def run_bot(config: BotConfig, accounts_path: str | Path = "config/accounts.toml") -> int:
+async def run_bot(config: BotConfig, accounts_path: str | Path = "config/accounts.toml",
+                  after_run=None) -> int:
+    """One run. `after_run(run_dir) -> Path` (the run report) is called once summary.json is
+    written; its failure is logged and never changes the exit code; its path is printed last."""
     run_dir = create_run_dir(config.logging.dir, config.logging.retention_runs)
     setup_logging(run_dir, config.logging.level)
     summary = RunSummary(run_id=run_dir.name, mode=config.mode)
     logger.info("run {} ({} mode) logs in {}", run_dir.name, config.mode, run_dir)
     session: Session | None = None
     user_mistake = False
+    metrics = BotMetrics() if config.metrics.port is not None else None
+    alerts = AlertSender(config.alerts.urls)
     try:
+        if metrics is not None:
+            _serve_metrics(metrics, config.metrics.port)
+        alerts.start()
         session = await open_session(config, accounts_path)
-        summary.exit_reason = await _trade(config, session, run_dir, summary)
+        summary.exit_reason = await _trade(config, session, run_dir, summary, metrics, alerts)
     except StartupRefused as exc:
         logger.error("refusing to quote: {}", exc)
         summary.exit_reason = f"error:startup_refused: {exc}"
@@ -65,13 +80,39 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
             await session.close()
         write_summary(run_dir, summary)
         logger.info("summary: {}", run_dir / "summary.json")
+        await asyncio.to_thread(alerts.close)
+        if metrics is not None:
+            metrics.close()
         _print_summary(summary)
+        _write_report(after_run, run_dir)
     if user_mistake:
         return 2
     return 0 if summary.exit_reason in ("duration", "signal") else 1
 
 
-async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary) -> str:
+def _serve_metrics(metrics: BotMetrics, port: int) -> None:
+    try:
+        bound = metrics.serve(port)
+    except OSError as exc:
+        raise MetricsPortError(f"metrics.port {port}: cannot listen on 127.0.0.1:{port} "
+                               f"({exc.strerror or exc}); pick a free port or 0 for any") from None
+    logger.info("metrics on http://127.0.0.1:{}/metrics", bound)
+
+
+def _write_report(after_run, run_dir: Path) -> None:
+    if after_run is None:
+        return
+    try:
+        path = after_run(run_dir)
+    except Exception as exc:  # the report is a view of the run: it never fails the run
+        logger.opt(exception=exc).error("run report not written: {}: {}", type(exc).__name__, exc)
+        return
+    logger.info("report: {}", path)
+    print(f"report: {path}", flush=True)
+
+
+async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary,
+                 metrics: BotMetrics | None = None, alerts: AlertSender | None = None) -> str:
     spec, account = session.spec, session.account_index
     journal_path = (run_dir / "journal.sqlite" if session.owns_venues
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
@@ -114,13 +155,18 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                     rest=session.rest, desk=desk, quotes=quotes, detector=detector,
                     hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
                     auth_token=auth_token)
+    observer = EngineObserver(engine, config.lighter.market, metrics,
+                              alerts or AlertSender(()), config.alerts, run_dir.name)
     ws.start()
     await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.request_stop, "signal")
+    observer.started()
+    watching = asyncio.create_task(observer.run(), name="observer")
     try:
         reason = await engine.run(config.duration_s)
+        observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
         await engine.stop_tasks(keep_hedging=True)
         summary.reliability.orders_left_open = await cancel_everything(
@@ -133,9 +179,11 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         if not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
+        watching.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     await _fill_summary(summary, session, engine, desk, ws, config)
+    observer.stopped(reason)
     return reason
 
 
@@ -149,6 +197,11 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.lighter.post_only_rejects = engine.quotes.counters.post_only_rejects
     summary.lighter.fills = st.maker_fills
     summary.lighter.filled_base = st.maker_filled_abs
+    summary.lighter.volume_quote = st.maker_notional
+    summary.fees.lighter_maker_bps = config.strategy.maker_fee_bps
+    summary.fees.hedge_taker_bps = config.hedge.taker_fee_bps
+    summary.fees.lighter_quote = st.maker_notional * config.strategy.maker_fee_bps / 10_000
+    summary.fees.hedge_quote = st.hedge_notional * config.hedge.taker_fee_bps / 10_000
     summary.hedge.orders = st.orders
     summary.hedge.filled_base = st.hedge_filled_abs
     summary.hedge.failures = st.failures

@@ -49,6 +49,8 @@ class QuoteTarget:
     ask: Decimal | None
     bid_off: str = ""                  # why the bid is off, when it is
     ask_off: str = ""
+    bid_hedge_price: Decimal | None = None   # the hedge price a bid fill was priced against
+    ask_hedge_price: Decimal | None = None
 
 
 def _required_edge_bps(p: QuoteParams) -> Decimal:
@@ -103,7 +105,9 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
     else:
         ask = max(ask_limit(view.hedge_buy_price, p), view.lighter_ask - step,
                   view.lighter_bid + p.tick)
-    return QuoteTarget(bid, ask, bid_off, ask_off)
+    return QuoteTarget(bid, ask, bid_off, ask_off,
+                       bid_hedge_price=view.hedge_sell_price if bid is not None else None,
+                       ask_hedge_price=view.hedge_buy_price if ask is not None else None)
 
 
 def requote_action(resting_price: Decimal | None, target: Decimal | None, rested_ms: int,

@@ -103,6 +103,17 @@ class LighterCounters:
     post_only_rejects: int = 0
     fills: int = 0
     filled_base: Decimal = Decimal(0)
+    volume_quote: Decimal = Decimal(0)       # notional of the maker fills
+
+
+@dataclass
+class FeeFigures:
+    """The fee rates the run priced with, and what they cost (quote currency)."""
+
+    lighter_maker_bps: Decimal = Decimal(0)
+    hedge_taker_bps: Decimal = Decimal(0)
+    lighter_quote: Decimal = Decimal(0)
+    hedge_quote: Decimal = Decimal(0)
 
 
 @dataclass
@@ -172,6 +183,7 @@ class RunSummary:
     hedge_book_age_at_hedge_ms: list[float] = field(default_factory=list)
     ws: WsCounters = field(default_factory=WsCounters)
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
+    fees: FeeFigures = field(default_factory=FeeFigures)
     pnl_quote: Decimal = Decimal(0)
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,7 +195,8 @@ class RunSummary:
                         "orders_modified": lighter.orders_modified,
                         "orders_canceled": lighter.orders_canceled,
                         "post_only_rejects": lighter.post_only_rejects,
-                        "fills": lighter.fills, "filled_base": _amount(lighter.filled_base)},
+                        "fills": lighter.fills, "filled_base": _amount(lighter.filled_base),
+                        "volume_quote": _amount(lighter.volume_quote)},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
                       "failures": hedge.failures,
                       "book": {"streamed": hedge.book.streamed, "resyncs": hedge.book.resyncs,
@@ -208,6 +221,10 @@ class RunSummary:
                             "ambiguous_hedges_resolved": rel.ambiguous_hedges_resolved,
                             "max_unhedged_base": _amount(rel.max_unhedged_base),
                             "hedge_carry_base": _amount(rel.hedge_carry_base)},
+            "fees": {"lighter_maker_bps": _amount(self.fees.lighter_maker_bps),
+                     "hedge_taker_bps": _amount(self.fees.hedge_taker_bps),
+                     "lighter_quote": _amount(self.fees.lighter_quote),
+                     "hedge_quote": _amount(self.fees.hedge_quote)},
             "pnl_quote": _amount(self.pnl_quote),
         }
 
@@ -236,7 +253,10 @@ def write_summary(run_dir: str | Path, summary: RunSummary | dict[str, Any]) -> 
     return path
 
 
-TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id")
+# hedge_price_assumed (maker rows): the hedge venue price the quote was priced against; the
+# report splits PnL into spread at fill and hedge slippage with it. New columns go at the end.
+TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id",
+                  "hedge_price_assumed")
 
 
 class TradesCsv:
@@ -252,19 +272,20 @@ class TradesCsv:
             self._file.flush()
 
     def maker_fill(self, side: str, size: Decimal, price: Decimal, fill_key: str,
-                   ts: datetime | None = None) -> None:
-        self._row("lighter", "maker", side, size, price, fill_key, "", ts)
+                   ts: datetime | None = None, hedge_price_assumed: Decimal | None = None) -> None:
+        self._row("lighter", "maker", side, size, price, fill_key, "", ts, hedge_price_assumed)
 
     def hedge_fill(self, venue: str, side: str, size: Decimal, price: Decimal | None,
                    fill_key: str, client_id: str, ts: datetime | None = None) -> None:
         self._row(venue, "hedge", side, size, price, fill_key, client_id, ts)
 
     def _row(self, venue: str, role: str, side: str, size: Decimal, price: Decimal | None,
-             fill_key: str, client_id: str, ts: datetime | None) -> None:
+             fill_key: str, client_id: str, ts: datetime | None,
+             assumed: Decimal | None = None) -> None:
         when = ts or datetime.now(timezone.utc)
         self._writer.writerow((when.isoformat(timespec="milliseconds"), venue, role, side,
                                _amount(size), "" if price is None else _amount(price),
-                               fill_key, client_id))
+                               fill_key, client_id, "" if assumed is None else _amount(assumed)))
         self._file.flush()
 
     def close(self) -> None:

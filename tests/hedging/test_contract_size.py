@@ -51,3 +51,14 @@ async def test_rules_and_book_are_in_base_units(okx):
     first, second = book.asks[0], book.asks[1]             # 0.8 ETH then 1.2 ETH
     expected = (first.qty * first.price + (1 - first.qty) * second.price)
     assert venue.executable_price(OKX.symbol, D("1"), True) == expected
+
+
+async def test_an_acknowledged_order_is_read_until_it_is_final(okx):
+    """OKX may answer before the match: the order reads `live`, nothing filled, for a while."""
+    running, venue = okx
+    running.hedge_app[HEDGE_STATE_KEY].settle_after_ms = 300
+    outcome = await venue.submit_hedge(HedgeRequest(OKX.symbol, D("-0.03"), (8, D("0.03"))))
+    assert outcome.status is HedgeStatus.FILLED and outcome.filled == D("-0.03"), outcome.reason
+    assert outcome.lookups == 0                       # an acknowledgement is not ambiguous
+    assert len(running.hedge_app[HEDGE_STATE_KEY].received_orders) == 1
+    assert await OKX.venue_position(running.hedge_url) == D("-0.03")

@@ -66,8 +66,10 @@ FAULT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("faults,lookups,executed", FAULT_CASES,
-                         ids=["+".join(c[0]) for c in FAULT_CASES])
+# A late answer waits 1.5 s on purpose: those cases run with the slow tests.
+@pytest.mark.parametrize("faults,lookups,executed", [
+    pytest.param(*c, id="+".join(c[0]), marks=[pytest.mark.slow] if "late" in c[0] else [])
+    for c in FAULT_CASES])
 async def test_fault_never_doubles_nor_loses_the_hedge(case, case_venues, hedge_venue, faults,
                                                        lookups, executed):
     await hedge_venue.refresh_book(case.symbol)   # the faults hit the order, not the book
@@ -81,6 +83,7 @@ async def test_fault_never_doubles_nor_loses_the_hedge(case, case_venues, hedge_
     await _assert_position(case, case_venues, D("0.1"))
 
 
+@pytest.mark.slow   # the venue refuses connections for a whole second
 async def test_refused_connections_are_retried_until_the_venue_is_back(case, case_venues,
                                                                       hedge_venue):
     hedge_venue.settings.__dict__["retry_limit"] = 40      # backoff <= 0.3 s: outlasts 1 s
@@ -176,6 +179,7 @@ async def test_residual_below_one_step_waits_for_the_next_fill(case, case_venues
     await _assert_position(case, case_venues, -total_maker)
 
 
+@pytest.mark.slow   # waits out a 1.5 s late answer
 async def test_venue_down_past_the_lookup_deadline_is_unresolved_not_resent(case, case_venues,
                                                                            hedge_venue):
     hedge_venue.settings.__dict__["lookup_deadline_ms"] = 400

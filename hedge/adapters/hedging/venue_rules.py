@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from ccxt.base import errors as ccxt_errors
 
 from hedge.core.hedge_order import CLIENT_ID_PATTERN, hedge_client_id
+from hedge.core.types import fill_key_text
 from hedge.core.units import round_to_step
 
 
@@ -56,17 +57,11 @@ def answer_is_final(rules: Any, order: dict) -> bool:
     return own(order) if own is not None else is_final_status(order.get("status"))
 
 
-def fill_key_text(fill_key: tuple[int, Decimal], attempt: int) -> str:
-    """One canonical text per (fill key, attempt): 0.0150 and 0.015 are the same key."""
-    order_index, cum_filled = fill_key
-    cum = format(Decimal(cum_filled).normalize(), "f")
-    return f"{order_index:x}-{cum}-{attempt}"
-
-
 def fill_key_digest(fill_key: tuple[int, Decimal], attempt: int, hex_chars: int) -> str:
     """`hex_chars` lowercase hex digits derived from the fill key: for venues whose client id
     alphabet cannot spell a decimal amount."""
-    return hashlib.sha256(fill_key_text(fill_key, attempt).encode()).hexdigest()[:hex_chars]
+    canonical = f"{fill_key_text(*fill_key)}:{attempt}"   # 0.0150 and 0.015: one key
+    return hashlib.sha256(canonical.encode()).hexdigest()[:hex_chars]
 
 
 def _dec(value: Any) -> Decimal:

@@ -154,10 +154,11 @@ def cancel(account: OkxAccount, params: dict, now: int) -> Order:
     return order
 
 
-def order_doc(order: Order, account: OkxAccount) -> dict:
-    """GET /api/v5/trade/order: sizes in contracts, numbers as strings, OKX's state names."""
+def order_doc(order: Order, account: OkxAccount, settling: bool = False) -> dict:
+    """GET /api/v5/trade/order: sizes in contracts, numbers as strings, OKX's state names.
+    `settling`: shown as just accepted (live, nothing filled yet)."""
     inst = INSTRUMENTS[order.symbol]
-    fills = [f for f in account.fills if f.order_id == order.order_id]
+    fills = [] if settling else [f for f in account.fills if f.order_id == order.order_id]
     fee = sum((f.fee for f in fills), Decimal(0))
     last = fills[-1] if fills else None
     return {
@@ -167,12 +168,13 @@ def order_doc(order: Order, account: OkxAccount) -> dict:
         "sz": str(inst.to_contracts(order.orig_qty)),
         "pnl": "0", "ordType": _ORD_TYPE_NAMES[(order.type, order.time_in_force)],
         "side": order.side.lower(), "posSide": "net", "tdMode": "cross",
-        "accFillSz": str(inst.to_contracts(order.executed_qty)),
+        "accFillSz": "0" if settling else str(inst.to_contracts(order.executed_qty)),
         "fillPx": str(last.price) if last else "", "tradeId": str(last.order_id) if last else "",
         "fillSz": str(inst.to_contracts(last.qty)) if last else "0",
         "fillTime": str(last.time_ms) if last else "",
-        "avgPx": str(order.avg_price.quantize(Decimal("0.00001"))) if order.executed_qty else "",
-        "state": STATES[order.status], "lever": str(account.leverage_of(order.symbol)),
+        "avgPx": str(order.avg_price.quantize(Decimal("0.00001"))) if fills else "",
+        "state": "live" if settling else STATES[order.status],
+        "lever": str(account.leverage_of(order.symbol)),
         "feeCcy": "USDT", "fee": str(-fee), "rebateCcy": "USDT", "rebate": "0",
         "category": "normal", "reduceOnly": "true" if order.reduce_only else "false",
         "cancelSource": "", "source": "", "uTime": str(order.update_ms or order.time_ms),

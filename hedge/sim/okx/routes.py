@@ -148,7 +148,9 @@ async def post_batch_orders(request, state, account, params, now):
 
 @private
 async def get_order(request, state, account, params, now):
-    return ok([order_doc(find(account, params, E.ORDER_MISSING), account)])
+    order = find(account, params, E.ORDER_MISSING)
+    settling = now < order.time_ms + state.settle_after_ms
+    return ok([order_doc(order, account, settling)])
 
 
 @private

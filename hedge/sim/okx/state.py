@@ -23,6 +23,9 @@ class OkxAccount(Account):
 class OkxVenueState(HedgeVenueState):
     next_order_id: int = 1_934_000_000_000_000_000
     received_orders: list[dict] = field(default_factory=list)  # each order body as it arrived
+    # > 0: an order reads `live` with nothing filled for this long after its acknowledgement,
+    # as on OKX where the answer can come before the match (tests of reading until final).
+    settle_after_ms: int = 0
 
     def book(self, symbol: str, at_ms: int | None = None) -> Book:
         return book_at(INSTRUMENTS[symbol].book_spec, self.prices,
