@@ -7,6 +7,7 @@ venue's book of the exact step ccxt's nonce names.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from decimal import Decimal as D
 from urllib.parse import urlsplit
@@ -19,7 +20,9 @@ from hedge.adapters.hedging.book_feed import POLL, STREAM, FeedTimings
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.urls import point_at, url_leaves
 from hedge.core.quoting import MarketView, QuoteParams, quote_target
+from hedge.sim.binance.depth_stream import DepthStreams, publish_once
 from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.binance.venue import now_ms
 from hedge.sim.price import STEP_MS
 from hedge.sim.runner import start_venues
 from tests.sim.ccxt_loopback import post_faults
@@ -226,3 +229,27 @@ async def test_a_venue_without_a_served_stream_is_polled():
     finally:
         await venue.close()
         await running.stop()
+
+
+
+class _Socket:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def send_str(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+
+async def test_the_first_event_continues_a_snapshot_taken_before_it(venues):
+    """A client of a venue that has not published yet: its snapshot's lastUpdateId is the
+    first event's pu, not a gap."""
+    state = venues.hedge_app[HEDGE_STATE_KEY]
+    streams, socket = DepthStreams(), _Socket()
+    streams.subscribers["ETHUSDT"] = {socket}
+    at = now_ms()
+    snapshot = state.book("ETHUSDT", at)
+    await publish_once(state, streams, at + STEP_MS)
+    event = socket.sent[0]
+    assert (event["e"], event["pu"], event["U"]) == ("depthUpdate", snapshot.nonce,
+                                                      snapshot.nonce + 1)
+    assert event["u"] == state.book("ETHUSDT", at + STEP_MS).nonce

@@ -149,12 +149,13 @@ async def publish_once(state: HedgeVenueState, streams: DepthStreams, at_ms: int
         await drop_all(streams, faults.book_stream_refuse_s)
     for symbol in SYMBOLS:   # every symbol steps, listened to or not, as on the real venue
         book = state.book(symbol, at_ms)
-        previous = streams.last.get(symbol)
-        if previous is not None and book.nonce <= previous.nonce:
+        # The chain's first link is the step before: a snapshot fetched then is continued too.
+        previous = streams.last.get(symbol) or state.book(symbol, at_ms - STEP_MS)
+        if book.nonce <= previous.nonce:
             continue
         streams.last[symbol] = book
         clients = streams.subscribers.get(symbol)
-        if previous is None or not clients:
+        if not clients:
             continue
         if faults.book_stream_gap > 0 or (faults.book_stream_gap_prob > 0
                                           and state.rng.random() < faults.book_stream_gap_prob):
@@ -172,7 +173,7 @@ async def publish_once(state: HedgeVenueState, streams: DepthStreams, at_ms: int
 
 async def _publish_loop(app: web.Application) -> None:
     state, streams = app[HEDGE_STATE_KEY], app[DEPTH_STREAMS_KEY]
-    await publish_once(state, streams, now_ms())   # the chain's first link: nothing sent
+    await publish_once(state, streams, now_ms())
     while True:
         now = now_ms()
         step_start = state.prices.origin_ms + state.prices.step_index(now) * STEP_MS
