@@ -210,8 +210,8 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.hedge_book_age_at_quote_ms = list(engine.book_age_at_quote_ms)
     summary.hedge_book_age_at_hedge_ms = list(st.book_age_ms)
     feed = session.hedge.feed(config.hedge.symbol)
-    summary.hedge.book = HedgeBookCounters(feed.streams, feed.resyncs, feed.stream_failures,
-                                           feed.polls)
+    summary.hedge.book = HedgeBookCounters(feed.stream_updates > 0, feed.resyncs,
+                                           feed.stream_failures, feed.polls)
     summary.position.lighter_base = await _ask_venue(
         session.rest.account_position(session.account_index, session.spec.market_id),
         engine.state.lighter_position, "Lighter position")

@@ -120,7 +120,7 @@ class FeeFigures:
 class HedgeBookCounters:
     """The hedge book feed: streamed or REST polled, and how often it fell back."""
 
-    streamed: bool = False       # the venue's book came over its WebSocket (ccxt.pro)
+    streamed: bool = False       # the venue's WebSocket (ccxt.pro) delivered the book at least once
     resyncs: int = 0             # sequence gaps: ccxt rebuilt the book from a REST snapshot
     stream_failures: int = 0     # stream connections lost, refused or gone silent
     polls: int = 0               # REST book reads (fallback polling and hedges on a stale book)

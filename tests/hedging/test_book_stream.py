@@ -222,7 +222,7 @@ async def test_a_venue_without_a_served_stream_is_polled():
         task = asyncio.create_task(venue.watch_book(symbol))
         feed = venue.feed(symbol)
         await _until(lambda: feed.stream_failures >= 1 and feed.book() is not None, what="poll")
-        assert feed.book().source == POLL and feed.polls >= 1
+        assert feed.book().source == POLL and feed.polls >= 1 and feed.stream_updates == 0
         assert venue.executable_price(symbol, SIZE, True) is not None
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -71,6 +71,7 @@ class HedgeBookFeed:
         self.resyncs = 0            # sequence gaps ccxt reported (it refetches the snapshot)
         self.stream_failures = 0    # connections lost, refused or gone silent
         self.polls = 0
+        self.stream_updates = 0     # books the stream delivered
         self._wake_poll = asyncio.Event()
 
     @property
@@ -168,6 +169,7 @@ class HedgeBookFeed:
             failures = 0
 
     def _take(self, raw: dict) -> None:
+        self.stream_updates += 1
         stamp = raw.get("timestamp")
         self.stream_book = FeedBook(self._to_levels(raw["bids"]), self._to_levels(raw["asks"]),
                                     STREAM, int(stamp) if stamp is not None else None,
