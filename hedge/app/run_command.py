@@ -33,7 +33,8 @@ from hedge.infra.config_schema import BotConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
-from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
+from hedge.infra.run_files import (HedgeBookCounters, RunSummary, TradesCsv, create_run_dir,
+                                    write_summary)
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics
@@ -211,6 +212,11 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.hedge.failures = st.failures
     summary.fill_to_hedge_submit_ms = list(st.submit_ms)
     summary.fill_to_hedge_ack_ms = list(st.ack_ms)
+    summary.hedge_book_age_at_quote_ms = list(engine.book_age_at_quote_ms)
+    summary.hedge_book_age_at_hedge_ms = list(st.book_age_ms)
+    feed = session.hedge.feed(config.hedge.symbol)
+    summary.hedge.book = HedgeBookCounters(feed.stream_updates > 0, feed.resyncs,
+                                           feed.stream_failures, feed.polls)
     summary.position.lighter_base = await _ask_venue(
         session.rest.account_position(session.account_index, session.spec.market_id),
         engine.state.lighter_position, "Lighter position")
