@@ -5,8 +5,12 @@ Tasks, each with one job:
   fills detected, journaled and handed to the hedge desk in the same step that read them;
 - hedge desk: hedges (its own task; never behind a signature or a requote);
 - quoting: recomputes the target and moves quotes (signing runs off the loop);
-- hedge book: keeps the hedge venue's book fresh so quoting and hedging never fetch it inline;
-- watch: kill switch, retries of what an earlier hedge left owed, the dead-man's switch, status.
+- hedge book: keeps the hedge venue's book fresh (streamed, REST polled while the stream is
+  down) so quoting and hedging never fetch it inline;
+- watch: the kill switch; it never awaits a venue call itself: the position check and the
+  retries of what an earlier hedge left owed run as their own tasks, so a stalled call cannot
+  delay a kill;
+- dead-man's switch (dead_mans_switch.py), ghost check (ghost_quotes.py), status.
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.hedging.venue import HedgeVenue
+from hedge.app.dead_mans_switch import DeadMansSwitch
+from hedge.app.ghost_quotes import GhostQuoteCheck
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
 from hedge.app.settings import EngineSettings
@@ -30,14 +36,12 @@ from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import RiskSnapshot, kill_reason
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
-from hedge.infra.logs import HEDGE_TAG
 
 QUOTE_INTERVAL_S = 0.05
-HEDGE_BOOK_INTERVAL_S = 0.25
 WATCH_INTERVAL_S = 0.1
 RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
-DEAD_MANS_SWITCH_MARGIN_MS = 30_000
+RECONCILE_MIN_GAP_S = 5.0
 
 POSITION_MISMATCHES_TO_KILL = 3
 POSITION_RECHECK_S = 1.0
@@ -80,7 +84,17 @@ class Engine:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
+        self._reconcile_again = False
+        self._last_reconcile_s = float("-inf")
         self._target: QuoteTarget | None = None
+        self._position_task: asyncio.Task | None = None
+        self._retry_task: asyncio.Task | None = None
+        self.dead_mans_switch = DeadMansSwitch(orders, settings.dead_mans_switch_s, clock)
+        self.ghosts = GhostQuoteCheck(quotes, rest, settings.account_index, auth_token,
+                                      lambda order: self.on_order(order, time.perf_counter_ns(),
+                                                                  via_rest=True),
+                                      clock)
+        self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
         ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -95,8 +109,8 @@ class Engine:
         self._tasks = [asyncio.create_task(coro, name=name) for name, coro in (
             ("hedge", self.desk.run()),
             ("quote", self._quote_loop()), ("hedge-book", self._hedge_book_loop()),
-            ("watch", self._watch_loop()), ("dead-mans-switch", self._dead_mans_switch_loop()),
-            ("status", self._status_loop()))]
+            ("watch", self._watch_loop()), ("dead-mans-switch", self.dead_mans_switch.run()),
+            ("ghost-quotes", self.ghosts.run()), ("status", self._status_loop()))]
         for task in self._tasks:
             task.add_done_callback(self._on_task_done)
         try:
@@ -124,8 +138,9 @@ class Engine:
     async def stop_all_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
-        if self._reconcile_task is not None:
-            self._reconcile_task.cancel()
+        for task in (self._reconcile_task, self._position_task, self._retry_task):
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- the stream -----------------------------------------------------------------------
@@ -184,8 +199,25 @@ class Engine:
                                "hedged all the same", order.order_index, order.client_order_index)
 
     def _schedule_reconcile(self) -> None:
+        """A reconcile after each (re)subscription, coalesced: reconnects in quick succession
+        share one that runs after the last of them (each costs requests out of the budget)."""
+        if self._stop.is_set():
+            return                                   # the stop runs its own reconcile
         if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self.reconcile_orders())
+            self._reconcile_task = asyncio.create_task(self._reconcile_coalesced())
+        else:
+            self._reconcile_again = True
+
+    async def _reconcile_coalesced(self) -> None:
+        while True:
+            wait_s = self._last_reconcile_s + RECONCILE_MIN_GAP_S - self.clock.now_s()
+            if wait_s > 0:
+                await self.clock.sleep(wait_s)
+            self._reconcile_again = False
+            self._last_reconcile_s = self.clock.now_s()
+            await self.reconcile_orders()
+            if not self._reconcile_again:
+                return
 
     async def reconcile_orders(self) -> None:
         """After a (re)subscription: orders that finished while the stream was away are only
@@ -226,6 +258,8 @@ class Engine:
         can_see = (self.ws.connected.is_set() and silent_ms < self.limits.stale_stream_ms
                    and self.state.account_stream_live and not self.state.account_stream_suspect
                    and not self.desk.unresolved)
+        own = {side: q.price if q is not None and q.state in ("open", "modifying") else None
+               for side, q in self.quotes.sides.items()}
         return MarketView(
             lighter_bid=bid.price if bid else None, lighter_ask=ask.price if ask else None,
             hedge_sell_price=self.hedge_venue.executable_price(self.hedge_symbol, size, False),
@@ -233,21 +267,21 @@ class Engine:
             position=self.state.lighter_position,
             bid_hedge_in_flight="bid" in self.desk.in_flight_sides,
             ask_hedge_in_flight="ask" in self.desk.in_flight_sides,
-            can_see_fills=can_see, hedge_carry=self.desk.carry)
+            can_see_fills=can_see, hedge_carry=self.desk.carry,
+            own_bid=own["bid"], own_ask=own["ask"])
 
     async def _quote_loop(self) -> None:
         while True:
+            book_age_ms = self.hedge_venue.book_age_ms(self.hedge_symbol)
             self._target = quote_target(self.market_view(), self.params)
-            await self.quotes.apply(self._target)
+            if await self.quotes.apply(self._target) and book_age_ms is not None:
+                self.book_age_at_quote_ms.append(book_age_ms)
             await self.clock.sleep(QUOTE_INTERVAL_S)
 
     async def _hedge_book_loop(self) -> None:
-        while True:
-            try:
-                await self.hedge_venue.refresh_book(self.hedge_symbol)
-            except Exception as exc:  # no fresh book: quoting pauses by itself (stale = None)
-                logger.warning("{} book refresh failed: {}: {}", HEDGE_TAG, type(exc).__name__, exc)
-            await self.clock.sleep(HEDGE_BOOK_INTERVAL_S)
+        """The hedge venue's book feed: a stale book makes `executable_price` None, which
+        pauses quoting by itself."""
+        await self.hedge_venue.watch_book(self.hedge_symbol)
 
     # -- watching -------------------------------------------------------------------------
 
@@ -266,24 +300,37 @@ class Engine:
         return (bid.price + ask.price) / 2 if bid and ask else None
 
     async def _watch_loop(self) -> None:
+        """The kill switch; venue calls it starts run as tasks of their own (one at a time), so
+        a call that stalls never holds the next risk check back."""
         last_retry = last_check = self.clock.now_s()
         while True:
             await self.clock.sleep(WATCH_INTERVAL_S)
             reason = kill_reason(self.risk_snapshot(), self.limits)
             if reason:
-                logger.error("KILL SWITCH: {}", reason)
-                self.request_stop(f"kill_switch:{reason}")
+                self.kill(reason)
                 return
-            if self.clock.now_s() - last_retry >= RETRY_OWED_INTERVAL_S:
+            if self.clock.now_s() - last_retry >= RETRY_OWED_INTERVAL_S and _idle(self._retry_task):
                 last_retry = self.clock.now_s()
-                await self.desk.retry_owed()
-            if self.clock.now_s() - last_check >= self.settings.position_check_s:
+                self._retry_task = asyncio.create_task(self.desk.retry_owed(), name="retry-owed")
+            if (self.clock.now_s() - last_check >= self.settings.position_check_s
+                    and _idle(self._position_task)):
                 last_check = self.clock.now_s()
-                reason = await self.check_position()
-                if reason:
-                    logger.error("KILL SWITCH: {}", reason)
-                    self.request_stop(f"kill_switch:{reason}")
-                    return
+                self._position_task = asyncio.create_task(self._position_check(),
+                                                          name="position-check")
+
+    def kill(self, reason: str) -> None:
+        logger.error("KILL SWITCH: {}", reason)
+        self.request_stop(f"kill_switch:{reason}")
+
+    async def _position_check(self) -> None:
+        try:
+            reason = await self.check_position()
+        except Exception as exc:  # never silently: the run stops with the cause
+            logger.opt(exception=exc).error("position check failed: {}: {}", type(exc).__name__, exc)
+            self.request_stop(f"error:position-check failed: {type(exc).__name__}")
+            return
+        if reason:
+            self.kill(reason)
 
     async def check_position(self) -> str | None:
         """The backstop: the venue's position against the fills we saw.
@@ -319,17 +366,6 @@ class Engine:
                     f"{self.state.lighter_position})")
         return None
 
-    async def _dead_mans_switch_loop(self) -> None:
-        """Keep a scheduled cancel-all ahead of us: if this process dies, Lighter cancels."""
-        while True:
-            # Lighter refuses a scheduled cancel-all less than 5 minutes ahead: the margin keeps
-            # a 300 s setting valid after signing and transit.
-            result = await self.orders.schedule_cancel_all(self.settings.dead_mans_switch_s * 1000
-                                                           + DEAD_MANS_SWITCH_MARGIN_MS)
-            if not result.accepted:
-                logger.warning("dead-man's switch not renewed: code={} {}", result.code, result.message)
-            await self.clock.sleep(max(5.0, self.settings.dead_mans_switch_s / 3))
-
     async def _status_loop(self) -> None:
         while True:
             await self.clock.sleep(STATUS_INTERVAL_S)
@@ -348,7 +384,7 @@ class Engine:
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
                 f"owed={self.desk.ledger.owed} last_fill_to_hedge={last} "
-                f"lighter_tx={self._lighter_tx()}")
+                f"lighter_tx={self._lighter_tx()} lighter_{self._budget_use()}")
 
     def _lighter_tx(self) -> int | str:
         """Transactions sent to Lighter so far (the report turns them into a rate)."""
@@ -356,3 +392,11 @@ class Engine:
         if c is None:
             return "-"
         return c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls
+
+    def _budget_use(self) -> str:
+        budget = getattr(self.orders, "budget", None)
+        return budget.describe() if budget is not None else "budget=-"
+
+
+def _idle(task: asyncio.Task | None) -> bool:
+    return task is None or task.done()

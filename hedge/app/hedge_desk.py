@@ -42,6 +42,7 @@ class HedgeStats:
     lookups: int = 0
     submit_ms: list[float] = field(default_factory=list)
     ack_ms: list[float] = field(default_factory=list)
+    book_age_ms: list[float] = field(default_factory=list)   # hedge book age at each hedge
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
@@ -51,11 +52,14 @@ class HedgeStats:
 class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
                  start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge",
-                 pad_small_hedges: bool = True, clock: MonotonicClock = REAL_CLOCK) -> None:
+                 pad_small_hedges: bool = True, reduce_only_exempt: bool = True,
+                 clock: MonotonicClock = REAL_CLOCK) -> None:
         self.clock = clock
         rules = venue.rules(symbol)
         self.rules = rules
         self.pad_small_hedges = pad_small_hedges
+        # Whether the venue lets a reduce-only order under its minimum notional through.
+        self.reduce_only_exempt = reduce_only_exempt
         self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
         self._last_price: Decimal | None = None
         self._assumed_price: Decimal | None = None   # of the latest maker fill
@@ -189,7 +193,7 @@ class HedgeDesk:
         reduce_only = self.hedge_position != 0 and (amount < 0) == (self.hedge_position > 0) \
             and abs(amount) <= abs(self.hedge_position)
         pad = Decimal(0)
-        if not reduce_only:
+        if not (reduce_only and self.reduce_only_exempt):
             pad = self._min_notional_pad(amount)
             if pad is None or (pad and not (self.pad_small_hedges and pad_allowed)):
                 self._carry(amount)
@@ -241,6 +245,8 @@ class HedgeDesk:
         status = outcome.status.value
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.lookups += outcome.lookups
+        if outcome.book_age_ms is not None:
+            self.stats.book_age_ms.append(outcome.book_age_ms)
         if outcome.fill_to_submit_ms is not None:
             self.stats.submit_ms.append(outcome.fill_to_submit_ms)
             self.stats.ack_ms.append(outcome.fill_to_ack_ms)

@@ -9,12 +9,14 @@ Shutdown: quotes canceled (and the cancel seen), the last fills hedged, clients 
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
 from loguru import logger
 
 from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
@@ -22,6 +24,10 @@ from hedge.core.fill_detector import FillDetector
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.journal import Journal
 from hedge.infra.logs import HEDGE_TAG
+
+
+CANCEL_CHECK_FIRST_S = 0.25
+CANCEL_CHECK_MAX_S = 2.0
 
 
 class StartupRefused(RuntimeError):
@@ -40,20 +46,28 @@ class ReconcileReport:
 async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, account: int,
                             market: int, token: str, timeout_s: float = 10.0,
                             clock: MonotonicClock = REAL_CLOCK) -> int:
-    """Cancel all resting orders and wait until REST shows none; returns how many remain."""
+    """Cancel all resting orders and wait until REST shows none; returns how many remain.
+
+    Each look costs a request out of the account's budget (60 a minute on a standard account),
+    so the looks back off: 0.25 s after the cancel (its latency), then doubling up to 2 s."""
     result = await orders.cancel_all()
     if not result.accepted:
         logger.warning("cancel-all not accepted: code={} {}", result.code, result.message)
     deadline = clock.now_s() + timeout_s
+    pause_s = CANCEL_CHECK_FIRST_S
+    await clock.sleep(pause_s)
     while True:
-        try:
-            left = len(await rest.active_orders(account, market, token))
+        try:   # part of the kill path: first in the request budget, never past the deadline
+            left = len(await asyncio.wait_for(
+                rest.active_orders(account, market, token, Priority.CANCEL),
+                max(0.5, deadline - clock.now_s())))
         except Exception as exc:  # keep asking until the deadline
             logger.warning("active orders read failed: {}: {}", type(exc).__name__, exc)
             left = -1
         if left == 0 or clock.now_s() > deadline:
             return max(left, 0) if left >= 0 else 1
-        await clock.sleep(0.1)
+        pause_s = min(pause_s * 2, CANCEL_CHECK_MAX_S)
+        await clock.sleep(pause_s)
 
 
 async def recover_missed_fills(journal: Journal, desk: HedgeDesk, detector: FillDetector,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
@@ -32,7 +33,8 @@ from hedge.infra.config_schema import BotConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
-from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
+from hedge.infra.run_files import (HedgeBookCounters, RunSummary, TradesCsv, create_run_dir,
+                                    write_summary)
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics
@@ -41,6 +43,8 @@ from hedge.infra.metrics import BotMetrics
 class MetricsPortError(Exception):
     """The metrics port cannot be opened; the message names the port and the fix."""
 
+
+STOP_STEP_TIMEOUT_S = 10.0
 
 USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
                  LighterKeyError, CredentialsError, PaperVenueError, MetricsPortError)
@@ -130,7 +134,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
 
     detector = FillDetector()
     desk = HedgeDesk(session.hedge, config.hedge.symbol, journal, trades,
-                     venue_name=config.hedge.exchange, pad_small_hedges=config.hedge.pad_small_hedges)
+                     venue_name=config.hedge.exchange, pad_small_hedges=session.pad_small_hedges,
+                     reduce_only_exempt=session.hedge.venue_rules.pad_small_hedges_ok)
     token = await auth_token()
     left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token)
     if left:
@@ -166,15 +171,17 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         reason = await engine.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
+        session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
         await engine.stop_tasks(keep_hedging=True)
         summary.reliability.orders_left_open = await cancel_everything(
             session.orders, session.rest, account, spec.market_id, await auth_token())
         await asyncio.sleep(0.3)  # the last order frames after the cancel
-        await engine.reconcile_orders()
+        await _bounded(engine.reconcile_orders(), "order reconcile at stop")
         await wait_for_hedges(desk)
         await engine.stop_all_tasks()
-        aborted = await session.orders.abort_scheduled_cancel_all()
-        if not aborted.accepted:
+        aborted = await _bounded(session.orders.abort_scheduled_cancel_all(),
+                                 "abort of the scheduled cancel-all")
+        if aborted is not None and not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
         watching.cancel()
@@ -205,6 +212,11 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.hedge.failures = st.failures
     summary.fill_to_hedge_submit_ms = list(st.submit_ms)
     summary.fill_to_hedge_ack_ms = list(st.ack_ms)
+    summary.hedge_book_age_at_quote_ms = list(engine.book_age_at_quote_ms)
+    summary.hedge_book_age_at_hedge_ms = list(st.book_age_ms)
+    feed = session.hedge.feed(config.hedge.symbol)
+    summary.hedge.book = HedgeBookCounters(feed.stream_updates > 0, feed.resyncs,
+                                           feed.stream_failures, feed.polls)
     summary.position.lighter_base = await _ask_venue(
         session.rest.account_position(session.account_index, session.spec.market_id),
         engine.state.lighter_position, "Lighter position")
@@ -213,6 +225,7 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     wc = ws.counters
     summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
     summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames
+    summary.ws.dropped_entries = wc.dropped_entries
     check = engine.detector.cross_check()
     summary.reliability.fills_lost = len(check.trades_without_fill)
     step = session.hedge_rules.amount_step
@@ -229,12 +242,43 @@ async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, d
     summary.reliability.ambiguous_hedges_resolved = st.lookups
     summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
         Decimal("0.000001"))
+    _fill_request_figures(summary, session, engine, config)
+
+
+def _fill_request_figures(summary: RunSummary, session: Session, engine: Engine,
+                          config: BotConfig) -> None:
+    """The request budget's figures: what the run cost in requests, and what it met."""
+    lc, budget, qc = summary.lighter, session.orders.budget, engine.quotes.counters
+    lc.account_tier = config.lighter.account_tier
+    lc.requests = budget.stats.requests
+    lc.max_requests_per_min = budget.stats.max_in_window
+    lc.rate_limited = session.orders.counters.rate_limited + session.rest.rate_limited
+    lc.tx_latency_ms = list(qc.tx_latency_ms)
+    lc.silent_rejects_found = qc.silent_rejects_found
+    lc.volume_quota_remaining = (session.orders.counters.volume_quota_remaining
+                                 if config.lighter.account_tier == "premium" else None)
+    lc.quota_pauses = qc.quota_pauses
+    lc.dead_mans_switch_failures = engine.dead_mans_switch.stats.failures
+    lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
+    logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
+                "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
+                lc.rate_limited, qc.skipped_by_rate)
+
+
+async def _bounded(step, what: str, timeout_s: float = STOP_STEP_TIMEOUT_S):
+    """One step of the stop that talks to Lighter, never longer than `timeout_s` (a stalled
+    call or a spent request budget must not keep the process from exiting)."""
+    try:
+        return await asyncio.wait_for(step, timeout_s)
+    except asyncio.TimeoutError:
+        logger.warning("{} gave no answer within {} s: skipped", what, timeout_s)
+        return None
 
 
 async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:
     """The venue's answer; the bot's own figure when the venue cannot be asked (said so)."""
     try:
-        return await read
+        return await asyncio.wait_for(read, STOP_STEP_TIMEOUT_S)
     except Exception as exc:
         logger.warning("summary: {} not readable from the venue ({}: {}); using the bot's own "
                        "figure {}", what, type(exc).__name__, exc, fallback)

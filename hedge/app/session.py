@@ -14,13 +14,16 @@ from loguru import logger
 
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue
 from hedge.adapters.hedging.venue import MarketRules
+from hedge.adapters.hedging.venues import UnsupportedVenueError, rules_for
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.app.paper import PaperVenues, register_paper_accounts
-from hedge.app.settings import hedge_venue_settings
+from hedge.app.settings import hedge_venue_settings, lighter_request_budget
 from hedge.infra.config_schema import BotConfig
 from hedge.infra.credentials import Credentials, load_credentials
+from hedge.sim.runner import HEDGE_VENUE_APPS
 
 
 class SessionError(RuntimeError):
@@ -42,6 +45,12 @@ class Session:
     closers: list = field(default_factory=list)
 
     @property
+    def pad_small_hedges(self) -> bool:
+        """Padding needs the venue's verified reduce-only exemption; the config can only
+        turn it off (hedge.pad_small_hedges)."""
+        return self.hedge.venue_rules.pad_small_hedges_ok and self.config.hedge.pad_small_hedges is not False
+
+    @property
     def owns_venues(self) -> bool:
         return self.paper_venues is not None
 
@@ -53,12 +62,27 @@ class Session:
             await self.paper_venues.stop()
 
 
+def _check_hedge_venue(config: BotConfig) -> None:
+    """Refuse, before anything starts, a hedge venue without verified rules (unless opted in)
+    or a local venue that does not exist."""
+    try:
+        rules_for(config.hedge.exchange, config.hedge.allow_untested_venue)
+    except UnsupportedVenueError as exc:
+        raise SessionError(str(exc)) from None
+    if config.hedge.is_sim and config.hedge.exchange not in HEDGE_VENUE_APPS:
+        raise SessionError(
+            f"hedge.url is sim, but no local venue speaks {config.hedge.exchange!r} (local "
+            f"venues: {', '.join(sorted(HEDGE_VENUE_APPS))}); set hedge.url to real or a URL")
+
+
 async def open_session(config: BotConfig, accounts_path: str | Path) -> Session:
+    _check_hedge_venue(config)
     paper: PaperVenues | None = None
     lighter_url = config.lighter.base_url
     hedge_url = config.hedge.base_url
     if config.lighter.is_sim or config.hedge.is_sim:
-        paper = PaperVenues(config.sim.seed, config.sim.faults)
+        local_hedge = config.hedge.exchange if config.hedge.is_sim else "binanceusdm"
+        paper = PaperVenues(config.sim.seed, config.sim.faults, local_hedge)
         await paper.start()
         lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
         hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url
@@ -76,21 +100,27 @@ async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | No
                        lighter_url: str, hedge_url: str | None) -> Credentials:
     creds = load_credentials(accounts_path, config_account_index=config.lighter.account_index,
                              config_api_key_index=config.lighter.api_key_index)
+    needed = rules_for(config.hedge.exchange, config.hedge.allow_untested_venue).credentials
     if config.is_live:
-        creds.require_live()
+        creds.require_live(needed)
         return creds
-    if paper is not None and creds.missing():
-        fresh = await register_paper_accounts(lighter_url, hedge_url)
+    if paper is not None and creds.missing(needed):
+        fresh = await register_paper_accounts(lighter_url, hedge_url,
+                                              hedge_exchange=config.hedge.exchange,
+                                              tier=config.lighter.account_tier)
         logger.info("paper mode: fresh Lighter key registered for account {}", fresh.lighter_account_index)
         return Credentials(fresh.lighter_account_index, fresh.lighter_api_key_index,
-                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret)
-    creds.require_live()  # paper against venues someone else runs: their registered keys
+                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret,
+                           fresh.hedge_api_passphrase, fresh.hedge_wallet_address,
+                           fresh.hedge_private_key)
+    creds.require_live(needed)  # paper against venues someone else runs: their registered keys
     return creds
 
 
 async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedge_url: str | None,
                    paper: PaperVenues | None) -> Session:
-    rest = LighterRest(lighter_url)
+    budget = lighter_request_budget(config)    # one for everything sent to Lighter
+    rest = LighterRest(lighter_url, budget)
     try:
         catalog = await rest.markets()
         spec = catalog.by_symbol(config.lighter.market)
@@ -100,11 +130,18 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
             raise
         raise SessionError(f"cannot read Lighter markets from {lighter_url}: "
                            f"{type(exc).__name__}: {exc}") from None
+    refusal = spec.why_not_quotable()
+    if refusal:
+        await rest.close()
+        raise SessionError(f"{refusal}: the bot will not quote it; choose another "
+                           f"lighter.market or wait until the venue lists it active")
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
-                                creds.lighter_private_key, catalog)
+                                creds.lighter_private_key, catalog, budget=budget)
     try:
-        hedge = CcxtHedgeVenue(hedge_venue_settings(config, hedge_url, creds.hedge_api_key,
-                                                    creds.hedge_api_secret))
+        hedge = CcxtHedgeVenue(hedge_venue_settings(
+            config, hedge_url, creds.hedge_api_key, creds.hedge_api_secret,
+            passphrase=creds.hedge_api_passphrase, wallet_address=creds.hedge_wallet_address,
+            private_key=creds.hedge_private_key))
     except BaseException:
         await orders.close()
         await rest.close()
@@ -112,9 +149,15 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
     session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, spec, orders, rest,
                       hedge, None, paper)  # type: ignore[arg-type]
     try:
+        await budget.acquire("apikeys", Priority.READ)     # check_key reads the registered key
         await orders.check_key()
+        await _check_tier(config, rest, creds.lighter_account_index)
         await hedge.start()
         session.hedge_rules = hedge.rules(config.hedge.symbol)
+        if config.hedge.pad_small_hedges and not hedge.venue_rules.pad_small_hedges_ok:
+            logger.warning("hedge.pad_small_hedges is set, but {} does not verifiably exempt "
+                           "reduce-only orders from its minimum: small hedges are carried, not "
+                           "padded", config.hedge.exchange)
         await hedge.refresh_book(config.hedge.symbol)
         _check_sizes(config, spec, session.hedge_rules,
                      hedge.executable_price(config.hedge.symbol, config.strategy.order_size, False))
@@ -123,6 +166,24 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await session.close()
         raise
     return session
+
+
+async def _check_tier(config: BotConfig, rest: LighterRest, account: int) -> None:
+    """The configured tier against the one the venue reports, where it reports one."""
+    tier = config.lighter.account_tier
+    try:
+        reported = await rest.account_tier(account)
+    except Exception as exc:  # the budget stays on the configured tier
+        logger.warning("could not read the Lighter account tier: {}: {}", type(exc).__name__, exc)
+        return
+    if reported is None:
+        logger.info("Lighter does not report the account tier here; budgeting requests for a {} "
+                    "account as configured (lighter.account_tier)", tier)
+    elif reported != tier:
+        raise SessionError(f"lighter.account_tier is {tier} but Lighter reports account {account} "
+                           f"as {reported}; set lighter.account_tier: {reported}")
+    else:
+        logger.info("Lighter account {} is {} (as configured)", account, tier)
 
 
 def _check_sizes(config: BotConfig, spec: MarketSpec, rules: MarketRules, price: Decimal | None) -> None:

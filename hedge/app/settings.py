@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from hedge.adapters.hedging.ccxt_venue import CcxtVenueSettings
 from hedge.adapters.lighter.markets import MarketSpec
+from hedge.adapters.lighter.request_budget import RequestBudget
 from hedge.core.quoting import QuoteParams
 from hedge.core.risk import RiskLimits
 from hedge.infra.config_schema import BotConfig
@@ -65,15 +66,28 @@ def engine_settings(config: BotConfig, spec: MarketSpec, account_index: int) -> 
 
 
 def hedge_venue_settings(config: BotConfig, base_url: str | None, api_key: Secret | None,
-                         api_secret: Secret | None) -> CcxtVenueSettings:
-    """The ccxt hedge venue's settings; `base_url` None means the venue's own URLs."""
+                         api_secret: Secret | None, *, passphrase: Secret | None = None,
+                         wallet_address: Secret | None = None,
+                         private_key: Secret | None = None) -> CcxtVenueSettings:
+    """The ccxt hedge venue's settings; `base_url` None means the venue's own URLs. Which
+    credentials the venue reads is its rule (hedge/adapters/hedging/venues/)."""
     h = config.hedge
     return CcxtVenueSettings(
         exchange_id=h.exchange, base_url=base_url, api_key=api_key or Secret(""),
-        api_secret=api_secret or Secret(""), max_slippage_bps=h.max_slippage_bps,
-        timeout_ms=h.timeout_ms, order_rate_per_s=h.order_rate_per_s, order_burst=h.order_burst)
+        api_secret=api_secret or Secret(""), passphrase=passphrase or Secret(""),
+        wallet_address=wallet_address or Secret(""), private_key=private_key or Secret(""),
+        allow_untested_venue=h.allow_untested_venue, max_slippage_bps=h.max_slippage_bps,
+        timeout_ms=h.timeout_ms, order_rate_per_s=h.order_rate_per_s, order_burst=h.order_burst,
+        book_stream=h.book_stream, book_max_age_ms=h.book_max_age_ms)
 
 
-def lighter_tx_bucket(config: BotConfig) -> TokenBucket:
-    """Pacing of the quote transactions (place, modify, cancel) sent to Lighter."""
-    return TokenBucket(config.lighter.tx_rate_per_min / 60, LIGHTER_TX_BURST)
+def lighter_tx_bucket(config: BotConfig) -> TokenBucket | None:
+    """The optional cap on quote placements and modifies (`lighter.tx_rate_per_min`); None:
+    the account's request budget alone paces them."""
+    rate = config.lighter.tx_rate_per_min
+    return TokenBucket(rate / 60, LIGHTER_TX_BURST) if rate else None
+
+
+def lighter_request_budget(config: BotConfig) -> RequestBudget:
+    """One budget for everything sent to Lighter, shaped to the account's tier."""
+    return RequestBudget(config.lighter.account_tier)

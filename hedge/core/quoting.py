@@ -41,6 +41,8 @@ class MarketView:
     ask_hedge_in_flight: bool = False
     can_see_fills: bool = True         # account stream up and positions known
     hedge_carry: Decimal = Decimal(0)  # owed hedge below the venue minimum: + buy, - sell
+    own_bid: Decimal | None = None     # our resting bid, when one rests (the book includes it)
+    own_ask: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
     if view.lighter_bid is None or view.lighter_ask is None:
         return QuoteTarget(None, None, "no Lighter book", "no Lighter book")
     step = p.tick if p.pricing == "profit" else Decimal(0)
+    # Improving on our own best level would chase ourselves a tick at a time: a request each.
+    bid_step = Decimal(0) if view.own_bid is not None and view.own_bid >= view.lighter_bid else step
+    ask_step = Decimal(0) if view.own_ask is not None and view.own_ask <= view.lighter_ask else step
     bid, bid_off = None, ""
     carry_note = "hedge carry below the venue minimum: quoting the side that completes it"
     if not p.quote_bid:
@@ -89,7 +94,7 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
     elif view.hedge_sell_price is None:
         bid_off = "hedge book too thin for the size"
     else:
-        bid = min(bid_limit(view.hedge_sell_price, p), view.lighter_bid + step,
+        bid = min(bid_limit(view.hedge_sell_price, p), view.lighter_bid + bid_step,
                   view.lighter_ask - p.tick)
     ask, ask_off = None, ""
     if not p.quote_ask:
@@ -103,7 +108,7 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
     elif view.hedge_buy_price is None:
         ask_off = "hedge book too thin for the size"
     else:
-        ask = max(ask_limit(view.hedge_buy_price, p), view.lighter_ask - step,
+        ask = max(ask_limit(view.hedge_buy_price, p), view.lighter_ask - ask_step,
                   view.lighter_bid + p.tick)
     return QuoteTarget(bid, ask, bid_off, ask_off,
                        bid_hedge_price=view.hedge_sell_price if bid is not None else None,
@@ -111,18 +116,41 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
 
 
 def requote_action(resting_price: Decimal | None, target: Decimal | None, rested_ms: int,
-                   tolerance_bps: Decimal, min_lifetime_ms: int) -> str:
+                   tolerance_bps: Decimal, min_lifetime_ms: int, side: str = "") -> str:
     """"place", "modify", "cancel" or "keep" for one side.
 
-    A quote moves only when the target is further than the tolerance away and the quote has
-    rested its minimum lifetime, so quotes do not churn the signer and the rate limits. Taking a
-    quote down when its side turns off is never delayed.
+    Every move is a request out of a small budget (60 a minute on a standard account), so a
+    quote moves only when the target is further than the tolerance away and the quote has
+    rested its minimum lifetime. Two moves are never delayed: taking a quote down when its side
+    turns off, and pulling back a quote that has become more aggressive than the target (its
+    fill would no longer pay); `side` ("bid"/"ask") tells which direction that is.
     """
     if resting_price is None:
         return "place" if target is not None else "keep"
     if target is None:
         return "cancel"
     moved_bps = abs(target - resting_price) / resting_price * BPS
-    if moved_bps > tolerance_bps and rested_ms >= min_lifetime_ms:
+    if moved_bps <= tolerance_bps:
+        return "keep"
+    too_aggressive = (side == "bid" and resting_price > target) or (side == "ask" and resting_price < target)
+    if too_aggressive or rested_ms >= min_lifetime_ms:
         return "modify"
     return "keep"
+
+
+@dataclass(frozen=True)
+class QuotaPacing:
+    """How a premium account's volume quota slows quoting: below `slow_below` quotes move
+    `slow_factor` times less often; below `pause_below` quoting stops before the quota runs out
+    (creates and modifies spend it; cancels do not)."""
+
+    slow_below: int = 300
+    pause_below: int = 50
+    slow_factor: int = 4
+
+
+def quota_state(remaining: int | None, pacing: QuotaPacing) -> str:
+    """"ok", "slow" or "paused" for the quota the venue last reported (None: not metered)."""
+    if remaining is None or remaining >= pacing.slow_below:
+        return "ok"
+    return "paused" if remaining < pacing.pause_below else "slow"

@@ -29,6 +29,7 @@ class ReplayReport:
     book_resyncs: list[str] = field(default_factory=list)
     books: dict[int, dict[str, Any]] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)
+    dropped_entries: list[str] = field(default_factory=list)   # "<type>: <reason>" per entry
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -40,7 +41,8 @@ class ReplayReport:
                        "side": d.side.value, "size": str(d.size), "price": str(d.price),
                        "cum_filled": str(d.cum_filled_base), "status": d.status} for d in self.fills],
             "book_resyncs": self.book_resyncs, "books": self.books,
-            "unexpected": self.unexpected, "errors": self.errors,
+            "unexpected": self.unexpected, "dropped_entries": self.dropped_entries,
+            "errors": self.errors,
         }
 
 
@@ -59,6 +61,7 @@ class FrameReplayer:
         msg = parse_frame(frame)
         kind = msg.type or type(msg).__name__
         r.types[kind] = r.types.get(kind, 0) + 1
+        r.dropped_entries.extend(f"{kind}: {reason}" for reason in m.dropped_entries(msg))
         if isinstance(msg, m.Unknown):
             r.unexpected.append(f"{kind or '?'}: {msg.reason}")
         elif isinstance(msg, m.ErrorFrame):
@@ -156,6 +159,8 @@ def render_text(path: str | Path, r: ReplayReport) -> str:
     lines += [f"  {text}" for text in r.book_resyncs]
     for market, book in sorted(r.books.items()):
         lines.append(f"book {market}: {book}")
+    lines.append(f"dropped entries: {len(r.dropped_entries)}")
+    lines += [f"  {text}" for text in r.dropped_entries[:20]]
     lines.append(f"unexpected frames: {len(r.unexpected)}")
     lines += [f"  {text}" for text in r.unexpected[:20]]
     lines.append(f"error frames: {len(r.errors)}")

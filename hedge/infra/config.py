@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from hedge.core.request_tiers import max_tx_per_min
 from hedge.infra.config_schema import (LIGHTER_URL_ALIASES, SECTIONS, BotConfig, HedgeConfig,
                                        LighterConfig, LoggingConfig, RiskConfig, Rule, SimConfig,
                                        StrategyConfig, is_loopback_url)
@@ -273,6 +274,12 @@ def _cross_checks(mode: str | None, sections: dict[str, Any], problems: _Problem
         problems.add("risk.max_unhedged_base", f"got {risk.max_unhedged_base}; allowed: >= "
                      f"strategy.order_size ({strategy.order_size}), or one complete fill "
                      f"would trip the kill switch")
+    if lighter is not None and lighter.tx_rate_per_min is not None:
+        ceiling = max_tx_per_min(lighter.account_tier)
+        if lighter.tx_rate_per_min > ceiling:
+            problems.add("lighter.tx_rate_per_min", f"got {lighter.tx_rate_per_min}; allowed: <= "
+                         f"{ceiling} on a {lighter.account_tier} account (its request budget, "
+                         f"reads included); lower it, remove it, or set lighter.account_tier")
     if lighter is not None and lighter.ws_silence_timeout_s <= lighter.ws_keepalive_s:
         problems.add("lighter.ws_silence_timeout_s", f"got {lighter.ws_silence_timeout_s}; "
                      f"allowed: > lighter.ws_keepalive_s ({lighter.ws_keepalive_s}), or every "

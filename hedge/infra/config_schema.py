@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from hedge.core.request_tiers import TIERS
+
 LIGHTER_URL_ALIASES = {
     "mainnet": "https://mainnet.zklighter.elliot.ai",
     "testnet": "https://testnet.zklighter.elliot.ai",
@@ -104,7 +106,10 @@ class LighterConfig:
     dead_mans_switch_s: int = setting(300, minimum=300, maximum=1_296_000,
                                       allowed="an integer from 300 to 1296000 (Lighter's "
                                               "scheduled cancel-all needs at least 5 minutes)")
-    tx_rate_per_min: int = setting(40, minimum=1, maximum=100_000)
+    # standard (the venue's default: 60 requests a minute, 200 ms maker latency) or premium
+    account_tier: str = setting("standard", choices=TIERS)
+    # An optional cap on sendTx a minute, below what the tier's request budget allows.
+    tx_rate_per_min: int | None = setting(None, minimum=1, maximum=100_000)
 
     @property
     def is_sim(self) -> bool:
@@ -134,7 +139,18 @@ class HedgeConfig:
     taker_fee_bps: Decimal = setting(Decimal("4.0"), minimum=0, maximum=100)
     # A hedge below the venue's minimum notional is sent larger and the excess bought back
     # reduce-only (exempt from the minimum); off: it is carried until a same-side fill.
-    pad_small_hedges: bool = setting(True)
+    # Unset (null): the venue's rule (on only where the reduce-only exemption is verified);
+    # false turns it off; true on a venue without the verified exemption only warns.
+    pad_small_hedges: bool | None = setting(None)
+    # A ccxt id without verified hedging rules runs only with this set (ccxt's defaults for
+    # client ids, lookups and minimums, unverified; a warning at start).
+    allow_untested_venue: bool = setting(False)
+    # The hedge book: streamed over the venue's WebSocket through ccxt.pro where ccxt has the
+    # venue (REST polling only while the stream is down); false: REST polling only.
+    book_stream: bool = setting(True)
+    book_max_age_ms: int = setting(1000, minimum=50, maximum=60_000,
+                                   allowed="milliseconds from 50 to 60000: an older hedge book "
+                                           "pauses quoting")
 
     @property
     def is_sim(self) -> bool:

@@ -103,6 +103,17 @@ class LighterCounters:
     post_only_rejects: int = 0
     fills: int = 0
     filled_base: Decimal = Decimal(0)
+    # The account's request budget (docs/CONFIG.md, "Account tiers and the request budget").
+    account_tier: str = "standard"
+    requests: int = 0                   # every REST read, nextNonce and sendTx sent to Lighter
+    max_requests_per_min: int = 0       # most in any rolling 60 s
+    rate_limited: int = 0               # 429s received
+    tx_latency_ms: list[float] = field(default_factory=list)   # sendTx answer -> seen open
+    silent_rejects_found: int = 0       # accepted, never on the stream, unknown to the venue
+    volume_quota_remaining: int | None = None    # premium only: the last sendTx answer's
+    quota_pauses: int = 0               # times quoting paused for want of volume quota
+    dead_mans_switch_failures: int = 0
+    call_timeouts: int = 0              # REST reads and sendTx without an answer in time
     volume_quote: Decimal = Decimal(0)       # notional of the maker fills
 
 
@@ -117,10 +128,21 @@ class FeeFigures:
 
 
 @dataclass
+class HedgeBookCounters:
+    """The hedge book feed: streamed or REST polled, and how often it fell back."""
+
+    streamed: bool = False       # the venue's WebSocket (ccxt.pro) delivered the book at least once
+    resyncs: int = 0             # sequence gaps: ccxt rebuilt the book from a REST snapshot
+    stream_failures: int = 0     # stream connections lost, refused or gone silent
+    polls: int = 0               # REST book reads (fallback polling and hedges on a stale book)
+
+
+@dataclass
 class HedgeCounters:
     orders: int = 0
     filled_base: Decimal = Decimal(0)
     failures: int = 0
+    book: HedgeBookCounters = field(default_factory=HedgeBookCounters)
 
 
 @dataclass
@@ -139,6 +161,7 @@ class WsCounters:
     reconnects: int = 0
     book_resyncs: int = 0
     unexpected_frames: int = 0
+    dropped_entries: int = 0         # unreadable orders/trades/levels inside readable frames
 
 
 @dataclass
@@ -168,6 +191,8 @@ class RunSummary:
     position: PositionSnapshot = field(default_factory=PositionSnapshot)
     fill_to_hedge_submit_ms: list[float] = field(default_factory=list)
     fill_to_hedge_ack_ms: list[float] = field(default_factory=list)
+    hedge_book_age_at_quote_ms: list[float] = field(default_factory=list)
+    hedge_book_age_at_hedge_ms: list[float] = field(default_factory=list)
     ws: WsCounters = field(default_factory=WsCounters)
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
     fees: FeeFigures = field(default_factory=FeeFigures)
@@ -183,16 +208,32 @@ class RunSummary:
                         "orders_canceled": lighter.orders_canceled,
                         "post_only_rejects": lighter.post_only_rejects,
                         "fills": lighter.fills, "filled_base": _amount(lighter.filled_base),
+                        "account_tier": lighter.account_tier,
+                        "requests": lighter.requests,
+                        "max_requests_per_min": lighter.max_requests_per_min,
+                        "rate_limited": lighter.rate_limited,
+                        "tx_latency_ms": latency_stats(lighter.tx_latency_ms),
+                        "silent_rejects_found": lighter.silent_rejects_found,
+                        "volume_quota_remaining": lighter.volume_quota_remaining,
+                        "quota_pauses": lighter.quota_pauses,
+                        "dead_mans_switch_failures": lighter.dead_mans_switch_failures,
+                        "call_timeouts": lighter.call_timeouts,
                         "volume_quote": _amount(lighter.volume_quote)},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
-                      "failures": hedge.failures},
+                      "failures": hedge.failures,
+                      "book": {"streamed": hedge.book.streamed, "resyncs": hedge.book.resyncs,
+                               "stream_failures": hedge.book.stream_failures,
+                               "polls": hedge.book.polls}},
             "position": {"lighter_base": _amount(position.lighter_base),
                          "hedge_base": _amount(position.hedge_base),
                          "net_base": _amount(position.net_base)},
             "latency_ms": {"fill_to_hedge_submit": latency_stats(self.fill_to_hedge_submit_ms),
-                           "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms)},
+                           "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms),
+                           "hedge_book_age_at_quote": latency_stats(self.hedge_book_age_at_quote_ms),
+                           "hedge_book_age_at_hedge": latency_stats(self.hedge_book_age_at_hedge_ms)},
             "ws": {"frames_in": ws.frames_in, "reconnects": ws.reconnects,
-                   "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames},
+                   "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames,
+                   "dropped_entries": ws.dropped_entries},
             "reliability": {"fills_lost": rel.fills_lost, "double_hedges": rel.double_hedges,
                             "max_unhedged_ms": rel.max_unhedged_ms,
                             "orders_left_open": rel.orders_left_open,

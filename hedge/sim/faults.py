@@ -26,6 +26,21 @@ class LighterFaults:
     tx_latency_ms: int = 0                  # sendTx accepted now, executed this much later
     nonce_error_next: int = 0               # the next N sendTx answer 21104 regardless
     rate_limit_next: int = 0                # the next N sendTx answer HTTP 429 (code 23000)
+    silent_reject_prob: float = 0.0         # create/modify answered 200, then never executes
+    rest_stall_ms: int = 0                  # every REST call (sendTx too) hangs this long first
+    rest_stall_paths: list[str] = field(default_factory=list)  # only paths containing one of these
+    market_status: dict[str, str] = field(default_factory=dict)  # symbol -> active|inactive|frozen|reduce_only
+    # The real venue's rules (docs/SIM.md "Tiers and caps"): not faults, but switchable the same way.
+    tier_latency: bool = True               # add the account tier's maker/cancel/taker latency
+    rate_window_s: float = 60.0             # length of every rolling cap window (REST, WS)
+    ip_requests_per_window: int = 1_000_000  # REST + sendTx requests per IP per window
+    ws_messages_per_min: int = 200          # WS client messages per IP per window (sendtx excluded)
+    ws_inflight_max: int = 50               # WS client messages awaiting their answer
+    ws_ack_delay_ms: int = 0                # answers to WS client messages leave this much later
+    ws_connections_per_min: int = 60        # new WS connections per IP per window (beyond: 429)
+    volume_quota_start: int = 1000          # premium: quota of a newly registered account
+    volume_quota_refill_s: float = 15.0     # premium: one free create/modify every this many s
+    cancel_all_single_queued: bool = True   # a second scheduled cancel-all gets 21712
 
 
 @dataclass
@@ -41,6 +56,10 @@ class HedgeFaults:
     late_ms: int = 3000
     reject_hedges: bool = False             # every new order: -2019 margin is insufficient
     refuse_connections: bool = False        # the listener is closed (connection refused)
+    book_stream_gap: int = 0                # skip the next N depth-stream events (pu breaks)
+    book_stream_gap_prob: float = 0.0       # skip each depth-stream event with this probability
+    book_stream_drop: bool = False          # one-shot: close every depth-stream connection
+    book_stream_refuse_s: float = 0.0       # after a drop, refuse stream connections this long
     next: list[str] = field(default_factory=list)  # one-shot faults for the next orders
 
 
@@ -69,6 +88,9 @@ PROFILES: dict[str, FaultProfile] = {
 }
 
 
+MARKET_STATUSES = ("active", "inactive", "frozen", "reduce_only")
+
+
 class UnknownFaultError(ValueError):
     """A profile name or knob the venues do not know; the message lists what exists."""
 
@@ -80,7 +102,9 @@ def fault_profile(name: str) -> FaultProfile:
     except KeyError:
         raise UnknownFaultError(
             f"unknown fault profile {name!r}; known profiles: {', '.join(PROFILES)}") from None
-    return FaultProfile(base.name, replace(base.lighter), replace(base.hedge, next=list(base.hedge.next)))
+    lighter = replace(base.lighter, rest_stall_paths=list(base.lighter.rest_stall_paths),
+                      market_status=dict(base.lighter.market_status))
+    return FaultProfile(base.name, lighter, replace(base.hedge, next=list(base.hedge.next)))
 
 
 def apply_knobs(target: LighterFaults | HedgeFaults, knobs: dict[str, Any]) -> None:
@@ -97,9 +121,13 @@ def apply_knobs(target: LighterFaults | HedgeFaults, knobs: dict[str, Any]) -> N
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         elif isinstance(current, list):
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif isinstance(current, dict):
+            ok = isinstance(value, dict) and all(
+                isinstance(k, str) and v in MARKET_STATUSES for k, v in value.items())
         else:
             ok = True
         if not ok:
+            hint = f" of symbol -> one of {', '.join(MARKET_STATUSES)}" if isinstance(current, dict) else ""
             raise UnknownFaultError(
-                f"fault knob {key!r} takes a {type(current).__name__}, got {value!r}")
-        setattr(target, key, type(current)(value) if not isinstance(current, list) else list(value))
+                f"fault knob {key!r} takes a {type(current).__name__}{hint}, got {value!r}")
+        setattr(target, key, type(current)(value))

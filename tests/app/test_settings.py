@@ -4,7 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hedge.adapters.lighter.markets import MarketSpec
-from hedge.app.settings import engine_settings, hedge_venue_settings, lighter_tx_bucket
+from hedge.app.settings import (engine_settings, hedge_venue_settings, lighter_request_budget,
+                                lighter_tx_bucket)
 from hedge.infra.config import parse_config
 from hedge.infra.secret import Secret
 
@@ -12,7 +13,7 @@ SPEC = MarketSpec(symbol="ETH", market_id=0, size_decimals=4, price_decimals=2,
                   min_base=Decimal("0.005"), min_quote=Decimal(10))
 
 CONFIG = parse_config({
-    "lighter": {"dead_mans_switch_s": 900, "tx_rate_per_min": 120},
+    "lighter": {"dead_mans_switch_s": 900, "tx_rate_per_min": 120, "account_tier": "premium"},
     "hedge": {"symbol": "BTC/USDT:USDT", "max_slippage_bps": 7, "timeout_ms": 2500,
               "order_rate_per_s": 5, "order_burst": 2, "taker_fee_bps": "3.5",
               "exchange": "binanceusdm"},
@@ -53,3 +54,10 @@ def test_hedge_venue_settings_take_the_burst_from_its_own_key():
 def test_lighter_tx_bucket_paces_at_the_configured_rate():
     bucket = lighter_tx_bucket(CONFIG)
     assert bucket.rate_per_s == 2 and bucket.burst == 4
+
+
+def test_the_request_budget_follows_the_tier_and_the_tx_cap_is_optional():
+    assert lighter_request_budget(CONFIG).tier == "premium"
+    default = parse_config({})
+    assert lighter_request_budget(default).tier == "standard"
+    assert lighter_tx_bucket(default) is None

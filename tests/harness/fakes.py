@@ -13,7 +13,8 @@ from typing import Any
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus,
                                           MarketRules, OrderLookup)
 from hedge.adapters.lighter import messages as m
-from hedge.adapters.lighter.order_client import TxResult
+from hedge.adapters.lighter.order_client import OrderCounters, TxResult
+from hedge.adapters.lighter.request_budget import Priority, RequestBudget
 from hedge.core.hedge_order import hedge_client_id
 from hedge.core.order_book import OrderBook
 from hedge.core.types import BookLevel, OrderUpdate
@@ -21,6 +22,8 @@ from tests.harness import frames
 
 HEDGE_SYMBOL = "ETH/USDT:USDT"
 ACCEPTED = TxResult(accepted=True, code=200)
+COUNTED = {"place": "orders_placed", "modify": "orders_modified", "cancel": "orders_canceled",
+           "cancel_all": "cancel_alls"}
 
 
 def rejected(code: int = 21_706, message: str = "invalid nonce") -> TxResult:
@@ -58,9 +61,15 @@ class FakeStream:
 
 
 class FakeOrderClient:
-    """Lighter transactions: `calls` lists each as a tuple; `answers` scripts the next ones."""
+    """Lighter transactions: `calls` lists each as a tuple; `answers` scripts the next ones.
 
-    def __init__(self) -> None:
+    `budget` is the real request budget the quote keeper reads (this fake does not spend it:
+    a test that wants it spent spends it); `counters` count what was accepted, as the real
+    client's do."""
+
+    def __init__(self, budget: RequestBudget | None = None) -> None:
+        self.budget = budget if budget is not None else RequestBudget("standard")
+        self.counters = OrderCounters()
         self.calls: list[tuple] = []
         self.answers: list[TxResult | Exception] = []  # popped per call; empty: accepted
         self.hold: asyncio.Event | None = None  # set: calls wait for it (an answer in transit)
@@ -78,6 +87,14 @@ class FakeOrderClient:
         answer = self.answers.pop(0) if self.answers else ACCEPTED
         if isinstance(answer, Exception):
             raise answer
+        if answer.accepted:
+            counter = COUNTED.get(call[0])
+            if counter:
+                setattr(self.counters, counter, getattr(self.counters, counter) + 1)
+        else:
+            self.counters.rejected += 1
+        if answer.volume_quota_remaining is not None:
+            self.counters.volume_quota_remaining = answer.volume_quota_remaining
         return answer
 
     async def create_post_only(self, market_id: int, is_ask: bool, size: Decimal, price: Decimal,
@@ -97,6 +114,9 @@ class FakeOrderClient:
 
     async def schedule_cancel_all(self, in_ms: int) -> TxResult:
         return await self._answer(("schedule_cancel_all", in_ms))
+
+    async def abort_scheduled_cancel_all(self) -> TxResult:
+        return await self._answer(("abort_scheduled_cancel_all",))
 
     def kinds(self) -> list[str]:
         return [call[0] for call in self.calls]
@@ -124,7 +144,8 @@ class FakeRest:
             self.failures_left -= 1
             raise ConnectionError("REST unreachable")
 
-    async def account_position(self, account: int, market: int) -> Decimal:
+    async def account_position(self, account: int, market: int,
+                               priority: Priority = Priority.SAFETY) -> Decimal:
         self.calls.append(("account_position", market))
         self._maybe_fail()
         if self.position_answers:
@@ -136,7 +157,15 @@ class FakeRest:
         self._maybe_fail()
         yield [self.orders[i] for i in client_order_indexes if i in self.orders]
 
-    async def active_orders(self, account: int, market: int, token: str) -> list[OrderUpdate]:
+    async def orders_by_client_index(self, account: int, client_order_indexes: list[int],
+                                     token: str, priority: Priority = Priority.SAFETY
+                                     ) -> list[OrderUpdate]:
+        self.calls.append(("orders_by_client_index", tuple(client_order_indexes)))
+        self._maybe_fail()
+        return [self.orders[i] for i in client_order_indexes if i in self.orders]
+
+    async def active_orders(self, account: int, market: int, token: str,
+                            priority: Priority = Priority.SAFETY) -> list[OrderUpdate]:
         self.calls.append(("active_orders", market))
         self._maybe_fail()
         return list(self.active)
@@ -175,6 +204,8 @@ class FakeHedgeVenue:
     hold: asyncio.Event | None = None     # set: a submission waits for it once recorded
     book_refreshes: int = 0
     refresh_failures_left: int = 0
+    watching: list[str] = field(default_factory=list)   # symbols whose book feed was started
+    watch_error: Exception | None = None                 # the book feed dies with it
 
     async def start(self) -> None:
         return None
@@ -188,6 +219,16 @@ class FakeHedgeVenue:
             self.refresh_failures_left -= 1
             raise ConnectionError("hedge venue unreachable")
         return None
+
+    async def watch_book(self, symbol: str) -> None:
+        """The book feed: fresh (or not) as `book_fresh` says, until cancelled."""
+        self.watching.append(symbol)
+        if self.watch_error is not None:
+            raise self.watch_error
+        await asyncio.Event().wait()
+
+    def book_age_ms(self, symbol: str) -> float | None:
+        return 0.0 if self.book_fresh else None
 
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
         if not self.book_fresh:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hedge.adapters.lighter.markets import MarketSpec
+from hedge.adapters.lighter.request_budget import RequestBudget
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
@@ -45,6 +46,8 @@ class Options:
     dead_mans_switch_s: int = 300
     min_lifetime_ms: int = 0
     tolerance_bps: Decimal = Decimal(1)
+    tier: str = "premium"                  # the request budget's Lighter tier
+    budget_per_window: int | None = 10**6  # None: the tier's own; large: pacing never binds
 
 
 @dataclass
@@ -112,7 +115,8 @@ def build_rig(journal_path: Path, options: Options | None = None, *,
     journal = journal or Journal(journal_path)
     venue = venue or FakeHedgeVenue(position_=options.start_hedge_position)
     rest = rest or FakeRest()
-    orders = FakeOrderClient()
+    orders = FakeOrderClient(RequestBudget(options.tier, budget_per_window=options.budget_per_window,
+                                           clock=clock.now_s))
     stream = FakeStream()
     detector = detector or FillDetector()
     desk = HedgeDesk(venue, HEDGE_SYMBOL, journal, trades,

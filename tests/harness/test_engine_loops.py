@@ -6,36 +6,48 @@ from decimal import Decimal as D
 
 from hedge.app.lifecycle import cancel_everything, wait_for_hedges
 from tests.harness import frames as f
-from tests.harness.fakes import rejected
+from tests.harness.fakes import HEDGE_SYMBOL, rejected
+from tests.harness.rig import build_rig
 
 
-async def test_the_dead_mans_switch_is_kept_ahead_of_us(rig):
+async def test_the_dead_mans_switch_is_scheduled_once_and_renewed_near_its_time(rig):
     rig.start()
     await rig.settle()
     schedule = ("schedule_cancel_all", 330_000)          # 300 s + a 30 s margin, in ms
     assert rig.orders.calls.count(schedule) == 1
-    await rig.clock.advance(99.9)                        # renewed every 300 / 3 s
+    await rig.clock.advance(209.9)                       # renewed 120 s before it would fire
     assert rig.orders.calls.count(schedule) == 1
     await rig.clock.advance(0.1)
-    assert rig.orders.calls.count(schedule) == 2
+    dms = [c for c in rig.orders.calls if c[0] in ("schedule_cancel_all",
+                                                    "abort_scheduled_cancel_all")]
+    assert dms == [schedule, ("abort_scheduled_cancel_all",), schedule]
 
 
-async def test_a_refused_renewal_is_tried_again_on_time(rig):
+async def test_a_refused_schedule_is_tried_again_on_time(rig):
     rig.orders.refuse.add("schedule_cancel_all")
     rig.start()
-    await rig.clock.advance(100)
+    await rig.clock.advance(10)                          # every 5 s after a failure
     assert [c for c in rig.orders.calls if c[0] == "schedule_cancel_all"] == [
-        ("schedule_cancel_all", 330_000)] * 2
+        ("schedule_cancel_all", 330_000)] * 3
+    assert rig.engine.dead_mans_switch.stats.failures == 3
 
 
-async def test_the_hedge_book_is_refreshed_every_quarter_second_through_failures(rig):
-    rig.venue.refresh_failures_left = 2
+async def test_the_hedge_book_task_watches_the_hedge_symbol(rig):
     rig.start()
     await rig.settle()
-    assert rig.venue.book_refreshes == 1
+    assert rig.venue.watching == [HEDGE_SYMBOL]
     await rig.clock.advance(1.0)
-    assert rig.venue.book_refreshes == 5
     assert not rig.run_task.done()
+
+
+async def test_a_dead_hedge_book_feed_stops_the_run_naming_it(tmp_path):
+    rig = build_rig(tmp_path / "journal.sqlite")
+    rig.venue.watch_error = ConnectionError("feed gone")
+    try:
+        rig.start()
+        assert await rig.exit_reason(1) == "error:hedge-book task failed: ConnectionError"
+    finally:
+        await rig.close()
 
 
 async def test_the_status_line_says_where_things_stand(rig):
@@ -44,7 +56,7 @@ async def test_the_status_line_says_where_things_stand(rig):
     await rig.settle()
     assert rig.engine.status_line() == (
         "[STATUS] mid=2000.00 bid=None ask=None lighter_pos=0.0100 hedge_pos=-0.010 fills=1 "
-        "hedges=1 owed=0.0000 last_fill_to_hedge=- lighter_tx=-")
+        "hedges=1 owed=0.0000 last_fill_to_hedge=- lighter_tx=0 lighter_budget=0/1000000 per 60s")
 
 
 async def test_a_fill_on_an_order_this_run_did_not_place_is_hedged_and_counted(rig):
@@ -110,7 +122,7 @@ async def _cancel(rig, *tasks):
     import asyncio
     call = asyncio.create_task(cancel_everything(rig.orders, rig.rest, f.ACCOUNT, f.MARKET,
                                                  "token", timeout_s=1.0, clock=rig.clock))
-    for _ in range(15):
+    for _ in range(100):        # the looks back off (0.25 s doubling to 2 s): past the deadline
         if call.done():
             break
         await rig.clock.advance(0.1)

@@ -90,6 +90,8 @@ async def test_quotes_come_down_when_fills_cannot_be_seen_and_go_back_up(rig):
     placed = [c for c in rig.orders.calls if c[0] == "place"]
     assert [(c[1], c[3]) for c in placed] == [("bid", D("1999.01")), ("ask", D("2000.99"))]
     coi = {c[1]: c[4] for c in placed}
+    rig.feed(f.account_orders(f.order(1, coi=coi["bid"], price="1999.01"),     # open: settled
+                              f.order(2, coi=coi["ask"], is_ask=True, price="2000.99")))
     rig.feed(f.error(20013))
     await rig.clock.advance(0.05)
     assert rig.orders.calls[-2:] == [("cancel", coi["bid"]), ("cancel", coi["ask"])]

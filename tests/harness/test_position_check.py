@@ -101,6 +101,8 @@ async def test_reconcile_after_a_resubscription_hedges_fills_finished_meanwhile(
     rig.feed(f.connected())
     rig.feed(f.account_orders(snapshot=True))      # the order is gone from the snapshot
     await rig.settle()
+    assert rig.venue.sent == [(D("-0.0040"), False)]  # reconciles come 5 s apart at most
+    await rig.clock.advance(5.0)
     assert rig.venue.sent == [(D("-0.0040"), False), (D("-0.0060"), False)]
     assert rig.engine.state.fills_found_by_rest == 1
     assert ("orders", (coi,)) in rig.rest.calls

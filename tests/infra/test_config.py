@@ -31,7 +31,8 @@ def test_minimal_file_gives_documented_defaults(tmp_path):
     assert config.lighter.account_index is None and config.lighter.api_key_index is None
     assert (config.lighter.auth_token_lifetime_s, config.lighter.dead_mans_switch_s) == (600, 300)
     assert (config.lighter.ws_keepalive_s, config.lighter.ws_silence_timeout_s) == (20, 30)
-    assert config.lighter.tx_rate_per_min == 40
+    assert config.lighter.tx_rate_per_min is None
+    assert config.lighter.account_tier == "standard"
     assert (config.hedge.exchange, config.hedge.url, config.hedge.symbol) == (
         "binanceusdm", "sim", "ETH/USDT:USDT")
     assert config.hedge.max_slippage_bps == Decimal(10) and config.hedge.timeout_ms == 3000
@@ -220,3 +221,17 @@ def test_non_mapping_file_is_refused(tmp_path):
 def test_fault_profile_names_match_the_sim():
     from hedge.sim.faults import PROFILES
     assert set(FAULT_PROFILES) == set(PROFILES)
+
+
+def test_account_tier_defaults_to_standard_and_refuses_unknown_tiers():
+    assert "lighter.account_tier: got 'gold' (text); allowed: one of standard, premium" in str(
+        refusal({"lighter": {"account_tier": "gold"}}))
+
+
+def test_tx_rate_must_fit_under_the_tier_budget():
+    error = refusal({"lighter": {"tx_rate_per_min": 55}})
+    assert error.problems == ["lighter.tx_rate_per_min: got 55; allowed: <= 50 on a standard "
+                              "account (its request budget, reads included); lower it, remove "
+                              "it, or set lighter.account_tier"]
+    assert parse_config({"lighter": {"tx_rate_per_min": 55, "account_tier": "premium"}}) \
+        .lighter.tx_rate_per_min == 55

@@ -11,6 +11,7 @@ from lighter.signer_client import create_api_key
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.order_client import LighterKeyError, LighterOrderClient
 from hedge.infra.secret import Secret
+from hedge.sim.lighter.market_life import housekeeping
 from tests.lighter.conftest import API_KEY_INDEX, ETH, next_message
 from tests.sim.lighter_helpers import best_prices, poll, venue
 
@@ -88,13 +89,14 @@ async def test_cancel_all_immediate_and_scheduled(venues, account):
     assert (await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 23)).accepted
     await poll(lambda: _count(account, token, 1))
     acct = venue(venues).accounts[account.account_index]
-    assert (await account.orders.schedule_cancel_all(60_000)).accepted
-    await poll(lambda: acct.cancel_all_time > time.time() * 1000 + 50_000)
+    assert (await account.orders.schedule_cancel_all(360_000)).accepted   # venue: >= 5 min ahead
+    await poll(lambda: acct.cancel_all_time > time.time() * 1000 + 350_000)
     assert (await account.orders.abort_scheduled_cancel_all()).accepted
     await poll(lambda: acct.cancel_all_time == 0)
-    assert (await account.orders.schedule_cancel_all(600)).accepted
+    assert (await account.orders.schedule_cancel_all(360_000)).accepted
     await poll(lambda: acct.cancel_all_time > 0)
     assert await _count(account, token, 1)         # still resting until the time comes
+    housekeeping(venue(venues), acct.cancel_all_time)   # the venue's clock reaches the time
     await poll(lambda: _count(account, token, 0), timeout=3)
     assert acct.cancel_all_time == 0
 
@@ -138,7 +140,7 @@ async def test_a_rate_limit_that_persists_is_reported_not_retried_forever(venues
     venue(venues).faults.rate_limit_next = 10
     res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 42)
     assert not res.accepted and res.code in (429, 23000)
-    assert account.orders.counters.rate_limited == 3        # max_rate_limit_retries
+    assert account.orders.counters.rate_limited == 4        # the first try + max_rate_limit_retries
     venue(venues).faults.rate_limit_next = 0
     assert (await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 43)).nonce == 0
 

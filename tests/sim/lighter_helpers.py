@@ -15,20 +15,23 @@ _accounts = itertools.count(700_001)
 
 
 async def register(url: str, account_index: int, api_key_index: int, public_key: str,
-                   collateral: str = "100000") -> None:
+                   collateral: str = "100000", tier: str | None = None) -> None:
+    """Register with the venue; `tier` None leaves it to the venue (standard by default)."""
+    body = {"account_index": account_index, "api_key_index": api_key_index,
+            "public_key": public_key, "collateral": collateral}
+    if tier is not None:
+        body["tier"] = tier
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/sim/accounts", json={
-                "account_index": account_index, "api_key_index": api_key_index,
-                "public_key": public_key, "collateral": collateral}) as r:
+        async with http.post(f"{url}/sim/accounts", json=body) as r:
             assert r.status == 200, await r.text()
 
 
-async def new_client(venues, api_key_index: int = 4) -> SignerClient:
+async def new_client(venues, api_key_index: int = 4, tier: str | None = None) -> SignerClient:
     """A fresh key registered with the venue, wrapped in the SDK's own SignerClient."""
     private, public, err = create_api_key()
     assert err is None
     account = next(_accounts)
-    await register(venues.lighter_url, account, api_key_index, public)
+    await register(venues.lighter_url, account, api_key_index, public, tier=tier)
     return SignerClient(url=venues.lighter_url, account_index=account,
                         api_private_keys={api_key_index: private})
 

@@ -12,6 +12,7 @@ from lighter.models import (AccountApiKeys, NextNonce, OrderBookOrders, OrderBoo
                             Trades)
 from lighter.signer_client import SignerClient
 
+from hedge.sim.lighter.market_life import housekeeping
 from tests.sim.lighter_helpers import best_prices, new_client, poll, token, venue
 
 ETH = 0
@@ -129,7 +130,7 @@ async def _empty(coro):
 
 
 async def test_cancel_all_immediate_scheduled_and_abort(venues):
-    client = await new_client(venues)
+    client = await new_client(venues, tier="premium")     # polls more than 60 times a minute
     try:
         for coi in (21, 22):
             assert (await place_far_bid(client, venues, coi))[2] is None
@@ -140,7 +141,7 @@ async def test_cancel_all_immediate_scheduled_and_abort(venues):
 
         assert (await place_far_bid(client, venues, 23))[2] is None
         await poll(lambda: _count(active(client), 1))
-        at = int(time.time() * 1000) + 5000
+        at = int(time.time() * 1000) + 6 * 60_000      # the venue wants 5 min .. 15 days ahead
         _, _, err = await client.cancel_all_orders(SignerClient.CANCEL_ALL_TIF_SCHEDULED, at)
         assert err is None
         acct_api = AccountApi(client.api_client)
@@ -149,10 +150,12 @@ async def test_cancel_all_immediate_scheduled_and_abort(venues):
         assert err is None
         await poll(lambda: _cancel_all_time(acct_api, client, 0))
 
-        _, _, err = await client.cancel_all_orders(SignerClient.CANCEL_ALL_TIF_SCHEDULED,
-                                                   int(time.time() * 1000) + 600)
+        at = int(time.time() * 1000) + 6 * 60_000
+        _, _, err = await client.cancel_all_orders(SignerClient.CANCEL_ALL_TIF_SCHEDULED, at)
         assert err is None
+        await poll(lambda: _cancel_all_time(acct_api, client, at))
         assert len(await active(client)) == 1
+        housekeeping(venue(venues), at)                  # the venue's clock reaches the time
         await poll(lambda: _empty(active(client)), timeout=3)
         assert venue(venues).accounts[client.account_index].cancel_all_time == 0
     finally:

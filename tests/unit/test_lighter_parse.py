@@ -201,14 +201,14 @@ def test_session_frames():
     assert isinstance(parse_frame({"type": "pong"}), m.Pong)
     ack = parse_frame({"type": "unsubscribed", "channel": "order_book:0"})
     assert isinstance(ack, m.SubscriptionAck) and not ack.subscribed
-    unknown = parse_frame({"type": "update/height", "channel": "height", "height": 5})
-    assert type(unknown) is m.Unknown and "update/height" in unknown.reason
+    unknown = parse_frame({"type": "update/blocks", "channel": "blocks", "height": 5})
+    assert type(unknown) is m.Unknown and "update/blocks" in unknown.reason
 
 
 @pytest.mark.parametrize("frame", [
     {"type": "update/order_book", "channel": "order_book:0"},
     {"type": "update/order_book", "channel": "order_book:x", "order_book": {"asks": [], "bids": []}},
-    {"type": "update/order_book", "channel": "order_book:0", "order_book": {"asks": [{"price": "nan", "size": "1"}]}},
+    {"type": "update/order_book", "channel": "order_book:0", "order_book": {"asks": "nope", "bids": []}},
     {"type": "update/account_all_orders", "channel": "account_all_orders:1"},
     {"type": "update/trade", "channel": "trade:0", "trades": "nope"},
 ])
@@ -251,3 +251,53 @@ def test_mutated_samples_never_raise():
         for _ in range(rng.randint(1, 4)):
             mutate(frame)
         assert isinstance(parse_frame(frame), m.Message)
+
+
+@pytest.mark.parametrize("frame, kind", [
+    ({"type": "update/height", "channel": "height", "height": 123456}, m.Height),
+    ({"type": "subscribed/account_all_positions", "channel": "account_all_positions:7",
+      "positions": {"0": {"market_id": 0, "sign": -1, "position": "0.0200"}}, "shares": []},
+     m.AccountPositions),
+    ({"type": "update/spot_market_stats", "channel": "spot_market_stats:all",
+      "spot_market_stats": {}}, m.Noted),
+    ({"type": "update/pool_data", "channel": "pool_data:7"}, m.Noted),
+    ({"type": "un subscribed", "channel": "order_book:0"}, m.SubscriptionAck),
+])
+def test_every_channel_the_venue_sends_is_known(frame, kind):
+    msg = parse_frame(frame)
+    assert type(msg) is kind and not isinstance(msg, m.Unknown)
+
+
+def test_positions_channel_reads_signed_positions():
+    msg = parse_frame({"type": "update/account_all_positions", "channel": "account_all_positions:7",
+                       "positions": {"0": {"market_id": 0, "sign": -1, "position": "0.0200"}}})
+    assert msg.account == 7 and msg.positions[0].size == D("-0.0200")
+
+
+def test_unreadable_entries_are_dropped_one_by_one_and_reported():
+    good = {"order_index": 5, "client_order_index": 9, "market_index": 0, "status": "open",
+            "is_ask": False, "initial_base_amount": "0.01", "remaining_base_amount": "0.01",
+            "filled_base_amount": "0", "price": "3000.00", "timestamp": 1_700_000_000}
+    orders = parse_frame({"type": "update/account_all_orders", "channel": "account_all_orders:7",
+                          "orders": {"0": [good, {"order_index": "x"}]}})
+    assert [o.order_index for o in orders.all_orders()] == [5]
+    assert len(m.dropped_entries(orders)) == 1 and "parse_order" in m.dropped_entries(orders)[0]
+    book = parse_frame({"type": "update/order_book", "channel": "order_book:0",
+                        "order_book": {"asks": [{"price": "1", "size": "2"}, {"price": "nan", "size": "1"}],
+                                       "bids": [], "nonce": 3, "begin_nonce": 2}})
+    assert isinstance(book, m.OrderBookUpdate) and len(book.asks) == 1
+    assert len(m.dropped_entries(book)) == 1 and "parse_level" in m.dropped_entries(book)[0]
+
+
+def test_order_and_trade_times_come_from_transaction_time_when_present():
+    order = {"order_index": 5, "client_order_index": 9, "market_index": 0, "status": "open",
+             "is_ask": False, "initial_base_amount": "0.01", "remaining_base_amount": "0.01",
+             "filled_base_amount": "0", "price": "3000.00", "timestamp": 1_700_000_000,
+             "transaction_time": 1_700_000_003_250_123}
+    msg = parse_frame({"type": "update/account_all_orders", "channel": "account_all_orders:7",
+                       "orders": {"0": [order]}})
+    assert msg.all_orders()[0].timestamp_ms == 1_700_000_003_250
+    without = {k: v for k, v in order.items() if k != "transaction_time"}
+    msg = parse_frame({"type": "update/account_all_orders", "channel": "account_all_orders:7",
+                       "orders": {"0": [without]}})
+    assert msg.all_orders()[0].timestamp_ms == 1_700_000_000_000

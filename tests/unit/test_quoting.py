@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from hedge.core.quoting import (MarketView, QuoteParams, ask_limit, bid_limit, quote_target,
-                                requote_action)
+from hedge.core.quoting import (MarketView, QuotaPacing, QuoteParams, ask_limit, bid_limit,
+                                quota_state, quote_target, requote_action)
 
 PROFIT = QuoteParams(pricing="profit", order_size=D("0.05"), tick=D("0.01"), min_profit_bps=D("1"),
                      join_max_loss_bps=D("20"), maker_fee_bps=D("0"), taker_fee_bps=D("4"),
@@ -112,3 +112,29 @@ def test_a_hedge_carry_below_the_venue_minimum_quotes_only_the_side_that_complet
     assert owe_sell.bid == BID and owe_sell.ask is None and "carry" in owe_sell.ask_off
     owe_buy = quote_target(view(hedge_carry=D("0.004")), PROFIT)
     assert owe_buy.ask == ASK and owe_buy.bid is None and "carry" in owe_buy.bid_off
+
+
+def test_a_quote_more_aggressive_than_its_target_is_pulled_back_at_once():
+    # rested only 10 ms (< 500 ms minimum life): a bid above its target loses money on a fill
+    assert requote_action(D("100.05"), D("100.00"), 10, D("2"), 500, side="bid") == "modify"
+    assert requote_action(D("99.95"), D("100.00"), 10, D("2"), 500, side="ask") == "modify"
+    # a quote behind its target only moves after the minimum life
+    assert requote_action(D("99.95"), D("100.00"), 10, D("2"), 500, side="bid") == "keep"
+    assert requote_action(D("99.95"), D("100.00"), 600, D("2"), 500, side="bid") == "modify"
+
+
+def test_profit_mode_does_not_improve_on_its_own_best_level():
+    wide = dict(lighter_bid=D("2999.00"), lighter_ask=D("3002.00"), hedge_sell_price=D("3005"),
+                hedge_buy_price=D("2996"))          # the hedge allows more than a tick
+    target = quote_target(view(**wide, own_bid=D("2999.00"), own_ask=D("3002.00")), PROFIT)
+    assert (target.bid, target.ask) == (D("2999.00"), D("3002.00"))   # we are the best: stay
+    target = quote_target(view(**wide, own_bid=D("2998.00"), own_ask=D("3003.00")), PROFIT)
+    assert (target.bid, target.ask) == (D("2999.01"), D("3001.99"))   # someone else is: improve
+
+
+def test_volume_quota_slows_then_pauses_quoting():
+    pacing = QuotaPacing(slow_below=300, pause_below=50)
+    assert quota_state(None, pacing) == "ok"
+    assert quota_state(1000, pacing) == "ok"
+    assert quota_state(299, pacing) == "slow"
+    assert quota_state(49, pacing) == "paused"

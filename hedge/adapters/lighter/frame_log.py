@@ -2,7 +2,8 @@
 
 One DEBUG `📨` line per received frame with its essentials, one per order of an
 account orders frame, `✅` fills at INFO, `ℹ️` connection/subscription state at
-INFO, `⚠️` unexpected frames and error frames at WARNING. `grep "LIGHTER WS"` finds them all.
+INFO, `⚠️` unexpected frames, error frames and frames with unreadable entries (`DROPPED ENTRIES`)
+at WARNING. `grep "LIGHTER WS"` finds them all.
 """
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ def log_frame(msg: m.Message) -> None:
     if isinstance(msg, m.AccountOrders):
         for order in msg.all_orders():
             log_order(order)
-        if msg.malformed:
-            logger.warning("⚠️ {} account orders frame had {} unreadable orders: {}", TAG,
-                           len(msg.malformed), msg.malformed)
+    dropped = m.dropped_entries(msg)
+    if dropped:
+        logger.warning("⚠️ {} DROPPED ENTRIES: {} unreadable in {} (channel={}): {}", TAG,
+                       len(dropped), msg.type or type(msg).__name__, msg.channel, list(dropped))
 
 
 def log_order(o: OrderUpdate) -> None:

@@ -33,6 +33,8 @@ class MarketSpec:
     min_quote: Decimal
     market_type: str = "perp"
     status: str = "active"
+    is_frozen: bool = False
+    force_reduce_only: bool = False        # market_config.force_reduce_only
 
     @classmethod
     def from_details(cls, d: dict[str, Any]) -> MarketSpec:
@@ -51,12 +53,25 @@ class MarketSpec:
                 min_quote=Decimal(str(d.get("min_quote_amount", "0"))),
                 market_type=str(d.get("market_type", "perp")),
                 status=str(d.get("status", "active")),
+                is_frozen=bool(d.get("is_frozen") or False),
+                force_reduce_only=bool((d.get("market_config") or {}).get("force_reduce_only")
+                                       if isinstance(d.get("market_config"), dict) else False),
             )
         except (KeyError, TypeError, ArithmeticError, ValueError) as exc:
             raise ValueError(f"bad market details for {d.get('symbol', '?')!r}: {exc!r}") from None
         if not (0 <= spec.size_decimals <= 18 and 0 <= spec.price_decimals <= 18):
             raise ValueError(f"market {spec.symbol}: decimals out of range")
         return spec
+
+    def why_not_quotable(self) -> str | None:
+        """Why the venue would not take our quotes on this market (None: it would)."""
+        if self.status != "active":
+            return f"market {self.symbol} is {self.status} on Lighter"
+        if self.is_frozen:
+            return f"market {self.symbol} is frozen on Lighter"
+        if self.force_reduce_only:
+            return f"market {self.symbol} is reduce-only on Lighter (market_config.force_reduce_only)"
+        return None
 
     @property
     def tick_size(self) -> Decimal:

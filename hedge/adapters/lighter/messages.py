@@ -58,6 +58,7 @@ class OrderBookFrame(Message):
     begin_nonce: int | None = None
     offset: int | None = None
     timestamp_ms: int | None = None
+    malformed: tuple[str, ...] = ()      # levels that could not be read (the book resyncs)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +99,23 @@ class AccountAll(Message):
     positions: dict[int, Position] = field(default_factory=dict)
     trades: tuple[Trade, ...] = ()
     malformed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountPositions(Message):
+    """`account_all_positions`: the account's positions (signed), by market."""
+
+    is_snapshot: bool = False
+    account: int | None = None
+    positions: dict[int, Position] = field(default_factory=dict)
+    malformed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Height(Message):
+    """`height`: the chain's block height (the bot only notes that it arrived)."""
+
+    height: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,6 +213,20 @@ class TxAck(Message):
     tx_hashes: tuple[str, ...] = ()
     predicted_execution_time_ms: int | None = None
     volume_quota_remaining: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Noted(Message):
+    """A channel the venue sends that the bot has no use for (pools, notifications, spot
+    stats): known, so it is not reported as unexpected."""
+
+    raw: Any = None
+
+
+def dropped_entries(msg: Message) -> tuple[str, ...]:
+    """The entries (orders, trades, positions, levels) of a frame that could not be read; the
+    rest of the frame was."""
+    return getattr(msg, "malformed", ()) or ()
 
 
 @dataclass(frozen=True, kw_only=True)

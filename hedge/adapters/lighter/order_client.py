@@ -6,6 +6,10 @@ serialized by a lock, and an "invalid nonce" (21104) hard-refreshes and retries 
 Signing (~ms in the native signer) runs on a dedicated one-thread executor so the event
 loop, and with it the fill/hedge path, never waits behind a signature. `accepted`
 means the venue took the tx for sequencing (code 200); the outcome comes from the stream.
+
+Every nextNonce and sendTx spends the account's request budget (request_budget.py) at the
+caller's priority, and has a timeout: a stalled call gives the lock back and marks the nonce
+for refresh, since the venue may or may not have taken the transaction.
 """
 from __future__ import annotations
 
@@ -18,11 +22,13 @@ from decimal import Decimal
 from functools import partial
 
 import orjson
+from loguru import logger
 from lighter import TransactionApi
 from lighter.exceptions import ApiException
 from lighter.signer_client import SignerClient
 
 from hedge.adapters.lighter.markets import MarketCatalog
+from hedge.adapters.lighter.request_budget import Priority, RequestBudget
 from hedge.infra.retry import backoff_s
 from hedge.infra.redact import REDACTOR, Redactor
 from hedge.infra.secret import Secret
@@ -30,6 +36,8 @@ from hedge.infra.secret import Secret
 CODE_OK = 200
 CODE_INVALID_NONCE = 21104
 CODE_RATE_LIMITED = 429
+CODE_VENUE_RATE_LIMITED = 23000
+DEFAULT_CALL_TIMEOUT_S = 5.0
 POST_ONLY = SignerClient.ORDER_TIME_IN_FORCE_POST_ONLY
 LIMIT = SignerClient.ORDER_TYPE_LIMIT
 
@@ -47,6 +55,8 @@ class TxResult:
     latency_ms: float = 0.0        # from the call to the venue's answer, signing included
     sign_ms: float = 0.0
     nonce: int | None = None
+    timed_out: bool = False        # no answer in time: the venue may or may not have taken it
+    volume_quota_remaining: int | None = None
 
 
 @dataclass
@@ -58,13 +68,17 @@ class OrderCounters:
     rejected: int = 0
     nonce_refreshes: int = 0
     rate_limited: int = 0
+    timeouts: int = 0
+    volume_quota_remaining: int | None = None     # from the last sendTx answer that carried it
     sign_ms: list[float] = field(default_factory=list)
 
 
 class LighterOrderClient:
     def __init__(self, url: str, account_index: int, api_key_index: int, private_key: Secret,
                  catalog: MarketCatalog, *, redactor: Redactor = REDACTOR,
-                 max_rate_limit_retries: int = 3, rate_limit_backoff_s: float = 0.25) -> None:
+                 max_rate_limit_retries: int = 3, rate_limit_backoff_s: float = 0.25,
+                 budget: RequestBudget | None = None,
+                 call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S) -> None:
         redactor.register(private_key)
         self.url = url
         self.account_index = account_index
@@ -80,6 +94,8 @@ class LighterOrderClient:
         self._nonce: int | None = None
         self._max_429_retries = max_rate_limit_retries
         self._backoff_s = rate_limit_backoff_s
+        self.budget = budget if budget is not None else RequestBudget("standard")
+        self.call_timeout_s = call_timeout_s
 
     def __repr__(self) -> str:
         return f"LighterOrderClient(url={self.url!r}, account={self.account_index}, key={self.api_key_index})"
@@ -111,7 +127,7 @@ class LighterOrderClient:
         lots, ticks = spec.size_to_int(size), spec.price_to_int(price)
         sign = partial(self._client.sign_create_order, market, client_order_index, lots, ticks,
                        is_ask, LIMIT, POST_ONLY)
-        result = await self._submit(sign)
+        result = await self._submit(sign, Priority.QUOTE)
         if result.accepted:
             self.counters.orders_placed += 1
         return result
@@ -121,30 +137,32 @@ class LighterOrderClient:
         spec = self.catalog.by_id(market)
         sign = partial(self._client.sign_modify_order, market, index, spec.size_to_int(size),
                        spec.price_to_int(price))
-        result = await self._submit(sign)
+        result = await self._submit(sign, Priority.QUOTE)
         if result.accepted:
             self.counters.orders_modified += 1
         return result
 
     async def cancel(self, market: int, index: int) -> TxResult:
-        result = await self._submit(partial(self._client.sign_cancel_order, market, index))
+        result = await self._submit(partial(self._client.sign_cancel_order, market, index),
+                                    Priority.CANCEL)
         if result.accepted:
             self.counters.orders_canceled += 1
         return result
 
     async def cancel_all(self) -> TxResult:
         """Cancel every resting order of the account, now."""
-        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_IMMEDIATE, 0)
+        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_IMMEDIATE, 0, Priority.CANCEL)
 
     async def schedule_cancel_all(self, after_ms: int) -> TxResult:
         """The dead-man's switch: all orders are canceled `after_ms` from now unless renewed."""
-        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_SCHEDULED, int(time.time() * 1000) + after_ms)
+        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_SCHEDULED,
+                                      int(time.time() * 1000) + after_ms, Priority.DEAD_MANS)
 
     async def abort_scheduled_cancel_all(self) -> TxResult:
-        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_ABORT, 0)
+        return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_ABORT, 0, Priority.DEAD_MANS)
 
-    async def _cancel_all(self, tif: int, at_ms: int) -> TxResult:
-        result = await self._submit(partial(self._client.sign_cancel_all_orders, tif, at_ms))
+    async def _cancel_all(self, tif: int, at_ms: int, priority: Priority) -> TxResult:
+        result = await self._submit(partial(self._client.sign_cancel_all_orders, tif, at_ms), priority)
         if result.accepted:
             self.counters.cancel_alls += 1
         return result
@@ -155,19 +173,29 @@ class LighterOrderClient:
 
     # -- nonce, signing, sending -----------------------------------------------------
 
-    async def refresh_nonce(self) -> int:
-        resp = await self._tx_api.next_nonce(account_index=self.account_index, api_key_index=self.api_key_index)
+    async def refresh_nonce(self, priority: Priority = Priority.QUOTE) -> int:
+        await self.budget.acquire("nextNonce", priority)
+        resp = await asyncio.wait_for(
+            self._tx_api.next_nonce(account_index=self.account_index, api_key_index=self.api_key_index),
+            self.call_timeout_s)
         self._nonce = int(resp.nonce)
         self.counters.nonce_refreshes += 1
         return self._nonce
 
-    async def _submit(self, sign: Callable) -> TxResult:
+    async def _submit(self, sign: Callable, priority: Priority) -> TxResult:
         started = time.perf_counter()
         async with self._lock:
             nonce_retried = False
             while True:
                 if self._nonce is None:
-                    await self.refresh_nonce()
+                    try:
+                        await self.refresh_nonce(priority)
+                    except (ApiException, OSError, asyncio.TimeoutError) as exc:
+                        self.counters.rejected += 1
+                        if isinstance(exc, asyncio.TimeoutError):
+                            self.counters.timeouts += 1
+                        return TxResult(False, message=f"nextNonce failed: {self._safe(_describe(exc))}",
+                                        latency_ms=_ms_since(started))
                 nonce = self._nonce
                 t0 = time.perf_counter()
                 tx_type, tx_info, tx_hash, err = await self._off_loop(
@@ -178,35 +206,64 @@ class LighterOrderClient:
                     self.counters.rejected += 1
                     return TxResult(False, code=None, message=f"signing refused: {self._safe(err)}",
                                     latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce)
-                code, message, tx_hash = await self._send(tx_type, tx_info)
+                code, message, tx_hash, quota = await self._send(tx_type, tx_info, priority)
                 if code == CODE_OK:
                     self._nonce = nonce + 1
                     return TxResult(True, tx_hash=tx_hash, code=code, message=message,
-                                    latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce)
+                                    latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce,
+                                    volume_quota_remaining=quota)
+                if code is None and message.startswith("timeout"):
+                    # The venue may have taken it: the next send asks for the nonce afresh.
+                    self._nonce = None
+                    self.counters.timeouts += 1
+                    return TxResult(False, message=message, latency_ms=_ms_since(started),
+                                    sign_ms=sign_ms, nonce=nonce, timed_out=True)
                 if _is_nonce_error(code, message) and not nonce_retried:
                     nonce_retried = True
-                    await self.refresh_nonce()
+                    self._nonce = None
                     continue
                 self.counters.rejected += 1
                 return TxResult(False, code=code, message=message, latency_ms=_ms_since(started),
                                 sign_ms=sign_ms, nonce=nonce)
 
-    async def _send(self, tx_type: int, tx_info: str) -> tuple[int | None, str, str]:
-        """(code, message, tx_hash); 429 is retried here with jittered backoff (bounded)."""
+    async def _send(self, tx_type: int, tx_info: str,
+                    priority: Priority) -> tuple[int | None, str, str, int | None]:
+        """(code, message, tx_hash, volume quota left); a 429 is retried here with jittered
+        backoff (bounded), each try spending the budget again."""
         for attempt in range(self._max_429_retries + 1):
+            await self.budget.acquire("sendTx", priority)
             try:
-                resp = await self._client.send_tx(tx_type=tx_type, tx_info=tx_info)
-                return int(resp.code), self._safe(resp.message or ""), str(resp.tx_hash or "")
+                resp = await asyncio.wait_for(self._client.send_tx(tx_type=tx_type, tx_info=tx_info),
+                                              self.call_timeout_s)
+                quota = getattr(resp, "volume_quota_remaining", None)
+                if quota is not None:
+                    self.counters.volume_quota_remaining = int(quota)
+                return (int(resp.code), self._safe(resp.message or ""), str(resp.tx_hash or ""),
+                        None if quota is None else int(quota))
             except ApiException as exc:
                 code, message = _error_body(exc)
-                if (exc.status == CODE_RATE_LIMITED or code == 23000) and attempt < self._max_429_retries:
+                if "volume quota" in message.lower():
+                    # Out of volume quota (premium): not a rate limit; retrying cannot help.
+                    self.counters.volume_quota_remaining = _quota_in_body(exc)
+                    logger.warning("Lighter refused a transaction: volume quota exhausted ({})",
+                                   self._safe(message))
+                    return code, self._safe(message), "", self.counters.volume_quota_remaining
+                if exc.status == CODE_RATE_LIMITED or code == CODE_VENUE_RATE_LIMITED:
                     self.counters.rate_limited += 1
-                    await asyncio.sleep(backoff_s(attempt + 1, self._backoff_s, 30 * self._backoff_s))
-                    continue
-                return code, self._safe(message), ""
-            except (OSError, asyncio.TimeoutError) as exc:
-                return None, self._safe(f"{type(exc).__name__}: {exc}"), ""
-        return CODE_RATE_LIMITED, "rate limited", ""
+                    self.budget.note_rate_limited(cooldown_s=4 * self._backoff_s)
+                    logger.warning("Lighter rate limit (429) on sendTx: code={} {}", code,
+                                   self._safe(message))
+                    if attempt < self._max_429_retries:
+                        await asyncio.sleep(backoff_s(attempt + 1, self._backoff_s, 30 * self._backoff_s))
+                        continue
+                return code, self._safe(message), "", None
+            except asyncio.TimeoutError:
+                logger.warning("Lighter sendTx timed out after {} s: nonce marked for refresh",
+                               self.call_timeout_s)
+                return None, f"timeout after {self.call_timeout_s} s", "", None
+            except OSError as exc:
+                return None, self._safe(f"{type(exc).__name__}: {exc}"), "", None
+        return CODE_RATE_LIMITED, "rate limited", "", None
 
     async def _off_loop(self, fn: Callable):
         return await asyncio.get_running_loop().run_in_executor(self._signer, fn)
@@ -219,8 +276,22 @@ def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timeout"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _is_nonce_error(code: int | None, message: str) -> bool:
     return code == CODE_INVALID_NONCE or "invalid nonce" in message.lower()
+
+
+def _quota_in_body(exc: ApiException) -> int:
+    try:
+        body = orjson.loads(exc.body or b"")
+        return int(body.get("volume_quota_remaining", 0)) if isinstance(body, dict) else 0
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return 0
 
 
 def _error_body(exc: ApiException) -> tuple[int | None, str]:

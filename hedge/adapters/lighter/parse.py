@@ -30,10 +30,12 @@ from hedge.core.types import BookLevel, OrderUpdate, Position, Trade
 
 
 def parse_levels(raw: Any, what: str) -> tuple[BookLevel, ...]:
-    return tuple(
-        BookLevel(read_decimal(as_dict(lv, what), "price"), read_decimal(lv, "size"))
-        for lv in as_list(raw, what)
-    )
+    return tuple(parse_level(lv, what) for lv in as_list(raw, what))
+
+
+def parse_level(raw: Any, what: str = "level") -> BookLevel:
+    d = as_dict(raw, what)
+    return BookLevel(read_decimal(d, "price"), read_decimal(d, "size"))
 
 
 def parse_order(raw: Any, market_key: str = "") -> OrderUpdate:
@@ -45,6 +47,8 @@ def parse_order(raw: Any, market_key: str = "") -> OrderUpdate:
     timestamp = read_int(d, "timestamp", None)
     if timestamp is None:
         timestamp = read_int(d, "updated_at", 0)
+    # `timestamp` is whole seconds tied to the block, often seconds behind the transaction.
+    transaction_us = read_int(d, "transaction_time", None)
     return OrderUpdate(
         order_index=read_int(d, "order_index"),
         client_order_index=read_int(d, "client_order_index", 0),
@@ -57,7 +61,7 @@ def parse_order(raw: Any, market_key: str = "") -> OrderUpdate:
         filled_quote=read_decimal(d, "filled_quote_amount", Decimal(0)),
         price=read_decimal(d, "price"),
         timestamp=timestamp,
-        timestamp_ms=to_ms(timestamp),
+        timestamp_ms=to_ms(transaction_us) if transaction_us else to_ms(timestamp),
         order_type=read_str(d, "type", ""),
         time_in_force=read_str(d, "time_in_force", ""),
         reduce_only=read_bool(d, "reduce_only", False),
@@ -77,7 +81,7 @@ def parse_trade(raw: Any) -> Trade:
         ask_account_id=read_int(d, "ask_account_id", 0),
         bid_account_id=read_int(d, "bid_account_id", 0),
         is_maker_ask=read_bool(d, "is_maker_ask"),
-        timestamp_ms=to_ms(read_int(d, "timestamp", 0)),
+        timestamp_ms=to_ms(read_int(d, "transaction_time", None) or read_int(d, "timestamp", 0)),
         trade_type=read_str(d, "type", "trade"),
         ask_client_id=read_int(d, "ask_client_id", 0),
         bid_client_id=read_int(d, "bid_client_id", 0),
@@ -155,11 +159,13 @@ def _parse_frame(raw: Any, recv_ns: int) -> m.Message:
         return m.Ping(**base)
     if type_ == "pong":
         return m.Pong(**base)
-    if type_ in ("subscribed", "unsubscribed"):
+    if type_.replace(" ", "") in ("subscribed", "unsubscribed"):
         return m.SubscriptionAck(subscribed=type_ == "subscribed", **base)
     if type_.startswith("jsonapi/"):
         return _tx_reply(raw, base)
     prefix, _, name = type_.partition("/")
+    if prefix in ("subscribed", "update") and name in NOTED_CHANNELS:
+        return m.Noted(raw=raw, **base)
     handler = _HANDLERS.get(name) if prefix in ("subscribed", "update") else None
     if handler is None:
         reason = "no type" if not type_ else f"unknown type {type_!r}"
@@ -226,10 +232,12 @@ def _required_int(value: int | None, what: str) -> int:
 def _order_book(raw: dict, base: dict, snapshot: bool, args: list[str]) -> m.Message:
     ob = as_dict(raw.get("order_book"), "order_book")
     cls = m.OrderBookSnapshot if snapshot else m.OrderBookUpdate
+    malformed: list[str] = []
     return cls(
         market_id=_required_int(channel_int(args, 0), "market id in channel"),
-        asks=parse_levels(ob.get("asks"), "asks"),
-        bids=parse_levels(ob.get("bids"), "bids"),
+        asks=tuple(_each(as_list(ob.get("asks"), "asks"), parse_level, malformed, "ask")),
+        bids=tuple(_each(as_list(ob.get("bids"), "bids"), parse_level, malformed, "bid")),
+        malformed=tuple(malformed),
         nonce=read_int(ob, "nonce", None),
         begin_nonce=read_int(ob, "begin_nonce", None),
         offset=read_int(ob, "offset", read_int(raw, "offset", None)),
@@ -264,6 +272,20 @@ def _account_all(raw: dict, base: dict, snapshot: bool, args: list[str]) -> m.Me
     return m.AccountAll(is_snapshot=snapshot, account=account if account is not None else channel_int(args, 0),
                         positions=positions, trades=_trades_by_market(raw.get("trades"), malformed),
                         malformed=tuple(malformed), **base)
+
+
+def _account_positions(raw: dict, base: dict, snapshot: bool, args: list[str]) -> m.Message:
+    malformed: list[str] = []
+    positions = {}
+    for key, item in as_dict(raw.get("positions") or {}, "positions").items():
+        for pos in _each([item], parse_position, malformed, str(key)):
+            positions[pos.market_id] = pos
+    return m.AccountPositions(is_snapshot=snapshot, account=channel_int(args, 0),
+                              positions=positions, malformed=tuple(malformed), **base)
+
+
+def _height(raw: dict, base: dict, snapshot: bool, args: list[str]) -> m.Message:
+    return m.Height(height=read_int(raw, "height", None), **base)
 
 
 def _account_trades(raw: dict, base: dict, snapshot: bool, args: list[str]) -> m.Message:
@@ -328,12 +350,18 @@ def _account_tx(raw: dict, base: dict, snapshot: bool, args: list[str]) -> m.Mes
     return m.AccountTxs(is_snapshot=snapshot, txs=tuple(txs), **base)
 
 
+# Channels Lighter sends that the bot reads nothing from.
+NOTED_CHANNELS = frozenset({"spot_market_stats", "account_market", "account_spot_avg_entry_prices",
+                            "pool_data", "pool_info", "notification", "account_stats"})
+
 _HANDLERS = {
     "order_book": _order_book,
     "account_orders": _account_orders,
     "account_all_orders": _account_orders,
     "account_all": _account_all,
     "account_all_trades": _account_trades,
+    "account_all_positions": _account_positions,
+    "height": _height,
     "trade": _trades,
     "market_stats": _market_stats,
     "ticker": _ticker,

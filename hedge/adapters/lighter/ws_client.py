@@ -40,6 +40,7 @@ class WsCounters:
     reconnects: int = 0
     book_resyncs: int = 0
     unexpected_frames: int = 0
+    dropped_entries: int = 0        # orders, trades, positions or levels a frame carried unreadable
     error_frames: int = 0
     auth_errors: int = 0
     token_refreshes: int = 0
@@ -241,6 +242,7 @@ class LighterWsClient:
             self._auth_retry_delay_s = self._auth_retry_min_s
         elif isinstance(msg, m.Unknown):
             self.counters.unexpected_frames += 1
+        self.counters.dropped_entries += len(m.dropped_entries(msg))
         if self.on_message is not None:
             self.on_message(msg)       # in this task: a fill reaches its hedge without a queue hop
         else:
@@ -272,6 +274,8 @@ class LighterWsClient:
         else:
             book.apply_update(msg.asks, msg.bids, nonce=msg.nonce, begin_nonce=msg.begin_nonce,
                               offset=msg.offset)
+        if msg.malformed:       # a level we could not read: the book cannot be trusted
+            book.mark_needs_resync(f"unreadable level: {msg.malformed[0]}")
         if book.state is BookState.NEEDS_RESYNC and msg.market_id not in self._resyncing:
             self._resyncing.add(msg.market_id)
             self.counters.book_resyncs += 1

@@ -102,6 +102,19 @@ class Account:
     trades: list[dict] = field(default_factory=list)
     cancel_all_time: int = 0
     cancel_all_market: int = 255
+    cancel_all_queued: bool = False     # a scheduled cancel-all accepted and not aborted or fired
+    tier: str = "standard"
+    rate_limited: int = 0               # requests answered 429
+    volume_quota: int = 0               # premium: creates/modifies left (before free refills)
+    quota_counted_s: float = 0.0        # when the free refills were last added
+
+    def quota_remaining(self, refill_s: float, now_s: float) -> int:
+        """The quota after adding one free transaction per `refill_s` since last counted."""
+        if refill_s > 0 and now_s > self.quota_counted_s:
+            earned = int((now_s - self.quota_counted_s) // refill_s)
+            self.volume_quota += earned
+            self.quota_counted_s += earned * refill_s
+        return self.volume_quota
 
     def live_orders(self, market: int | None = None) -> list[Order]:
         return [o for o in self.orders.values()

@@ -8,9 +8,10 @@ import contextlib
 from aiohttp import web
 
 from hedge.sim.faults import LighterFaults
-from hedge.sim.lighter import control, rest
+from hedge.sim.lighter import control, gate, rest
 from hedge.sim.lighter.keys import LIGHTER_HUB, LIGHTER_STATE
 from hedge.sim.lighter.market_life import run_market_life
+from hedge.sim.lighter.sequencer import Sequencer
 from hedge.sim.lighter.stream import StreamHub, handle_stream
 from hedge.sim.lighter.venue import LighterVenue
 from hedge.sim.price import PriceProcess
@@ -20,7 +21,7 @@ __all__ = ["LIGHTER_HUB", "LIGHTER_STATE", "build_lighter_app"]
 
 async def _background(app: web.Application):
     venue, hub = app[LIGHTER_STATE], app[LIGHTER_HUB]
-    venue.pending = asyncio.Queue()
+    venue.pending = Sequencer()
     tasks = [asyncio.create_task(venue.run_executor(), name="lighter-executor"),
              asyncio.create_task(run_market_life(venue, hub), name="lighter-market-life")]
     yield
@@ -38,11 +39,12 @@ async def _close_sessions(app: web.Application) -> None:
         await session.ws.close(code=1001, message=b"server shutdown")
 
 
-def build_lighter_app(prices: PriceProcess, faults: LighterFaults, seed: int) -> web.Application:
-    venue = LighterVenue(prices, faults, seed)
+def build_lighter_app(prices: PriceProcess, faults: LighterFaults, seed: int,
+                      default_tier: str = "standard") -> web.Application:
+    venue = LighterVenue(prices, faults, seed, default_tier)
     hub = StreamHub(venue)
     venue.hub = hub
-    app = web.Application(middlewares=[rest.json_errors])
+    app = web.Application(middlewares=[gate.request_gate, rest.json_errors])
     app[LIGHTER_STATE] = venue
     app[LIGHTER_HUB] = hub
     app.router.add_get("/stream", handle_stream)

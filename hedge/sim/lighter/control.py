@@ -9,6 +9,7 @@ from aiohttp import web
 
 from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile
 from hedge.sim.lighter.keys import LIGHTER_HUB, LIGHTER_STATE
+from hedge.sim.lighter.tiers import UnknownTierError, tier_named
 from hedge.sim.lighter.venue import LighterVenue
 
 routes = web.RouteTableDef()
@@ -23,11 +24,20 @@ async def register_account(request: web.Request) -> web.Response:
     venue: LighterVenue = request.app[LIGHTER_STATE]
     try:
         body = await request.json()
+        tier = body.get("tier")
+        if tier is not None:
+            tier_named(tier)
+    except UnknownTierError as e:
+        return _bad(str(e))
+    except (ValueError, AttributeError) as e:
+        return _bad(f"body must be a JSON object: {e}")
+    try:
         acct = venue.register(int(body["account_index"]), int(body["api_key_index"]),
-                              str(body["public_key"]), Decimal(str(body.get("collateral", "10000"))))
+                              str(body["public_key"]), Decimal(str(body.get("collateral", "10000"))),
+                              tier)
     except (ValueError, KeyError, TypeError, InvalidOperation) as e:
-        return _bad(f"need account_index, api_key_index, public_key[, collateral]: {e}")
-    return web.json_response({"code": 200, "account_index": acct.index,
+        return _bad(f"need account_index, api_key_index, public_key[, collateral, tier]: {e}")
+    return web.json_response({"code": 200, "account_index": acct.index, "tier": acct.tier,
                               "api_key_indexes": sorted(acct.api_keys)})
 
 
@@ -62,22 +72,31 @@ def state_summary(venue: LighterVenue) -> dict:
         for f in venue.fills:
             if f.account != index:
                 continue
-            row = fills.setdefault(str(f.market), {"count": 0, "filled_base": Decimal(0)})
+            row = fills.setdefault(str(f.market), {"count": 0, "filled_base": Decimal(0), "fees": Decimal(0)})
             row["count"] += 1
             row["filled_base"] += venue.markets[f.market].size(f.lots)
+            row["fees"] += f.fee
+        requests, weight = venue.limiter.requests_last_window(index)
+        tier = venue.tier_of(index)
         accounts[str(index)] = {
             "collateral": str(acct.collateral),
             "api_keys": {str(k): {"next_nonce": v.next_nonce} for k, v in acct.api_keys.items()},
             "cancel_all_time": acct.cancel_all_time,
+            "tier": tier.name, "requests_last_window": requests, "weight_last_window": weight,
+            "rate_limited": acct.rate_limited,
+            "volume_quota_remaining": venue.quota_remaining(acct) if tier.volume_quota else None,
+            "queued_cancel_all": acct.cancel_all_time or None,
             "positions": {str(m): str(venue.markets[m].size(p.lots)) for m, p in acct.positions.items()},
             "resting_orders": [{"order_index": o.order_index, "client_order_index": o.client_order_index,
                                 "market_index": o.market_index, "is_ask": o.is_ask,
                                 "price": venue.markets[o.market_index].price_str(o.price),
                                 "remaining": venue.markets[o.market_index].size_str(o.remaining)}
                                for o in acct.live_orders()],
-            "fills": {m: {"count": r["count"], "filled_base": str(r["filled_base"])} for m, r in fills.items()},
+            "fills": {m: {"count": r["count"], "filled_base": str(r["filled_base"]), "fees": str(r["fees"])}
+                      for m, r in fills.items()},
         }
-    return {"code": 200, "accounts": accounts, "fills_total": len(venue.fills)}
+    return {"code": 200, "accounts": accounts, "fills_total": len(venue.fills),
+            "default_tier": venue.default_tier, "ips": venue.limiter.ip_summary()}
 
 
 @routes.get("/sim/state")

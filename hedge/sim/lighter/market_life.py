@@ -62,6 +62,7 @@ def housekeeping(venue: LighterVenue, now_ms: int) -> None:
         if acct.cancel_all_time and now_ms >= acct.cancel_all_time:
             market = acct.cancel_all_market
             acct.cancel_all_time, acct.cancel_all_market = 0, 255
+            acct.cancel_all_queued = False
             venue.cancel_all(acct, market)
         for order in acct.live_orders():
             if order.order_expiry and now_ms >= order.order_expiry:

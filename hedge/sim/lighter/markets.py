@@ -58,11 +58,17 @@ def quote_str(amount: Decimal) -> str:
     return f"{amount:.{QUOTE_DECIMALS}f}"
 
 
-def order_book_entry(spec: MarketSpec) -> dict:
-    """`/api/v1/orderBooks` row (field set of the 2026 mainnet capture plus the SDK model's)."""
+def order_book_entry(spec: MarketSpec, status: str = "active") -> dict:
+    """`/api/v1/orderBooks` row (field set of the 2026 mainnet capture plus the SDK model's).
+
+    `status` is the venue's view (active, inactive, frozen, reduce_only): on the wire a frozen
+    market is `active` with `is_frozen`, a reduce-only one carries it in orderBookDetails'
+    `market_config.force_reduce_only`.
+    """
     return {
         "symbol": spec.symbol, "market_id": spec.market_id, "market_type": "perp",
-        "base_asset_id": 0, "quote_asset_id": 0, "status": "active",
+        "base_asset_id": 0, "quote_asset_id": 0,
+        "status": "inactive" if status == "inactive" else "active",
         "taker_fee": "0.0000", "is_taker_fee_enabled": True,
         "maker_fee": "0.0000", "is_maker_fee_enabled": True, "liquidation_fee": "1.0000",
         "min_base_amount": f"{spec.min_base_amount}", "min_quote_amount": f"{spec.min_quote_amount}",
@@ -72,13 +78,15 @@ def order_book_entry(spec: MarketSpec) -> dict:
         "supported_quote_decimals": QUOTE_DECIMALS,
         "created_at": "0", "multiplier": "1", "start_timestamp": 0, "end_timestamp": 0,
         "settlement_type": 0, "settlement_price": 0, "settlement_cap": 0, "outcome": 0,
-        "default_price": 0, "operator_account_index": 0, "is_frozen": False, "open_interest": "0",
+        "default_price": 0, "operator_account_index": 0, "is_frozen": status == "frozen",
+        "open_interest": "0",
     }
 
 
-def order_book_detail(spec: MarketSpec, last_trade_price: Decimal, mark_price: Decimal) -> dict:
+def order_book_detail(spec: MarketSpec, last_trade_price: Decimal, mark_price: Decimal,
+                      status: str = "active") -> dict:
     """`/api/v1/orderBookDetails` row, shaped like nautilus_http_order_book_details_mainnet."""
-    row = order_book_entry(spec)
+    row = order_book_entry(spec, status)
     row.update({
         "size_decimals": spec.size_decimals, "price_decimals": spec.price_decimals,
         "quote_multiplier": 1,
@@ -91,7 +99,7 @@ def order_book_detail(spec: MarketSpec, last_trade_price: Decimal, mark_price: D
         "daily_price_change": 0.0, "open_interest": 0.0, "daily_chart": {},
         "market_config": {
             "market_margin_mode": 0, "insurance_fund_account_index": 281474976710655,
-            "liquidation_mode": 0, "force_reduce_only": False, "trading_hours": "",
+            "liquidation_mode": 0, "force_reduce_only": status == "reduce_only", "trading_hours": "",
             "funding_fee_discounts_enabled": False, "hidden": False, "rfq_enabled": True,
         },
         "strategy_index": 2,

@@ -11,10 +11,9 @@ from hedge.sim.lighter.accounts import account_wire, order_wire
 from hedge.sim.lighter.auth import token_problem
 from hedge.sim.lighter.keys import LIGHTER_STATE
 from hedge.sim.lighter.markets import order_book_detail, order_book_entry
-from hedge.sim.lighter.tx import TxRejected, submit
+from hedge.sim.lighter.tx import TxRejected, quota_fields, submit
 from hedge.sim.lighter.venue import LighterVenue
 
-SEND_TX_MESSAGE = '{"ratelimit": "didn\'t use volume quota"}'
 routes = web.RouteTableDef()
 
 
@@ -65,7 +64,7 @@ async def json_errors(request: web.Request, handler):
     except ApiError as e:
         return fail(e.code, e.message, e.status)
     except TxRejected as e:
-        return fail(e.code, e.message, e.http_status)
+        return web.json_response(e.body(), status=e.http_status)
     except web.HTTPException as e:
         if e.status < 400:
             raise
@@ -93,13 +92,15 @@ def _markets(request: web.Request) -> list[int]:
 @routes.get("/api/v1/orderBooks")
 async def order_books(request: web.Request) -> web.Response:
     venue = venue_of(request)
-    return ok({"order_books": [order_book_entry(venue.markets[m]) for m in _markets(request)]})
+    return ok({"order_books": [order_book_entry(venue.markets[m], venue.market_status(m))
+                               for m in _markets(request)]})
 
 
 @routes.get("/api/v1/orderBookDetails")
 async def order_book_details(request: web.Request) -> web.Response:
     venue = venue_of(request)
-    rows = [order_book_detail(venue.markets[m], venue.last_trade_price.get(m, venue.mark(m)), venue.mark(m))
+    rows = [order_book_detail(venue.markets[m], venue.last_trade_price.get(m, venue.mark(m)), venue.mark(m),
+                              venue.market_status(m))
             for m in _markets(request)]
     return ok({"order_book_details": rows, "spot_order_book_details": []})
 
@@ -150,6 +151,39 @@ async def account(request: web.Request) -> web.Response:
         raise ApiError(21100, "account not found")
     marks = {m: venue.mark(m) for m in venue.markets}
     return ok({"total": 1, "accounts": [account_wire(acct, marks)], "next_cursor": ""})
+
+
+@routes.get("/api/v1/trades")
+async def account_trades(request: web.Request) -> web.Response:
+    """An account's own trades, newest first (weight 600: 40 a window even on standard)."""
+    venue = venue_of(request)
+    if not request.query.get("sort_by"):
+        raise ApiError(20001, "invalid param : sort_by is required")
+    index, limit = int_param(request, "account_index"), int_param(request, "limit")
+    market = int_param(request, "market_id", 255)
+    require_auth(request, index)
+    acct = venue.accounts.get(index)
+    if acct is None:
+        raise ApiError(21100, "account not found")
+    mine = [t for t in reversed(acct.trades) if market in (255, t["market_id"])]
+    return ok({"trades": mine[:max(1, min(limit, 100))], "next_cursor": ""})
+
+
+@routes.get("/api/v1/accountLimits")
+async def account_limits(request: web.Request) -> web.Response:
+    """The account's tier (`user_tier`) and fee ticks, as the SDK's AccountLimits model."""
+    venue = venue_of(request)
+    index = int_param(request, "account_index")
+    require_auth(request, index)
+    acct = venue.accounts.get(index)
+    if acct is None:
+        raise ApiError(21100, "account not found")
+    tier = venue.tier_of(index)
+    return ok({"max_llp_percentage": 0, "user_tier": tier.name, "can_create_public_pool": False,
+               "max_llp_amount": "0", "current_maker_fee_tick": tier.maker_fee_ppm,
+               "current_taker_fee_tick": tier.taker_fee_ppm, "effective_lit_stakes": "0",
+               "leased_lit": "0", "user_tier_name": tier.name, "bo_user_tier_name": "",
+               "bo_fee_rate": 1})
 
 
 @routes.get("/api/v1/apikeys")
@@ -224,9 +258,10 @@ async def send_tx(request: web.Request) -> web.Response:
     form = await request.post()
     if "tx_type" not in form or "tx_info" not in form:
         raise ApiError(20001, "invalid param : tx_type and tx_info are required")
-    rec = submit(venue_of(request), [(form["tx_type"], form["tx_info"])])[0]
-    return ok({"message": SEND_TX_MESSAGE, "tx_hash": rec.hash,
-               "predicted_execution_time_ms": rec.due_ms, "volume_quota_remaining": 0})
+    venue = venue_of(request)
+    rec = submit(venue, [(form["tx_type"], form["tx_info"])])[0]
+    return ok({"tx_hash": rec.hash, "predicted_execution_time_ms": rec.due_ms,
+               **quota_fields(venue, [rec])})
 
 
 @routes.post("/api/v1/sendTxBatch")
@@ -241,10 +276,10 @@ async def send_tx_batch(request: web.Request) -> web.Response:
         raise ApiError(20001, "invalid param : tx_types and tx_infos must be JSON lists")
     if len(types) != len(infos):
         raise ApiError(21513, "tx_types and tx_infos length mismatch")
-    recs = submit(venue_of(request), list(zip(types, infos)))
-    return ok({"message": SEND_TX_MESSAGE, "tx_hash": [r.hash for r in recs],
-               "predicted_execution_time_ms": max(r.due_ms for r in recs),
-               "volume_quota_remaining": 0})
+    venue = venue_of(request)
+    recs = submit(venue, list(zip(types, infos)))
+    return ok({"tx_hash": [r.hash for r in recs],
+               "predicted_execution_time_ms": max(r.due_ms for r in recs), **quota_fields(venue, recs)})
 
 
 @routes.get("/api/v1/tx")

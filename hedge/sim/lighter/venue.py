@@ -6,9 +6,7 @@ account's trade frame, then its position frame (research §3.4).
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -18,11 +16,13 @@ from typing import Any, Protocol
 from hedge.sim.faults import LighterFaults
 from hedge.sim.lighter.accounts import Account, ApiKey, Order, now_us, order_wire, position_wire
 from hedge.sim.lighter.book import SYNTHETIC_ACCOUNT, Match, OrderBook
+from hedge.sim.lighter.limits import RequestLimiter
 from hedge.sim.lighter.markets import MARKETS
+from hedge.sim.lighter.sequencer import Sequencer
+from hedge.sim.lighter.tiers import DEFAULT_TIER, TIERS, Tier, fee_usdc, tier_named
 from hedge.sim.lighter.trades import trade_wire
 from hedge.sim.price import PriceProcess
 
-log = logging.getLogger(__name__)
 ASK_INDEX_BASE = 1 << 48     # venue order indexes are >= 2^48 (asks) and >= 2^49 (bids)
 BID_INDEX_BASE = 1 << 49
 TRADE_HISTORY = 50
@@ -62,6 +62,7 @@ class Fill:
     price: int
     is_maker: bool
     trade_id: int
+    fee: Decimal = Decimal(0)            # USDC paid (tier fee)
 
 
 @dataclass
@@ -74,15 +75,18 @@ class TxRecord:
     queued_ms: int
     due_ms: int
     sequence: int
-    status: int = 1                      # 1 pending, 2 executed
+    status: int = 1                      # 0 failed, 1 pending, 2 executed
     executed_ms: int = 0
     event_info: dict = field(default_factory=dict)
+    silent_reject: bool = False          # accepted with 200, the sequencer drops it
 
 
 class LighterVenue:
     """All venue state; the REST, WS and control routes read and drive it."""
 
-    def __init__(self, prices: PriceProcess, faults: LighterFaults, seed: int) -> None:
+    def __init__(self, prices: PriceProcess, faults: LighterFaults, seed: int,
+                 default_tier: str = DEFAULT_TIER) -> None:
+        self.default_tier = tier_named(default_tier).name
         self.prices = prices
         self.faults = faults
         self.seed = seed
@@ -95,7 +99,8 @@ class LighterVenue:
         self.recent_trades: dict[int, list[dict]] = {m: [] for m in MARKETS}
         self.last_trade_price: dict[int, Decimal] = {}
         self.hub: Publisher = NullPublisher()
-        self.pending: asyncio.Queue[TxRecord] | None = None
+        self.pending: Sequencer | None = None
+        self.limiter = RequestLimiter(self)
         self.pending_client_ids: dict[int, list[int]] = {}
         self._next_ask = ASK_INDEX_BASE + 1_953_000_000
         self._next_bid = BID_INDEX_BASE + 1_953_000_000
@@ -106,15 +111,30 @@ class LighterVenue:
 
     # --- accounts -------------------------------------------------------------------------
     def register(self, account_index: int, api_key_index: int, public_key: str,
-                 collateral: Decimal) -> Account:
+                 collateral: Decimal, tier: str | None = None) -> Account:
+        """Add an account (or a key to one); `tier` None keeps an existing account's tier."""
         acct = self.accounts.get(account_index)
         if acct is None:
-            acct = self.accounts[account_index] = Account(account_index, collateral)
+            acct = self.accounts[account_index] = Account(
+                account_index, collateral, tier=self.default_tier,
+                volume_quota=int(self.faults.volume_quota_start), quota_counted_s=time.monotonic())
+        if tier is not None:
+            acct.tier = tier_named(tier).name
         key = public_key[2:] if public_key.startswith("0x") else public_key
         old = acct.api_keys.get(api_key_index)
         acct.api_keys[api_key_index] = ApiKey(account_index, api_key_index, key,
                                               old.next_nonce if old else 0)
         return acct
+
+    def tier_of(self, account: int) -> Tier:
+        acct = self.accounts.get(account)
+        return TIERS[acct.tier if acct else self.default_tier]
+
+    def quota_remaining(self, acct: Account) -> int:
+        return acct.quota_remaining(self.faults.volume_quota_refill_s, time.monotonic())
+
+    def market_status(self, market: int) -> str:
+        return self.faults.market_status.get(self.markets[market].symbol, "active")
 
     def mark(self, market: int) -> Decimal:
         spec = self.markets[market]
@@ -122,23 +142,50 @@ class LighterVenue:
 
     # --- accepting transactions -----------------------------------------------------------
     def accept(self, tx_type: int, info: dict, raw: str) -> TxRecord:
-        """Consume the nonce and queue the tx for execution after `faults.tx_latency_ms`."""
+        """Consume the nonce (and premium quota) and queue the tx for execution after the
+        tier's latency for its lane plus `faults.tx_latency_ms`."""
         acct = self.accounts[info["AccountIndex"]]
         if not skips_nonce(info):
             acct.api_keys[info["ApiKeyIndex"]].next_nonce += 1
         now = int(time.time() * 1000)
+        delay = max(0, int(self.faults.tx_latency_ms))
+        if self.faults.tier_latency:
+            delay += TIERS[acct.tier].latency_ms(self._lane(acct, tx_type, info))
         self._tx_seq += 1
         digest = hashlib.blake2b(f"{raw}|{self._tx_seq}".encode(), digest_size=40).hexdigest()
-        rec = TxRecord(digest, tx_type, info, now, now + max(0, int(self.faults.tx_latency_ms)),
-                       self._tx_seq)
+        rec = TxRecord(digest, tx_type, info, now, now + delay, self._tx_seq)
         self.txs[digest] = rec
+        if tx_type in (14, 17):
+            if TIERS[acct.tier].volume_quota:
+                self.quota_remaining(acct)
+                acct.volume_quota -= 1
+            prob = self.faults.silent_reject_prob
+            rec.silent_reject = bool(prob) and self.rng.random() < prob
         if tx_type == 14:
             self.pending_client_ids.setdefault(acct.index, []).append(info["ClientOrderIndex"])
+        if tx_type == 16 and info["TimeInForce"] in (1, 2):
+            acct.cancel_all_queued = info["TimeInForce"] == 1
         if self.pending is not None:
-            self.pending.put_nowait(rec)
+            self.pending.put(rec)
         else:
             self.execute(rec)
         return rec
+
+    def _lane(self, acct: Account, tx_type: int, info: dict) -> str:
+        """maker / cancel / taker: which of the tier's latencies applies to this tx."""
+        if tx_type in (15, 16):
+            return "cancel"
+        if tx_type == 14:
+            if info["Type"] == 1 or info["TimeInForce"] == 0:
+                return "taker"
+            if info["TimeInForce"] == 2:
+                return "maker"
+            crosses = self.books[info["MarketIndex"]].crosses(bool(info["IsAsk"]), info["Price"])
+            return "taker" if crosses else "maker"
+        order = acct.find_live(info["MarketIndex"], info["Index"])
+        if order is None or order.time_in_force == 2:
+            return "maker"
+        return "taker" if self.books[order.market_index].crosses(order.is_ask, info["Price"]) else "maker"
 
     def client_index_taken(self, account: Account, client_index: int) -> bool:
         if client_index == 0:
@@ -148,23 +195,22 @@ class LighterVenue:
         return any(o.client_order_index == client_index for o in account.live_orders())
 
     async def run_executor(self) -> None:
-        """Execute accepted txs in acceptance order, each no earlier than its due time."""
+        """Execute accepted txs, each at its due time (see sequencer.py)."""
         assert self.pending is not None
-        while True:
-            rec = await self.pending.get()
-            delay = rec.due_ms / 1000 - time.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                self.execute(rec)
-            except Exception:  # a venue bug must not stop every later tx from executing
-                log.exception("lighter sim: executing tx %s failed", rec.hash)
-                rec.status, rec.event_info = 0, {"ae": "internal error"}
+        await self.pending.run(self.execute)
 
     def execute(self, rec: TxRecord) -> None:
         info = rec.info
         acct = self.accounts[info["AccountIndex"]]
         self.block_height += 1
+        if rec.silent_reject:   # the sequencer refuses it: no order, no frame, tx failed
+            if rec.tx_type == 14:
+                ids = self.pending_client_ids.get(acct.index, [])
+                if info["ClientOrderIndex"] in ids:
+                    ids.remove(info["ClientOrderIndex"])
+            rec.event_info = {"ae": "transaction rejected by the sequencer"}
+            rec.status, rec.executed_ms = 0, int(time.time() * 1000)
+            return
         handler = {14: self._exec_create, 15: self._exec_cancel, 16: self._exec_cancel_all,
                    17: self._exec_modify}[rec.tx_type]
         rec.event_info = handler(acct, info, rec) or {}
@@ -297,9 +343,13 @@ class LighterVenue:
                     continue
                 acct.position(order.market_index).apply(spec, not order.is_ask, m.lots, m.price)
                 acct.trades.append(trade)
+                tier = TIERS[acct.tier]
+                fee = fee_usdc(spec.quote(m.lots, m.price),
+                               tier.maker_fee_ppm if is_maker else tier.taker_fee_ppm)
+                acct.collateral -= fee
                 self.fills.append(Fill(acct.index, order.market_index, order.order_index,
                                        order.client_order_index, order.is_ask, m.lots, m.price,
-                                       is_maker, trade["trade_id"]))
+                                       is_maker, trade["trade_id"], fee))
                 touched.setdefault(acct.index, []).append((order, trade))
         self.last_trade_price[taker.market_index] = spec.price(matches[-1].price)
         recent = self.recent_trades[taker.market_index]
@@ -316,8 +366,15 @@ class LighterVenue:
         self.hub.public_trades(taker.market_index, trades)
 
     def _trade_wire(self, taker: Order, m: Match) -> dict:
-        return trade_wire(self.markets[taker.market_index], taker, m, self._trade_id,
-                          self.block_height, self._pos_before)
+        trade = trade_wire(self.markets[taker.market_index], taker, m, self._trade_id,
+                           self.block_height, self._pos_before)
+        for key, order, lane in (("maker_fee", m.maker, "maker"), ("taker_fee", taker, "taker")):
+            acct = None if order.synthetic else self.accounts.get(order.owner_account_index)
+            tier = TIERS[acct.tier] if acct else None
+            ppm = 0 if tier is None else tier.maker_fee_ppm if lane == "maker" else tier.taker_fee_ppm
+            if ppm:                       # omitted when zero, as on the wire
+                trade[key] = ppm
+        return trade
 
     def _pos_before(self, order: Order) -> str:
         spec = self.markets[order.market_index]
