@@ -28,6 +28,7 @@ class HedgeStats:
     maker_fills: int = 0
     maker_filled_abs: Decimal = Decimal(0)
     maker_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on Lighter
+    maker_notional: Decimal = Decimal(0)       # |size x price| of the maker fills
     hedge_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on the hedge venue
     hedge_filled_abs: Decimal = Decimal(0)
     hedge_notional: Decimal = Decimal(0)
@@ -46,7 +47,7 @@ class HedgeStats:
 class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
                  start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge",
-                 pad_small_hedges: bool = True) -> None:
+                 pad_small_hedges: bool = True, market: str = "") -> None:
         rules = venue.rules(symbol)
         self.rules = rules
         self.pad_small_hedges = pad_small_hedges
@@ -54,6 +55,7 @@ class HedgeDesk:
         self._last_price: Decimal | None = None
         self.venue = venue
         self.venue_name = venue_name
+        self.market = market                         # the Lighter symbol, for trades.csv
         self.symbol = symbol
         self.journal = journal
         self.trades = trades
@@ -83,11 +85,12 @@ class HedgeDesk:
         self.stats.maker_fills += 1
         self.stats.maker_filled_abs += delta.size
         self.stats.maker_cash -= signed * delta.price
+        self.stats.maker_notional += delta.size * delta.price
         self.ledger.add_maker_fill(signed)
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
             self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
-                                   delta.fill_id)
+                                   delta.fill_id, market=self.market)
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = time.monotonic()
@@ -233,7 +236,8 @@ class HedgeDesk:
             for leg in outcome.legs:
                 if leg.filled:
                     self.trades.hedge_fill(self.venue_name, "buy" if leg.filled > 0 else "sell",
-                                           abs(leg.filled), leg.average_price, key, leg.client_id)
+                                           abs(leg.filled), leg.average_price, key, leg.client_id,
+                                           market=self.market)
         if outcome.status is HedgeStatus.FILLED:
             self.stats.consecutive_failures = 0
             logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,

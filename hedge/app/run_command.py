@@ -14,7 +14,10 @@ from pathlib import Path
 from loguru import logger
 
 from hedge.adapters.lighter.ws_client import LighterWsClient
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.app.account_engine import AccountEngine, SharedPositions
 from hedge.app.engine import Engine
+from hedge.app.summary_markets import fill_summary
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
                                  wait_for_hedges)
@@ -28,7 +31,7 @@ from hedge.app.session import Session, SessionError, open_session
 from hedge.app.settings import engine_settings, lighter_tx_bucket
 from hedge.infra.credentials import CredentialsError
 from hedge.core.fill_detector import FillDetector
-from hedge.infra.config_schema import BotConfig
+from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
@@ -71,7 +74,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
 
 
 async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary) -> str:
-    spec, account = session.spec, session.account_index
+    account = session.account_index
     journal_path = (run_dir / "journal.sqlite" if session.owns_venues
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
     journal = Journal(journal_path)
@@ -87,127 +90,84 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
             token_cache["at"] = time.monotonic()
         return token_cache["token"]
 
-    detector = FillDetector()
-    desk = HedgeDesk(session.hedge, config.hedge.symbol, journal, trades,
-                     venue_name=config.hedge.exchange, pad_small_hedges=config.hedge.pad_small_hedges)
-    token = await auth_token()
-    left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token)
-    if left:
-        raise StartupRefused(f"{left} orders still rest on Lighter after cancel-all")
-    report = await reconcile_journal(journal, desk, detector, session.hedge, config.hedge.symbol,
-                                     session.rest, account, spec.market_id, token)
-    logger.info("startup reconciled: lighter {} hedge {} (lookups {}, re-hedged {})",
-                report.lighter_position, report.hedge_position, report.intents_looked_up,
-                report.fills_rehedged)
-    ws = LighterWsClient(session.lighter_url, markets=[spec.market_id], account_index=account,
-                         token_provider=session.orders.mint_auth_token, recorder=recorder,
-                         keepalive_s=config.lighter.ws_keepalive_s,
+    markets = config.trading_markets
+    many = len(markets) > 1
+    positions = SharedPositions(session.rest, account) if many else None
+    ws = LighterWsClient(session.lighter_url, markets=[sp.market_id for sp in session.specs],
+                         account_index=account, token_provider=session.orders.mint_auth_token,
+                         recorder=recorder, keepalive_s=config.lighter.ws_keepalive_s,
                          silence_timeout_s=config.lighter.ws_silence_timeout_s,
                          token_lifetime_s=lifetime_s)
+    engines: list[Engine] = []
+    for i, (market, spec) in enumerate(zip(markets, session.specs)):
+        engines.append(await _market_engine(config, session, market, spec, journal, trades, ws,
+                                            auth_token, many, positions, first=i == 0))
     session.closers.append(ws.close)
-    quotes = QuoteKeeper(session.orders, spec, config.strategy.order_size,
-                         config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
-                         lighter_tx_bucket(config), journal)
-    engine = Engine(engine_settings(config, spec, account), orders=session.orders, ws=ws,
-                    rest=session.rest, desk=desk, quotes=quotes, detector=detector,
-                    hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
-                    auth_token=auth_token)
+    runner = (AccountEngine(engines, ws=ws, dead_mans_switch=engines[0].dead_mans_switch,
+                            max_total_unhedged_quote=config.risk.max_total_unhedged_quote,
+                            max_total_loss_quote=config.risk.max_loss_quote,
+                            taker_fee_bps=config.hedge.taker_fee_bps)
+              if many else engines[0])
     ws.start()
-    await ws.wait_book(spec.market_id, timeout_s=15)
+    for spec in session.specs:
+        await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, engine.request_stop, "signal")
+        loop.add_signal_handler(sig, runner.request_stop, "signal")
     try:
-        reason = await engine.run(config.duration_s)
+        reason = await runner.run(config.duration_s)
         logger.info("stopping: {}", reason)
-        await engine.stop_tasks(keep_hedging=True)
-        summary.reliability.orders_left_open = await cancel_everything(
-            session.orders, session.rest, account, spec.market_id, await auth_token())
+        await runner.stop_tasks(keep_hedging=True)
+        left = 0
+        for i, spec in enumerate(session.specs):
+            left += await cancel_everything(session.orders, session.rest, account,
+                                            spec.market_id, await auth_token(),
+                                            send_cancel=i == 0)
+        summary.reliability.orders_left_open = left
         await asyncio.sleep(0.3)  # the last order frames after the cancel
-        await engine.reconcile_orders()
-        await wait_for_hedges(desk)
-        await engine.stop_all_tasks()
+        await runner.reconcile_orders()
+        for engine in engines:
+            await wait_for_hedges(engine.desk)
+        await runner.stop_all_tasks()
         aborted = await session.orders.abort_scheduled_cancel_all()
         if not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    await _fill_summary(summary, session, engine, desk, ws, config)
+    await fill_summary(summary, session, engines, ws, config)
     return reason
 
 
-async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, desk: HedgeDesk,
-                        ws: LighterWsClient, config: BotConfig) -> None:
-    """Counters from the run, positions from the venues themselves."""
-    oc, st = session.orders.counters, desk.stats
-    summary.lighter.orders_placed = oc.orders_placed
-    summary.lighter.orders_modified = oc.orders_modified
-    summary.lighter.orders_canceled = oc.orders_canceled
-    summary.lighter.post_only_rejects = engine.quotes.counters.post_only_rejects
-    summary.lighter.fills = st.maker_fills
-    summary.lighter.filled_base = st.maker_filled_abs
-    summary.hedge.orders = st.orders
-    summary.hedge.filled_base = st.hedge_filled_abs
-    summary.hedge.failures = st.failures
-    summary.fill_to_hedge_submit_ms = list(st.submit_ms)
-    summary.fill_to_hedge_ack_ms = list(st.ack_ms)
-    summary.position.lighter_base = await _ask_venue(
-        session.rest.account_position(session.account_index, session.spec.market_id),
-        engine.state.lighter_position, "Lighter position")
-    summary.position.hedge_base = await _ask_venue(
-        session.hedge.position(config.hedge.symbol), desk.hedge_position, "hedge position")
-    wc = ws.counters
-    summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
-    summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames
-    summary.ws.dropped_entries = wc.dropped_entries
-    check = engine.detector.cross_check()
-    summary.reliability.fills_lost = len(check.trades_without_fill)
-    step = session.hedge_rules.amount_step
-    overshoot = desk.maker_filled_base + st.filled_base
-    summary.reliability.double_hedges = int(overshoot != 0 and abs(overshoot) >= step
-                                            and (overshoot > 0) == (st.filled_base > 0))
-    summary.reliability.max_unhedged_ms = round(st.max_unhedged_ms, 3)
-    summary.reliability.max_unhedged_base = st.max_unhedged_base
-    summary.reliability.hedge_carry_base = desk.ledger.owed if desk.carry else Decimal(0)
-    summary.reliability.disconnects_survived = wc.reconnects
-    summary.reliability.reconnect_ms = list(wc.reconnect_ms)
-    summary.reliability.duplicate_frames_ignored = (engine.detector.stale_frames
-                                                    + engine.detector.repeated_fills)
-    summary.reliability.ambiguous_hedges_resolved = st.lookups
-    summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
-        Decimal("0.000001"))
-    _fill_request_figures(summary, session, engine, config)
-
-
-def _fill_request_figures(summary: RunSummary, session: Session, engine: Engine,
-                          config: BotConfig) -> None:
-    """The request budget's figures: what the run cost in requests, and what it met."""
-    lc, budget, qc = summary.lighter, session.orders.budget, engine.quotes.counters
-    lc.account_tier = config.lighter.account_tier
-    lc.requests = budget.stats.requests
-    lc.max_requests_per_min = budget.stats.max_in_window
-    lc.rate_limited = session.orders.counters.rate_limited + session.rest.rate_limited
-    lc.tx_latency_ms = list(qc.tx_latency_ms)
-    lc.silent_rejects_found = qc.silent_rejects_found
-    lc.volume_quota_remaining = (session.orders.counters.volume_quota_remaining
-                                 if config.lighter.account_tier == "premium" else None)
-    lc.quota_pauses = qc.quota_pauses
-    lc.dead_mans_switch_failures = engine.dead_mans_switch.stats.failures
-    lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
-    logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
-                "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
-                lc.rate_limited, qc.skipped_by_rate)
-
-
-async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:
-    """The venue's answer; the bot's own figure when the venue cannot be asked (said so)."""
-    try:
-        return await read
-    except Exception as exc:
-        logger.warning("summary: {} not readable from the venue ({}: {}); using the bot's own "
-                       "figure {}", what, type(exc).__name__, exc, fallback)
-        return fallback
+async def _market_engine(config: BotConfig, session: Session, market: MarketConfig,
+                         spec: MarketSpec, journal: Journal, trades: TradesCsv,
+                         ws: LighterWsClient, auth_token, many: bool,
+                         positions: SharedPositions | None, first: bool) -> Engine:
+    """One market: its startup (cancel, journal reconcile) and its engine."""
+    account = session.account_index
+    detector = FillDetector()
+    desk = HedgeDesk(session.hedge, market.hedge_symbol, journal, trades,
+                     venue_name=config.hedge.exchange, pad_small_hedges=config.hedge.pad_small_hedges,
+                     market=spec.symbol)
+    token = await auth_token()
+    left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token,
+                                   send_cancel=first)
+    if left:
+        raise StartupRefused(f"{left} orders still rest on Lighter ({spec.symbol}) after cancel-all")
+    report = await reconcile_journal(journal, desk, detector, session.hedge, market.hedge_symbol,
+                                     session.rest, account, spec.market_id, token)
+    logger.info("startup reconciled {}: lighter {} hedge {} (lookups {}, re-hedged {})",
+                spec.symbol, report.lighter_position, report.hedge_position,
+                report.intents_looked_up, report.fills_rehedged)
+    quotes = QuoteKeeper(session.orders, spec, market.order_size,
+                         config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
+                         lighter_tx_bucket(config), journal)
+    engine = Engine(engine_settings(config, spec, account, market), orders=session.orders, ws=ws,
+                    rest=session.rest, desk=desk, quotes=quotes, detector=detector,
+                    hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
+                    auth_token=auth_token, one_of_many=many,
+                    positions=positions.position if positions else None)
+    return engine
 
 
 def _closer(fn):

@@ -103,6 +103,7 @@ class LighterCounters:
     post_only_rejects: int = 0
     fills: int = 0
     filled_base: Decimal = Decimal(0)
+    filled_quote: Decimal = Decimal(0)        # notional, all markets
     # The account's request budget (docs/CONFIG.md, "Account tiers and the request budget").
     account_tier: str = "standard"
     requests: int = 0                   # every REST read, nextNonce and sendTx sent to Lighter
@@ -120,6 +121,7 @@ class LighterCounters:
 class HedgeCounters:
     orders: int = 0
     filled_base: Decimal = Decimal(0)
+    filled_quote: Decimal = Decimal(0)        # notional, all markets
     failures: int = 0
 
 
@@ -127,6 +129,7 @@ class HedgeCounters:
 class PositionSnapshot:
     lighter_base: Decimal = Decimal(0)
     hedge_base: Decimal = Decimal(0)
+    net_quote: Decimal = Decimal(0)           # net positions at the mid, all markets
 
     @property
     def net_base(self) -> Decimal:
@@ -172,6 +175,8 @@ class RunSummary:
     ws: WsCounters = field(default_factory=WsCounters)
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
     pnl_quote: Decimal = Decimal(0)
+    # Lighter symbol -> {"lighter": {...}, "hedge": {...}, "position": {...}}, one per market
+    markets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lighter, hedge, position, ws, rel = (self.lighter, self.hedge, self.position, self.ws,
@@ -183,6 +188,7 @@ class RunSummary:
                         "orders_canceled": lighter.orders_canceled,
                         "post_only_rejects": lighter.post_only_rejects,
                         "fills": lighter.fills, "filled_base": _amount(lighter.filled_base),
+                        "filled_quote": _amount(lighter.filled_quote),
                         "account_tier": lighter.account_tier,
                         "requests": lighter.requests,
                         "max_requests_per_min": lighter.max_requests_per_min,
@@ -194,10 +200,11 @@ class RunSummary:
                         "dead_mans_switch_failures": lighter.dead_mans_switch_failures,
                         "call_timeouts": lighter.call_timeouts},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
-                      "failures": hedge.failures},
+                      "filled_quote": _amount(hedge.filled_quote), "failures": hedge.failures},
             "position": {"lighter_base": _amount(position.lighter_base),
                          "hedge_base": _amount(position.hedge_base),
-                         "net_base": _amount(position.net_base)},
+                         "net_base": _amount(position.net_base),
+                         "net_quote": _amount(position.net_quote)},
             "latency_ms": {"fill_to_hedge_submit": latency_stats(self.fill_to_hedge_submit_ms),
                            "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms)},
             "ws": {"frames_in": ws.frames_in, "reconnects": ws.reconnects,
@@ -214,6 +221,7 @@ class RunSummary:
                             "max_unhedged_base": _amount(rel.max_unhedged_base),
                             "hedge_carry_base": _amount(rel.hedge_carry_base)},
             "pnl_quote": _amount(self.pnl_quote),
+            "markets": self.markets,
         }
 
 
@@ -241,7 +249,8 @@ def write_summary(run_dir: str | Path, summary: RunSummary | dict[str, Any]) -> 
     return path
 
 
-TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id")
+TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id",
+                  "market")
 
 
 class TradesCsv:
@@ -257,19 +266,21 @@ class TradesCsv:
             self._file.flush()
 
     def maker_fill(self, side: str, size: Decimal, price: Decimal, fill_key: str,
-                   ts: datetime | None = None) -> None:
-        self._row("lighter", "maker", side, size, price, fill_key, "", ts)
+                   ts: datetime | None = None, market: str = "") -> None:
+        self._row("lighter", "maker", side, size, price, fill_key, "", ts, market)
 
     def hedge_fill(self, venue: str, side: str, size: Decimal, price: Decimal | None,
-                   fill_key: str, client_id: str, ts: datetime | None = None) -> None:
-        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts)
+                   fill_key: str, client_id: str, ts: datetime | None = None,
+                   market: str = "") -> None:
+        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, market)
 
     def _row(self, venue: str, role: str, side: str, size: Decimal, price: Decimal | None,
-             fill_key: str, client_id: str, ts: datetime | None) -> None:
+             fill_key: str, client_id: str, ts: datetime | None, market: str) -> None:
+        """`market`: the Lighter symbol the row belongs to (the hedge row: the market hedged)."""
         when = ts or datetime.now(timezone.utc)
         self._writer.writerow((when.isoformat(timespec="milliseconds"), venue, role, side,
                                _amount(size), "" if price is None else _amount(price),
-                               fill_key, client_id))
+                               fill_key, client_id, market))
         self._file.flush()
 
     def close(self) -> None:

@@ -100,7 +100,7 @@ def test_summary_values_decimals_as_strings_and_latency(tmp_path):
     written = json.loads(write_summary(tmp_path, summary).read_text())
     assert written["lighter"]["filled_base"] == "0.030"
     assert written["position"] == {"lighter_base": "0.03", "hedge_base": "-0.03",
-                                   "net_base": "0.00"}
+                                   "net_base": "0.00", "net_quote": "0"}
     assert written["latency_ms"]["fill_to_hedge_submit"] == {"n": 3, "p50": 1.25, "p99": 3.0,
                                                              "max": 3.0}
     assert written["pnl_quote"] == "-0.1200"
