@@ -47,11 +47,12 @@ class BotAccount:
         return env
 
 
-async def register_bot(venues) -> BotAccount:
+async def register_bot(venues, tier: str | None = None) -> BotAccount:
+    """A key on each venue; `tier` None leaves the Lighter tier to the venue (standard)."""
     private, public, err = create_api_key()
     assert err is None
     index = next(_accounts)
-    await register(venues.lighter_url, index, 4, public)
+    await register(venues.lighter_url, index, 4, public, tier=tier)
     key, secret = f"bot-key-{index}", f"bot-secret-{index}-{os.urandom(8).hex()}"
     await register_account(venues.hedge_url, key, secret, balance="100000")
     return BotAccount(venues.lighter_url, venues.hedge_url, index, private, key, secret)

@@ -12,7 +12,7 @@ from lighter.signer_client import create_api_key
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.request_budget import RequestBudget
-from hedge.adapters.lighter.rest import LighterRest, load_markets
+from hedge.adapters.lighter.rest import LighterRest, LighterRestError, load_markets
 from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.engine import Engine
 from hedge.app.ghost_quotes import GhostQuoteCheck
@@ -229,3 +229,37 @@ async def test_startup_refuses_a_market_that_is_not_active(venues, monkeypatch, 
     config = parse_config({"lighter": {"url": venues.lighter_url}, "hedge": {"url": venues.hedge_url}})
     with pytest.raises(SessionError, match=f"market ETH {words} on Lighter"):
         await open_session(config, "/nonexistent/accounts.toml")
+
+
+async def test_a_rest_answer_carrying_an_error_code_is_an_error_not_an_empty_list(venues):
+    orders, rest, _ = await _client(venues, 820_011)
+    try:
+        with pytest.raises(LighterRestError) as caught:
+            await rest.active_orders(820_011, ETH, "not-a-token")
+        assert caught.value.code not in (None, 200)
+    finally:
+        await orders.close()
+        await rest.close()
+
+
+async def test_an_http_200_whose_body_carries_an_error_code_is_an_error():
+    """Lighter sometimes answers HTTP 200 with {"code": <error>}: not an empty list."""
+    from aiohttp import web
+
+    async def answer(request):
+        return web.json_response({"code": 20001, "message": "account not found", "orders": []})
+
+    app = web.Application()
+    app.router.add_get("/api/v1/accountActiveOrders", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    rest = LighterRest(f"http://127.0.0.1:{port}")
+    try:
+        with pytest.raises(LighterRestError, match="code=20001 account not found"):
+            await rest.active_orders(1, ETH, "token")
+    finally:
+        await rest.close()
+        await runner.cleanup()

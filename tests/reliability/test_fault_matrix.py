@@ -50,6 +50,7 @@ class Case:
     action: Action | None = None
     expect_kill: bool = False
     seed: int = 11
+    tier: str = "standard"        # the Lighter account tier (the venue enforces its caps)
 
 
 @dataclass
@@ -109,6 +110,10 @@ CASES = [
     Case("baseline"),
     Case("chaos", profile="chaos", lighter={"ws_disconnect_every_s": 4.0}, duration_s=12,
          hedge={"late_ms": 4000}),
+    Case("chaos_premium", profile="chaos", lighter={"ws_disconnect_every_s": 4.0}, duration_s=12,
+         hedge={"late_ms": 4000}, tier="premium"),
+    Case("silent_rejects", lighter={"silent_reject_prob": 0.3}),
+    Case("lighter_rest_stalls", lighter={"rest_stall_ms": 1500}, duration_s=12),
     Case("ws_disconnects", lighter={"ws_disconnect_every_s": 2.0}),
     Case("duplicate_account_frames", lighter={"duplicate_account_frame_prob": 0.5}),
     Case("late_account_frames", lighter={"late_account_frame_prob": 0.5}),
@@ -134,11 +139,13 @@ CASES = [
 async def run_case(case: Case, root: Path) -> dict:
     venues = await start_venues(seed=case.seed, faults=case.profile)
     try:
-        account = await register_bot(venues)
+        account = await register_bot(venues, tier=case.tier)
         case_dir = root / case.name
         case_dir.mkdir(parents=True)
         sections = {"strategy": {"order_size": "0.01", "max_position": "0.05", "pricing": "join",
-                                 "min_quote_lifetime_ms": 200}, **case.config}
+                                 "min_quote_lifetime_ms": 200},
+                    **case.config}
+        sections["lighter"] = {"account_tier": case.tier, **sections.get("lighter", {})}
         config = write_config(case_dir, account, duration_s=case.duration_s, **sections)
         run = CaseRun(case, venues, account, case_dir / "logs")
         if case.lighter:
@@ -186,7 +193,12 @@ async def measure(run: CaseRun) -> dict:
     with Journal(run.logs / f"journal-{account.account_index}.sqlite") as journal:
         detected = journal.totals().filled_base    # every fill any run of the case journaled
     return {
-        "case": run.case.name, "exit_codes": run.exit_codes,
+        "case": run.case.name, "tier": run.case.tier, "exit_codes": run.exit_codes,
+        "rate_limited": venue["rate_limited"],
+        "max_requests_per_min": max((s.get("lighter", {}).get("max_requests_per_min", 0)
+                                     for s in summaries), default=0),
+        "silent_rejects_found": sum(s.get("lighter", {}).get("silent_rejects_found", 0)
+                                    for s in summaries),
         "exit_reason": last.get("exit_reason"),
         "venue_fills": venue_fills["count"], "venue_filled_base": venue_fills["filled_base"],
         "detected_filled_base": str(detected),
@@ -239,6 +251,10 @@ async def test_fault_matrix(tmp_path):
         if row["orders_left_open"] or row["secrets_found"] or row["double_hedges"]:
             problems.append(f"{name}: open {row['orders_left_open']} secrets {row['secrets_found']} "
                             f"double {row['double_hedges']}")
+        if row["rate_limited"]:
+            problems.append(f"{name}: Lighter answered {row['rate_limited']} requests with 429")
+        if row["tier"] == "standard" and row["max_requests_per_min"] > 60:
+            problems.append(f"{name}: {row['max_requests_per_min']} requests in a minute")
         if row["fills_lost"]:
             problems.append(f"{name}: net position {row['net_position']} (lighter "
                             f"{row['lighter_position']}, hedge {row['hedge_position']}, "
