@@ -78,6 +78,9 @@ class IdleQuotes:
     def on_order(self, order) -> None:
         pass
 
+    def hedge_price_assumed(self, client_order_index):
+        return None
+
 
 def _engines(count: int, venue: StampingVenue, work: Path) -> tuple[AccountEngine, list[Engine]]:
     config = parse_config({"markets": [

@@ -28,3 +28,14 @@ def load_sample(name: str):
     if isinstance(data, dict) and "data" in data and ("captured_at" in data or "message_number" in data):
         return data["data"]
     return data
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs real bot runs (the fault_runs fixture) must be marked slow, or the
+    fast suite (`-m "not slow"`) would start the bot after all."""
+    unmarked = [item.nodeid for item in items
+                if "fault_runs" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("mark these tests @pytest.mark.slow (they use fault_runs): "
+                                + ", ".join(unmarked))

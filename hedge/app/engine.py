@@ -22,7 +22,6 @@ from loguru import logger
 
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
-from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.request_budget import REQUEST_OWNER
 from hedge.adapters.lighter.rest import LighterRest
@@ -36,6 +35,7 @@ from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import RiskSnapshot, kill_reason
+from hedge.infra.logs import HEDGE_TAG
 
 QUOTE_INTERVAL_S = 0.05
 HEDGE_BOOK_INTERVAL_S = 0.25
@@ -43,8 +43,6 @@ WATCH_INTERVAL_S = 0.1
 RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
 
-
-AUTH_ERROR_CODES = (20001, 20013)
 POSITION_MISMATCHES_TO_KILL = 3
 POSITION_RECHECK_S = 1.0
 
@@ -194,13 +192,14 @@ class Engine:
                     self.detector.on_trade(trade, self.account_index)
         elif isinstance(msg, m.Connected):
             self.state.account_stream_live = False   # until the account snapshot is back
-        elif isinstance(msg, m.ErrorFrame) and msg.code in AUTH_ERROR_CODES:
+        elif isinstance(msg, m.ErrorFrame) and msg.is_auth_refusal:
             if self.state.account_stream_live:
                 logger.warning("account stream lost to error {}: quoting paused", msg.code)
             self.state.account_stream_live = False
 
     def on_order(self, order, recv_ns: int, via_rest: bool = False) -> None:
         """One order update: the quote table first, then the fill (hedged at once)."""
+        assumed = self.quotes.hedge_price_assumed(order.client_order_index)  # before it is forgotten
         self.quotes.on_order(order)
         delta = self.detector.on_update(order)
         if delta is None:
@@ -209,7 +208,7 @@ class Engine:
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
-        if self.desk.on_fill(delta, recv_ns):
+        if self.desk.on_fill(delta, recv_ns, assumed):
             self.state.lighter_position += -delta.size if delta.is_ask else delta.size
             if order.client_order_index not in self.quotes.own_client_indexes:
                 self.unattributed_fills += 1
@@ -242,6 +241,16 @@ class Engine:
 
     # -- quoting --------------------------------------------------------------------------
 
+    @property
+    def target(self) -> QuoteTarget | None:
+        """The latest quote decision (None before the first)."""
+        return self._target
+
+    @property
+    def stream_live(self) -> bool:
+        """Connected with the account channel subscribed: fills can be seen."""
+        return self.ws.connected.is_set() and self.state.account_stream_live
+
     def market_view(self) -> MarketView:
         bid, ask = self.ws.best_bid_ask(self.spec.market_id)
         size = self.params.order_size
@@ -273,7 +282,7 @@ class Engine:
             try:
                 await self.hedge_venue.refresh_book(self.hedge_symbol)
             except Exception as exc:  # no fresh book: quoting pauses by itself (stale = None)
-                logger.warning("[HEDGE] book refresh failed: {}: {}", type(exc).__name__, exc)
+                logger.warning("{} book refresh failed: {}: {}", HEDGE_TAG, type(exc).__name__, exc)
             await asyncio.sleep(HEDGE_BOOK_INTERVAL_S)
 
     # -- watching -------------------------------------------------------------------------
@@ -387,7 +396,18 @@ class Engine:
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
                 f"owed={self.desk.ledger.owed} last_fill_to_hedge={last} "
-                f"lighter_{self.orders.budget.describe()}")
+                f"lighter_tx={self._lighter_tx()} lighter_{self._budget_use()}")
+
+    def _lighter_tx(self) -> int | str:
+        """Transactions sent to Lighter so far (the report turns them into a rate)."""
+        c = getattr(self.orders, "counters", None)
+        if c is None:
+            return "-"
+        return c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls
+
+    def _budget_use(self) -> str:
+        budget = getattr(self.orders, "budget", None)
+        return budget.describe() if budget is not None else "budget=-"
 
 
 def _idle(task: asyncio.Task | None) -> bool:

@@ -10,17 +10,19 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from loguru import logger
 
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
 from hedge.core.hedge_order import ExposureLedger
-from hedge.core.types import FillDelta
-from hedge.infra.journal import Journal, fill_key_text
+from hedge.core.types import FillDelta, fill_key_text
+from hedge.core.units import BPS, round_to_step
+from hedge.infra.journal import Journal
+from hedge.infra.logs import HEDGE_TAG
 from hedge.infra.run_files import TradesCsv
 
-TAG = "[HEDGE]"
+TAG = HEDGE_TAG
 
 
 @dataclass
@@ -28,7 +30,7 @@ class HedgeStats:
     maker_fills: int = 0
     maker_filled_abs: Decimal = Decimal(0)
     maker_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on Lighter
-    maker_notional: Decimal = Decimal(0)       # |size x price| of the maker fills
+    maker_notional: Decimal = Decimal(0)       # quote volume of the maker fills
     hedge_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on the hedge venue
     hedge_filled_abs: Decimal = Decimal(0)
     hedge_notional: Decimal = Decimal(0)
@@ -42,6 +44,7 @@ class HedgeStats:
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
+    by_status: dict[str, int] = field(default_factory=dict)   # hedge outcomes, for the metrics
 
 
 class HedgeDesk:
@@ -53,6 +56,7 @@ class HedgeDesk:
         self.pad_small_hedges = pad_small_hedges
         self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
         self._last_price: Decimal | None = None
+        self._assumed_price: Decimal | None = None   # of the latest maker fill
         self.venue = venue
         self.venue_name = venue_name
         self.market = market                         # the Lighter symbol, for trades.csv
@@ -76,8 +80,12 @@ class HedgeDesk:
 
     # -- called from the stream reader: synchronous, never waits ------------------------
 
-    def on_fill(self, delta: FillDelta, seen_ns: int) -> bool:
-        """Journal the fill and queue its hedge; False for a fill already journaled."""
+    def on_fill(self, delta: FillDelta, seen_ns: int,
+                hedge_price_assumed: Decimal | None = None) -> bool:
+        """Journal the fill and queue its hedge; False for a fill already journaled.
+
+        `hedge_price_assumed` is the hedge venue price the quote was priced against (None when
+        unknown): trades.csv keeps it so a report can tell hedge slippage from the spread."""
         signed = delta.size if not delta.is_ask else -delta.size
         if not self.journal.record_fill(delta, seen_ns):
             return False
@@ -86,11 +94,13 @@ class HedgeDesk:
         self.stats.maker_filled_abs += delta.size
         self.stats.maker_cash -= signed * delta.price
         self.stats.maker_notional += delta.size * delta.price
+        self._assumed_price = hedge_price_assumed
         self.ledger.add_maker_fill(signed)
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
             self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
-                                   delta.fill_id, market=self.market)
+                                   delta.fill_id, hedge_price_assumed=hedge_price_assumed,
+                                   market=self.market)
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = time.monotonic()
@@ -102,7 +112,7 @@ class HedgeDesk:
         """Cash from both legs, the net position marked at `mid`, less hedge taker fees."""
         net = self.maker_filled_base + self.stats.filled_base
         marked = net * mid if mid is not None else Decimal(0)
-        fees = self.stats.hedge_notional * taker_fee_bps / 10_000
+        fees = self.stats.hedge_notional * taker_fee_bps / BPS
         return self.stats.maker_cash + self.stats.hedge_cash + marked - fees
 
     def unhedged_age_ms(self) -> float:
@@ -132,7 +142,7 @@ class HedgeDesk:
                 self.stats.failures += 1
                 self.stats.consecutive_failures += 1
                 logger.opt(exception=exc).error("{} hedge of {} failed unexpectedly: {}: {}", TAG,
-                                                _key_text(delta.key), type(exc).__name__, exc)
+                                                delta.fill_id, type(exc).__name__, exc)
             if self._queue.empty():
                 self._idle.set()
 
@@ -205,8 +215,9 @@ class HedgeDesk:
 
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
                                write_ahead)
-        logger.info("{} submit {} {} for fill {} (owed {})", TAG, "buy" if amount > 0 else "sell",
-                    abs(amount), _key_text(fill_key), self.ledger.owed)
+        logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
+                    "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
+                    self._assumed_price if self._assumed_price is not None else "-")
         outcome = await self.venue.submit_hedge(request)
         self.record_outcome(outcome)
         return outcome
@@ -227,6 +238,8 @@ class HedgeDesk:
                                              leg.average_price, outcome.reason)
         self._count_hedge_fill(outcome.filled, outcome.average_price)
         self.stats.orders += len(outcome.client_ids)
+        status = outcome.status.value
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.lookups += outcome.lookups
         if outcome.fill_to_submit_ms is not None:
             self.stats.submit_ms.append(outcome.fill_to_submit_ms)
@@ -265,8 +278,7 @@ class HedgeDesk:
         need = self.rules.min_notional * Decimal("1.05") / price
         if abs(amount) * price >= self.rules.min_notional:
             return Decimal(0)
-        steps = ((need - abs(amount)) / self.rules.amount_step).to_integral_value(ROUND_CEILING)
-        pad = steps * self.rules.amount_step
+        pad = round_to_step(need - abs(amount), self.rules.amount_step, up=True)
         return pad if amount > 0 else -pad
 
     def _carry(self, amount: Decimal) -> None:
@@ -284,7 +296,3 @@ class HedgeDesk:
             self.stats.max_unhedged_ms = max(self.stats.max_unhedged_ms, self.unhedged_age_ms())
         self._unhedged_since_s = None
         self.in_flight_sides.clear()
-
-
-def _key_text(key: tuple[int, Decimal]) -> str:
-    return f"{key[0]}@{key[1]}"

@@ -17,11 +17,13 @@ from decimal import Decimal
 from loguru import logger
 
 from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.fill_detector import FillDetector
 from hedge.infra.journal import Journal
+from hedge.infra.logs import HEDGE_TAG
 
 
 CANCEL_CHECK_FIRST_S = 0.25
@@ -56,8 +58,10 @@ async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, accou
     pause_s = CANCEL_CHECK_FIRST_S
     await asyncio.sleep(pause_s)
     while True:
-        try:
-            left = len(await rest.active_orders(account, market, token))
+        try:   # part of the kill path: first in the request budget, never past the deadline
+            left = len(await asyncio.wait_for(
+                rest.active_orders(account, market, token, Priority.CANCEL),
+                max(0.5, deadline - time.monotonic())))
         except Exception as exc:  # keep asking until the deadline
             logger.warning("active orders read failed: {}: {}", type(exc).__name__, exc)
             left = -1
@@ -83,8 +87,8 @@ async def recover_missed_fills(journal: Journal, desk: HedgeDesk, detector: Fill
             delta = detector.on_update(order) if order.market_id == market else None
             if delta is not None and desk.on_fill(delta, 0):
                 found += 1
-                logger.warning("[HEDGE] restart: fill {} happened while no run was watching",
-                               delta.fill_id)
+                logger.warning("{} restart: fill {} happened while no run was watching",
+                               HEDGE_TAG, delta.fill_id)
     return found
 
 
@@ -101,7 +105,7 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
         journal.record_hedge_result(intent.client_id, "resolved" if found else "not_found", filled,
                                     found.average_price if found else None, "restart lookup")
         looked_up += 1
-        logger.info("[HEDGE] restart: {} looked up: {}", intent.client_id,
+        logger.info("{} restart: {} looked up: {}", HEDGE_TAG, intent.client_id,
                     f"filled {filled}" if found else "never reached the venue")
     missed = await recover_missed_fills(journal, desk, detector, rest, account, market, token)
     maker_signed, hedged_signed = journal.signed_totals(market, symbol)
@@ -112,7 +116,8 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
     rehedged = 0
     if desk.ledger.next_order_amount() != 0:
         last = journal.last_fill_key(market)
-        logger.info("[HEDGE] restart: {} owed from the journal; hedging it now", desk.ledger.owed)
+        logger.info("{} restart: {} owed from the journal; hedging it now", HEDGE_TAG,
+                    desk.ledger.owed)
         await desk.hedge_now(last)
         rehedged = 1
     net = lighter_position + desk.hedge_position

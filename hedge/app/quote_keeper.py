@@ -41,6 +41,7 @@ class RestingQuote:
     sent_at_s: float = 0.0              # when the in-flight tx was sent
     accepted_at_s: float | None = None  # when the venue answered 200 (for tx latency)
     awaiting_answer: bool = False       # the tx is still on its way to the venue
+    hedge_price: Decimal | None = None  # what the quote assumed its hedge would fetch
 
     @property
     def in_flight(self) -> bool:
@@ -97,7 +98,8 @@ class QuoteKeeper:
             self._strays.discard(index)
             result = await self.orders.cancel(self.spec.market_id, index)
             self._check(result, f"cancel stray coi={index}")
-        for side, price in (("bid", target.bid), ("ask", target.ask)):
+        for side, price, hedge_price in (("bid", target.bid, target.bid_hedge_price),
+                                         ("ask", target.ask, target.ask_hedge_price)):
             quote = self.sides[side]
             if quote is not None and quote.in_flight:
                 continue                    # one tx at a time per quote; the ghost check settles it
@@ -113,8 +115,9 @@ class QuoteKeeper:
                 self.counters.skipped_by_rate += 1
                 continue
             if action == "place":
-                await self._place(side, price)
+                await self._place(side, price, hedge_price)
             elif action == "modify":
+                quote.hedge_price = hedge_price
                 await self._modify(side, quote, price)
             else:
                 await self._cancel(side, quote)
@@ -161,13 +164,14 @@ class QuoteKeeper:
         self._quota_probe_at_s = time.monotonic()
         return True
 
-    async def _place(self, side: str, price: Decimal) -> None:
+    async def _place(self, side: str, price: Decimal, hedge_price: Decimal | None = None) -> None:
         index = next(self._next_index)
         if self._journal is not None:
             self._journal.record_order(index, self.spec.market_id, side)
         self.own_client_indexes.append(index)
         del self.own_client_indexes[:-500]
-        quote = RestingQuote(index, price, self.order_size, time.monotonic(), awaiting_answer=True)
+        quote = RestingQuote(index, price, self.order_size, time.monotonic(), awaiting_answer=True,
+                             hedge_price=hedge_price)
         self.sides[side] = quote
         result = await self.orders.create_post_only(self.spec.market_id, side == "ask",
                                                     self.order_size, price, index)
@@ -280,9 +284,12 @@ class QuoteKeeper:
                        "adopted", TAG, side, quote.client_order_index, state, found.status,
                        found.price)
 
-    def forget_all(self) -> None:
-        """After a cancel-all: nothing of ours rests any more."""
-        self.sides = {"bid": None, "ask": None}
+    def hedge_price_assumed(self, client_order_index: int) -> Decimal | None:
+        """The hedge price the resting quote with this client index was priced against."""
+        for quote in self.sides.values():
+            if quote is not None and quote.client_order_index == client_order_index:
+                return quote.hedge_price
+        return None
 
     def resting(self) -> dict[str, Decimal | None]:
         return {side: (q.price if q else None) for side, q in self.sides.items()}

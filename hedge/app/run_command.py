@@ -17,7 +17,6 @@ from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.app.account_engine import AccountEngine, SharedPositions
 from hedge.app.engine import Engine
-from hedge.app.summary_markets import fill_summary
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
                                  wait_for_hedges)
@@ -36,22 +35,38 @@ from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
 from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
+from hedge.app.observer import EngineObserver
+from hedge.infra.alerts import AlertSender
+from hedge.infra.metrics import BotMetrics
+from hedge.app.summary_markets import STOP_STEP_TIMEOUT_S, fill_summary
+
+
+class MetricsPortError(Exception):
+    """The metrics port cannot be opened; the message names the port and the fix."""
 
 
 USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
-                 LighterKeyError, CredentialsError, PaperVenueError)
+                 LighterKeyError, CredentialsError, PaperVenueError, MetricsPortError)
 
 
-async def run_bot(config: BotConfig, accounts_path: str | Path = "config/accounts.toml") -> int:
+async def run_bot(config: BotConfig, accounts_path: str | Path = "config/accounts.toml",
+                  after_run=None) -> int:
+    """One run. `after_run(run_dir) -> Path` (the run report) is called once summary.json is
+    written; its failure is logged and never changes the exit code; its path is printed last."""
     run_dir = create_run_dir(config.logging.dir, config.logging.retention_runs)
     setup_logging(run_dir, config.logging.level)
     summary = RunSummary(run_id=run_dir.name, mode=config.mode)
     logger.info("run {} ({} mode) logs in {}", run_dir.name, config.mode, run_dir)
     session: Session | None = None
     user_mistake = False
+    metrics = BotMetrics() if config.metrics.port is not None else None
+    alerts = AlertSender(config.alerts.urls)
     try:
+        if metrics is not None:
+            _serve_metrics(metrics, config.metrics.port)
+        alerts.start()
         session = await open_session(config, accounts_path)
-        summary.exit_reason = await _trade(config, session, run_dir, summary)
+        summary.exit_reason = await _trade(config, session, run_dir, summary, metrics, alerts)
     except StartupRefused as exc:
         logger.error("refusing to quote: {}", exc)
         summary.exit_reason = f"error:startup_refused: {exc}"
@@ -67,13 +82,39 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
             await session.close()
         write_summary(run_dir, summary)
         logger.info("summary: {}", run_dir / "summary.json")
+        await asyncio.to_thread(alerts.close)
+        if metrics is not None:
+            metrics.close()
         _print_summary(summary)
+        _write_report(after_run, run_dir)
     if user_mistake:
         return 2
     return 0 if summary.exit_reason in ("duration", "signal") else 1
 
 
-async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary) -> str:
+def _serve_metrics(metrics: BotMetrics, port: int) -> None:
+    try:
+        bound = metrics.serve(port)
+    except OSError as exc:
+        raise MetricsPortError(f"metrics.port {port}: cannot listen on 127.0.0.1:{port} "
+                               f"({exc.strerror or exc}); pick a free port or 0 for any") from None
+    logger.info("metrics on http://127.0.0.1:{}/metrics", bound)
+
+
+def _write_report(after_run, run_dir: Path) -> None:
+    if after_run is None:
+        return
+    try:
+        path = after_run(run_dir)
+    except Exception as exc:  # the report is a view of the run: it never fails the run
+        logger.opt(exception=exc).error("run report not written: {}: {}", type(exc).__name__, exc)
+        return
+    logger.info("report: {}", path)
+    print(f"report: {path}", flush=True)
+
+
+async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary,
+                 metrics: BotMetrics | None = None, alerts: AlertSender | None = None) -> str:
     account = session.account_index
     journal_path = (run_dir / "journal.sqlite" if session.owns_venues
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
@@ -108,34 +149,43 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                             max_total_loss_quote=config.risk.max_loss_quote,
                             taker_fee_bps=config.hedge.taker_fee_bps)
               if many else engines[0])
+    # The observer (metrics, alerts) watches the first market's engine.
+    observer = EngineObserver(engines[0], session.specs[0].symbol, metrics,
+                              alerts or AlertSender(()), config.alerts, run_dir.name)
     ws.start()
     for spec in session.specs:
         await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.request_stop, "signal")
+    observer.started()
+    watching = asyncio.create_task(observer.run(), name="observer")
     try:
         reason = await runner.run(config.duration_s)
+        observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
         await runner.stop_tasks(keep_hedging=True)
         left = 0
-        for i, spec in enumerate(session.specs):
+        for i, spec in enumerate(session.specs):   # one cancel-all covers every market
             left += await cancel_everything(session.orders, session.rest, account,
                                             spec.market_id, await auth_token(),
                                             send_cancel=i == 0)
         summary.reliability.orders_left_open = left
         await asyncio.sleep(0.3)  # the last order frames after the cancel
-        await runner.reconcile_orders()
+        await _bounded(runner.reconcile_orders(), "order reconcile at stop")
         for engine in engines:
             await wait_for_hedges(engine.desk)
         await runner.stop_all_tasks()
-        aborted = await session.orders.abort_scheduled_cancel_all()
-        if not aborted.accepted:
+        aborted = await _bounded(session.orders.abort_scheduled_cancel_all(),
+                                 "abort of the scheduled cancel-all")
+        if aborted is not None and not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
+        watching.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     await fill_summary(summary, session, engines, ws, config)
+    observer.stopped(reason)
     return reason
 
 
@@ -156,18 +206,27 @@ async def _market_engine(config: BotConfig, session: Session, market: MarketConf
         raise StartupRefused(f"{left} orders still rest on Lighter ({spec.symbol}) after cancel-all")
     report = await reconcile_journal(journal, desk, detector, session.hedge, market.hedge_symbol,
                                      session.rest, account, spec.market_id, token)
-    logger.info("startup reconciled {}: lighter {} hedge {} (lookups {}, re-hedged {})",
-                spec.symbol, report.lighter_position, report.hedge_position,
+    logger.info("startup reconciled{}: lighter {} hedge {} (lookups {}, re-hedged {})",
+                f" {spec.symbol}" if many else "", report.lighter_position, report.hedge_position,
                 report.intents_looked_up, report.fills_rehedged)
     quotes = QuoteKeeper(session.orders, spec, market.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
                          lighter_tx_bucket(config), journal)
-    engine = Engine(engine_settings(config, spec, account, market), orders=session.orders, ws=ws,
-                    rest=session.rest, desk=desk, quotes=quotes, detector=detector,
-                    hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
-                    auth_token=auth_token, one_of_many=many,
-                    positions=positions.position if positions else None)
-    return engine
+    return Engine(engine_settings(config, spec, account, market), orders=session.orders, ws=ws,
+                  rest=session.rest, desk=desk, quotes=quotes, detector=detector,
+                  hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
+                  auth_token=auth_token, one_of_many=many,
+                  positions=positions.position if positions else None)
+
+
+async def _bounded(step, what: str, timeout_s: float = STOP_STEP_TIMEOUT_S):
+    """One step of the stop that talks to Lighter, never longer than `timeout_s` (a stalled
+    call or a spent request budget must not keep the process from exiting)."""
+    try:
+        return await asyncio.wait_for(step, timeout_s)
+    except asyncio.TimeoutError:
+        logger.warning("{} gave no answer within {} s: skipped", what, timeout_s)
+        return None
 
 
 def _closer(fn):

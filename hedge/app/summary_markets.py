@@ -6,6 +6,7 @@ level also gives notional in quote currency (`filled_quote`, `net_quote`).
 """
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from loguru import logger
@@ -16,6 +17,8 @@ from hedge.app.session import Session
 from hedge.infra.config_schema import BotConfig
 from hedge.infra.run_files import RunSummary, _amount
 
+STOP_STEP_TIMEOUT_S = 10.0       # a stop step or summary read that talks to a venue, at most
+
 
 async def fill_summary(summary: RunSummary, session: Session, engines: list[Engine],
                        ws: LighterWsClient, config: BotConfig) -> None:
@@ -25,7 +28,8 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
     summary.lighter.orders_modified = oc.orders_modified
     summary.lighter.orders_canceled = oc.orders_canceled
     try:
-        lighter_positions = await session.rest.account_positions(session.account_index)
+        lighter_positions = await asyncio.wait_for(
+            session.rest.account_positions(session.account_index), STOP_STEP_TIMEOUT_S)
     except Exception as exc:
         logger.warning("summary: Lighter positions not readable from the venue ({}: {}); using "
                        "the bot's own figures", type(exc).__name__, exc)
@@ -36,6 +40,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         summary.lighter.post_only_rejects += engine.quotes.counters.post_only_rejects
         summary.lighter.fills += st.maker_fills
         summary.lighter.filled_base += st.maker_filled_abs
+        summary.lighter.volume_quote += st.maker_notional
         summary.hedge.orders += st.orders
         summary.hedge.filled_base += st.hedge_filled_abs
         summary.hedge.failures += st.failures
@@ -57,7 +62,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
             "paused": engine.state.paused_reason,
             "lighter": {"post_only_rejects": engine.quotes.counters.post_only_rejects,
                         "fills": st.maker_fills, "filled_base": _amount(st.maker_filled_abs),
-                        "filled_quote": _amount(_q(lighter_quote))},
+                        "volume_quote": _amount(_q(lighter_quote))},
             "hedge": {"orders": st.orders, "filled_base": _amount(st.hedge_filled_abs),
                       "filled_quote": _amount(_q(st.hedge_notional)), "failures": st.failures},
             "position": {"lighter_base": _amount(lighter_base), "hedge_base": _amount(hedge_base),
@@ -65,7 +70,6 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
                          "net_quote": _amount(_q((lighter_base + hedge_base) * mid))},
             "pnl_quote": _amount(_q(desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps))),
         }
-    summary.lighter.filled_quote = _q(totals["lighter_quote"])
     summary.hedge.filled_quote = _q(totals["hedge_quote"])
     summary.position.net_quote = _q(totals["net_quote"])
     wc = ws.counters
@@ -89,6 +93,12 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         rel.ambiguous_hedges_resolved += st.lookups
         summary.pnl_quote += desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps)
     summary.pnl_quote = _q(summary.pnl_quote)
+    notional = sum((e.desk.stats.maker_notional for e in engines), Decimal(0))
+    hedged = sum((e.desk.stats.hedge_notional for e in engines), Decimal(0))
+    summary.fees.lighter_maker_bps = config.strategy.maker_fee_bps
+    summary.fees.hedge_taker_bps = config.hedge.taker_fee_bps
+    summary.fees.lighter_quote = notional * config.strategy.maker_fee_bps / 10_000
+    summary.fees.hedge_quote = hedged * config.hedge.taker_fee_bps / 10_000
     rel.disconnects_survived = wc.reconnects
     rel.reconnect_ms = list(wc.reconnect_ms)
     _fill_request_figures(summary, session, engines, config)
@@ -125,7 +135,7 @@ def _fill_request_figures(summary: RunSummary, session: Session, engines: list[E
 async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:
     """The venue's answer; the bot's own figure when the venue cannot be asked (said so)."""
     try:
-        return await read
+        return await asyncio.wait_for(read, STOP_STEP_TIMEOUT_S)
     except Exception as exc:
         logger.warning("summary: {} not readable from the venue ({}: {}); using the bot's own "
                        "figure {}", what, type(exc).__name__, exc, fallback)

@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import sys
 
-from hedge.app.run_command import run_bot
 from hedge.cli import sim_command
 from hedge.cli.parser import build_parser
 from hedge.infra.config import ConfigError, load_config
@@ -27,14 +26,35 @@ def main(argv: list[str]) -> int:
                                                  args.faults, args.tier))
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
+        if args.command == "report":
+            return _report(args.run_dir)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
-                                           "logging.level": args.log_level})
-        return asyncio.run(run_bot(config))
+                                           "logging.level": args.log_level,
+                                           "metrics.port": args.metrics_port})
+        # Imported here: `sim` (the paper venues' own process) never loads the bot, the Lighter
+        # SDK or ccxt, so the venues are up sooner.
+        from hedge.app.run_command import run_bot
+        return asyncio.run(run_bot(config, after_run=_build_report))
     except (sim_command.VenueStartError, ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _build_report(run_dir):
+    """The run report, written at the end of every run (plotly is imported only here)."""
+    from hedge.report.build import build_report
+    return build_report(run_dir)
+
+
+def _report(run_dir: str) -> int:
+    from hedge.report.build import ReportError
+    try:
+        print(_build_report(run_dir))
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
 
 
 def _diagnostics(args: argparse.Namespace) -> int:

@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=float, default=None, help="seconds; 0 = until Ctrl-C")
     run.add_argument("--faults", type=_profile, default=None, help="venue fault profile (paper mode)")
     run.add_argument("--log-level", default=None, help="log level (default: the config's)")
+    run.add_argument("--metrics-port", type=_port, default=None,
+                     help="serve Prometheus metrics on 127.0.0.1:PORT (default: metrics.port)")
+
+    report = sub.add_parser("report", help="write a run's report.html (plots, figures)")
+    report.add_argument("run_dir", nargs="?", default="logs/latest",
+                        help="run directory (default %(default)s)")
 
     sim = sub.add_parser("sim", help="run both local venues on 127.0.0.1 until Ctrl-C")
     sim.add_argument("--lighter-port", type=_port, default=8710)

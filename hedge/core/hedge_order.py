@@ -6,10 +6,11 @@ truncation, the slippage cap) is tested on its own, without a venue.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Iterable
 
-BPS = Decimal(10_000)
+from hedge.core.units import BPS, decimal_text, round_to_step
+
 CLIENT_ID_PATTERN = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 
 
@@ -21,18 +22,12 @@ def hedge_client_id(order_index: int, cum_filled_base: Decimal, attempt: int = 0
     derives the same id and can look the order up instead of sending it again. `attempt` > 0
     names the hedge of a remainder after a partial fill. Fits Binance's 36-character charset.
     """
-    cum = format(cum_filled_base.normalize(), "f")
-    body = f"{prefix}-{order_index:x}-{cum}"
+    body = f"{prefix}-{order_index:x}-{decimal_text(cum_filled_base)}"
     if attempt:
         body += f"-r{attempt}"
     if not CLIENT_ID_PATTERN.match(body):
         raise ValueError(f"hedge client id {body!r} does not fit {CLIENT_ID_PATTERN.pattern}")
     return body
-
-
-def round_to_tick(price: Decimal, tick: Decimal, up: bool) -> Decimal:
-    rounding = ROUND_CEILING if up else ROUND_FLOOR
-    return (price / tick).to_integral_value(rounding) * tick
 
 
 def ioc_limit_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal, is_buy: bool,
@@ -50,7 +45,7 @@ def ioc_limit_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal, 
         return None
     best = levels[0][0]
     sign = 1 if is_buy else -1
-    cap = round_to_tick(best * (1 + sign * max_slippage_bps / BPS), tick, up=not is_buy)
+    cap = round_to_step(best * (1 + sign * max_slippage_bps / BPS), tick, up=not is_buy)
     return max(cap, best) if is_buy else min(cap, best)
 
 
@@ -70,7 +65,7 @@ def average_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal) ->
 
 def truncate_to_step(amount: Decimal, step: Decimal) -> Decimal:
     """Largest multiple of `step` not above |amount|, with the sign of `amount`."""
-    magnitude = (abs(amount) / step).to_integral_value(ROUND_FLOOR) * step
+    magnitude = round_to_step(abs(amount), step, up=False)
     return magnitude if amount >= 0 else -magnitude
 
 

@@ -9,9 +9,9 @@ lose more than `join_max_loss_bps`. A side is off when it would grow the positio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
-BPS = Decimal(10_000)
+from hedge.core.units import BPS, round_to_step
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,8 @@ class QuoteTarget:
     ask: Decimal | None
     bid_off: str = ""                  # why the bid is off, when it is
     ask_off: str = ""
-
-
-def _round(price: Decimal, tick: Decimal, up: bool) -> Decimal:
-    return (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR) * tick
+    bid_hedge_price: Decimal | None = None   # the hedge price a bid fill was priced against
+    ask_hedge_price: Decimal | None = None
 
 
 def _required_edge_bps(p: QuoteParams) -> Decimal:
@@ -64,13 +62,13 @@ def _required_edge_bps(p: QuoteParams) -> Decimal:
 def bid_limit(hedge_sell_price: Decimal, p: QuoteParams) -> Decimal:
     """Highest Lighter bid whose fill, sold on the hedge venue, keeps the required edge."""
     keep = 1 - (p.taker_fee_bps + _required_edge_bps(p)) / BPS
-    return _round(hedge_sell_price * keep / (1 + p.maker_fee_bps / BPS), p.tick, up=False)
+    return round_to_step(hedge_sell_price * keep / (1 + p.maker_fee_bps / BPS), p.tick, up=False)
 
 
 def ask_limit(hedge_buy_price: Decimal, p: QuoteParams) -> Decimal:
     """Lowest Lighter ask whose fill, bought back on the hedge venue, keeps the required edge."""
     need = 1 + (p.taker_fee_bps + _required_edge_bps(p)) / BPS
-    return _round(hedge_buy_price * need / (1 - p.maker_fee_bps / BPS), p.tick, up=True)
+    return round_to_step(hedge_buy_price * need / (1 - p.maker_fee_bps / BPS), p.tick, up=True)
 
 
 def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
@@ -112,7 +110,9 @@ def quote_target(view: MarketView, p: QuoteParams) -> QuoteTarget:
     else:
         ask = max(ask_limit(view.hedge_buy_price, p), view.lighter_ask - ask_step,
                   view.lighter_bid + p.tick)
-    return QuoteTarget(bid, ask, bid_off, ask_off)
+    return QuoteTarget(bid, ask, bid_off, ask_off,
+                       bid_hedge_price=view.hedge_sell_price if bid is not None else None,
+                       ask_hedge_price=view.hedge_buy_price if ask is not None else None)
 
 
 def requote_action(resting_price: Decimal | None, target: Decimal | None, rested_ms: int,

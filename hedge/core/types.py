@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
+from hedge.core.units import decimal_text
+
 ZERO = Decimal(0)
 
 
@@ -60,18 +62,6 @@ class OrderStatus(enum.StrEnum):
 
 
 ORDER_STATUSES: tuple[str, ...] = tuple(s.value for s in OrderStatus)
-_KNOWN_STATUSES = frozenset(ORDER_STATUSES)
-
-
-def status_from_code(code: int) -> str:
-    """Status string for the numeric code used in account_tx `event_info` (`st`)."""
-    if 0 <= code < len(ORDER_STATUSES):
-        return ORDER_STATUSES[code]
-    return f"unknown-{code}"
-
-
-def is_known_status(status: str) -> bool:
-    return status in _KNOWN_STATUSES
 
 
 def is_terminal(status: str) -> bool:
@@ -156,8 +146,7 @@ class FillDelta:
     @property
     def fill_id(self) -> str:
         """Stable text form of `key`, e.g. '7036874567915800-1' (trailing zeros dropped)."""
-        cum = self.cum_filled_base.normalize()
-        return f"{self.order_index}-{cum:f}"
+        return fill_key_text(self.order_index, self.cum_filled_base)
 
     @property
     def side(self) -> Side:
@@ -213,3 +202,11 @@ class Position:
     symbol: str = ""
     unrealized_pnl: Decimal = ZERO
     realized_pnl: Decimal = ZERO
+
+
+def fill_key_text(order_index: int, cum_filled_base: Decimal) -> str:
+    """The text of a fill key (order index, cumulative filled): '12-1.5' for (12, 1.50).
+
+    Journal rows, trades.csv, the log lines and FillDelta.fill_id all use this one form.
+    """
+    return f"{order_index}-{decimal_text(cum_filled_base)}"

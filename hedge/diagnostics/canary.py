@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import AsyncContextManager, Callable
 
 from hedge.adapters.hedging.venue import HedgeVenue
@@ -23,6 +23,7 @@ from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.core.types import OrderUpdate
+from hedge.core.units import BPS, round_to_step
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class OrderWatch:
                     if order.client_order_index == self.coi:
                         self.states.append(order)
                         self.changed.set()
-            elif isinstance(msg, m.ErrorFrame) and msg.code in (20013, 20001):
+            elif isinstance(msg, m.ErrorFrame) and msg.is_auth_refusal:
                 self.auth_errors.append(f"code={msg.code} {msg.message}")
                 self.changed.set()
 
@@ -259,8 +260,8 @@ async def _count_resting(venues: CanaryVenues, coi: int) -> int | None:
 
 
 def _far_bid(spec, best_bid: Decimal, options: CanaryOptions) -> tuple[Decimal, Decimal]:
-    price = (best_bid * (1 - options.far_bps / 10_000)).quantize(spec.tick_size, rounding=ROUND_FLOOR)
+    price = round_to_step(best_bid * (1 - options.far_bps / BPS), spec.tick_size, up=False)
     if options.size is not None:
         return price, options.size
-    by_value = (spec.min_quote * Decimal("1.05") / price).quantize(spec.lot_size, rounding=ROUND_CEILING)
+    by_value = round_to_step(spec.min_quote * Decimal("1.05") / price, spec.lot_size, up=True)
     return price, max(spec.min_base, by_value)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hedge.adapters.lighter.messages import AUTH_ERROR_CODES, AUTH_INVALID_CODE, AUTH_MISSING_CODE
 from hedge.diagnostics.findings import Finding, findings
 from hedge.diagnostics.run_facts import RunFacts
 
 GUIDE = "docs/DIAGNOSTIC_GUIDE.md"
-AUTH_CODES = (20013, 20001)
 
 ACTIONS = {
     "healthy": "Nothing to do: every fill was detected, hedged and acknowledged.",
@@ -21,7 +21,8 @@ ACTIONS = {
                      "and the venue's status; the connection failure lines name the HTTP status.",
     "no_order_book": "Connected but no order book snapshot: check lighter.market and the subscribe "
                      "lines; the error frames name the refused channel.",
-    "auth_failed": "Account channels refused (20013/20001): check LIGHTER_ACCOUNT_INDEX, "
+    "auth_failed": f"Account channels refused ({AUTH_INVALID_CODE}/{AUTH_MISSING_CODE}): "
+                   "check LIGHTER_ACCOUNT_INDEX, "
                    "LIGHTER_API_KEY_INDEX and that the private key is the one registered for that "
                    "index; check the machine clock (tokens carry an expiry).",
     "not_quoting": "The bot placed no order, so nothing could fill: read the [QUOTE] and [STATUS] "
@@ -89,12 +90,12 @@ def _frames(f: RunFacts, kind: str) -> int:
 
 
 def _auth_errors(f: RunFacts) -> list[tuple[str, int | None, str]]:
-    return [e for e in f.error_frames if e[1] in AUTH_CODES]
+    return [e for e in f.error_frames if e[1] in AUTH_ERROR_CODES]
 
 
 def _key_refused(f: RunFacts) -> bool:
     reason = str(_summary(f, "exit_reason", default=""))
-    return "LighterKeyError" in reason or "20013" in reason
+    return "LighterKeyError" in reason or str(AUTH_INVALID_CODE) in reason
 
 
 # -- the checks, in the order the tree walks them ------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hedge.adapters.lighter.messages import AUTH_INVALID_CODE
 from hedge.diagnostics.run_facts import RunFacts
 
 GUIDE = "docs/DIAGNOSTIC_GUIDE.md"
@@ -35,12 +36,12 @@ def _first_last(items) -> str:
 
 def auth_token_expired(f: RunFacts) -> Finding | None:
     """20013 'expired' after the account stream had worked: the token aged out mid-run."""
-    expired = [e for e in f.error_frames if e[1] == 20013 and "expired" in e[2]]
+    expired = [e for e in f.error_frames if e[1] == AUTH_INVALID_CODE and "expired" in e[2]]
     worked = f.frames.get("subscribed/account_orders", 0) + f.jsonl_in.get("subscribed/account_orders", 0)
     if not expired or not worked:
         return None
     return Finding("auth_token_expired",
-                   f"{len(expired)} x 20013 expired after the account stream was subscribed "
+                   f"{len(expired)} x {AUTH_INVALID_CODE} expired after the account stream was subscribed "
                    f"(first {expired[0][0]}: {expired[0][2]}); token refreshes {len(f.token_refreshes)}",
                    "Lower lighter.auth_token_lifetime_s is not the fix: check the machine clock "
                    "(tokens carry an absolute expiry) and that refreshes happen (`auth token re-minted`).")

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hedge.adapters.lighter.messages import AUTH_ERROR_CODES
+from hedge.infra.logs import HEDGE_TAG
+
 # `2026-11-21 23:52:09.349 | INFO     | hedge.x:55 | message`
 LINE_RE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| (\w+)\s*\| ([^|]*)\| (.*)$")
 CONNECTED_RE = re.compile(r"\[LIGHTER WS\] connected (\S+)")
@@ -24,11 +27,11 @@ FRAME_RE = re.compile(r"📨 \[LIGHTER WS\] (\S+) channel=")
 ORDER_RE = re.compile(r"\[LIGHTER WS\]\s+order order_index=(\S+) client_order_index=(\S+) "
                       r"market=(\S+) status=(\S+) .*filled=(\S+) price=")
 FILL_RE = re.compile(r"✅ \[LIGHTER WS\] Order (FILLED|partial fill) .*side=(\S+) size=(\S+) .*fill_id=(\S+)")
-HEDGE_RE = re.compile(r"\[HEDGE\] (submit|ack|failure) (.*)")
+HEDGE_RE = re.compile(re.escape(HEDGE_TAG) + r" (submit|ack|failure) (.*)")
 HEDGE_ACK_FILLED_RE = re.compile(r"filled (-?[\d.]+)")
 QUOTE_REJECT_RE = re.compile(r"\[QUOTE\] .* rejected: code=(\S+) (.*)")
 QUOTE_ACCEPT_RE = re.compile(r"\[QUOTE\] (place|modify|cancel) .* accepted")
-REST_AUTH_RE = re.compile(r"code=(2001[3]|20001) message='([^']*)'")
+REST_AUTH_RE = re.compile(r"code=(" + "|".join(map(str, AUTH_ERROR_CODES)) + r") message='([^']*)'")
 RATE_LIMIT_RE = re.compile(r"(?<![\d.])429(?![\d.])|code=23000|Too Many Requests|rate.limited", re.I)
 MARKET_PAUSED_RE = re.compile(r"MARKET PAUSED (\S+): (.*)")
 CLOCK_SKEW_RE = re.compile(r"(?<![\d.])-1021(?!\d)|recvWindow|clock skew", re.I)

@@ -29,6 +29,7 @@ __all__ = ["BotConfig", "ConfigError", "HedgeConfig", "LighterConfig", "LoggingC
 
 _CREDENTIAL_WORDS = ("private", "secret", "api_key", "apikey", "password", "token")
 _MISSING = object()
+_SECRET_VALUES = ("alerts.urls",)     # may carry tokens: a refusal never echoes them
 
 
 class ConfigError(ValueError):
@@ -259,23 +260,29 @@ def _unknown_key(prefix: str, key: str, names: list[str], problems: _Problems) -
 def _convert(value: Any, hint: Any, rule: Rule, path: str, problems: _Problems) -> Any:
     """The value as the field's type, or None after adding a refusal."""
     optional = type(None) in typing.get_args(hint)
-    kind = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+    kind = (next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+            if optional else hint)
     if value is None and optional:
         return None
     converted, noun = _coerce(value, kind)
     if converted is _MISSING:
-        problems.add(path, f"got {_shown(value)}; allowed: {rule.describe(noun)}"
+        shown = _shown(value) if path not in _SECRET_VALUES else f"{_kind(value)} (not shown)"
+        problems.add(path, f"got {shown}; allowed: {rule.describe(noun)}"
                            + (" or null" if optional else ""))
         return None
     if not _obeys(converted, rule):
         close = difflib.get_close_matches(str(converted), rule.choices, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.add(path, f"got {_shown(value)}; allowed: {rule.describe(noun)}{hint}")
+        shown = _shown(value) if path not in _SECRET_VALUES else "a value (not shown: it may hold a token)"
+        problems.add(path, f"got {shown}; allowed: {rule.describe(noun)}{hint}")
         return None
     return converted
 
 
 def _coerce(value: Any, kind: type) -> tuple[Any, str]:
+    if typing.get_origin(kind) is tuple:          # tuple[str, ...]: a YAML list of texts
+        ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+        return (tuple(v.strip() for v in value) if ok else _MISSING), "a list of texts"
     if kind is bool:
         return (value if isinstance(value, bool) else _MISSING), "true or false"
     if kind is str:

@@ -219,9 +219,31 @@ class LoggingConfig:
     retention_runs: int = setting(20, minimum=1, maximum=10_000)
 
 
+def _alert_urls_ok(value: tuple[str, ...]) -> bool:
+    return all("://" in url and url.split("://", 1)[0].isalnum() and url.split("://", 1)[1]
+               for url in value)
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    # Prometheus text format on 127.0.0.1 only; null = no endpoint (0 = any free port).
+    port: int | None = setting(None, minimum=0, maximum=65535)
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    urls: tuple[str, ...] = setting((), check=_alert_urls_ok,
+                                    allowed="a list of apprise URLs such as tgram://TOKEN/CHAT "
+                                            "or json://127.0.0.1:8080/hook")
+    quoting_paused_s: float = setting(60.0, minimum=1, maximum=86_400)
+    stream_lost_s: float = setting(30.0, minimum=1, maximum=86_400)
+    on_start_stop: bool = setting(False)
+
+
 SECTIONS: dict[str, type] = {
     "lighter": LighterConfig, "hedge": HedgeConfig, "strategy": StrategyConfig,
     "risk": RiskConfig, "sim": SimConfig, "logging": LoggingConfig,
+    "metrics": MetricsConfig, "alerts": AlertsConfig,
 }
 
 
@@ -236,6 +258,8 @@ class BotConfig:
     risk: RiskConfig = field(default_factory=RiskConfig)
     sim: SimConfig = field(default_factory=SimConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     markets: tuple[MarketConfig, ...] = ()   # empty: the single-market keys, as one item
 
     @property

@@ -3,8 +3,9 @@
 A fill is journaled before it is hedged, a hedge intent (with its client id) before the order
 is sent, and the result when the venue answers. After a crash, `unhedged_fills()` and
 `intents_without_result()` say exactly what to look up by client id and what still to hedge.
-sqlite in WAL mode with synchronous=FULL: each write is one short committed transaction
-(well under a millisecond on a local disk), so calling it from the event loop is fine.
+sqlite in WAL mode with synchronous=NORMAL: each write is one short committed transaction that
+survives the process being killed (well under a millisecond on a local disk, no flush to wait
+for), so calling it from the event loop is fine.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from hedge.core.types import FillDelta
+from hedge.core.types import FillDelta, fill_key_text
+from hedge.core.units import decimal_text
 
 # Statuses after which a hedge intent needs no lookup ("unresolved" still does).
 # "resolved" / "not_found": settled by looking the client id up (after a restart or a timeout).
@@ -62,15 +64,6 @@ CREATE INDEX IF NOT EXISTS hedge_results_client ON hedge_results (client_id);
 """
 
 _FINAL_SQL = ",".join(f"'{status}'" for status in sorted(FINAL_HEDGE_STATUSES))
-
-
-def fill_key_text(order_index: int, cum_filled_base: Decimal) -> str:
-    """Same text as FillDelta.fill_id: '12-1.5' for (12, Decimal('1.50'))."""
-    return f"{order_index}-{_canonical(cum_filled_base)}"
-
-
-def _canonical(amount: Decimal) -> str:
-    return format(amount.normalize(), "f") if amount else "0"
 
 
 @dataclass(frozen=True)
@@ -132,7 +125,7 @@ class Journal:
     def record_fill(self, fill: FillDelta, seen_ns: int = 0) -> bool:
         """Journal one fill delta; False if its key was journaled before (a replay)."""
         row = (fill_key_text(fill.order_index, fill.cum_filled_base), fill.order_index,
-               _canonical(fill.cum_filled_base), fill.market_id, "ask" if fill.is_ask else "bid",
+               decimal_text(fill.cum_filled_base), fill.market_id, "ask" if fill.is_ask else "bid",
                str(fill.size), str(fill.price), fill.client_order_index, seen_ns, time.time())
         with self._lock:
             cursor = self._db.execute(
@@ -181,13 +174,6 @@ class Journal:
         with self._lock:
             rows = self._db.execute(sql).fetchall()
         return [HedgeIntent(r[0], r[1], r[2], Decimal(r[3]), r[4]) for r in rows]
-
-    def max_cum_filled(self, order_index: int) -> Decimal:
-        """The highest journaled cumulative fill of an order (seeds the fill detector)."""
-        with self._lock:
-            rows = self._db.execute("SELECT cum_filled_base FROM fills WHERE order_index = ?",
-                                    (order_index,)).fetchall()
-        return max((Decimal(r[0]) for r in rows), default=Decimal(0))
 
     def totals(self) -> JournalTotals:
         with self._lock:

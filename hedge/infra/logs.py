@@ -15,9 +15,11 @@ from loguru import logger
 
 from hedge.infra.redact import REDACTOR, Redactor
 
-NOISY_LIBRARIES = ("lighter", "websockets", "ccxt", "aiohttp", "urllib3", "asyncio")
+NOISY_LIBRARIES = ("lighter", "websockets", "ccxt", "aiohttp", "urllib3", "asyncio", "apprise")
 FILE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{line} | {message}"
 CONSOLE_FORMAT = "<green>{time:HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | {message}"
+# Starts every bot.log line about hedging (written by the app, read back by diagnose).
+HEDGE_TAG = "[HEDGE]"
 
 
 class InterceptHandler(logging.Handler):

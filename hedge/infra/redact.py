@@ -78,17 +78,39 @@ class Redactor:
 REDACTOR = Redactor()
 
 
-def register_secret(secret: str | Secret | None) -> None:
-    REDACTOR.register(secret)
-
-
-def register_token(token: str | None) -> None:
-    REDACTOR.register(token, token=True)
-
-
 def redact_text(text: str) -> str:
     return REDACTOR.redact_text(text)
 
 
 def redact_frame(frame: Any) -> Any:
     return REDACTOR.redact_frame(frame)
+
+
+_WEB_HOOK_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms", "http", "https")
+
+
+def shown_url(url: str) -> str:
+    """An alert/webhook URL as it may appear in a log: the scheme and, for plain web hooks,
+    the host; every token, password and path is dropped (they carry the credentials)."""
+    scheme, _, rest = url.partition("://")
+    if not rest:
+        return REDACTED
+    if scheme.lower() in _WEB_HOOK_SCHEMES:
+        return f"{scheme}://{_host(rest)}/{REDACTED}"
+    return f"{scheme}://{REDACTED}"
+
+
+def register_url_secrets(url: str) -> None:
+    """Register the parts of a URL that may be secret (tokens, passwords, paths; a web hook's
+    host is not one), so no log line can carry them."""
+    scheme, _, rest = url.partition("://")
+    REDACTOR.register(url)
+    if scheme.lower() in _WEB_HOOK_SCHEMES:
+        host = _host(rest)
+        rest = rest.replace(host, "", 1)
+    for part in re.split(r"[/@:?&=]", rest):
+        REDACTOR.register(part)        # parts under 8 characters are ignored by register
+
+
+def _host(rest: str) -> str:
+    return rest.split("/", 1)[0].rsplit("@", 1)[-1]

@@ -103,7 +103,6 @@ class LighterCounters:
     post_only_rejects: int = 0
     fills: int = 0
     filled_base: Decimal = Decimal(0)
-    filled_quote: Decimal = Decimal(0)        # notional, all markets
     # The account's request budget (docs/CONFIG.md, "Account tiers and the request budget").
     account_tier: str = "standard"
     requests: int = 0                   # every REST read, nextNonce and sendTx sent to Lighter
@@ -115,6 +114,17 @@ class LighterCounters:
     quota_pauses: int = 0               # times quoting paused for want of volume quota
     dead_mans_switch_failures: int = 0
     call_timeouts: int = 0              # REST reads and sendTx without an answer in time
+    volume_quote: Decimal = Decimal(0)       # notional of the maker fills
+
+
+@dataclass
+class FeeFigures:
+    """The fee rates the run priced with, and what they cost (quote currency)."""
+
+    lighter_maker_bps: Decimal = Decimal(0)
+    hedge_taker_bps: Decimal = Decimal(0)
+    lighter_quote: Decimal = Decimal(0)
+    hedge_quote: Decimal = Decimal(0)
 
 
 @dataclass
@@ -174,6 +184,7 @@ class RunSummary:
     fill_to_hedge_ack_ms: list[float] = field(default_factory=list)
     ws: WsCounters = field(default_factory=WsCounters)
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
+    fees: FeeFigures = field(default_factory=FeeFigures)
     pnl_quote: Decimal = Decimal(0)
     # Lighter symbol -> {"lighter": {...}, "hedge": {...}, "position": {...}}, one per market
     markets: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -188,7 +199,6 @@ class RunSummary:
                         "orders_canceled": lighter.orders_canceled,
                         "post_only_rejects": lighter.post_only_rejects,
                         "fills": lighter.fills, "filled_base": _amount(lighter.filled_base),
-                        "filled_quote": _amount(lighter.filled_quote),
                         "account_tier": lighter.account_tier,
                         "requests": lighter.requests,
                         "max_requests_per_min": lighter.max_requests_per_min,
@@ -198,7 +208,8 @@ class RunSummary:
                         "volume_quota_remaining": lighter.volume_quota_remaining,
                         "quota_pauses": lighter.quota_pauses,
                         "dead_mans_switch_failures": lighter.dead_mans_switch_failures,
-                        "call_timeouts": lighter.call_timeouts},
+                        "call_timeouts": lighter.call_timeouts,
+                        "volume_quote": _amount(lighter.volume_quote)},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
                       "filled_quote": _amount(hedge.filled_quote), "failures": hedge.failures},
             "position": {"lighter_base": _amount(position.lighter_base),
@@ -220,6 +231,10 @@ class RunSummary:
                             "ambiguous_hedges_resolved": rel.ambiguous_hedges_resolved,
                             "max_unhedged_base": _amount(rel.max_unhedged_base),
                             "hedge_carry_base": _amount(rel.hedge_carry_base)},
+            "fees": {"lighter_maker_bps": _amount(self.fees.lighter_maker_bps),
+                     "hedge_taker_bps": _amount(self.fees.hedge_taker_bps),
+                     "lighter_quote": _amount(self.fees.lighter_quote),
+                     "hedge_quote": _amount(self.fees.hedge_quote)},
             "pnl_quote": _amount(self.pnl_quote),
             "markets": self.markets,
         }
@@ -249,8 +264,11 @@ def write_summary(run_dir: str | Path, summary: RunSummary | dict[str, Any]) -> 
     return path
 
 
+# hedge_price_assumed (maker rows): the hedge venue price the quote was priced against; the
+# report splits PnL into spread at fill and hedge slippage with it. market: the Lighter symbol
+# the row belongs to (a hedge row: the market it hedged). New columns go at the end.
 TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id",
-                  "market")
+                  "hedge_price_assumed", "market")
 
 
 class TradesCsv:
@@ -266,21 +284,24 @@ class TradesCsv:
             self._file.flush()
 
     def maker_fill(self, side: str, size: Decimal, price: Decimal, fill_key: str,
-                   ts: datetime | None = None, market: str = "") -> None:
-        self._row("lighter", "maker", side, size, price, fill_key, "", ts, market)
+                   ts: datetime | None = None, hedge_price_assumed: Decimal | None = None,
+                   market: str = "") -> None:
+        self._row("lighter", "maker", side, size, price, fill_key, "", ts, hedge_price_assumed,
+                  market)
 
     def hedge_fill(self, venue: str, side: str, size: Decimal, price: Decimal | None,
                    fill_key: str, client_id: str, ts: datetime | None = None,
                    market: str = "") -> None:
-        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, market)
+        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, None, market)
 
     def _row(self, venue: str, role: str, side: str, size: Decimal, price: Decimal | None,
-             fill_key: str, client_id: str, ts: datetime | None, market: str) -> None:
-        """`market`: the Lighter symbol the row belongs to (the hedge row: the market hedged)."""
+             fill_key: str, client_id: str, ts: datetime | None,
+             assumed: Decimal | None = None, market: str = "") -> None:
         when = ts or datetime.now(timezone.utc)
         self._writer.writerow((when.isoformat(timespec="milliseconds"), venue, role, side,
                                _amount(size), "" if price is None else _amount(price),
-                               fill_key, client_id, market))
+                               fill_key, client_id, "" if assumed is None else _amount(assumed),
+                               market))
         self._file.flush()
 
     def close(self) -> None:

@@ -77,10 +77,19 @@ def write_config(tmp_path: Path, account: BotAccount, **sections) -> Path:
     return path
 
 
+_outputs = itertools.count(1)
+
+
 def start_bot(config: Path, account: BotAccount, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config), *args],
-                            cwd=ROOT, env=account.env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    """The bot as a process; its output goes to a file beside the config (a pipe nobody drains
+    fills up and blocks the bot mid-run). `proc.stdout` / `proc.stderr` read that file."""
+    out_path = config.parent / f"bot-{next(_outputs)}.out"
+    with open(out_path, "w") as out:
+        proc = subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config), *args],
+                                cwd=ROOT, env=account.env(), stdout=out, stderr=subprocess.STDOUT)
+    proc.stdout = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
+    proc.stderr = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
+    return proc
 
 
 async def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int:

@@ -22,6 +22,8 @@ from tests.app.bot_process import (hedge_position, lighter_state, register_bot, 
                                    wait_exit, wait_for_log, write_config)
 from tests.sim.ccxt_loopback import loopback_binanceusdm
 
+pytestmark = pytest.mark.slow   # runs the bot in its own process
+
 HEDGE_STEP = Decimal("0.001")
 
 

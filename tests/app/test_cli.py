@@ -8,6 +8,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow   # each test starts run.py in its own process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -104,6 +104,9 @@ class StubQuotes:
     def overdue(self):
         return []
 
+    def hedge_price_assumed(self, client_order_index):
+        return None
+
 
 class StubDeadMansSwitch:
     """The account's scheduled cancel-all (tested against the local venue elsewhere)."""

@@ -6,10 +6,14 @@ import subprocess
 import sys
 from decimal import Decimal
 
+import pytest
+
 from hedge.cli.commands import canary_report
 from hedge.diagnostics.canary import CanaryOptions
 from hedge.infra.config import load_config
 from tests.diagnostics.conftest import REPO, paper_config
+
+pytestmark = pytest.mark.slow   # paper venues in a child process, or run.py itself
 
 
 def test_canary_passes_and_leaves_nothing_resting(tmp_path):

@@ -27,7 +27,7 @@ FILL = ["📨 [LIGHTER WS]   order order_index=5 client_order_index=11 market=0 
         "initial=0.0100 remaining=0 filled=0.0100 price=2999.19",
         "✅ [LIGHTER WS] Order FILLED order_index=5 client_order_index=11 market=0 side=buy size=0.0100 "
         "price=2999.19 cum_filled=0.0100 status=filled fill_id=5-0.01",
-        "[HEDGE] submit sell 0.010 for fill 5@0.0100 (owed -0.0100)"]
+        "[HEDGE] submit sell 0.010 for fill 5-0.01 (owed -0.0100)"]
 ACK = ["[HEDGE] ack lh-1-0.01 filled -0.01 avg 2999.33 lookups 0 submit 2.70 ms ack 4.52 ms"]
 FAIL = ['[HEDGE] failure lh-1-0.01 status=rejected filled=0 reason=InsufficientFunds: binanceusdm '
         '{"code": -2019, "msg": "Margin is insufficient."}']

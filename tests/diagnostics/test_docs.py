@@ -72,6 +72,7 @@ def test_docs_quote_greps_and_failure_signs():
     assert sum(FAILURE_MARK in line for _, line in GREPS) >= 10
 
 
+@pytest.mark.slow   # the fault_runs fixture runs the bot once per fault profile
 @pytest.mark.parametrize("doc, line", GREPS)
 def test_documented_grep_against_a_healthy_run(fault_runs, doc, line):
     pattern, letters, file = parse_grep(line)

@@ -12,6 +12,8 @@ from hedge.diagnostics.diagnose_command import diagnose_run
 from hedge.diagnostics.replay import replay_path
 from tests.diagnostics.conftest import REPO
 
+pytestmark = pytest.mark.slow   # judges real bot runs (the fault_runs fixture) or runs run.py
+
 EXPECTED = {
     "refuse_ws": "no_connection",
     "reject_auth": "auth_failed",

@@ -6,6 +6,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from freezegun import freeze_time
 
 from hedge.core.hedge_order import hedge_client_id
@@ -34,8 +35,7 @@ def test_duplicate_fill_is_journaled_once(tmp_path):
         assert journal.record_fill(fill(cum="1", size="0.5"), seen_ns=3) is True
         totals = journal.totals()
         assert (totals.fills, totals.filled_base) == (2, Decimal("1.0"))
-        assert journal.max_cum_filled(7) == Decimal(1)
-        assert journal.max_cum_filled(8) == Decimal(0)
+        assert journal.filled_orders() == [(7, Decimal(1))]
 
 
 def test_fill_key_text_matches_fill_delta_id():
@@ -78,6 +78,7 @@ def test_remainder_intent_keeps_the_fill_open_until_it_answers(tmp_path):
         assert journal.totals().hedged_base == Decimal(1)
 
 
+@pytest.mark.slow   # writes from a child process
 def test_reopen_after_a_crash_reads_back_everything_written(tmp_path):
     path = tmp_path / "j.sqlite"
     script = f"""
@@ -100,7 +101,7 @@ os._exit(0)  # no close, no commit hook, no atexit: a crash right after sending
             "9-2", "ask", Decimal(2), 123)
         [intent] = journal.intents_without_result()
         assert (intent.client_id, intent.amount) == ("lh-9-2", Decimal(2))
-        assert journal.max_cum_filled(9) == Decimal(2)
+        assert journal.filled_orders() == [(9, Decimal(2))]
         assert journal.record_fill(fill(order_index=9, cum="2")) is False  # replay after restart
 
 

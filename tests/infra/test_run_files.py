@@ -133,7 +133,7 @@ def test_trades_csv_rows(tmp_path):
     at = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
     with TradesCsv(path) as trades:
         trades.maker_fill("bid", Decimal("0.010"), Decimal("3000.5"), "7-0.01", ts=at,
-                          market="ETH")
+                          hedge_price_assumed=Decimal("3001.25"), market="ETH")
     with TradesCsv(path) as trades:  # reopened: appends, no second header
         trades.hedge_fill("binanceusdm", "sell", Decimal("0.01"), Decimal("2999.9"), "7-0.01",
                           "lh-7-0.01", ts=at, market="ETH")
@@ -141,6 +141,6 @@ def test_trades_csv_rows(tmp_path):
     assert [r["role"] for r in rows] == ["maker", "hedge"]
     assert rows[0] == {"ts": "2025-03-01T12:00:00.000+00:00", "venue": "lighter", "role": "maker",
                        "side": "bid", "size": "0.010", "price": "3000.5", "fill_key": "7-0.01",
-                       "client_id": "", "market": "ETH"}
+                       "client_id": "", "hedge_price_assumed": "3001.25", "market": "ETH"}
     assert rows[1]["client_id"] == "lh-7-0.01" and rows[1]["venue"] == "binanceusdm"
-    assert rows[1]["market"] == "ETH"
+    assert rows[1]["hedge_price_assumed"] == "" and rows[1]["market"] == "ETH"

@@ -5,12 +5,16 @@ import asyncio
 import time
 from decimal import Decimal
 
+import pytest
+
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
 from hedge.core.fill_detector import FillDetector
 from hedge.sim.lighter import market_life
 from tests.lighter.conftest import ETH
 from tests.sim.lighter_helpers import best_prices, venue
+
+pytestmark = pytest.mark.slow   # each test waits seconds for taker flow or reconnects
 
 
 def venue_filled(venues, account_index: int) -> Decimal:

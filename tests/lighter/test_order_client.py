@@ -130,6 +130,7 @@ async def test_rate_limited_send_backs_off_and_lands_under_the_same_nonce(venues
     await poll(lambda: key.next_nonce == 1)
 
 
+@pytest.mark.slow   # waits through every backoff
 async def test_a_rate_limit_that_persists_is_reported_not_retried_forever(venues, account):
     venue(venues).faults.rate_limit_next = 10
     res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 42)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.core.order_book import BookState
@@ -65,6 +67,7 @@ async def test_book_gap_is_resynced_and_book_healthy_again(venues):
         await ws.close()
 
 
+@pytest.mark.slow   # waits through reconnects
 async def test_periodic_disconnects_reconnect_and_resubscribe(venues):
     venue(venues).faults.ws_disconnect_every_s = 0.4
     ws = LighterWsClient(venues.lighter_url, markets=[ETH])
@@ -78,6 +81,7 @@ async def test_periodic_disconnects_reconnect_and_resubscribe(venues):
         await ws.close()
 
 
+@pytest.mark.slow   # waits for the silence watchdog
 async def test_silence_watchdog_reconnects(venues):
     ws = LighterWsClient(venues.lighter_url, markets=[ETH], silence_timeout_s=0.4)
     ws.start()
@@ -92,6 +96,7 @@ async def test_silence_watchdog_reconnects(venues):
         await ws.close()
 
 
+@pytest.mark.slow   # waits through auth retries
 async def test_rejected_auth_is_an_error_frame_20013_and_retried(venues, account):
     venue(venues).faults.reject_auth = True
     ws = account.ws(auth_retry_min_s=0.2)

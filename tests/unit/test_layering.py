@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from pathlib import Path
 
@@ -90,8 +91,10 @@ def unit_of(module: str, names: list[str]) -> str | None:
     return next((u for u in names if starts(module, u)), None)
 
 
+@functools.cache
 def import_graph() -> dict[str, dict[str, str]]:
-    """unit -> {unit it imports: the first file that does}."""
+    """unit -> {unit it imports: the first file that does} (read once per session; callers
+    copy before changing it)."""
     names = units()
     graph: dict[str, dict[str, str]] = {u: {} for u in names}
     for path in sorted(HEDGE.rglob("*.py")):
@@ -160,3 +163,11 @@ def test_the_graph_covers_every_package_and_finds_a_planted_cycle():
     planted = {**graph, "hedge.core": {**graph["hedge.core"], "hedge.app": "planted.py"}}
     cycle = find_cycle(planted)
     assert cycle is not None and cycle[0] == cycle[-1] and "hedge.app" in cycle
+
+
+def test_the_report_reads_run_files_and_imports_nothing_of_the_bot():
+    problems = [f"{path}: {module}" for path in files_under("report")
+                for module in imported_modules(path)
+                if any(starts(module, p) for p in ("hedge.app", "hedge.diagnostics", "hedge.cli",
+                                                  "hedge.sim"))]
+    assert not problems, problems

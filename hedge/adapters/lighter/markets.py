@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from hedge.core.types import Side
+from hedge.core.units import round_to_step
 
 MAX_PRICE_INT = 2**32 - 1  # Price is a uint32 in the signer
 MAX_SIZE_INT = 2**48 - 1
@@ -122,13 +123,11 @@ class MarketSpec:
         rounding never makes a post-only order cross. `aggressive=True` rounds
         toward the touch (bids up, asks down), e.g. for an IOC limit.
         """
-        up = (side is Side.SELL) != aggressive
-        rounding = ROUND_CEILING if up else ROUND_FLOOR
-        return price.quantize(self.tick_size, rounding=rounding)
+        return round_to_step(price, self.tick_size, up=(side is Side.SELL) != aggressive)
 
     def floor_size(self, size: Decimal) -> Decimal:
         """Largest lot multiple not above `size` (never trade more than asked)."""
-        return size.quantize(self.lot_size, rounding=ROUND_FLOOR)
+        return round_to_step(size, self.lot_size, up=False)
 
     def meets_minimums(self, size: Decimal, price: Decimal) -> bool:
         """Venue per-order minimums: base size and quote notional."""

@@ -13,6 +13,12 @@ from typing import Any
 
 from hedge.core.types import BookLevel, OrderUpdate, Position, Trade
 
+# Lighter's refusals of an account channel's auth (also seen on authenticated REST calls):
+# 20001 the auth field is missing or malformed, 20013 the token is invalid or expired.
+AUTH_MISSING_CODE = 20001
+AUTH_INVALID_CODE = 20013
+AUTH_ERROR_CODES = (AUTH_INVALID_CODE, AUTH_MISSING_CODE)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
@@ -192,6 +198,11 @@ class ErrorFrame(Message):
     code: int | None = None
     message: str = ""
     request_id: str = ""
+
+    @property
+    def is_auth_refusal(self) -> bool:
+        """The venue refused the auth token of an account channel."""
+        return self.code in AUTH_ERROR_CODES
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,6 @@ from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
 
 TokenProvider = Callable[[int], str | Awaitable[str]]
-AUTH_ERROR_CODES = (20013, 20001)
 
 
 @dataclass
@@ -236,7 +235,7 @@ class LighterWsClient:
             await self._on_book(ws, msg)
         elif isinstance(msg, m.ErrorFrame):
             self.counters.error_frames += 1
-            if msg.code in AUTH_ERROR_CODES and self._token is not None:
+            if msg.is_auth_refusal and self._token is not None:
                 self.counters.auth_errors += 1
                 self._on_auth_error()
         elif isinstance(msg, m.AccountOrders) and msg.is_snapshot:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
+
+from hedge.core.units import decimal_text, round_to_step
 
 CLIENT_ID_PREFIX = "lh"
 MAX_CLIENT_ID_LEN = 36
@@ -35,7 +37,7 @@ class BybitRules:
         """`lh-<order index hex>-<cumulative filled, '.' as '_'>[-r<attempt>]`, or a digest of
         the same key when that would not fit 36 characters. Same key, same id."""
         order_index, cum_filled = fill_key
-        cum = format(Decimal(cum_filled).normalize(), "f").replace(".", "_")
+        cum = decimal_text(Decimal(cum_filled)).replace(".", "_")
         suffix = f"-r{attempt}" if attempt else ""
         readable = f"{CLIENT_ID_PREFIX}-{order_index:x}-{cum}{suffix}"
         if len(readable) <= MAX_CLIENT_ID_LEN and self.client_id_rule.fullmatch(readable):
@@ -53,8 +55,7 @@ class BybitRules:
     def round_price(self, price: Decimal, market: dict, is_buy: bool) -> Decimal:
         """To the tick, never past the limit: a buy rounds down, a sell up."""
         tick = Decimal(str(market["precision"]["price"]))
-        steps = (price / tick).to_integral_value(rounding=ROUND_FLOOR if is_buy else ROUND_CEILING)
-        return (steps * tick).quantize(tick)
+        return round_to_step(price, tick, up=not is_buy).quantize(tick)
 
     def min_notional(self, market: dict) -> Decimal:
         lot = ((market.get("info") or {}).get("lotSizeFilter") or {})
