@@ -42,6 +42,7 @@ HEDGE_BOOK_INTERVAL_S = 0.25
 WATCH_INTERVAL_S = 0.1
 RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
+RECONCILE_MIN_GAP_S = 5.0
 
 POSITION_MISMATCHES_TO_KILL = 3
 POSITION_RECHECK_S = 1.0
@@ -93,6 +94,8 @@ class Engine:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
+        self._reconcile_again = False
+        self._last_reconcile_s = float("-inf")
         self._target: QuoteTarget | None = None
         self._position_task: asyncio.Task | None = None
         self._retry_task: asyncio.Task | None = None
@@ -216,8 +219,25 @@ class Engine:
                                "hedged all the same", order.order_index, order.client_order_index)
 
     def _schedule_reconcile(self) -> None:
+        """A reconcile after each (re)subscription, coalesced: reconnects in quick succession
+        share one that runs after the last of them (each costs requests out of the budget)."""
+        if self._stop.is_set():
+            return                                   # the stop runs its own reconcile
         if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self.reconcile_orders())
+            self._reconcile_task = asyncio.create_task(self._reconcile_coalesced())
+        else:
+            self._reconcile_again = True
+
+    async def _reconcile_coalesced(self) -> None:
+        while True:
+            wait_s = self._last_reconcile_s + RECONCILE_MIN_GAP_S - time.monotonic()
+            if wait_s > 0:
+                await asyncio.sleep(wait_s)
+            self._reconcile_again = False
+            self._last_reconcile_s = time.monotonic()
+            await self.reconcile_orders()
+            if not self._reconcile_again:
+                return
 
     async def reconcile_orders(self) -> None:
         """After a (re)subscription: orders that finished while the stream was away are only

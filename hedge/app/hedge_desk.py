@@ -50,10 +50,13 @@ class HedgeStats:
 class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
                  start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge",
-                 pad_small_hedges: bool = True, market: str = "") -> None:
+                 pad_small_hedges: bool = True, reduce_only_exempt: bool = True,
+                 market: str = "") -> None:
         rules = venue.rules(symbol)
         self.rules = rules
         self.pad_small_hedges = pad_small_hedges
+        # Whether the venue lets a reduce-only order under its minimum notional through.
+        self.reduce_only_exempt = reduce_only_exempt
         self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
         self._last_price: Decimal | None = None
         self._assumed_price: Decimal | None = None   # of the latest maker fill
@@ -189,7 +192,7 @@ class HedgeDesk:
         reduce_only = self.hedge_position != 0 and (amount < 0) == (self.hedge_position > 0) \
             and abs(amount) <= abs(self.hedge_position)
         pad = Decimal(0)
-        if not reduce_only:
+        if not (reduce_only and self.reduce_only_exempt):
             pad = self._min_notional_pad(amount)
             if pad is None or (pad and not (self.pad_small_hedges and pad_allowed)):
                 self._carry(amount)

@@ -39,14 +39,18 @@ class PaperAccounts:
     lighter_private_key: Secret
     hedge_api_key: Secret
     hedge_api_secret: Secret
+    hedge_api_passphrase: Secret = Secret("")
+    hedge_wallet_address: Secret = Secret("")
+    hedge_private_key: Secret = Secret("")
 
 
 class PaperVenues:
     """`python run.py sim` as a child process; `lighter_url`/`hedge_url` once it is ready."""
 
-    def __init__(self, seed: int, faults: str) -> None:
+    def __init__(self, seed: int, faults: str, hedge_exchange: str = "binanceusdm") -> None:
         self.seed = seed
         self.faults = faults
+        self.hedge_exchange = hedge_exchange
         self.lighter_url = ""
         self.hedge_url = ""
         self._proc: asyncio.subprocess.Process | None = None
@@ -54,7 +58,8 @@ class PaperVenues:
     async def start(self, timeout_s: float = 30.0) -> None:
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable, str(ROOT / "run.py"), "sim", "--lighter-port", "0", "--hedge-port", "0",
-            "--seed", str(self.seed), "--faults", self.faults, cwd=str(ROOT),
+            "--seed", str(self.seed), "--faults", self.faults,
+            "--hedge-exchange", self.hedge_exchange, cwd=str(ROOT),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             await asyncio.wait_for(self._read_ready(), timeout_s)
@@ -95,24 +100,47 @@ class PaperVenues:
             await proc.communicate()
 
 
+def _hedge_account(hedge_exchange: str, balance: Decimal) -> tuple[dict, dict[str, Secret]]:
+    """The /sim/accounts body of the local hedge venue, and the credentials it stands for."""
+    if hedge_exchange == "hyperliquid":
+        from eth_account import Account  # only this venue signs with an eth key
+
+        wallet = Account.create()
+        return ({"wallet_address": wallet.address, "balance": str(balance)},
+                {"hedge_wallet_address": Secret(wallet.address),
+                 "hedge_private_key": Secret("0x" + wallet.key.hex().removeprefix("0x"))})
+    key, secret = "paper-" + secrets.token_hex(8), secrets.token_hex(32)
+    body = {"api_key": key, "secret": secret, "balance": str(balance)}
+    creds = {"hedge_api_key": Secret(key), "hedge_api_secret": Secret(secret)}
+    if hedge_exchange == "okx":
+        passphrase = "Paper" + secrets.token_hex(6)
+        body["passphrase"] = passphrase
+        creds["hedge_api_passphrase"] = Secret(passphrase)
+    return body, creds
+
+
 async def register_paper_accounts(lighter_url: str, hedge_url: str,
                                   collateral: Decimal = Decimal(100_000),
+                                  hedge_exchange: str = "binanceusdm",
                                   tier: str = "standard") -> PaperAccounts:
-    """A fresh Lighter API key and hedge key pair, registered with the local venues;
+    """A fresh Lighter API key and hedge venue account, registered with the local venues;
     `tier` is the Lighter account tier (standard or premium)."""
     private, public, err = create_api_key()
     if err:
         raise PaperVenueError(f"could not generate a Lighter API key: {err}")
     account = next(_accounts)
-    hedge_key, hedge_secret = "paper-" + secrets.token_hex(8), secrets.token_hex(32)
+    hedge_body, hedge_creds = _hedge_account(hedge_exchange, collateral)
     async with aiohttp.ClientSession() as http:
         for url, body in ((f"{lighter_url}/sim/accounts",
                            {"account_index": account, "api_key_index": PAPER_API_KEY_INDEX,
                             "public_key": public, "collateral": str(collateral), "tier": tier}),
-                          (f"{hedge_url}/sim/accounts",
-                           {"api_key": hedge_key, "secret": hedge_secret, "balance": str(collateral)})):
+                          (f"{hedge_url}/sim/accounts", hedge_body)):
             async with http.post(url, json=body) as resp:
                 if resp.status != 200:
                     raise PaperVenueError(f"{url} refused the paper account: {await resp.text()}")
-    return PaperAccounts(account, PAPER_API_KEY_INDEX, Secret(private), Secret(hedge_key),
-                         Secret(hedge_secret))
+    return PaperAccounts(account, PAPER_API_KEY_INDEX, Secret(private),
+                         hedge_creds.get("hedge_api_key", Secret("")),
+                         hedge_creds.get("hedge_api_secret", Secret("")),
+                         hedge_creds.get("hedge_api_passphrase", Secret("")),
+                         hedge_creds.get("hedge_wallet_address", Secret("")),
+                         hedge_creds.get("hedge_private_key", Secret("")))

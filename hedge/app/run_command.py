@@ -13,6 +13,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.app.account_engine import AccountEngine, SharedPositions
@@ -164,6 +165,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         reason = await runner.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
+        session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
         await runner.stop_tasks(keep_hedging=True)
         left = 0
         for i, spec in enumerate(session.specs):   # one cancel-all covers every market
@@ -197,7 +199,8 @@ async def _market_engine(config: BotConfig, session: Session, market: MarketConf
     account = session.account_index
     detector = FillDetector()
     desk = HedgeDesk(session.hedge, market.hedge_symbol, journal, trades,
-                     venue_name=config.hedge.exchange, pad_small_hedges=config.hedge.pad_small_hedges,
+                     venue_name=config.hedge.exchange, pad_small_hedges=session.pad_small_hedges,
+                     reduce_only_exempt=session.hedge.venue_rules.pad_small_hedges_ok,
                      market=spec.symbol)
     token = await auth_token()
     left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token,

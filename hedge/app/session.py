@@ -14,6 +14,7 @@ from loguru import logger
 
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue
 from hedge.adapters.hedging.venue import MarketRules
+from hedge.adapters.hedging.venues import UnsupportedVenueError, rules_for
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.request_budget import Priority
@@ -22,6 +23,7 @@ from hedge.app.paper import PaperVenues, register_paper_accounts
 from hedge.app.settings import hedge_venue_settings, lighter_request_budget
 from hedge.infra.config_schema import BotConfig
 from hedge.infra.credentials import Credentials, load_credentials
+from hedge.sim.runner import HEDGE_VENUE_APPS
 
 
 class SessionError(RuntimeError):
@@ -45,6 +47,12 @@ class Session:
     hedge_rules_by_symbol: dict[str, MarketRules] = field(default_factory=dict)
 
     @property
+    def pad_small_hedges(self) -> bool:
+        """Padding needs the venue's verified reduce-only exemption; the config can only
+        turn it off (hedge.pad_small_hedges)."""
+        return self.hedge.venue_rules.pad_small_hedges_ok and self.config.hedge.pad_small_hedges is not False
+
+    @property
     def owns_venues(self) -> bool:
         return self.paper_venues is not None
 
@@ -56,12 +64,27 @@ class Session:
             await self.paper_venues.stop()
 
 
+def _check_hedge_venue(config: BotConfig) -> None:
+    """Refuse, before anything starts, a hedge venue without verified rules (unless opted in)
+    or a local venue that does not exist."""
+    try:
+        rules_for(config.hedge.exchange, config.hedge.allow_untested_venue)
+    except UnsupportedVenueError as exc:
+        raise SessionError(str(exc)) from None
+    if config.hedge.is_sim and config.hedge.exchange not in HEDGE_VENUE_APPS:
+        raise SessionError(
+            f"hedge.url is sim, but no local venue speaks {config.hedge.exchange!r} (local "
+            f"venues: {', '.join(sorted(HEDGE_VENUE_APPS))}); set hedge.url to real or a URL")
+
+
 async def open_session(config: BotConfig, accounts_path: str | Path) -> Session:
+    _check_hedge_venue(config)
     paper: PaperVenues | None = None
     lighter_url = config.lighter.base_url
     hedge_url = config.hedge.base_url
     if config.lighter.is_sim or config.hedge.is_sim:
-        paper = PaperVenues(config.sim.seed, config.sim.faults)
+        local_hedge = config.hedge.exchange if config.hedge.is_sim else "binanceusdm"
+        paper = PaperVenues(config.sim.seed, config.sim.faults, local_hedge)
         await paper.start()
         lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
         hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url
@@ -79,16 +102,20 @@ async def _credentials(config: BotConfig, accounts_path, paper: PaperVenues | No
                        lighter_url: str, hedge_url: str | None) -> Credentials:
     creds = load_credentials(accounts_path, config_account_index=config.lighter.account_index,
                              config_api_key_index=config.lighter.api_key_index)
+    needed = rules_for(config.hedge.exchange, config.hedge.allow_untested_venue).credentials
     if config.is_live:
-        creds.require_live()
+        creds.require_live(needed)
         return creds
-    if paper is not None and creds.missing():
+    if paper is not None and creds.missing(needed):
         fresh = await register_paper_accounts(lighter_url, hedge_url,
+                                              hedge_exchange=config.hedge.exchange,
                                               tier=config.lighter.account_tier)
         logger.info("paper mode: fresh Lighter key registered for account {}", fresh.lighter_account_index)
         return Credentials(fresh.lighter_account_index, fresh.lighter_api_key_index,
-                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret)
-    creds.require_live()  # paper against venues someone else runs: their registered keys
+                           fresh.lighter_private_key, fresh.hedge_api_key, fresh.hedge_api_secret,
+                           fresh.hedge_api_passphrase, fresh.hedge_wallet_address,
+                           fresh.hedge_private_key)
+    creds.require_live(needed)  # paper against venues someone else runs: their registered keys
     return creds
 
 
@@ -117,8 +144,10 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
                                 creds.lighter_private_key, catalog, budget=budget)
     try:
-        hedge = CcxtHedgeVenue(hedge_venue_settings(config, hedge_url, creds.hedge_api_key,
-                                                    creds.hedge_api_secret))
+        hedge = CcxtHedgeVenue(hedge_venue_settings(
+            config, hedge_url, creds.hedge_api_key, creds.hedge_api_secret,
+            passphrase=creds.hedge_api_passphrase, wallet_address=creds.hedge_wallet_address,
+            private_key=creds.hedge_private_key))
     except BaseException:
         await orders.close()
         await rest.close()
@@ -130,6 +159,10 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await orders.check_key()
         await _check_tier(config, rest, creds.lighter_account_index)
         await hedge.start()
+        if config.hedge.pad_small_hedges and not hedge.venue_rules.pad_small_hedges_ok:
+            logger.warning("hedge.pad_small_hedges is set, but {} does not verifiably exempt "
+                           "reduce-only orders from its minimum: small hedges are carried, not "
+                           "padded", config.hedge.exchange)
         for i, (market, market_spec) in enumerate(zip(markets, specs)):
             rules = hedge.rules(market.hedge_symbol)
             session.hedge_rules_by_symbol[market.hedge_symbol] = rules

@@ -76,12 +76,17 @@ def engine_settings(config: BotConfig, spec: MarketSpec, account_index: int,
 
 
 def hedge_venue_settings(config: BotConfig, base_url: str | None, api_key: Secret | None,
-                         api_secret: Secret | None) -> CcxtVenueSettings:
-    """The ccxt hedge venue's settings; `base_url` None means the venue's own URLs."""
+                         api_secret: Secret | None, *, passphrase: Secret | None = None,
+                         wallet_address: Secret | None = None,
+                         private_key: Secret | None = None) -> CcxtVenueSettings:
+    """The ccxt hedge venue's settings; `base_url` None means the venue's own URLs. Which
+    credentials the venue reads is its rule (hedge/adapters/hedging/venues/)."""
     h = config.hedge
     return CcxtVenueSettings(
         exchange_id=h.exchange, base_url=base_url, api_key=api_key or Secret(""),
-        api_secret=api_secret or Secret(""), max_slippage_bps=h.max_slippage_bps,
+        api_secret=api_secret or Secret(""), passphrase=passphrase or Secret(""),
+        wallet_address=wallet_address or Secret(""), private_key=private_key or Secret(""),
+        allow_untested_venue=h.allow_untested_venue, max_slippage_bps=h.max_slippage_bps,
         timeout_ms=h.timeout_ms, order_rate_per_s=h.order_rate_per_s, order_burst=h.order_burst)
 
 

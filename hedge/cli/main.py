@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
-                                                 args.faults, args.tier))
+                                                 args.faults, args.hedge_exchange, args.tier))
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
         if args.command == "report":

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from hedge.sim.faults import PROFILES
+from hedge.sim.runner import HEDGE_VENUE_APPS
 
 DEFAULT_CONFIG = "config/paper.yaml"
 DESCRIPTION = ("lighter-hedge: quote on Lighter, hedge every fill through ccxt; "
@@ -59,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--faults", type=_profile, default="none",
                      help=f"one of: {', '.join(PROFILES)}")
+    sim.add_argument("--hedge-exchange", choices=sorted(HEDGE_VENUE_APPS), default="binanceusdm",
+                     help="which local hedge venue to serve (a ccxt id; default %(default)s)")
     sim.add_argument("--tier", choices=("standard", "premium"), default="standard",
                      help="Lighter tier of accounts registered without one (default %(default)s)")
 

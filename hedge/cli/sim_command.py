@@ -13,10 +13,11 @@ class VenueStartError(Exception):
 
 
 async def serve(lighter_port: int, hedge_port: int, seed: int, faults: str,
-                tier: str = "standard") -> int:
+                hedge_exchange: str = "binanceusdm", tier: str = "standard") -> int:
     try:
         venues = await start_venues(seed=seed, faults=faults, lighter_port=lighter_port,
-                                    hedge_port=hedge_port, default_tier=tier)
+                                    hedge_port=hedge_port, hedge_exchange=hedge_exchange,
+                                    default_tier=tier)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise VenueStartError(
@@ -30,7 +31,8 @@ async def serve(lighter_port: int, hedge_port: int, seed: int, faults: str,
         loop.add_signal_handler(sig, stop.set)
     print(f"lighter sim ready {venues.lighter_url}", flush=True)
     print(f"hedge sim ready {venues.hedge_url}", flush=True)
-    print(f"faults: {faults}, seed: {seed}, default tier: {tier}; Ctrl-C to stop", flush=True)
+    print(f"hedge exchange: {hedge_exchange}, faults: {faults}, seed: {seed}, default tier: "
+          f"{tier}; Ctrl-C to stop", flush=True)
     try:
         await stop.wait()
     finally:

@@ -139,7 +139,12 @@ class HedgeConfig:
     taker_fee_bps: Decimal = setting(Decimal("4.0"), minimum=0, maximum=100)
     # A hedge below the venue's minimum notional is sent larger and the excess bought back
     # reduce-only (exempt from the minimum); off: it is carried until a same-side fill.
-    pad_small_hedges: bool = setting(True)
+    # Unset (null): the venue's rule (on only where the reduce-only exemption is verified);
+    # false turns it off; true on a venue without the verified exemption only warns.
+    pad_small_hedges: bool | None = setting(None)
+    # A ccxt id without verified hedging rules runs only with this set (ccxt's defaults for
+    # client ids, lookups and minimums, unverified; a warning at start).
+    allow_untested_venue: bool = setting(False)
 
     @property
     def is_sim(self) -> bool:

@@ -25,7 +25,16 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "lighter_private_key": ("LIGHTER_API_PRIVATE_KEY", "lighter", "private_key"),
     "hedge_api_key": ("HEDGE_API_KEY", "hedge", "api_key"),
     "hedge_api_secret": ("HEDGE_API_SECRET", "hedge", "secret"),
+    "hedge_api_passphrase": ("HEDGE_API_PASSPHRASE", "hedge", "passphrase"),
+    "hedge_wallet_address": ("HEDGE_WALLET_ADDRESS", "hedge", "wallet_address"),
+    "hedge_private_key": ("HEDGE_PRIVATE_KEY", "hedge", "private_key"),
 }
+LIGHTER_FIELDS = ("lighter_account_index", "lighter_api_key_index", "lighter_private_key")
+# ccxt credential attribute -> the field holding it (which ones a venue needs is its rule)
+HEDGE_FIELDS = {"apiKey": "hedge_api_key", "secret": "hedge_api_secret",
+                "password": "hedge_api_passphrase", "walletAddress": "hedge_wallet_address",
+                "privateKey": "hedge_private_key"}
+DEFAULT_HEDGE_CREDENTIALS = ("apiKey", "secret")
 _INDEX_FIELDS = ("lighter_account_index", "lighter_api_key_index")
 _CONFIG_KEYS = {"lighter_account_index": "lighter.account_index",
                 "lighter_api_key_index": "lighter.api_key_index"}
@@ -42,15 +51,29 @@ class Credentials:
     lighter_private_key: Secret | None = None
     hedge_api_key: Secret | None = None
     hedge_api_secret: Secret | None = None
+    hedge_api_passphrase: Secret | None = None
+    hedge_wallet_address: Secret | None = None
+    hedge_private_key: Secret | None = None
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # field -> where from
 
-    def missing(self) -> list[str]:
-        """Names of the fields that are not set."""
-        return [f.name for f in fields(self) if f.name in SOURCES and not _is_set(getattr(self, f.name))]
+    def missing(self, hedge_credentials: tuple[str, ...] = DEFAULT_HEDGE_CREDENTIALS) -> list[str]:
+        """Names of the needed fields that are not set: Lighter's, and those of the hedge
+        venue's `hedge_credentials` (ccxt attribute names, e.g. apiKey, secret, password)."""
+        wanted = LIGHTER_FIELDS + tuple(HEDGE_FIELDS[c] for c in hedge_credentials)
+        return [name for name in wanted if not _is_set(getattr(self, name))]
 
-    def require_live(self) -> None:
+    def hedge_secrets(self) -> dict[str, Secret]:
+        """The hedge credentials that are set, by ccxt attribute name."""
+        out = {}
+        for attr, name in HEDGE_FIELDS.items():
+            value = getattr(self, name)
+            if _is_set(value):
+                out[attr] = value
+        return out
+
+    def require_live(self, hedge_credentials: tuple[str, ...] = DEFAULT_HEDGE_CREDENTIALS) -> None:
         """Raise CredentialsError naming every missing value and where to set it."""
-        missing = self.missing()
+        missing = self.missing(hedge_credentials)
         if not missing:
             return
         lines = []

@@ -2,16 +2,41 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from dataclasses import dataclass
+from typing import Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.app import LISTENER_KEY, build_hedge_app
+from hedge.sim.binance.keys import LISTENER_KEY
 from hedge.sim.faults import FaultProfile, fault_profile
 from hedge.sim.lighter.app import build_lighter_app
 from hedge.sim.price import PriceProcess
 
 LOOPBACK = "127.0.0.1"
+
+# ccxt exchange id -> "module:function" building that local hedge venue's app; each takes
+# (prices, faults, seed) and honours LISTENER_KEY for connection refusal.
+HEDGE_VENUE_APPS: dict[str, str] = {
+    "binanceusdm": "hedge.sim.binance.app:build_hedge_app",
+    "bybit": "hedge.sim.bybit.app:build_app",
+    "hyperliquid": "hedge.sim.hyperliquid.app:build_app",
+    "okx": "hedge.sim.okx.app:build_app",
+}
+
+
+class UnknownHedgeVenueError(ValueError):
+    """No local venue imitates the requested hedge exchange; the message lists those that do."""
+
+
+def hedge_app_builder(exchange_id: str) -> Callable[..., web.Application]:
+    target = HEDGE_VENUE_APPS.get(exchange_id)
+    if target is None:
+        raise UnknownHedgeVenueError(
+            f"no local hedge venue for {exchange_id!r}; local venues: "
+            f"{', '.join(sorted(HEDGE_VENUE_APPS))}")
+    module_name, name = target.split(":")
+    return getattr(importlib.import_module(module_name), name)
 
 
 class Listener:
@@ -65,6 +90,7 @@ class RunningVenues:
     hedge_app: web.Application
     lighter: Listener
     hedge: Listener
+    hedge_exchange: str = "binanceusdm"
 
     @property
     def lighter_url(self) -> str:
@@ -81,10 +107,12 @@ class RunningVenues:
 
 async def start_venues(seed: int = 1, faults: str | FaultProfile = "none",
                        lighter_port: int = 0, hedge_port: int = 0,
+                       hedge_exchange: str = "binanceusdm",
                        default_tier: str = "standard") -> RunningVenues:
     """Start both venues; port 0 picks a free port (read it back from the result).
-
+    `hedge_exchange` picks which local hedge venue (a ccxt id) serves the hedge side;
     `default_tier` is the Lighter tier of accounts registered without one."""
+    build_hedge_app = hedge_app_builder(hedge_exchange)
     profile = fault_profile(faults) if isinstance(faults, str) else faults
     prices = PriceProcess(seed)
     lighter_app = build_lighter_app(prices, profile.lighter, seed, default_tier)
@@ -98,4 +126,4 @@ async def start_venues(seed: int = 1, faults: str | FaultProfile = "none",
     except BaseException:
         await lighter.stop()
         raise
-    return RunningVenues(prices, profile, lighter_app, hedge_app, lighter, hedge)
+    return RunningVenues(prices, profile, lighter_app, hedge_app, lighter, hedge, hedge_exchange)

@@ -77,3 +77,17 @@ async def test_fills_queued_during_a_hedge_are_netted_into_one(desk_parts):
     await desk.hedge_now(None)
     assert await _venue_position(venue) == D("-0.03")
     assert desk.stats.orders == 1
+
+
+@pytest.mark.parametrize("exempt, position_after", [(True, D("-0.016")), (False, D("-0.02"))])
+async def test_a_small_reduce_only_hedge_goes_out_only_where_the_venue_exempts_it(
+        desk_parts, exempt, position_after):
+    venue, journal = desk_parts
+    desk = HedgeDesk(venue, ETH, journal, None, pad_small_hedges=False, reduce_only_exempt=exempt)
+    desk.on_fill(fill(7, "0.02", is_ask=False), 0)                 # hedged: short 0.02
+    await desk.hedge_now((7, D("0.02")))
+    desk.on_fill(fill(8, "0.004", is_ask=True), 0)                 # buy 0.004 back: ~12 USDT
+    await desk.hedge_now((8, D("0.004")))
+    assert await _venue_position(venue) == position_after
+    assert desk.stats.failures == 0
+    assert desk.carry == (0 if exempt else D("0.004"))

@@ -97,3 +97,33 @@ def test_unknown_or_mistyped_accounts_keys_are_refused(tmp_path):
 def test_committed_example_parses_with_every_key(tmp_path):
     creds = load_credentials(EXAMPLE, {})
     assert creds.missing() == []
+
+
+def test_each_venue_names_its_own_missing_credentials(tmp_path):
+    creds = load_credentials(tmp_path / "absent.toml", FULL_ENV)
+    creds.require_live()                                   # binanceusdm / bybit: key + secret
+    with pytest.raises(CredentialsError) as caught:
+        creds.require_live(("apiKey", "secret", "password"))          # okx
+    assert "  - HEDGE_API_PASSPHRASE: set HEDGE_API_PASSPHRASE in the environment or [hedge] " \
+           "passphrase in config/accounts.toml" in str(caught.value)
+    with pytest.raises(CredentialsError) as caught:
+        creds.require_live(("walletAddress", "privateKey"))           # hyperliquid
+    text = str(caught.value)
+    assert "HEDGE_WALLET_ADDRESS" in text and "[hedge] private_key" in text
+    assert "HEDGE_API_KEY" not in text
+
+
+def test_passphrase_wallet_and_key_are_secrets_from_env_or_file(tmp_path):
+    path = accounts(tmp_path, '[hedge]\npassphrase = "file-PLANTED-pass"\n'
+                              'wallet_address = "0xfile-wallet"\n')
+    creds = load_credentials(path, FULL_ENV | {"HEDGE_PRIVATE_KEY": PLANTED + "pk"})
+    assert creds.hedge_api_passphrase.reveal() == "file-PLANTED-pass"
+    assert creds.hedge_wallet_address.reveal() == "0xfile-wallet"
+    assert creds.hedge_private_key.reveal() == PLANTED + "pk"
+    assert set(creds.hedge_secrets()) == {"apiKey", "secret", "password", "walletAddress",
+                                          "privateKey"}
+    creds.require_live(("apiKey", "secret", "password"))
+    creds.require_live(("walletAddress", "privateKey"))
+    shown = repr(creds) + str(creds)
+    assert "PLANTED" not in shown
+    assert "hedge_api_passphrase=<set from " in shown

@@ -115,7 +115,6 @@ CASES = [
     Case("chaos_premium", profile="chaos", lighter={"ws_disconnect_every_s": 4.0}, duration_s=12,
          hedge={"late_ms": 4000}, tier="premium"),
     Case("silent_rejects", lighter={"silent_reject_prob": 0.3}),
-    Case("lighter_rest_stalls", action=toggle(2, 5, "lighter", rest_stall_ms=1500), duration_s=12),
     Case("ws_disconnects", lighter={"ws_disconnect_every_s": 2.0}),
     Case("duplicate_account_frames", lighter={"duplicate_account_frame_prob": 0.5}),
     Case("late_account_frames", lighter={"late_account_frame_prob": 0.5}),

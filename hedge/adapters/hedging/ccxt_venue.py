@@ -11,23 +11,27 @@ import asyncio
 import difflib
 import contextvars
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import ccxt.async_support as ccxt_async
-from ccxt.base import errors as ccxt_errors
+from loguru import logger
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from hedge.adapters.hedging.ccxt_settings import CREDENTIAL_FIELDS, CcxtVenueSettings
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
 from hedge.adapters.hedging.urls import point_at
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
                                           MarketRules, OrderLookup)
-from hedge.core.hedge_order import (average_price, hedge_client_id, ioc_limit_price,
-                                    truncate_to_step)
+from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_final_status
+from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
+from hedge.core.hedge_order import average_price, ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.redact import REDACTOR
 from hedge.infra.retry import backoff_s
-from hedge.infra.secret import Secret
+
+__all__ = ["CcxtHedgeVenue", "CcxtVenueSettings", "CREDENTIAL_FIELDS", "UnknownExchangeError"]
 
 _fetch_stamps: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("fetch_stamps",
                                                                                  default=None)
@@ -35,27 +39,6 @@ _fetch_stamps: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar
 
 class UnknownExchangeError(ValueError):
     """The configured ccxt exchange id does not exist."""
-
-
-@dataclass(frozen=True)
-class CcxtVenueSettings:
-    exchange_id: str = "binanceusdm"
-    base_url: str | None = None          # None = the venue's real URLs
-    api_key: Secret = field(default_factory=lambda: Secret(""))
-    api_secret: Secret = field(default_factory=lambda: Secret(""))
-    max_slippage_bps: Decimal = Decimal(10)
-    timeout_ms: int = 3000
-    remainder_attempts: int = 3          # IOCs per hedge when earlier ones fill partially
-    retry_limit: int = 6                 # rate-limit / refused-connection retries per IOC
-    lookup_deadline_ms: int = 15_000     # keep asking this long before calling it unresolved
-    lookup_grace_ms: int = 300           # a just-sent order may not be indexed yet
-    backoff_base_ms: int = 50
-    backoff_max_ms: int = 2000
-    order_rate_per_s: float = 10.0
-    order_burst: float = 10.0
-    read_rate_per_s: float = 20.0
-    book_max_age_ms: int = 1000
-    book_depth: int = 20
 
 
 @dataclass
@@ -84,20 +67,36 @@ class CcxtHedgeVenue:
             raise UnknownExchangeError(
                 f"unknown ccxt exchange id {settings.exchange_id!r} (hedge.exchange); {hint}"
                 f"ccxt knows: {', '.join(ccxt_async.exchanges)}")
+        try:
+            self.venue_rules: VenueRules = rules_for(settings.exchange_id,
+                                                     settings.allow_untested_venue)
+        except UnsupportedVenueError as exc:
+            raise UnknownExchangeError(str(exc)) from None
+        if not is_verified(settings.exchange_id):
+            logger.warning("hedge venue {} is not verified (hedge.allow_untested_venue): client "
+                           "ids, lookups, minimums and padding follow ccxt's defaults; check them "
+                           "with small orders first", settings.exchange_id)
         self.settings = settings
-        self.exchange = getattr(ccxt_async, settings.exchange_id)({
-            "apiKey": settings.api_key.reveal(),
-            "secret": settings.api_secret.reveal(),
+        config: dict[str, Any] = {
             "enableRateLimit": False,  # ccxt's throttle would put ~200 ms on the hedge path
             "timeout": settings.timeout_ms,
-            "options": {"fetchCurrencies": False, "adjustForTimeDifference": False},
-        })
+            "options": {"fetchCurrencies": False, "adjustForTimeDifference": False,
+                        **getattr(self.venue_rules, "ccxt_options", {})},
+        }
+        for name in self.venue_rules.credentials:
+            secret = getattr(settings, CREDENTIAL_FIELDS[name])
+            if name != "walletAddress":       # an address is public; keys are redacted
+                REDACTOR.register(secret)
+            config[name] = secret.reveal()
+        self.exchange = getattr(ccxt_async, settings.exchange_id)(config)
         if settings.base_url:
             point_at(self.exchange, settings.base_url)
         self._orders = TokenBucket(settings.order_rate_per_s, settings.order_burst)
         self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
         self._books: dict[str, _Book] = {}
         self._rules: dict[str, MarketRules] = {}
+        self._markets: dict[str, dict] = {}
+        self._contract_size: dict[str, Decimal] = {}
         self._stamp_fetches()
 
     def __repr__(self) -> str:
@@ -119,13 +118,33 @@ class CcxtHedgeVenue:
         markets = await self.exchange.load_markets()
         for symbol, market in markets.items():
             limits = market.get("limits") or {}
+            size = _dec(market.get("contractSize") or 1)
+            self._markets[symbol] = market
+            self._contract_size[symbol] = size
             self._rules[symbol] = MarketRules(
                 symbol=symbol,
-                amount_step=_dec(market["precision"]["amount"]),
+                amount_step=_dec(market["precision"]["amount"]) * size,
                 price_tick=_dec(market["precision"]["price"]),
-                min_amount=_dec((limits.get("amount") or {}).get("min") or 0),
-                min_notional=_dec((limits.get("cost") or {}).get("min") or 0),
+                min_amount=_dec((limits.get("amount") or {}).get("min") or 0) * size,
+                min_notional=self.venue_rules.min_notional(market),
             )
+
+    # --- the one place where base amounts and the venue's contracts meet -------------------
+
+    def _to_base(self, symbol: str, venue_amount: Any) -> Decimal:
+        """An amount as ccxt gives it (contracts where `contractSize` != 1) -> base units."""
+        return _dec(venue_amount or 0) * self._contract_size.get(symbol, Decimal(1))
+
+    def _to_venue(self, symbol: str, base_amount: Decimal) -> str:
+        """Base units -> what ccxt's create_order takes for this market, as plain text."""
+        return format((base_amount / self._contract_size.get(symbol, Decimal(1))).normalize(), "f")
+
+    def _order_lookup(self, symbol: str, order: dict, client_id: str) -> OrderLookup:
+        filled = self._to_base(symbol, order.get("filled"))
+        average = order.get("average")
+        return OrderLookup(client_id, str(order.get("status")),
+                           filled if order.get("side") == "buy" else -filled,
+                           _dec(average) if average else None)
 
     def rules(self, symbol: str) -> MarketRules:
         try:
@@ -150,8 +169,9 @@ class CcxtHedgeVenue:
         """Fetch the book now; a background loop calls this so a hedge need not wait for it."""
         await self._reads.acquire()
         raw = await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
-        book = _Book([(_dec(p), _dec(s)) for p, s, *_ in raw["bids"]],
-                     [(_dec(p), _dec(s)) for p, s, *_ in raw["asks"]], time.monotonic())
+        book = _Book([(_dec(p), self._to_base(symbol, s)) for p, s, *_ in raw["bids"]],
+                     [(_dec(p), self._to_base(symbol, s)) for p, s, *_ in raw["asks"]],
+                     time.monotonic())
         self._books[symbol] = book
         return book
 
@@ -164,11 +184,8 @@ class CcxtHedgeVenue:
 
     async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
         await self._reads.acquire()
-        try:
-            order = await self.exchange.fetch_order(None, symbol, {"clientOrderId": client_id})
-        except ccxt_errors.OrderNotFound:
-            return None
-        return _lookup(order, client_id)
+        order = await self.venue_rules.find_order(self.exchange, symbol, client_id)
+        return None if order is None else self._order_lookup(symbol, order, client_id)
 
     async def position(self, symbol: str) -> Decimal:
         await self._reads.acquire()
@@ -176,7 +193,7 @@ class CcxtHedgeVenue:
         for pos in await self.exchange.fetch_positions([symbol]):
             if pos.get("symbol") != symbol:
                 continue
-            size = _dec(pos.get("contracts") or 0) * _dec(pos.get("contractSize") or 1)
+            size = self._to_base(symbol, pos.get("contracts"))
             total += -size if pos.get("side") == "short" else size
         return total
 
@@ -211,15 +228,18 @@ class CcxtHedgeVenue:
                 break
             price = ioc_limit_price(book.asks if is_buy else book.bids, abs(remaining), is_buy,
                                     self.settings.max_slippage_bps, rules.price_tick)
+            if price is not None:
+                price = self.venue_rules.round_price(price, self._markets[request.symbol], is_buy)
             if price is None:
                 status, reason = HedgeStatus.REJECTED, "hedge venue book is empty"
                 break
-            if abs(remaining) * price < rules.min_notional and not request.reduce_only:
+            exempt = request.reduce_only and self.venue_rules.pad_small_hedges_ok
+            if abs(remaining) * price < rules.min_notional and not exempt:
                 status = HedgeStatus.REJECTED
                 reason = (f"{abs(remaining)} at {price} is below the venue's minimum notional "
                           f"{rules.min_notional}")
                 break
-            client_id = hedge_client_id(*request.fill_key, attempt=attempt)
+            client_id = self.venue_rules.client_id(request.fill_key, attempt)
             client_ids.append(client_id)
             if request.before_send is not None:
                 request.before_send(client_id, remaining)
@@ -278,17 +298,26 @@ class CcxtHedgeVenue:
 
     async def _send_once(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
                          price: Decimal, reduce_only: bool, lookups: list[int]):
-        params = {"timeInForce": "IOC", "clientOrderId": client_id}
-        if reduce_only:
-            params["reduceOnly"] = True
+        params = self.venue_rules.order_params(client_id, reduce_only)
         await self._orders.acquire()
         try:
             order = await self.exchange.create_order(
-                symbol, "limit", "buy" if is_buy else "sell", str(amount), str(price), params)
-            return _lookup(order, client_id)
+                symbol, "limit", "buy" if is_buy else "sell", self._to_venue(symbol, amount),
+                str(price), params)
+            if answer_is_final(self.venue_rules, order):
+                return self._order_lookup(symbol, order, client_id)
         except Exception as exc:  # every ccxt error is classified, nothing escapes
             action = classify_create_error(exc)
+            unknown = getattr(self.venue_rules, "outcome_unknown", None)
+            if action is HedgeErrorAction.GIVE_UP and unknown is not None and unknown(exc):
+                action = HedgeErrorAction.LOOKUP   # the venue's own "may have executed" error
             what = f"{type(exc).__name__}: {_short(exc)}"
+        else:
+            # Acknowledged without its outcome (okx, bybit): the order exists, read its end.
+            found = await self._look_up(symbol, client_id, acknowledged=True)
+            if isinstance(found, OrderLookup):
+                return found
+            return HedgeStatus.UNRESOLVED, "acknowledged, but its outcome could not be read"
         if action is HedgeErrorAction.GIVE_UP:
             return HedgeStatus.REJECTED, what
         if action is HedgeErrorAction.HALT:
@@ -302,11 +331,13 @@ class CcxtHedgeVenue:
                 return HedgeStatus.UNRESOLVED, f"{what}; lookups failed"
         raise _SendAgain(what)
 
-    async def _look_up(self, symbol: str, client_id: str) -> OrderLookup | _NotFound | None:
-        """The order under `client_id`; NOT_FOUND when the venue twice says it has none;
-        None when the venue could not be asked before the lookup deadline."""
+    async def _look_up(self, symbol: str, client_id: str,
+                       acknowledged: bool = False) -> OrderLookup | _NotFound | None:
+        """The order under `client_id` once it is final; NOT_FOUND when the venue twice says it
+        has none (never for an order it `acknowledged`); None when the venue could not tell
+        before the lookup deadline."""
         deadline = time.monotonic() + self.settings.lookup_deadline_ms / 1000
-        not_found = failures = 0
+        not_found = failures = pending = 0
         while time.monotonic() < deadline:
             try:
                 found = await self.find_order(symbol, client_id)
@@ -315,26 +346,22 @@ class CcxtHedgeVenue:
                 await asyncio.sleep(backoff_s(failures, self.settings.backoff_base_ms / 1000,
                                                  self.settings.backoff_max_ms / 1000))
                 continue
-            if found is not None:
+            if found is not None and is_final_status(found.status):
                 return found
+            if found is not None:  # still matching: an IOC ends within moments
+                pending += 1
+                await asyncio.sleep(backoff_s(pending, self.settings.ack_poll_ms / 1000,
+                                                 self.settings.backoff_max_ms / 1000))
+                continue
             not_found += 1
-            if not_found >= 2:
+            if not_found >= 2 and not acknowledged:
                 return NOT_FOUND
             await asyncio.sleep(self.settings.lookup_grace_ms / 1000)
         return None
 
 
-
 def _dec(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _lookup(order: dict, client_id: str) -> OrderLookup:
-    filled = _dec(order.get("filled") or 0)
-    average = order.get("average")
-    return OrderLookup(client_id, str(order.get("status")),
-                       filled if order.get("side") == "buy" else -filled,
-                       _dec(average) if average else None)
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

@@ -24,6 +24,7 @@ class HedgeRequest:
     fill_key: tuple[int, Decimal]
     fill_seen_ns: int = 0  # time.perf_counter_ns() when the frame carrying the fill was read
     reduce_only: bool = False  # shrinks the hedge position: exempt from the minimum notional
+    #                            where the venue's rules verified it (pad_small_hedges_ok)
     first_attempt: int = 0     # > 0 when hedging again what an earlier hedge of this fill left
     # Called with each client id before its first send: the write-ahead journal hook.
     before_send: Callable[[str, Decimal], None] | None = field(default=None, compare=False)

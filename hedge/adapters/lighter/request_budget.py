@@ -77,6 +77,7 @@ class RequestBudget:
         self._seq = itertools.count()
         self._changed = asyncio.Event()
         self._cool_until = 0.0        # after a 429: only cancels and fill-safety reads go
+        self.floor = Priority.READ    # stopping: every request counts as part of the kill path
 
     def __repr__(self) -> str:
         return f"RequestBudget(tier={self.tier}, used={self.used()}/{self.capacity})"
@@ -103,6 +104,7 @@ class RequestBudget:
 
     def try_acquire(self, kind: str, priority: Priority) -> bool:
         """Take room for one request now if there is some and nothing more urgent waits."""
+        priority = min(priority, self.floor)
         cost = request_weight(self.tier, kind)
         if self._blocked(priority, None) or not self._fits(cost, priority):
             self.stats.skipped += 1
@@ -113,6 +115,7 @@ class RequestBudget:
     async def acquire(self, kind: str, priority: Priority) -> float:
         """Wait for room for one request; returns the seconds waited. More urgent requests
         that are waiting go first."""
+        priority = min(priority, self.floor)
         cost = request_weight(self.tier, kind)
         if not self._blocked(priority, None) and self._fits(cost, priority):
             self._take(kind, cost)

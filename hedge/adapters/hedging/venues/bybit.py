@@ -21,6 +21,7 @@ from hedge.core.units import decimal_text, round_to_step
 
 CLIENT_ID_PREFIX = "lh"
 MAX_CLIENT_ID_LEN = 36
+SERVER_ERROR = re.compile(r'"retCode"\s*:\s*10016\b')
 
 
 class BybitRules:
@@ -63,6 +64,11 @@ class BybitRules:
         if raw in (None, ""):
             raw = ((market.get("limits") or {}).get("cost") or {}).get("min") or 0
         return Decimal(str(raw))
+
+    def outcome_unknown(self, exc: BaseException) -> bool:
+        """retCode 10016 (server error) is ExchangeError to ccxt, yet bybit does not say
+        whether the order executed: it is looked up, never taken as a refusal."""
+        return SERVER_ERROR.search(str(exc)) is not None
 
     async def find_order(self, exchange: Any, symbol: str, client_id: str) -> dict | None:
         """The newest order under `client_id`, open or closed; None when bybit has none."""

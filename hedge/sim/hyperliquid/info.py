@@ -1,0 +1,182 @@
+"""POST /info: the read requests ccxt's hyperliquid class makes, answered in Hyperliquid's shapes.
+
+Market data comes from the shared book (mark = the book's mid); account reads take any `user`
+(an unknown user reads as an empty account, as on Hyperliquid). A request type the venue does not
+serve gets Hyperliquid's answer to an unknown type: HTTP 422 in plain text.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+from aiohttp import web
+
+from hedge.sim.hyperliquid.accounts import Account
+from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
+from hedge.sim.hyperliquid.orders import CLOID
+from hedge.sim.hyperliquid.state import HyperliquidState, now_ms
+
+DESERIALIZE_FAILED = "Failed to deserialize the JSON body into the target type"
+USDC_TOKEN = {"name": "USDC", "szDecimals": 8, "weiDecimals": 8, "index": 0,
+              "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054", "isCanonical": True,
+              "evmContract": None, "fullName": None}
+FUNDING_RATE = "0.0000125"
+
+
+def unprocessable(message: str = DESERIALIZE_FAILED) -> web.Response:
+    return web.Response(status=422, text=message, content_type="text/plain")
+
+
+def _meta() -> dict:
+    return {"universe": universe(), "marginTables": []}
+
+
+def _asset_ctxs(state: HyperliquidState, now: int) -> list[dict]:
+    ctxs = []
+    for perp in sorted(PERPS.values(), key=lambda p: p.asset):
+        book = state.book(perp.name, now)
+        day_ago = state.book(perp.name, max(state.prices.origin_ms, now - 86_400_000))
+        mark = wire_decimal(book.mid)
+        ctxs.append({"funding": FUNDING_RATE, "openInterest": "0.0",
+                     "prevDayPx": wire_decimal(day_ago.mid), "dayNtlVlm": "0.0",
+                     "premium": "0.0", "oraclePx": mark, "markPx": mark,
+                     "midPx": wire_decimal((book.bids[0].price + book.asks[0].price) / 2),
+                     "impactPxs": [wire_decimal(book.bids[0].price),
+                                   wire_decimal(book.asks[0].price)],
+                     "dayBaseVlm": "0.0"})
+    return ctxs
+
+
+def _l2_book(state: HyperliquidState, body: dict, now: int) -> Any:
+    coin = body.get("coin")
+    if coin not in PERPS:
+        return None
+    book = state.book(coin, now)
+    side = lambda levels: [{"px": wire_decimal(lv.price), "sz": wire_decimal(lv.qty), "n": 1}
+                           for lv in levels]
+    return {"coin": coin, "time": now, "levels": [side(book.bids), side(book.asks)]}
+
+
+def clearinghouse_state(state: HyperliquidState, account: Account | None, now: int) -> dict:
+    positions = []
+    if account is None:
+        summary = {"accountValue": "0.0", "totalNtlPos": "0.0", "totalRawUsd": "0.0",
+                   "totalMarginUsed": "0.0"}
+        return {"marginSummary": summary, "crossMarginSummary": dict(summary),
+                "crossMaintenanceMarginUsed": "0.0", "withdrawable": "0.0",
+                "assetPositions": [], "time": now}
+    m = state.margin(account, now)
+    for coin, pos in account.positions.items():
+        if not pos.szi:
+            continue
+        perp = PERPS[coin]
+        mark = state.book(coin, now).mid
+        leverage = account.leverage_of(coin, perp.max_leverage)
+        value = abs(pos.szi) * mark
+        unrealized = pos.szi * (mark - pos.entry_px)
+        margin_used = value / leverage
+        positions.append({"type": "oneWay", "position": {
+            "coin": coin, "szi": wire_decimal(pos.szi),
+            "leverage": {"type": "cross", "value": leverage},
+            "entryPx": wire_decimal(pos.entry_px.quantize(Decimal("0.000001"))),
+            "positionValue": wire_decimal(value.quantize(Decimal("0.000001"))),
+            "unrealizedPnl": wire_decimal(unrealized.quantize(Decimal("0.000001"))),
+            "returnOnEquity": wire_decimal((unrealized / margin_used).quantize(
+                Decimal("0.00000001"))),
+            "liquidationPx": None,
+            "marginUsed": wire_decimal(margin_used.quantize(Decimal("0.000001"))),
+            "maxLeverage": perp.max_leverage,
+            "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"}}})
+    q = lambda d: wire_decimal(d.quantize(Decimal("0.000001")))
+    summary = {"accountValue": q(m.account_value), "totalNtlPos": q(m.notional),
+               "totalRawUsd": q(m.balance), "totalMarginUsed": q(m.position_margin)}
+    return {"marginSummary": summary, "crossMarginSummary": dict(summary),
+            "crossMaintenanceMarginUsed": "0.0",
+            "withdrawable": q(max(Decimal(0), m.available)),
+            "assetPositions": positions, "time": now}
+
+
+def _order_status(account: Account | None, body: dict) -> Any:
+    oid = body.get("oid")
+    if isinstance(oid, str) and CLOID.fullmatch(oid):
+        order = account.by_cloid(oid) if account else None
+    elif isinstance(oid, int) and not isinstance(oid, bool):
+        order = account.orders.get(oid) if account else None
+    else:
+        return unprocessable()
+    if order is None:
+        return {"status": "unknownOid"}
+    return {"status": "order", "order": {"order": order.to_wire(), "status": order.status,
+                                         "statusTimestamp": order.status_ms}}
+
+
+def _open_orders(account: Account | None, frontend: bool) -> list[dict]:
+    if account is None:
+        return []
+    short = ("coin", "limitPx", "oid", "side", "sz", "timestamp", "origSz", "cloid")
+    return [o.to_wire() if frontend else {k: o.to_wire()[k] for k in short}
+            for o in account.open_orders()]
+
+
+def _user_fills(account: Account | None, body: dict) -> list[dict]:
+    if account is None:
+        return []
+    start, end = body.get("startTime", 0), body.get("endTime")
+    return [{"coin": f.coin, "px": wire_decimal(f.px), "sz": wire_decimal(f.sz),
+             "side": "B" if f.is_buy else "A", "time": f.time_ms, "startPosition": "0.0",
+             "dir": "Open Long" if f.is_buy else "Open Short", "closedPnl": "0.0",
+             "hash": "0x" + "0" * 64, "oid": f.oid, "crossed": True,
+             "fee": wire_decimal(f.fee), "tid": f.oid * 10 + i, "feeToken": "USDC",
+             "cloid": f.cloid}
+            for i, f in enumerate(account.fills)
+            if isinstance(start, int) and f.time_ms >= start
+            and (not isinstance(end, int) or f.time_ms <= end)]
+
+
+def _user(state: HyperliquidState, body: dict) -> Account | None:
+    user = body.get("user")
+    return state.accounts.get(user.lower()) if isinstance(user, str) else None
+
+
+def _builder_max_fee(state: HyperliquidState, body: dict) -> int:
+    account, builder = _user(state, body), body.get("builder")
+    if account is None or not isinstance(builder, str):
+        return 0
+    return int(account.builder_max_fee.get(builder.lower(), Decimal(0)) * 100_000)
+
+
+READERS: dict[str, Callable[[HyperliquidState, dict, int], Any]] = {
+    "meta": lambda s, b, now: _meta(),
+    "metaAndAssetCtxs": lambda s, b, now: [_meta(), _asset_ctxs(s, now)],
+    "spotMeta": lambda s, b, now: {"tokens": [USDC_TOKEN], "universe": []},
+    "spotMetaAndAssetCtxs": lambda s, b, now: [{"tokens": [USDC_TOKEN], "universe": []}, []],
+    "perpDexs": lambda s, b, now: [None],
+    "allMids": lambda s, b, now: {c: wire_decimal(s.book(c, now).mid) for c in PERPS},
+    "l2Book": _l2_book,
+    "exchangeStatus": lambda s, b, now: {"specialStatuses": None, "time": now},
+    "userAbstraction": lambda s, b, now: "default",
+    "clearinghouseState": lambda s, b, now: clearinghouse_state(s, _user(s, b), now),
+    "spotClearinghouseState": lambda s, b, now: {"balances": [
+        {"coin": "USDC", "token": 0, "hold": "0.0", "total": "0.0", "entryNtl": "0.0"}]},
+    "orderStatus": lambda s, b, now: _order_status(_user(s, b), b),
+    "openOrders": lambda s, b, now: _open_orders(_user(s, b), frontend=False),
+    "frontendOpenOrders": lambda s, b, now: _open_orders(_user(s, b), frontend=True),
+    "historicalOrders": lambda s, b, now: [
+        {"order": o.to_wire(), "status": o.status, "statusTimestamp": o.status_ms}
+        for o in reversed(list(a.orders.values()))] if (a := _user(s, b)) else [],
+    "userFills": lambda s, b, now: _user_fills(_user(s, b), {}),
+    "userFillsByTime": lambda s, b, now: _user_fills(_user(s, b), b),
+    "maxBuilderFee": lambda s, b, now: _builder_max_fee(s, b),
+}
+
+
+def read_info(state: HyperliquidState, body: Any) -> Any:
+    """The answer to one /info body (a JSON value, or a ready 422 Response)."""
+    if not isinstance(body, dict):
+        return unprocessable()
+    if body.get("dex") not in (None, ""):
+        return unprocessable()
+    reader = READERS.get(body.get("type"))   # type: ignore[arg-type]
+    if reader is None:
+        return unprocessable()
+    return reader(state, body, now_ms())

@@ -1,0 +1,261 @@
+"""The /api/v5 routes ccxt's okx class calls, answering with the fields its parsers read."""
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from decimal import Decimal
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from hedge.sim.binance.control import engage_refusal
+from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.binance.order_faults import draw_order_fault, refusal_response
+from hedge.sim.binance.venue import now_ms
+from hedge.sim.okx import errors as E
+from hedge.sim.okx.auth import verify
+from hedge.sim.okx.errors import OkxError, OrderRefused, error_response, ok
+from hedge.sim.okx.markets import INSTRUMENTS, currency_docs, instrument_doc
+from hedge.sim.okx.orders import cancel, find, instrument, order_doc, place_order
+from hedge.sim.okx.state import OkxAccount, OkxVenueState
+
+API = "/api/v5"
+Private = Callable[[web.Request, OkxVenueState, OkxAccount, dict, int], Awaitable[web.StreamResponse]]
+
+
+def private(handler: Private) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Verify the OK-ACCESS headers, then hand the handler its parameters (query or JSON)."""
+    async def route(request: web.Request) -> web.StreamResponse:
+        state = request.app[HEDGE_STATE_KEY]
+        body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body else ""
+        now = now_ms()
+        account = verify(state, request, body, now)
+        if request.method == "GET":
+            params: object = dict(request.query)
+        else:
+            try:
+                params = json.loads(body) if body else {}
+            except json.JSONDecodeError:
+                raise OkxError("50002", "JSON syntax error", status=400) from None
+        return await handler(request, state, account, params, now)
+    return route
+
+
+# --- public -----------------------------------------------------------------------------------
+
+async def server_time(request: web.Request) -> web.Response:
+    return ok([{"ts": str(now_ms())}])
+
+
+async def instruments(request: web.Request) -> web.Response:
+    inst_type = request.query.get("instType")
+    if not inst_type:
+        raise E.missing_param("instType")
+    if inst_type not in ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"):
+        raise E.bad_param("instType")
+    state = request.app[HEDGE_STATE_KEY]
+    rows = [instrument_doc(inst, state.prices.origin_ms) for inst in INSTRUMENTS.values()
+            if inst_type == "SWAP" and request.query.get("instId") in (None, inst.inst_id)]
+    return ok(rows)
+
+
+async def books(request: web.Request) -> web.Response:
+    inst = instrument(dict(request.query))
+    try:
+        depth = int(request.query.get("sz", "1"))
+    except ValueError:
+        raise E.bad_param("sz") from None
+    now = now_ms()
+    book = request.app[HEDGE_STATE_KEY].book(inst.inst_id, now)
+
+    def side(levels) -> list[list[str]]:
+        return [[str(lv.price), str(inst.to_contracts(lv.qty)), "0", "1"] for lv in levels[:depth]]
+
+    return ok([{"asks": side(book.asks), "bids": side(book.bids), "ts": str(now)}])
+
+
+async def ticker(request: web.Request) -> web.Response:
+    inst = instrument(dict(request.query))
+    now = now_ms()
+    book = request.app[HEDGE_STATE_KEY].book(inst.inst_id, now)
+    last = str(book.mid)
+    return ok([{"instType": "SWAP", "instId": inst.inst_id, "last": last, "lastSz": "1",
+                "askPx": str(book.asks[0].price), "askSz": str(inst.to_contracts(book.asks[0].qty)),
+                "bidPx": str(book.bids[0].price), "bidSz": str(inst.to_contracts(book.bids[0].qty)),
+                "open24h": last, "high24h": last, "low24h": last, "volCcy24h": "0",
+                "vol24h": "0", "sodUtc0": last, "sodUtc8": last, "ts": str(now)}])
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+def _placement(state: OkxVenueState, account: OkxAccount, params: object, now: int) -> dict:
+    cid = params.get("clOrdId", "") if isinstance(params, dict) else ""
+    try:
+        order = place_order(state, account, params, now)  # type: ignore[arg-type]
+    except OrderRefused as exc:
+        return {"clOrdId": cid, "ordId": "", "tag": "", "ts": str(now), "sCode": exc.s_code,
+                "sMsg": exc.s_msg}
+    return {"clOrdId": order.client_order_id, "ordId": str(order.order_id), "tag": "",
+            "ts": str(now), "sCode": "0", "sMsg": "Order placed"}
+
+
+async def _place(request, state: OkxVenueState, account, orders: list, now: int):
+    """Fault gate first (a 429 never reaches matching), then match, then maybe hide the answer."""
+    state.order_posts += 1
+    fault = draw_order_fault(state.faults, state.rng)
+    if fault is not None and fault.before_matching:
+        if fault.kind == "refuse":
+            await engage_refusal(request.app, fault.refuse_seconds)
+            return web.Response(status=503)   # the connection is gone; never read
+        if fault.kind in ("429", "418"):
+            return error_response(*E.RATE_LIMITED, status=429)
+        if fault.kind == "-1001":
+            return error_response(*E.SYSTEM_BUSY)
+        return refusal_response(fault, now)    # 502/503: a gateway's HTML page
+    state.received_orders.extend(o for o in orders if isinstance(o, dict))
+    rows = [_placement(state, account, o, now) for o in orders]
+    failed = sum(1 for r in rows if r["sCode"] != "0")
+    if failed == 0:
+        response = ok(rows)
+    elif failed == len(rows):
+        response = error_response("1", "All operations failed", data=rows)
+    else:
+        response = error_response("2", "Bulk operation partially succeeded", data=rows)
+    if fault is None:
+        return response
+    if fault.kind == "drop":
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    if fault.kind == "late":
+        await asyncio.sleep(state.faults.late_ms / 1000)
+        return response
+    return error_response(*E.STATUS_UNKNOWN)
+
+
+@private
+async def post_order(request, state, account, params, now):
+    return await _place(request, state, account, [params], now)
+
+
+@private
+async def post_batch_orders(request, state, account, params, now):
+    if not isinstance(params, list) or not 1 <= len(params) <= 20:
+        raise OkxError("51000", "Parameter batch orders error", status=400)
+    return await _place(request, state, account, params, now)
+
+
+@private
+async def get_order(request, state, account, params, now):
+    order = find(account, params, E.ORDER_MISSING)
+    settling = now < order.time_ms + state.settle_after_ms
+    return ok([order_doc(order, account, settling)])
+
+
+@private
+async def orders_pending(request, state, account, params, now):
+    inst_id = instrument(params).inst_id if params.get("instId") else None
+    return ok([order_doc(o, account) for o in reversed(list(account.orders.values()))
+               if o.is_open and inst_id in (None, o.symbol)])
+
+
+@private
+async def cancel_order(request, state, account, params, now):
+    if not isinstance(params, dict):
+        raise OkxError("50002", "JSON syntax error", status=400)
+    try:
+        order = cancel(account, params, now)
+    except OkxError as exc:
+        if exc.code != E.CANCEL_MISSING[0]:
+            raise
+        return error_response("1", "All operations failed", data=[
+            {"clOrdId": params.get("clOrdId", ""), "ordId": params.get("ordId", ""),
+             "sCode": exc.code, "sMsg": exc.msg}])
+    return ok([{"clOrdId": order.client_order_id, "ordId": str(order.order_id), "ts": str(now),
+                "sCode": "0", "sMsg": ""}])
+
+
+# --- account ----------------------------------------------------------------------------------
+
+@private
+async def positions(request, state, account, params, now):
+    wanted = set(str(params["instId"]).split(",")) if params.get("instId") else None
+    rows = []
+    for inst_id, pos in account.positions.items():
+        if pos.amount == 0 or (wanted is not None and inst_id not in wanted):
+            continue
+        inst = INSTRUMENTS[inst_id]
+        mark = state.book(inst_id, now).mid
+        notional = abs(pos.amount) * mark
+        lever = account.leverage_of(inst_id)
+        upl = pos.amount * (mark - pos.entry_price)
+        rows.append({
+            "instType": "SWAP", "instId": inst_id, "mgnMode": "cross",
+            "posId": str(zlib.crc32(f"{account.api_key}:{inst_id}".encode())), "posSide": "net",
+            "pos": str(inst.to_contracts(pos.amount)), "availPos": "", "posCcy": "",
+            "avgPx": str(pos.entry_price), "markPx": str(mark), "last": str(mark),
+            "upl": str(upl), "uplRatio": str((upl / (notional / lever)).quantize(Decimal("0.0001"))),
+            "lever": str(lever), "liqPx": "", "imr": str(notional / lever), "margin": "",
+            "mmr": str(notional * Decimal("0.004")), "mgnRatio": "", "notionalUsd": str(notional),
+            "ccy": "USDT", "adl": "1", "realizedPnl": "0", "fee": "0", "fundingFee": "0",
+            "cTime": str(pos.update_ms), "uTime": str(pos.update_ms)})
+    return ok(rows)
+
+
+@private
+async def balance(request, state, account, params, now):
+    m = state.margin(account, now)
+    frozen = m.position_margin + m.order_margin
+    detail = {"ccy": "USDT", "eq": str(m.margin_balance), "cashBal": str(m.wallet),
+              "availBal": str(m.available), "availEq": str(m.available),
+              "frozenBal": str(frozen), "ordFrozen": str(m.order_margin), "upl": str(m.unrealized),
+              "eqUsd": str(m.margin_balance), "disEq": str(m.margin_balance), "uTime": str(now)}
+    return ok([{"totalEq": str(m.margin_balance), "adjEq": str(m.margin_balance),
+                "isoEq": "0", "imr": str(m.position_margin), "mmr": "0",
+                "notionalUsd": "0", "ordFroz": str(m.order_margin), "uTime": str(now),
+                "details": [detail]}])
+
+
+@private
+async def account_config(request, state, account, params, now):
+    return ok([{"uid": str(zlib.crc32(account.api_key.encode())), "mainUid": "", "acctLv": "2",
+                "posMode": "net_mode", "autoLoan": False, "greeksType": "PA", "level": "Lv1",
+                "ctIsoMode": "automatic", "mgnIsoMode": "automatic", "label": "paper",
+                "roleType": "0", "perm": "read_only,trade", "ip": "", "kycLv": "1"}])
+
+
+@private
+async def currencies(request, state, account, params, now):
+    return ok(currency_docs())
+
+
+@private
+async def set_leverage(request, state, account, params, now):
+    inst = instrument(params if isinstance(params, dict) else {})
+    try:
+        lever = int(params.get("lever", ""))
+    except ValueError:
+        raise E.bad_param("lever") from None
+    if not 1 <= lever <= 100:
+        raise E.bad_param("lever")
+    account.leverage[inst.inst_id] = lever
+    return ok([{"instId": inst.inst_id, "lever": str(lever), "mgnMode": "cross", "posSide": "net"}])
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get(f"{API}/public/time", server_time)
+    r.add_get(f"{API}/public/instruments", instruments)
+    r.add_get(f"{API}/market/books", books)
+    r.add_get(f"{API}/market/ticker", ticker)
+    r.add_get(f"{API}/asset/currencies", currencies)
+    r.add_get(f"{API}/account/config", account_config)
+    r.add_get(f"{API}/account/balance", balance)
+    r.add_get(f"{API}/account/positions", positions)
+    r.add_post(f"{API}/account/set-leverage", set_leverage)
+    r.add_post(f"{API}/trade/order", post_order)
+    r.add_post(f"{API}/trade/batch-orders", post_batch_orders)
+    r.add_get(f"{API}/trade/order", get_order)
+    r.add_get(f"{API}/trade/orders-pending", orders_pending)
+    r.add_post(f"{API}/trade/cancel-order", cancel_order)
