@@ -215,6 +215,7 @@ async def _market_engine(config: BotConfig, session: Session, market: MarketConf
     quotes = QuoteKeeper(session.orders, spec, market.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
                          lighter_tx_bucket(config), journal)
+    quotes.markets_sharing = len(config.trading_markets)
     return Engine(engine_settings(config, spec, account, market), orders=session.orders, ws=ws,
                   rest=session.rest, desk=desk, quotes=quotes, detector=detector,
                   hedge_venue=session.hedge, start_lighter_position=report.lighter_position,

@@ -258,3 +258,17 @@ async def test_the_request_budget_serves_waiting_owners_round_robin():
     tasks.append(asyncio.create_task(cancel("BTC", 0)))
     await asyncio.wait_for(asyncio.gather(*tasks), 10)
     assert served == ["ETH0", "BTC0", "ETH1", "ETH2"]
+
+
+def test_markets_share_the_quote_pacing_evenly():
+    """Three markets on one standard budget: each side moves a third as often as one market's."""
+    from types import SimpleNamespace
+
+    from hedge.app.quote_keeper import QuoteKeeper
+    orders = SimpleNamespace(budget=RequestBudget("standard"))
+    spec = MarketSpec(symbol="ETH", market_id=0, size_decimals=4, price_decimals=2,
+                      min_base=Decimal("0.005"), min_quote=Decimal(10))
+    quotes = QuoteKeeper(orders, spec, Decimal("0.01"), Decimal(2), 500)
+    alone = quotes.paced_lifetime_ms()
+    quotes.markets_sharing = 3
+    assert alone == 3000 and quotes.paced_lifetime_ms() == 9000
