@@ -213,7 +213,7 @@ class RawClient:
                 raise RuntimeError(f"hedge venue refused the raw client's account: {await resp.text()}")
 
     async def send(self, is_buy: bool, amount: Decimal) -> None:
-        book = self.venue._books.get(self.symbol)
+        book = self.venue.feed(self.symbol).book()
         if book is None:
             return
         best = (book.asks if is_buy else book.bids)[0][0]
@@ -247,7 +247,7 @@ async def drive(engine_box: dict, singles: int, batches: int, batch_size: int, g
     probe = Probe(engine)
     deadline = time.monotonic() + 30
     while not (engine.quotes.own_client_indexes and engine.mid() is not None
-               and engine._tasks and engine.hedge_venue._books):
+               and engine._tasks and engine.hedge_venue.book_age_ms(engine.hedge_symbol) is not None):
         if time.monotonic() > deadline:
             raise RuntimeError("the bot never started quoting")
         await asyncio.sleep(0.05)
@@ -351,6 +351,10 @@ async def main_async(args) -> dict:
         summary = orjson.loads(next(Path(tmp).glob("*/summary.json")).read_bytes())
         result["run_exit"] = summary.get("exit_reason")
         result["double_hedges"] = summary.get("reliability", {}).get("double_hedges")
+        latency = summary.get("latency_ms", {})
+        result["hedge_book_age_at_quote_ms"] = latency.get("hedge_book_age_at_quote")
+        result["hedge_book_age_at_hedge_ms"] = latency.get("hedge_book_age_at_hedge")
+        result["hedge_book"] = summary.get("hedge", {}).get("book")
     return result
 
 

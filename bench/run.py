@@ -8,7 +8,8 @@ Three measurements, each in its own child process (see docs/PERFORMANCE.md):
   on different markets in the same frame;
 - bench/fill_hedge.py: the whole bot quoting on the local venues (their own process), fills
   sent in 1- and 10-fill frames, the hedge latencies it measures itself, the bare loopback round
-  trip of the same signed order, signatures per requote and the native signer's cost.
+  trip of the same signed order, signatures per requote and the native signer's cost, and the
+  age of the hedge book (streamed over the venue's WebSocket) when quoting and when hedging.
 Prints a table; with --json, one JSON object with the figures on the last line.
 """
 from __future__ import annotations
@@ -66,10 +67,16 @@ def measure(quick: bool, log: Path) -> tuple[dict, dict]:
         "fill_to_hedge_submit_ms_by_markets": {
             n: {k: v[k] for k in ("p50", "p99")}
             for n, v in by_markets["fill_to_hedge_submit_ms_by_markets"].items()},
+        "hedge_book_age_at_quote_ms": fills["hedge_book_age_at_quote_ms"],
+        "hedge_book_age_at_hedge_ms": fills["hedge_book_age_at_hedge_ms"],
         "fill_to_hedge_submit_ms_by_fills_per_frame": {
             "1": fills["fill_to_hedge_submit_ms"], "10": fills["fill_to_hedge_submit_ms_10_fills"]},
     }
     return figures, {"frames": frames, "fills": fills, "markets": by_markets}
+
+
+def _age(a: dict | None) -> str:
+    return "-" if not a else f"{a['p50']} / {a['p99']} / {a['max']} ({a['n']})"
 
 
 def table(f: dict, detail: dict) -> str:
@@ -88,6 +95,10 @@ def table(f: dict, detail: dict) -> str:
          f"{s10['p50']} / {s10['p99']} / {s10['max']} ({s10['n']})"),
         ("fill->hedge ack ms, 10 fills/frame p50/p99", f"{a10['p50']} / {a10['p99']}"),
         ("raw aiohttp loopback RTT ms p50/p99/max", f"{r['p50']} / {r['p99']} / {r['max']}"),
+        ("hedge book age ms at quote p50/p99/max (n)", _age(f["hedge_book_age_at_quote_ms"])),
+        ("hedge book age ms at hedge p50/p99/max (n)", _age(f["hedge_book_age_at_hedge_ms"])),
+        ("hedge book (streamed, resyncs, stream failures, polls)",
+         str(tuple((fills.get("hedge_book") or {}).values()))),
         ("signed tx per requote (requotes)", f"{f['signed_tx_per_requote']} ({fills['requotes']})"),
         ("native signer ms/tx (in the bot, via executor)", f"{f['sign_ms_per_tx']} ({fills['sign_ms_in_bot_p50']})"),
     ]

@@ -5,7 +5,8 @@ Tasks, each with one job:
   fills detected, journaled and handed to the hedge desk in the same step that read them;
 - hedge desk: hedges (its own task; never behind a signature or a requote);
 - quoting: recomputes the target and moves quotes (signing runs off the loop);
-- hedge book: keeps the hedge venue's book fresh so quoting and hedging never fetch it inline;
+- hedge book: keeps the hedge venue's book fresh (streamed, REST polled while the stream is
+  down) so quoting and hedging never fetch it inline;
 - watch: the kill switch; it never awaits a venue call itself: the position check and the
   retries of what an earlier hedge left owed run as their own tasks, so a stalled call cannot
   delay a kill;
@@ -35,10 +36,8 @@ from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import RiskSnapshot, kill_reason
-from hedge.infra.logs import HEDGE_TAG
 
 QUOTE_INTERVAL_S = 0.05
-HEDGE_BOOK_INTERVAL_S = 0.25
 WATCH_INTERVAL_S = 0.1
 RETRY_OWED_INTERVAL_S = 1.0
 STATUS_INTERVAL_S = 5.0
@@ -103,6 +102,7 @@ class Engine:
         self.ghosts = GhostQuoteCheck(quotes, rest, settings.account_index, auth_token,
                                       lambda order: self.on_order(order, time.perf_counter_ns(),
                                                                   via_rest=True))
+        self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
         ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -293,17 +293,16 @@ class Engine:
 
     async def _quote_loop(self) -> None:
         while True:
+            book_age_ms = self.hedge_venue.book_age_ms(self.hedge_symbol)
             self._target = quote_target(self.market_view(), self.params)
-            await self.quotes.apply(self._target)
+            if await self.quotes.apply(self._target) and book_age_ms is not None:
+                self.book_age_at_quote_ms.append(book_age_ms)
             await asyncio.sleep(QUOTE_INTERVAL_S)
 
     async def _hedge_book_loop(self) -> None:
-        while True:
-            try:
-                await self.hedge_venue.refresh_book(self.hedge_symbol)
-            except Exception as exc:  # no fresh book: quoting pauses by itself (stale = None)
-                logger.warning("{} book refresh failed: {}: {}", HEDGE_TAG, type(exc).__name__, exc)
-            await asyncio.sleep(HEDGE_BOOK_INTERVAL_S)
+        """The hedge venue's book feed: a stale book makes `executable_price` None, which
+        pauses quoting by itself."""
+        await self.hedge_venue.watch_book(self.hedge_symbol)
 
     # -- watching -------------------------------------------------------------------------
 

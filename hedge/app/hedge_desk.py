@@ -41,6 +41,7 @@ class HedgeStats:
     lookups: int = 0
     submit_ms: list[float] = field(default_factory=list)
     ack_ms: list[float] = field(default_factory=list)
+    book_age_ms: list[float] = field(default_factory=list)   # hedge book age at each hedge
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""
@@ -244,6 +245,8 @@ class HedgeDesk:
         status = outcome.status.value
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.lookups += outcome.lookups
+        if outcome.book_age_ms is not None:
+            self.stats.book_age_ms.append(outcome.book_age_ms)
         if outcome.fill_to_submit_ms is not None:
             self.stats.submit_ms.append(outcome.fill_to_submit_ms)
             self.stats.ack_ms.append(outcome.fill_to_ack_ms)

@@ -93,7 +93,9 @@ class QuoteKeeper:
         self._ghosts: dict[int, str] = {}             # cleared as ghosts: client index -> side
         self._strays: set[int] = set()                # ghosts that showed up after all: cancel
 
-    async def apply(self, target: QuoteTarget) -> None:
+    async def apply(self, target: QuoteTarget) -> int:
+        """Move the quotes toward `target`; returns how many were placed or moved."""
+        priced = 0
         self._pace_by_quota()
         for index in list(self._strays):
             self._strays.discard(index)
@@ -117,11 +119,14 @@ class QuoteKeeper:
                 continue
             if action == "place":
                 await self._place(side, price, hedge_price)
+                priced += 1
             elif action == "modify":
                 quote.hedge_price = hedge_price
                 await self._modify(side, quote, price)
+                priced += 1
             else:
                 await self._cancel(side, quote)
+        return priced
 
     def paced_lifetime_ms(self) -> int:
         """The minimum quote life, or longer where the budget could not pay for moving both

@@ -15,7 +15,7 @@ from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.app.engine import Engine
 from hedge.app.session import Session
 from hedge.infra.config_schema import BotConfig
-from hedge.infra.run_files import RunSummary, _amount
+from hedge.infra.run_files import HedgeBookCounters, RunSummary, _amount
 
 STOP_STEP_TIMEOUT_S = 10.0       # a stop step or summary read that talks to a venue, at most
 
@@ -46,6 +46,14 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         summary.hedge.failures += st.failures
         summary.fill_to_hedge_submit_ms.extend(st.submit_ms)
         summary.fill_to_hedge_ack_ms.extend(st.ack_ms)
+        summary.hedge_book_age_at_quote_ms.extend(engine.book_age_at_quote_ms)
+        summary.hedge_book_age_at_hedge_ms.extend(st.book_age_ms)
+        feed = session.hedge.feed(engine.hedge_symbol)
+        book = {"streamed": feed.stream_updates > 0, "resyncs": feed.resyncs,
+                "stream_failures": feed.stream_failures, "polls": feed.polls}
+        totals["streamed"] = totals.get("streamed", False) or book["streamed"]
+        for key in ("resyncs", "stream_failures", "polls"):
+            totals[key] = totals.get(key, 0) + book[key]
         lighter_base = (lighter_positions.get(spec.market_id, Decimal(0))
                         if lighter_positions is not None else engine.state.lighter_position)
         hedge_base = await _ask_venue(session.hedge.position(engine.hedge_symbol),
@@ -64,7 +72,8 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
                         "fills": st.maker_fills, "filled_base": _amount(st.maker_filled_abs),
                         "volume_quote": _amount(_q(lighter_quote))},
             "hedge": {"orders": st.orders, "filled_base": _amount(st.hedge_filled_abs),
-                      "filled_quote": _amount(_q(st.hedge_notional)), "failures": st.failures},
+                      "filled_quote": _amount(_q(st.hedge_notional)), "failures": st.failures,
+                      "book": book},
             "position": {"lighter_base": _amount(lighter_base), "hedge_base": _amount(hedge_base),
                          "net_base": _amount(lighter_base + hedge_base),
                          "net_quote": _amount(_q((lighter_base + hedge_base) * mid))},
@@ -72,6 +81,8 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         }
     summary.hedge.filled_quote = _q(totals["hedge_quote"])
     summary.position.net_quote = _q(totals["net_quote"])
+    summary.hedge.book = HedgeBookCounters(bool(totals.get("streamed")), totals.get("resyncs", 0),
+                                           totals.get("stream_failures", 0), totals.get("polls", 0))
     wc = ws.counters
     summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
     summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames

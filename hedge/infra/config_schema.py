@@ -145,6 +145,12 @@ class HedgeConfig:
     # A ccxt id without verified hedging rules runs only with this set (ccxt's defaults for
     # client ids, lookups and minimums, unverified; a warning at start).
     allow_untested_venue: bool = setting(False)
+    # The hedge book: streamed over the venue's WebSocket through ccxt.pro where ccxt has the
+    # venue (REST polling only while the stream is down); false: REST polling only.
+    book_stream: bool = setting(True)
+    book_max_age_ms: int = setting(1000, minimum=50, maximum=60_000,
+                                   allowed="milliseconds from 50 to 60000: an older hedge book "
+                                           "pauses quoting")
 
     @property
     def is_sim(self) -> bool:

@@ -128,11 +128,22 @@ class FeeFigures:
 
 
 @dataclass
+class HedgeBookCounters:
+    """The hedge book feed: streamed or REST polled, and how often it fell back."""
+
+    streamed: bool = False       # the venue's WebSocket (ccxt.pro) delivered the book at least once
+    resyncs: int = 0             # sequence gaps: ccxt rebuilt the book from a REST snapshot
+    stream_failures: int = 0     # stream connections lost, refused or gone silent
+    polls: int = 0               # REST book reads (fallback polling and hedges on a stale book)
+
+
+@dataclass
 class HedgeCounters:
     orders: int = 0
     filled_base: Decimal = Decimal(0)
     filled_quote: Decimal = Decimal(0)        # notional, all markets
     failures: int = 0
+    book: HedgeBookCounters = field(default_factory=HedgeBookCounters)
 
 
 @dataclass
@@ -182,6 +193,8 @@ class RunSummary:
     position: PositionSnapshot = field(default_factory=PositionSnapshot)
     fill_to_hedge_submit_ms: list[float] = field(default_factory=list)
     fill_to_hedge_ack_ms: list[float] = field(default_factory=list)
+    hedge_book_age_at_quote_ms: list[float] = field(default_factory=list)
+    hedge_book_age_at_hedge_ms: list[float] = field(default_factory=list)
     ws: WsCounters = field(default_factory=WsCounters)
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
     fees: FeeFigures = field(default_factory=FeeFigures)
@@ -211,13 +224,18 @@ class RunSummary:
                         "call_timeouts": lighter.call_timeouts,
                         "volume_quote": _amount(lighter.volume_quote)},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
-                      "filled_quote": _amount(hedge.filled_quote), "failures": hedge.failures},
+                      "filled_quote": _amount(hedge.filled_quote), "failures": hedge.failures,
+                      "book": {"streamed": hedge.book.streamed, "resyncs": hedge.book.resyncs,
+                               "stream_failures": hedge.book.stream_failures,
+                               "polls": hedge.book.polls}},
             "position": {"lighter_base": _amount(position.lighter_base),
                          "hedge_base": _amount(position.hedge_base),
                          "net_base": _amount(position.net_base),
                          "net_quote": _amount(position.net_quote)},
             "latency_ms": {"fill_to_hedge_submit": latency_stats(self.fill_to_hedge_submit_ms),
-                           "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms)},
+                           "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms),
+                           "hedge_book_age_at_quote": latency_stats(self.hedge_book_age_at_quote_ms),
+                           "hedge_book_age_at_hedge": latency_stats(self.hedge_book_age_at_hedge_ms)},
             "ws": {"frames_in": ws.frames_in, "reconnects": ws.reconnects,
                    "book_resyncs": ws.book_resyncs, "unexpected_frames": ws.unexpected_frames,
                    "dropped_entries": ws.dropped_entries},

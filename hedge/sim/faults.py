@@ -58,6 +58,10 @@ class HedgeFaults:
     reject_hedges: bool = False             # every new order: -2019 margin is insufficient
     reject_hedge_symbols: list[str] = field(default_factory=list)  # the same, these symbols only
     refuse_connections: bool = False        # the listener is closed (connection refused)
+    book_stream_gap: int = 0                # skip the next N depth-stream events (pu breaks)
+    book_stream_gap_prob: float = 0.0       # skip each depth-stream event with this probability
+    book_stream_drop: bool = False          # one-shot: close every depth-stream connection
+    book_stream_refuse_s: float = 0.0       # after a drop, refuse stream connections this long
     next: list[str] = field(default_factory=list)  # one-shot faults for the next orders
 
 

@@ -53,6 +53,12 @@ class StubHedgeVenue:
     async def refresh_book(self, symbol):
         return None
 
+    def book_age_ms(self, symbol):
+        return 1.0
+
+    async def watch_book(self, symbol):
+        await asyncio.Event().wait()
+
     async def submit_hedge(self, request):
         self.submitted.append((request.symbol, request.amount))
         now = time.perf_counter_ns()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from hedge.adapters.hedging.book_feed import FeedTimings
 from hedge.infra.secret import Secret
 
 # ccxt attribute name of a credential -> the CcxtVenueSettings field holding it
@@ -37,5 +38,7 @@ class CcxtVenueSettings:
     order_rate_per_s: float = 10.0
     order_burst: float = 10.0
     read_rate_per_s: float = 20.0
-    book_max_age_ms: int = 1000
+    book_max_age_ms: int = 1000          # an older hedge book pauses quoting
     book_depth: int = 20
+    book_stream: bool = True             # stream the book through ccxt.pro where ccxt has it
+    book_feed: FeedTimings = field(default_factory=FeedTimings)

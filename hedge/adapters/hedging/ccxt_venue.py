@@ -11,7 +11,6 @@ import asyncio
 import difflib
 import contextvars
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,14 +18,16 @@ import ccxt.async_support as ccxt_async
 from loguru import logger
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from hedge.adapters.hedging.book_feed import FeedBook, HedgeBookFeed
 from hedge.adapters.hedging.ccxt_settings import CREDENTIAL_FIELDS, CcxtVenueSettings
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
 from hedge.adapters.hedging.urls import point_at
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
                                           MarketRules, OrderLookup)
+from hedge.adapters.hedging.venue_books import VenueBooks, stream_client
 from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_final_status
 from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
-from hedge.core.hedge_order import average_price, ioc_limit_price, truncate_to_step
+from hedge.core.hedge_order import ioc_limit_price, truncate_to_step
 from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.redact import REDACTOR
 from hedge.infra.retry import backoff_s
@@ -41,11 +42,6 @@ class UnknownExchangeError(ValueError):
     """The configured ccxt exchange id does not exist."""
 
 
-@dataclass
-class _Book:
-    bids: list[tuple[Decimal, Decimal]]
-    asks: list[tuple[Decimal, Decimal]]
-    at_monotonic: float
 
 
 class _SendAgain(Exception):
@@ -93,7 +89,14 @@ class CcxtHedgeVenue:
             point_at(self.exchange, settings.base_url)
         self._orders = TokenBucket(settings.order_rate_per_s, settings.order_burst)
         self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
-        self._books: dict[str, _Book] = {}
+        # The book stream: ccxt's pro class of the same venue, public data only (no keys).
+        public = {k: v for k, v in config.items() if k not in CREDENTIAL_FIELDS}
+        self.books = VenueBooks(
+            self.exchange, stream_client(settings.exchange_id, public, settings.base_url)
+            if settings.book_stream else None, reads=self._reads, to_base=self._to_base,
+            depth=settings.book_depth, max_age_ms=settings.book_max_age_ms,
+            stream_depth=getattr(self.venue_rules, "book_stream_depth", settings.book_depth),
+            timings=settings.book_feed)
         self._rules: dict[str, MarketRules] = {}
         self._markets: dict[str, dict] = {}
         self._contract_size: dict[str, Decimal] = {}
@@ -116,6 +119,8 @@ class CcxtHedgeVenue:
 
     async def start(self) -> None:
         markets = await self.exchange.load_markets()
+        if self.stream_exchange is not None:
+            self.stream_exchange.set_markets(self.exchange.markets, self.exchange.currencies)
         for symbol, market in markets.items():
             limits = market.get("limits") or {}
             size = _dec(market.get("contractSize") or 1)
@@ -155,32 +160,34 @@ class CcxtHedgeVenue:
                 f"some it has: {', '.join(sorted(self._rules)[:20])}") from None
 
     async def close(self) -> None:
+        await self.books.close()
         await self.exchange.close()
 
     # --- reads -------------------------------------------------------------------------------
 
-    async def _book(self, symbol: str) -> _Book:
-        book = self._books.get(symbol)
-        if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
-            book = await self.refresh_book(symbol)
-        return book
+    @property
+    def stream_exchange(self) -> Any | None:
+        return self.books.stream
 
-    async def refresh_book(self, symbol: str) -> _Book:
-        """Fetch the book now; a background loop calls this so a hedge need not wait for it."""
-        await self._reads.acquire()
-        raw = await self.exchange.fetch_order_book(symbol, self.settings.book_depth)
-        book = _Book([(_dec(p), self._to_base(symbol, s)) for p, s, *_ in raw["bids"]],
-                     [(_dec(p), self._to_base(symbol, s)) for p, s, *_ in raw["asks"]],
-                     time.monotonic())
-        self._books[symbol] = book
-        return book
+    def feed(self, symbol: str) -> HedgeBookFeed:
+        """The symbol's book feed: streamed where ccxt.pro has the venue, else REST polled."""
+        return self.books.feed(symbol)
+
+    async def watch_book(self, symbol: str) -> None:
+        """Keep `symbol`'s book fresh until cancelled (the engine runs this as a task)."""
+        await self.books.feed(symbol).run()
+
+    async def refresh_book(self, symbol: str) -> FeedBook:
+        """Read the book over REST now (the feed's fallback; also for a one-off look)."""
+        return await self.books.feed(symbol).poll_now()
+
+    def book_age_ms(self, symbol: str) -> float | None:
+        """Age of the book quoting and hedging read now (None before any arrived)."""
+        return self.books.age_ms(symbol)
 
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
-        """Average price of taking `amount` from the cached book; None if stale or too thin."""
-        book = self._books.get(symbol)
-        if book is None or (time.monotonic() - book.at_monotonic) * 1000 > self.settings.book_max_age_ms:
-            return None
-        return average_price(book.asks if is_buy else book.bids, amount)
+        """Average price of taking `amount` from the feed's book; None if stale or too thin."""
+        return self.books.executable_price(symbol, amount, is_buy)
 
     async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
         await self._reads.acquire()
@@ -214,6 +221,7 @@ class CcxtHedgeVenue:
         lookups = 0
         reason = ""
         status = HedgeStatus.FILLED
+        book_age_ms: float | None = None
         for attempt in range(request.first_attempt,
                              request.first_attempt + self.settings.remainder_attempts):
             remaining = to_trade - filled
@@ -221,11 +229,13 @@ class CcxtHedgeVenue:
                 break
             is_buy = remaining > 0
             try:
-                book = await self._book(request.symbol)
+                book = await self.books.for_hedge(request.symbol)
             except Exception as exc:  # nothing was sent: the caller may try again later
                 status = HedgeStatus.REJECTED
                 reason = f"hedge venue book unavailable: {type(exc).__name__}: {_short(exc)}"
                 break
+            if book_age_ms is None:
+                book_age_ms = book.age_ms()
             price = ioc_limit_price(book.asks if is_buy else book.bids, abs(remaining), is_buy,
                                     self.settings.max_slippage_bps, rules.price_tick)
             if price is not None:
@@ -255,7 +265,7 @@ class CcxtHedgeVenue:
                 leg_status = HedgeStatus.FILLED if result.filled == remaining else HedgeStatus.PARTIAL
                 legs.append(HedgeLeg(client_id, leg_status, result.filled, result.average_price))
                 if leg_status is HedgeStatus.PARTIAL:  # the book moved away: read it again
-                    self._books.pop(request.symbol, None)
+                    self.books.moved(request.symbol)
                 continue
             status, reason = result
             legs.append(HedgeLeg(client_id, status, Decimal(0), None))
@@ -267,7 +277,7 @@ class CcxtHedgeVenue:
             reason = f"{request.amount - to_trade} below one step ({rules.amount_step}) carried over"
         average = (cost / filled) if filled else None
         return HedgeOutcome(request, status, filled, average, tuple(client_ids), reason, lookups,
-                            tuple(timings), tuple(legs))
+                            tuple(timings), tuple(legs), book_age_ms)
 
     async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
                              price: Decimal, reduce_only: bool):

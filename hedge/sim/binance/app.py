@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from hedge.sim.binance.control import add_control_routes, refusal_watch_ctx
+from hedge.sim.binance.depth_stream import add_depth_stream
 from hedge.sim.binance.errors import VenueError, error_response
 from hedge.sim.binance.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.binance.routes import add_routes
@@ -61,5 +62,6 @@ def build_hedge_app(prices: PriceProcess, faults: HedgeFaults, seed: int) -> web
     app[CONNECTIONS_KEY] = set()
     add_routes(app)
     add_control_routes(app)
+    add_depth_stream(app)
     app.cleanup_ctx.append(refusal_watch_ctx)
     return app

@@ -63,7 +63,9 @@ async def depth(request: web.Request) -> web.Response:
     except ValueError:
         raise E.bad_param("limit") from None
     now = now_ms()
-    book = request.app[HEDGE_STATE_KEY].book(spec.symbol, now)
+    state = request.app[HEDGE_STATE_KEY]
+    state.depth_requests += 1
+    book = state.book(spec.symbol, now)
     return web.json_response({
         "lastUpdateId": book.nonce, "E": now, "T": now,
         "bids": [[str(lv.price), str(lv.qty)] for lv in book.bids[:limit]],

@@ -47,6 +47,7 @@ class HedgeVenueState:
     next_order_id: int = 8_389_765_000_000_000_000
     executed_order_posts: int = 0   # order POSTs that reached matching and were recorded
     order_posts: int = 0            # every authenticated order POST, faulted or not
+    depth_requests: int = 0         # REST book snapshots served (GET /fapi/v1/depth)
     refusing: bool = False          # the listener is closed because of `refuse_connections`
 
     def new_order_id(self) -> int:
@@ -87,5 +88,6 @@ class HedgeVenueState:
                 "fills": [f.to_json() for f in account.fills],
             }
         return {"accounts": accounts, "order_posts": self.order_posts,
+                "depth_requests": self.depth_requests,
                 "executed_order_posts": self.executed_order_posts,
                 "refusing": self.refusing}

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from hedge.sim.binance.control import add_control_routes, refusal_watch_ctx
 from hedge.sim.binance.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY, LISTENER_KEY
+from hedge.sim.bybit.book_stream import add_book_stream
 from hedge.sim.bybit.envelope import BybitError, error_response
 from hedge.sim.bybit.routes import add_routes
 from hedge.sim.bybit.state import BybitVenueState
@@ -61,5 +62,6 @@ def build_app(prices: PriceProcess, faults: HedgeFaults, seed: int) -> web.Appli
     app[CONNECTIONS_KEY] = set()
     add_routes(app)
     add_control_routes(app)
+    add_book_stream(app)
     app.cleanup_ctx.append(refusal_watch_ctx)
     return app

@@ -33,6 +33,8 @@ class BybitRules:
     # instruments-info requests instead of two). defaultType/SubType are ccxt's defaults, stated.
     ccxt_options = {"fetchMarkets": {"types": ["linear"]}, "defaultType": "swap",
                     "defaultSubType": "linear"}
+    # ccxt's bybit watch_order_book takes only these depths (orderbook.1/50/200/1000 topics).
+    book_stream_depth = 50
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """`lh-<order index hex>-<cumulative filled, '.' as '_'>[-r<attempt>]`, or a digest of

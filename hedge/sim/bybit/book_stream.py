@@ -1,0 +1,159 @@
+"""Bybit v5's public order-book stream (`orderbook.<depth>.<symbol>` on /v5/public/linear), as
+ccxt's bybit pro class consumes it.
+
+`{"req_id": "1", "op": "subscribe", "args": ["orderbook.50.ETHUSDT"]}` is answered
+`{"success": true, "ret_msg": "", "conn_id": ..., "req_id": "1", "op": "subscribe"}`, followed
+by a `snapshot` of the book and then one `delta` per 100 ms price step (changed levels, "0"
+removes one), each with `ts`, `cts` and `data` {`s`, `b`, `a`, `u`, `seq`}; `u` is the book
+nonce of the step. `{"op": "ping"}` gets `{"success": true, "ret_msg": "pong", ...}` (ccxt drops
+a connection that misses its pongs). Each connection gets deltas from what it was last sent, so
+a client that joins between steps still ends up with the venue's book. ccxt's bybit class does
+not check `u`, so `book_stream_gap` would go unnoticed by it; the drop and refusal knobs apply
+as on the binanceusdm venue.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from typing import AsyncIterator
+
+from aiohttp import WSMsgType, web
+
+from hedge.sim.binance.book import Book
+from hedge.sim.binance.depth_stream import DEPTH_STREAMS_KEY, DepthStreams, drop_all, levels_changed
+from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.binance.venue import now_ms
+from hedge.sim.bybit.markets import SYMBOLS
+from hedge.sim.price import STEP_MS
+
+DEPTHS = ("1", "50", "200", "500", "1000")
+SENT_KEY = web.AppKey("bybit_book_sent", dict)   # ws -> {symbol: (topic, Book last sent)}
+
+
+def _message(topic: str, kind: str, book: Book, bids: list, asks: list, at_ms: int) -> str:
+    return json.dumps({"topic": topic, "type": kind, "ts": at_ms, "cts": at_ms,
+                       "data": {"s": book.symbol, "b": bids, "a": asks, "u": book.nonce,
+                                "seq": book.nonce}})
+
+
+def _full(levels: tuple) -> list[list[str]]:
+    return [[str(lv.price), str(lv.qty)] for lv in levels]
+
+
+def _topic_symbol(topic: object) -> tuple[str, str] | None:
+    parts = topic.split(".") if isinstance(topic, str) else []
+    if len(parts) == 3 and parts[0] == "orderbook" and parts[1] in DEPTHS and parts[2] in SYMBOLS:
+        return topic, parts[2]
+    return None
+
+
+async def book_ws(request: web.Request) -> web.StreamResponse:
+    streams, sent = request.app[DEPTH_STREAMS_KEY], request.app[SENT_KEY]
+    if time.monotonic() < streams.refuse_until_s:
+        streams.refused += 1
+        return web.Response(status=503, text="stream unavailable")
+    ws = web.WebSocketResponse(autoping=True)
+    await ws.prepare(request)
+    conn_id = secrets.token_hex(8)
+    streams.connections.add(ws)
+    sent[ws] = {}
+    topics: dict[str, str] = {}           # symbol -> topic
+    try:
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            try:
+                req = json.loads(msg.data)
+            except json.JSONDecodeError:
+                req = {}
+            op, args = (req.get("op"), req.get("args") or []) if isinstance(req, dict) else (None, [])
+            answer = {"success": True, "ret_msg": "", "conn_id": conn_id,
+                      "req_id": req.get("req_id", "") if isinstance(req, dict) else "", "op": op}
+            if op == "ping":
+                await ws.send_str(json.dumps(answer | {"ret_msg": "pong"}))
+                continue
+            found = [_topic_symbol(a) for a in args] if isinstance(args, list) else [None]
+            if op not in ("subscribe", "unsubscribe") or None in found:
+                await ws.send_str(json.dumps(answer | {"success": False,
+                                                       "ret_msg": f"error:handler not found {args}"}))
+                continue
+            await ws.send_str(json.dumps(answer))
+            state = request.app[HEDGE_STATE_KEY]
+            for topic, symbol in found:
+                if op == "unsubscribe":
+                    topics.pop(symbol, None)
+                    sent[ws].pop(symbol, None)
+                    streams.subscribers.get(symbol, set()).discard(ws)
+                    continue
+                now = now_ms()
+                book = state.book(symbol, now)
+                topics[symbol] = topic
+                sent[ws][symbol] = (topic, book)
+                streams.subscribers.setdefault(symbol, set()).add(ws)
+                await ws.send_str(_message(topic, "snapshot", book, _full(book.bids),
+                                           _full(book.asks), now))
+    finally:
+        streams.connections.discard(ws)
+        sent.pop(ws, None)
+        for symbol in topics:
+            streams.subscribers.get(symbol, set()).discard(ws)
+    return ws
+
+
+async def publish_once(app: web.Application, at_ms: int) -> None:
+    state, streams, sent = app[HEDGE_STATE_KEY], app[DEPTH_STREAMS_KEY], app[SENT_KEY]
+    faults = state.faults
+    if faults.book_stream_drop:
+        faults.book_stream_drop = False
+        await drop_all(streams, faults.book_stream_refuse_s)
+    for symbol, clients in streams.subscribers.items():
+        if not clients:
+            continue
+        book = state.book(symbol, at_ms)
+        if faults.book_stream_gap > 0 or (faults.book_stream_gap_prob > 0
+                                          and state.rng.random() < faults.book_stream_gap_prob):
+            faults.book_stream_gap = max(0, faults.book_stream_gap - 1)
+            streams.events_skipped += 1
+            for ws in clients:   # skipped, yet the venue moved on
+                topic, _ = sent.get(ws, {}).get(symbol, ("", None))
+                sent.get(ws, {})[symbol] = (topic, book)
+            continue
+        for ws in list(clients):
+            topic, previous = sent.get(ws, {}).get(symbol, ("", None))
+            if previous is None or book.nonce <= previous.nonce:
+                continue
+            sent[ws][symbol] = (topic, book)
+            text = _message(topic, "delta", book, levels_changed(previous.bids, book.bids),
+                            levels_changed(previous.asks, book.asks), at_ms)
+            streams.events_published += 1
+            try:
+                await ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                clients.discard(ws)
+
+
+async def _publish_loop(app: web.Application) -> None:
+    state = app[HEDGE_STATE_KEY]
+    while True:
+        now = now_ms()
+        step_start = state.prices.origin_ms + state.prices.step_index(now) * STEP_MS
+        await asyncio.sleep(max(0.0, (step_start + STEP_MS + 2 - now) / 1000))
+        await publish_once(app, now_ms())
+
+
+async def book_stream_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.get_running_loop().create_task(_publish_loop(app))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    for ws in list(app[DEPTH_STREAMS_KEY].connections):
+        await ws.close()
+
+
+def add_book_stream(app: web.Application) -> None:
+    app[DEPTH_STREAMS_KEY] = DepthStreams()
+    app[SENT_KEY] = {}
+    app.router.add_get("/v5/public/linear", book_ws)
+    app.cleanup_ctx.append(book_stream_ctx)
