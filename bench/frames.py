@@ -3,10 +3,12 @@
 Each frame is Lighter's `update/order_book` shape (as the venue sends it: several levels a side,
 `begin_nonce` chained to the previous `nonce`), pre-built as text. `LighterWsClient._on_text`
 does what it does for a frame read off the socket: decode, record (ws_lighter.jsonl), parse,
-log the DEBUG `📨` line (bot.log), apply to the market's OrderBook, queue the typed message.
+log the DEBUG `📨` line (bot.log), apply to the market's OrderBook, and hand the typed message
+to the engines the way a run does (logged passes: N market engines under one AccountEngine,
+each frame offered to every market, as `AccountEngine.on_message` does).
 Without logging: the same client with no recorder and `frame_log.log_frame` made a no-op.
 
-Run as `python -m bench.frames --frames N --markets 1,2,4 [--json]`; bench/run.py runs it in a
+Run as `python -m bench.frames --frames N --markets 1,5,20 [--json]`; bench/run.py runs it in a
 child process pinned to one core.
 """
 from __future__ import annotations
@@ -76,6 +78,10 @@ async def _drive(markets: int, frames: int, logged: bool, workdir: Path) -> dict
     ids = list(range(markets))
     recorder = FrameRecorder(workdir / "ws_lighter.jsonl") if logged else None
     client = LighterWsClient("http://127.0.0.1:1", markets=ids, recorder=recorder)
+    if logged:                                     # the engines' side of every frame
+        from bench.markets import StampingVenue, _engines
+        account, _ = _engines(markets, StampingVenue(), workdir)
+        client.on_message = account.on_message
     per_market = [updates(mk, frames // markets + 1, rng) for mk in ids]
     stream = [per_market[i % markets][i // markets] for i in range(frames)]   # interleaved
     original = frame_log.log_frame
@@ -130,7 +136,7 @@ def run(frames: int, market_counts: list[int], repeat: int = 3) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=50_000)
-    ap.add_argument("--markets", default="1,2,4")
+    ap.add_argument("--markets", default="1,5,20")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cpu", type=int, default=None, help="pin to this core")
     args = ap.parse_args()

@@ -1,8 +1,11 @@
 """Performance figures of the bot on this machine: `python bench/run.py [--quick] [--json]`.
 
-Two measurements, each in its own child process (see docs/PERFORMANCE.md):
+Three measurements, each in its own child process (see docs/PERFORMANCE.md):
 - bench/frames.py: order-book frames through the reader step (parse, book, recorder, bot.log),
-  pinned to one core, with and without logging, for 1, 2 and 4 markets;
+  pinned to one core, with and without logging, for 1, 5 and 20 markets (frames offered to every
+  market's engine);
+- bench/markets.py: fill -> hedge submit through N market engines (1, 5, 20), up to five fills
+  on different markets in the same frame;
 - bench/fill_hedge.py: the whole bot quoting on the local venues (their own process), fills
   sent in 1- and 10-fill frames, the hedge latencies it measures itself, the bare loopback round
   trip of the same signed order, signatures per requote and the native signer's cost, and the
@@ -46,8 +49,10 @@ def _child(module: str, args: list[str], log: Path) -> dict:
 
 
 def measure(quick: bool, log: Path) -> tuple[dict, dict]:
-    frames = _child("bench.frames", ["--frames", "20000" if quick else "100000", "--markets", "1,2,4",
+    frames = _child("bench.frames", ["--frames", "20000" if quick else "100000", "--markets", "1,5,20",
                                      "--repeat", "3", "--cpu", str(min(os.sched_getaffinity(0)))], log)
+    by_markets = _child("bench.markets", ["--rounds", "100" if quick else "400",
+                                          "--markets", "1,5,20"], log)
     fills = _child("bench.fill_hedge", ["--singles", "150" if quick else "500",
                                         "--batches", "30" if quick else "100"], log)
     figures = {
@@ -59,12 +64,15 @@ def measure(quick: bool, log: Path) -> tuple[dict, dict]:
         "signed_tx_per_requote": fills["signed_tx_per_requote"],
         "sign_ms_per_tx": fills["sign_ms_per_tx"],
         "frames_per_s_by_markets": frames["frames_per_s_by_markets"],
+        "fill_to_hedge_submit_ms_by_markets": {
+            n: {k: v[k] for k in ("p50", "p99")}
+            for n, v in by_markets["fill_to_hedge_submit_ms_by_markets"].items()},
         "hedge_book_age_at_quote_ms": fills["hedge_book_age_at_quote_ms"],
         "hedge_book_age_at_hedge_ms": fills["hedge_book_age_at_hedge_ms"],
         "fill_to_hedge_submit_ms_by_fills_per_frame": {
             "1": fills["fill_to_hedge_submit_ms"], "10": fills["fill_to_hedge_submit_ms_10_fills"]},
     }
-    return figures, {"frames": frames, "fills": fills}
+    return figures, {"frames": frames, "fills": fills, "markets": by_markets}
 
 
 def _age(a: dict | None) -> str:
@@ -78,7 +86,9 @@ def table(f: dict, detail: dict) -> str:
     rows = [
         ("book frames/s (parse+book+recorder+bot.log)", f"{f['book_frames_per_s']:,}"),
         ("book frames/s without recorder and log", f"{f['book_frames_per_s_no_log']:,}"),
-        ("book frames/s, 1 / 2 / 4 markets", " / ".join(f"{v:,}" for v in f["frames_per_s_by_markets"].values())),
+        ("book frames/s, 1 / 5 / 20 markets", " / ".join(f"{v:,}" for v in f["frames_per_s_by_markets"].values())),
+        ("fill->submit ms p50/p99 (in-process), 1 / 5 / 20 markets",
+         " | ".join(f"{v['p50']}/{v['p99']}" for v in f["fill_to_hedge_submit_ms_by_markets"].values())),
         ("fill->hedge submit ms, 1 fill/frame p50/p99/max (n)", f"{s['p50']} / {s['p99']} / {s['max']} ({s['n']})"),
         ("fill->hedge ack ms, 1 fill/frame p50/p99", f"{a['p50']} / {a['p99']}"),
         ("fill->hedge submit ms, 10 fills/frame p50/p99/max (n)",

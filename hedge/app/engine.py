@@ -24,6 +24,7 @@ from loguru import logger
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.order_client import LighterOrderClient
+from hedge.adapters.lighter.request_budget import REQUEST_OWNER
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.hedging.venue import HedgeVenue
@@ -56,13 +57,22 @@ class EngineState:
     account_stream_suspect: str = ""            # why fills seen over REST show the stream missed some
     position_mismatches: int = 0                # consecutive backstop checks that disagreed
     fills_found_by_rest: int = 0
+    paused_reason: str = ""                     # one market of several: its limit tripped
+
+# Kill reasons about the account or the hedge venue as a whole: with several markets they still
+# stop the process; every other limit pauses only the market that broke it.
+ACCOUNT_WIDE_REASONS = ("hedge_halted", "stale_stream")
 
 
 class Engine:
     def __init__(self, settings: EngineSettings, *, orders: LighterOrderClient, ws: LighterWsClient,
                  rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper, detector: FillDetector,
                  hedge_venue: HedgeVenue, start_lighter_position: Decimal, auth_token,
+                 one_of_many: bool = False, positions=None,
                  clock: MonotonicClock = REAL_CLOCK) -> None:
+        """`one_of_many`: one market among several sharing the account (the account engine
+        runs the dead-man's switch and the status line, and a market's own limit pauses that
+        market); `positions`: async (market id) -> Lighter position, shared by the markets."""
         self.clock = clock
         self.settings = settings
         self.spec = settings.spec
@@ -81,6 +91,9 @@ class Engine:
                                  stream_frames_at_s=clock.now_s())
         self.unattributed_fills = 0
         self._auth_token = auth_token
+        self.one_of_many = one_of_many
+        self._positions = positions
+        self.on_stop = None                        # the account engine's: one stop for all
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._reconcile_task: asyncio.Task | None = None
@@ -103,16 +116,28 @@ class Engine:
         if not self.state.exit_reason:
             self.state.exit_reason = reason
         self._stop.set()
+        if self.on_stop is not None:
+            self.on_stop(self.state.exit_reason)
+
+    def start(self) -> None:
+        """Start this market's tasks; its Lighter requests are its own in the shared budget."""
+        jobs = [("hedge", self.desk.run()), ("quote", self._quote_loop()),
+                ("hedge-book", self._hedge_book_loop()), ("watch", self._watch_loop()),
+                ("ghost-quotes", self.ghosts.run())]
+        if not self.one_of_many:
+            jobs += [("dead-mans-switch", self.dead_mans_switch.run()),
+                     ("status", self._status_loop())]
+        owner = REQUEST_OWNER.set(self.spec.symbol)
+        try:
+            self._tasks = [asyncio.create_task(coro, name=name) for name, coro in jobs]
+        finally:
+            REQUEST_OWNER.reset(owner)
+        for task in self._tasks:
+            task.add_done_callback(self._on_task_done)
 
     async def run(self, duration_s: float) -> str:
         """Run until the duration passes, a stop is requested, or the kill switch trips."""
-        self._tasks = [asyncio.create_task(coro, name=name) for name, coro in (
-            ("hedge", self.desk.run()),
-            ("quote", self._quote_loop()), ("hedge-book", self._hedge_book_loop()),
-            ("watch", self._watch_loop()), ("dead-mans-switch", self.dead_mans_switch.run()),
-            ("ghost-quotes", self.ghosts.run()), ("status", self._status_loop()))]
-        for task in self._tasks:
-            task.add_done_callback(self._on_task_done)
+        self.start()
         try:
             await asyncio.wait_for(self._stop.wait(), duration_s if duration_s > 0 else None)
         except asyncio.TimeoutError:
@@ -256,7 +281,8 @@ class Engine:
         size = self.params.order_size
         silent_ms = (self.clock.now_s() - self.state.stream_frames_at_s) * 1000
         can_see = (self.ws.connected.is_set() and silent_ms < self.limits.stale_stream_ms
-                   and self.state.account_stream_live and not self.state.account_stream_suspect
+                   and not self.state.paused_reason and self.state.account_stream_live
+                   and not self.state.account_stream_suspect
                    and not self.desk.unresolved)
         own = {side: q.price if q is not None and q.state in ("open", "modifying") else None
                for side, q in self.quotes.sides.items()}
@@ -305,8 +331,11 @@ class Engine:
         last_retry = last_check = self.clock.now_s()
         while True:
             await self.clock.sleep(WATCH_INTERVAL_S)
-            reason = kill_reason(self.risk_snapshot(), self.limits)
-            if reason:
+            reason = None if self.state.paused_reason else kill_reason(self.risk_snapshot(),
+                                                                        self.limits)
+            if reason and self.one_of_many and not reason.startswith(ACCOUNT_WIDE_REASONS):
+                self.pause(reason)
+            elif reason:
                 self.kill(reason)
                 return
             if self.clock.now_s() - last_retry >= RETRY_OWED_INTERVAL_S and _idle(self._retry_task):
@@ -317,6 +346,12 @@ class Engine:
                 last_check = self.clock.now_s()
                 self._position_task = asyncio.create_task(self._position_check(),
                                                           name="position-check")
+
+    def pause(self, reason: str) -> None:
+        """One market's limit tripped: it stops quoting (its quotes are pulled by the next
+        quoting step); its hedges, retries and position checks carry on, the others trade on."""
+        self.state.paused_reason = reason
+        logger.error("MARKET PAUSED {}: {}", self.spec.symbol, reason)
 
     def kill(self, reason: str) -> None:
         logger.error("KILL SWITCH: {}", reason)
@@ -341,8 +376,9 @@ class Engine:
         """
         for attempt in range(2):   # a fill frame may still be on its way: look twice
             try:
-                venue_position = await self.rest.account_position(self.account_index,
-                                                                  self.spec.market_id)
+                venue_position = (await self._positions(self.spec.market_id) if self._positions
+                                  else await self.rest.account_position(self.account_index,
+                                                                        self.spec.market_id))
             except Exception as exc:  # REST hiccup: the next check asks again
                 logger.warning("position check failed: {}: {}", type(exc).__name__, exc)
                 return None

@@ -53,7 +53,7 @@ class HedgeDesk:
     def __init__(self, venue: HedgeVenue, symbol: str, journal: Journal, trades: TradesCsv | None,
                  start_hedge_position: Decimal = Decimal(0), venue_name: str = "hedge",
                  pad_small_hedges: bool = True, reduce_only_exempt: bool = True,
-                 clock: MonotonicClock = REAL_CLOCK) -> None:
+                 market: str = "", clock: MonotonicClock = REAL_CLOCK) -> None:
         self.clock = clock
         rules = venue.rules(symbol)
         self.rules = rules
@@ -65,6 +65,7 @@ class HedgeDesk:
         self._assumed_price: Decimal | None = None   # of the latest maker fill
         self.venue = venue
         self.venue_name = venue_name
+        self.market = market                         # the Lighter symbol, for trades.csv
         self.symbol = symbol
         self.journal = journal
         self.trades = trades
@@ -104,7 +105,8 @@ class HedgeDesk:
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
             self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
-                                   delta.fill_id, hedge_price_assumed=hedge_price_assumed)
+                                   delta.fill_id, hedge_price_assumed=hedge_price_assumed,
+                                   market=self.market)
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = self.clock.now_s()
@@ -255,7 +257,8 @@ class HedgeDesk:
             for leg in outcome.legs:
                 if leg.filled:
                     self.trades.hedge_fill(self.venue_name, "buy" if leg.filled > 0 else "sell",
-                                           abs(leg.filled), leg.average_price, key, leg.client_id)
+                                           abs(leg.filled), leg.average_price, key, leg.client_id,
+                                           market=self.market)
         if outcome.status is HedgeStatus.FILLED:
             self.stats.consecutive_failures = 0
             logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,

@@ -45,14 +45,16 @@ class ReconcileReport:
 
 async def cancel_everything(orders: LighterOrderClient, rest: LighterRest, account: int,
                             market: int, token: str, timeout_s: float = 10.0,
+                            send_cancel: bool = True,
                             clock: MonotonicClock = REAL_CLOCK) -> int:
     """Cancel all resting orders and wait until REST shows none; returns how many remain.
 
     Each look costs a request out of the account's budget (60 a minute on a standard account),
     so the looks back off: 0.25 s after the cancel (its latency), then doubling up to 2 s."""
-    result = await orders.cancel_all()
-    if not result.accepted:
-        logger.warning("cancel-all not accepted: code={} {}", result.code, result.message)
+    if send_cancel:   # Lighter's cancel-all covers every market: once for all of them
+        result = await orders.cancel_all()
+        if not result.accepted:
+            logger.warning("cancel-all not accepted: code={} {}", result.code, result.message)
     deadline = clock.now_s() + timeout_s
     pause_s = CANCEL_CHECK_FIRST_S
     await clock.sleep(pause_s)
@@ -97,6 +99,8 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
     """Resolve what the last run left open, then check the two positions net out."""
     looked_up = 0
     for intent in journal.intents_without_result():
+        if intent.symbol != symbol:
+            continue                 # another market's: its own reconcile looks it up
         found = await hedge_venue.find_order(intent.symbol, intent.client_id)
         filled = found.filled if found is not None else Decimal(0)
         journal.record_hedge_result(intent.client_id, "resolved" if found else "not_found", filled,
@@ -105,14 +109,14 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
         logger.info("{} restart: {} looked up: {}", HEDGE_TAG, intent.client_id,
                     f"filled {filled}" if found else "never reached the venue")
     missed = await recover_missed_fills(journal, desk, detector, rest, account, market, token)
-    maker_signed, hedged_signed = journal.signed_totals()
+    maker_signed, hedged_signed = journal.signed_totals(market, symbol)
     desk.ledger.owed = -maker_signed - hedged_signed
     lighter_position = await rest.account_position(account, market)
     hedge_position = await hedge_venue.position(symbol)
     desk.hedge_position = hedge_position
     rehedged = 0
     if desk.ledger.next_order_amount() != 0:
-        last = journal.last_fill_key()
+        last = journal.last_fill_key(market)
         logger.info("{} restart: {} owed from the journal; hedging it now", HEDGE_TAG,
                     desk.ledger.owed)
         await desk.hedge_now(last)

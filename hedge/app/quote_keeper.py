@@ -88,6 +88,7 @@ class QuoteKeeper:
         self.sides: dict[str, RestingQuote | None] = {"bid": None, "ask": None}
         self.own_client_indexes: list[int] = []       # every quote this run placed, oldest first
         self.quota = "ok"                             # ok | slow | paused (premium volume quota)
+        self.markets_sharing = 1                      # markets quoting on the same budget
         self._next_index = client_index_source()
         self._bucket = tx_bucket
         self._journal = journal
@@ -132,9 +133,11 @@ class QuoteKeeper:
     def paced_lifetime_ms(self) -> int:
         """The minimum quote life, or longer where the budget could not pay for moving both
         sides that often (a standard account: ~40 quote requests a minute, so a side moves at
-        most every 3 s); pulling back a quote that no longer pays is never held to it."""
+        most every 3 s); pulling back a quote that no longer pays is never held to it. Several
+        markets on one account share the quote budget evenly."""
         budget = self.orders.budget
-        per_window = budget.capacity * SHARE[Priority.QUOTE] / request_weight(budget.tier, "sendTx")
+        per_window = (budget.capacity * SHARE[Priority.QUOTE] / request_weight(budget.tier, "sendTx")
+                      / self.markets_sharing)
         return max(self.min_lifetime_ms, int(2 * budget.window_s * 1000 / per_window))
 
     def _affordable(self) -> bool:

@@ -15,6 +15,8 @@ from loguru import logger
 
 from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.ws_client import LighterWsClient
+from hedge.adapters.lighter.markets import MarketSpec
+from hedge.app.account_engine import AccountEngine, SharedPositions
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
@@ -29,7 +31,7 @@ from hedge.app.session import Session, SessionError, open_session
 from hedge.app.settings import engine_settings, lighter_tx_bucket
 from hedge.infra.credentials import CredentialsError
 from hedge.core.fill_detector import FillDetector
-from hedge.infra.config_schema import BotConfig
+from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
@@ -38,13 +40,12 @@ from hedge.infra.run_files import (HedgeBookCounters, RunSummary, TradesCsv, cre
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics
+from hedge.app.summary_markets import STOP_STEP_TIMEOUT_S, fill_summary
 
 
 class MetricsPortError(Exception):
     """The metrics port cannot be opened; the message names the port and the fix."""
 
-
-STOP_STEP_TIMEOUT_S = 10.0
 
 USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
                  LighterKeyError, CredentialsError, PaperVenueError, MetricsPortError)
@@ -116,7 +117,7 @@ def _write_report(after_run, run_dir: Path) -> None:
 
 async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary,
                  metrics: BotMetrics | None = None, alerts: AlertSender | None = None) -> str:
-    spec, account = session.spec, session.account_index
+    account = session.account_index
     journal_path = (run_dir / "journal.sqlite" if session.owns_venues
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
     journal = Journal(journal_path)
@@ -132,53 +133,52 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
             token_cache["at"] = time.monotonic()
         return token_cache["token"]
 
-    detector = FillDetector()
-    desk = HedgeDesk(session.hedge, config.hedge.symbol, journal, trades,
-                     venue_name=config.hedge.exchange, pad_small_hedges=session.pad_small_hedges,
-                     reduce_only_exempt=session.hedge.venue_rules.pad_small_hedges_ok)
-    token = await auth_token()
-    left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token)
-    if left:
-        raise StartupRefused(f"{left} orders still rest on Lighter after cancel-all")
-    report = await reconcile_journal(journal, desk, detector, session.hedge, config.hedge.symbol,
-                                     session.rest, account, spec.market_id, token)
-    logger.info("startup reconciled: lighter {} hedge {} (lookups {}, re-hedged {})",
-                report.lighter_position, report.hedge_position, report.intents_looked_up,
-                report.fills_rehedged)
-    ws = LighterWsClient(session.lighter_url, markets=[spec.market_id], account_index=account,
-                         token_provider=session.orders.mint_auth_token, recorder=recorder,
-                         keepalive_s=config.lighter.ws_keepalive_s,
+    markets = config.trading_markets
+    many = len(markets) > 1
+    positions = SharedPositions(session.rest, account) if many else None
+    ws = LighterWsClient(session.lighter_url, markets=[sp.market_id for sp in session.specs],
+                         account_index=account, token_provider=session.orders.mint_auth_token,
+                         recorder=recorder, keepalive_s=config.lighter.ws_keepalive_s,
                          silence_timeout_s=config.lighter.ws_silence_timeout_s,
                          token_lifetime_s=lifetime_s)
+    engines: list[Engine] = []
+    for i, (market, spec) in enumerate(zip(markets, session.specs)):
+        engines.append(await _market_engine(config, session, market, spec, journal, trades, ws,
+                                            auth_token, many, positions, first=i == 0))
     session.closers.append(ws.close)
-    quotes = QuoteKeeper(session.orders, spec, config.strategy.order_size,
-                         config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
-                         lighter_tx_bucket(config), journal)
-    engine = Engine(engine_settings(config, spec, account), orders=session.orders, ws=ws,
-                    rest=session.rest, desk=desk, quotes=quotes, detector=detector,
-                    hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
-                    auth_token=auth_token)
-    observer = EngineObserver(engine, config.lighter.market, metrics,
+    runner = (AccountEngine(engines, ws=ws, dead_mans_switch=engines[0].dead_mans_switch,
+                            max_total_unhedged_quote=config.risk.max_total_unhedged_quote,
+                            max_total_loss_quote=config.risk.max_loss_quote,
+                            taker_fee_bps=config.hedge.taker_fee_bps)
+              if many else engines[0])
+    # The observer (metrics, alerts) watches the first market's engine.
+    observer = EngineObserver(engines[0], session.specs[0].symbol, metrics,
                               alerts or AlertSender(()), config.alerts, run_dir.name)
     ws.start()
-    await ws.wait_book(spec.market_id, timeout_s=15)
+    for spec in session.specs:
+        await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, engine.request_stop, "signal")
+        loop.add_signal_handler(sig, runner.request_stop, "signal")
     observer.started()
     watching = asyncio.create_task(observer.run(), name="observer")
     try:
-        reason = await engine.run(config.duration_s)
+        reason = await runner.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
         session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
-        await engine.stop_tasks(keep_hedging=True)
-        summary.reliability.orders_left_open = await cancel_everything(
-            session.orders, session.rest, account, spec.market_id, await auth_token())
+        await runner.stop_tasks(keep_hedging=True)
+        left = 0
+        for i, spec in enumerate(session.specs):   # one cancel-all covers every market
+            left += await cancel_everything(session.orders, session.rest, account,
+                                            spec.market_id, await auth_token(),
+                                            send_cancel=i == 0)
+        summary.reliability.orders_left_open = left
         await asyncio.sleep(0.3)  # the last order frames after the cancel
-        await _bounded(engine.reconcile_orders(), "order reconcile at stop")
-        await wait_for_hedges(desk)
-        await engine.stop_all_tasks()
+        await _bounded(runner.reconcile_orders(), "order reconcile at stop")
+        for engine in engines:
+            await wait_for_hedges(engine.desk)
+        await runner.stop_all_tasks()
         aborted = await _bounded(session.orders.abort_scheduled_cancel_all(),
                                  "abort of the scheduled cancel-all")
         if aborted is not None and not aborted.accepted:
@@ -187,82 +187,41 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         watching.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    await _fill_summary(summary, session, engine, desk, ws, config)
+    await fill_summary(summary, session, engines, ws, config)
     observer.stopped(reason)
     return reason
 
 
-async def _fill_summary(summary: RunSummary, session: Session, engine: Engine, desk: HedgeDesk,
-                        ws: LighterWsClient, config: BotConfig) -> None:
-    """Counters from the run, positions from the venues themselves."""
-    oc, st = session.orders.counters, desk.stats
-    summary.lighter.orders_placed = oc.orders_placed
-    summary.lighter.orders_modified = oc.orders_modified
-    summary.lighter.orders_canceled = oc.orders_canceled
-    summary.lighter.post_only_rejects = engine.quotes.counters.post_only_rejects
-    summary.lighter.fills = st.maker_fills
-    summary.lighter.filled_base = st.maker_filled_abs
-    summary.lighter.volume_quote = st.maker_notional
-    summary.fees.lighter_maker_bps = config.strategy.maker_fee_bps
-    summary.fees.hedge_taker_bps = config.hedge.taker_fee_bps
-    summary.fees.lighter_quote = st.maker_notional * config.strategy.maker_fee_bps / 10_000
-    summary.fees.hedge_quote = st.hedge_notional * config.hedge.taker_fee_bps / 10_000
-    summary.hedge.orders = st.orders
-    summary.hedge.filled_base = st.hedge_filled_abs
-    summary.hedge.failures = st.failures
-    summary.fill_to_hedge_submit_ms = list(st.submit_ms)
-    summary.fill_to_hedge_ack_ms = list(st.ack_ms)
-    summary.hedge_book_age_at_quote_ms = list(engine.book_age_at_quote_ms)
-    summary.hedge_book_age_at_hedge_ms = list(st.book_age_ms)
-    feed = session.hedge.feed(config.hedge.symbol)
-    summary.hedge.book = HedgeBookCounters(feed.stream_updates > 0, feed.resyncs,
-                                           feed.stream_failures, feed.polls)
-    summary.position.lighter_base = await _ask_venue(
-        session.rest.account_position(session.account_index, session.spec.market_id),
-        engine.state.lighter_position, "Lighter position")
-    summary.position.hedge_base = await _ask_venue(
-        session.hedge.position(config.hedge.symbol), desk.hedge_position, "hedge position")
-    wc = ws.counters
-    summary.ws.frames_in, summary.ws.reconnects = wc.frames_in, wc.reconnects
-    summary.ws.book_resyncs, summary.ws.unexpected_frames = wc.book_resyncs, wc.unexpected_frames
-    summary.ws.dropped_entries = wc.dropped_entries
-    check = engine.detector.cross_check()
-    summary.reliability.fills_lost = len(check.trades_without_fill)
-    step = session.hedge_rules.amount_step
-    overshoot = desk.maker_filled_base + st.filled_base
-    summary.reliability.double_hedges = int(overshoot != 0 and abs(overshoot) >= step
-                                            and (overshoot > 0) == (st.filled_base > 0))
-    summary.reliability.max_unhedged_ms = round(st.max_unhedged_ms, 3)
-    summary.reliability.max_unhedged_base = st.max_unhedged_base
-    summary.reliability.hedge_carry_base = desk.ledger.owed if desk.carry else Decimal(0)
-    summary.reliability.disconnects_survived = wc.reconnects
-    summary.reliability.reconnect_ms = list(wc.reconnect_ms)
-    summary.reliability.duplicate_frames_ignored = (engine.detector.stale_frames
-                                                    + engine.detector.repeated_fills)
-    summary.reliability.ambiguous_hedges_resolved = st.lookups
-    summary.pnl_quote = desk.pnl_quote(engine.mid(), config.hedge.taker_fee_bps).quantize(
-        Decimal("0.000001"))
-    _fill_request_figures(summary, session, engine, config)
-
-
-def _fill_request_figures(summary: RunSummary, session: Session, engine: Engine,
-                          config: BotConfig) -> None:
-    """The request budget's figures: what the run cost in requests, and what it met."""
-    lc, budget, qc = summary.lighter, session.orders.budget, engine.quotes.counters
-    lc.account_tier = config.lighter.account_tier
-    lc.requests = budget.stats.requests
-    lc.max_requests_per_min = budget.stats.max_in_window
-    lc.rate_limited = session.orders.counters.rate_limited + session.rest.rate_limited
-    lc.tx_latency_ms = list(qc.tx_latency_ms)
-    lc.silent_rejects_found = qc.silent_rejects_found
-    lc.volume_quota_remaining = (session.orders.counters.volume_quota_remaining
-                                 if config.lighter.account_tier == "premium" else None)
-    lc.quota_pauses = qc.quota_pauses
-    lc.dead_mans_switch_failures = engine.dead_mans_switch.stats.failures
-    lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
-    logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
-                "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
-                lc.rate_limited, qc.skipped_by_rate)
+async def _market_engine(config: BotConfig, session: Session, market: MarketConfig,
+                         spec: MarketSpec, journal: Journal, trades: TradesCsv,
+                         ws: LighterWsClient, auth_token, many: bool,
+                         positions: SharedPositions | None, first: bool) -> Engine:
+    """One market: its startup (cancel, journal reconcile) and its engine."""
+    account = session.account_index
+    detector = FillDetector()
+    desk = HedgeDesk(session.hedge, market.hedge_symbol, journal, trades,
+                     venue_name=config.hedge.exchange, pad_small_hedges=session.pad_small_hedges,
+                     reduce_only_exempt=session.hedge.venue_rules.pad_small_hedges_ok,
+                     market=spec.symbol)
+    token = await auth_token()
+    left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token,
+                                   send_cancel=first)
+    if left:
+        raise StartupRefused(f"{left} orders still rest on Lighter ({spec.symbol}) after cancel-all")
+    report = await reconcile_journal(journal, desk, detector, session.hedge, market.hedge_symbol,
+                                     session.rest, account, spec.market_id, token)
+    logger.info("startup reconciled{}: lighter {} hedge {} (lookups {}, re-hedged {})",
+                f" {spec.symbol}" if many else "", report.lighter_position, report.hedge_position,
+                report.intents_looked_up, report.fills_rehedged)
+    quotes = QuoteKeeper(session.orders, spec, market.order_size,
+                         config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
+                         lighter_tx_bucket(config), journal)
+    quotes.markets_sharing = len(config.trading_markets)
+    return Engine(engine_settings(config, spec, account, market), orders=session.orders, ws=ws,
+                  rest=session.rest, desk=desk, quotes=quotes, detector=detector,
+                  hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
+                  auth_token=auth_token, one_of_many=many,
+                  positions=positions.position if positions else None)
 
 
 async def _bounded(step, what: str, timeout_s: float = STOP_STEP_TIMEOUT_S):
@@ -273,16 +232,6 @@ async def _bounded(step, what: str, timeout_s: float = STOP_STEP_TIMEOUT_S):
     except asyncio.TimeoutError:
         logger.warning("{} gave no answer within {} s: skipped", what, timeout_s)
         return None
-
-
-async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:
-    """The venue's answer; the bot's own figure when the venue cannot be asked (said so)."""
-    try:
-        return await asyncio.wait_for(read, STOP_STEP_TIMEOUT_S)
-    except Exception as exc:
-        logger.warning("summary: {} not readable from the venue ({}: {}); using the bot's own "
-                       "figure {}", what, type(exc).__name__, exc, fallback)
-        return fallback
 
 
 def _closer(fn):

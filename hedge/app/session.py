@@ -43,6 +43,8 @@ class Session:
     hedge_rules: MarketRules
     paper_venues: PaperVenues | None = None
     closers: list = field(default_factory=list)
+    specs: list[MarketSpec] = field(default_factory=list)    # every market, config order
+    hedge_rules_by_symbol: dict[str, MarketRules] = field(default_factory=dict)
 
     @property
     def pad_small_hedges(self) -> bool:
@@ -121,20 +123,24 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
                    paper: PaperVenues | None) -> Session:
     budget = lighter_request_budget(config)    # one for everything sent to Lighter
     rest = LighterRest(lighter_url, budget)
+    markets = config.trading_markets
     try:
         catalog = await rest.markets()
-        spec = catalog.by_symbol(config.lighter.market)
+        specs = [catalog.by_symbol(market.lighter_market) for market in markets]
     except Exception as exc:
         await rest.close()
         if isinstance(exc, LookupError):
             raise
         raise SessionError(f"cannot read Lighter markets from {lighter_url}: "
                            f"{type(exc).__name__}: {exc}") from None
-    refusal = spec.why_not_quotable()
-    if refusal:
-        await rest.close()
-        raise SessionError(f"{refusal}: the bot will not quote it; choose another "
-                           f"lighter.market or wait until the venue lists it active")
+    for spec in specs:
+        refusal = spec.why_not_quotable()
+        if refusal:
+            await rest.close()
+            raise SessionError(f"{refusal}: the bot will not quote it; choose another "
+                               f"lighter.market (or markets[].lighter_market) or wait until the "
+                               f"venue lists it active")
+    spec = specs[0]
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
                                 creds.lighter_private_key, catalog, budget=budget)
     try:
@@ -147,20 +153,24 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await rest.close()
         raise
     session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, spec, orders, rest,
-                      hedge, None, paper)  # type: ignore[arg-type]
+                      hedge, None, paper, specs=specs)  # type: ignore[arg-type]
     try:
         await budget.acquire("apikeys", Priority.READ)     # check_key reads the registered key
         await orders.check_key()
         await _check_tier(config, rest, creds.lighter_account_index)
         await hedge.start()
-        session.hedge_rules = hedge.rules(config.hedge.symbol)
         if config.hedge.pad_small_hedges and not hedge.venue_rules.pad_small_hedges_ok:
             logger.warning("hedge.pad_small_hedges is set, but {} does not verifiably exempt "
                            "reduce-only orders from its minimum: small hedges are carried, not "
                            "padded", config.hedge.exchange)
-        await hedge.refresh_book(config.hedge.symbol)
-        _check_sizes(config, spec, session.hedge_rules,
-                     hedge.executable_price(config.hedge.symbol, config.strategy.order_size, False))
+        for i, (market, market_spec) in enumerate(zip(markets, specs)):
+            rules = hedge.rules(market.hedge_symbol)
+            session.hedge_rules_by_symbol[market.hedge_symbol] = rules
+            await hedge.refresh_book(market.hedge_symbol)
+            key = "strategy.order_size" if not config.markets else f"markets[{i}].order_size"
+            _check_sizes(market.order_size, key, market_spec, rules,
+                         hedge.executable_price(market.hedge_symbol, market.order_size, False))
+        session.hedge_rules = session.hedge_rules_by_symbol[markets[0].hedge_symbol]
     except BaseException:
         session.paper_venues = None  # the caller stops them
         await session.close()
@@ -186,8 +196,8 @@ async def _check_tier(config: BotConfig, rest: LighterRest, account: int) -> Non
         logger.info("Lighter account {} is {} (as configured)", account, tier)
 
 
-def _check_sizes(config: BotConfig, spec: MarketSpec, rules: MarketRules, price: Decimal | None) -> None:
-    size = config.strategy.order_size
+def _check_sizes(size: Decimal, key: str, spec: MarketSpec, rules: MarketRules,
+                 price: Decimal | None) -> None:
     problems = []
     if size < spec.min_base:
         problems.append(f"Lighter's minimum order size for {spec.symbol} is {spec.min_base}")
@@ -199,5 +209,5 @@ def _check_sizes(config: BotConfig, spec: MarketSpec, rules: MarketRules, price:
         problems.append(f"the hedge venue's minimum notional is {rules.min_notional} "
                         f"(this is {size * price:.2f}): a fill could not be hedged")
     if problems:
-        raise SessionError(f"strategy.order_size {size} is too small: " + "; ".join(problems)
-                           + "; raise strategy.order_size")
+        raise SessionError(f"{key} {size} is too small: " + "; ".join(problems)
+                           + f"; raise {key}")

@@ -13,7 +13,7 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.request_budget import RequestBudget
 from hedge.core.quoting import QuoteParams
 from hedge.core.risk import RiskLimits
-from hedge.infra.config_schema import BotConfig
+from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.secret import Secret
 
@@ -37,29 +37,39 @@ class EngineSettings:
     kill_on_mismatch: bool = True
 
 
-def quote_params(config: BotConfig, spec: MarketSpec) -> QuoteParams:
+def quote_params(config: BotConfig, spec: MarketSpec,
+                 market: MarketConfig | None = None) -> QuoteParams:
     s = config.strategy
-    return QuoteParams(pricing=s.pricing, order_size=s.order_size, tick=spec.tick_size,
+    market = market or config.trading_markets[0]
+    return QuoteParams(pricing=s.pricing, order_size=market.order_size, tick=spec.tick_size,
                        min_profit_bps=s.min_profit_bps, join_max_loss_bps=s.join_max_loss_bps,
                        maker_fee_bps=s.maker_fee_bps, taker_fee_bps=config.hedge.taker_fee_bps,
-                       max_position=s.max_position, quote_bid=s.sides in ("both", "bid"),
+                       max_position=market.max_position, quote_bid=s.sides in ("both", "bid"),
                        quote_ask=s.sides in ("both", "ask"))
 
 
-def risk_limits(config: BotConfig) -> RiskLimits:
+def risk_limits(config: BotConfig, market: MarketConfig | None = None) -> RiskLimits:
+    """The global `risk.` limits, with the market's own `risk:` keys on top."""
     r = config.risk
-    return RiskLimits(max_unhedged_base=r.max_unhedged_base,
-                      max_unhedged_age_ms=r.max_unhedged_age_ms,
-                      max_hedge_failures=r.max_hedge_failures, stale_stream_ms=r.stale_stream_ms,
-                      max_loss_quote=r.max_loss_quote)
+    own = (market or config.trading_markets[0]).risk
+
+    def pick(mine, shared):
+        return shared if mine is None else mine
+    return RiskLimits(max_unhedged_base=pick(own.max_unhedged_base, r.max_unhedged_base),
+                      max_unhedged_age_ms=pick(own.max_unhedged_age_ms, r.max_unhedged_age_ms),
+                      max_hedge_failures=pick(own.max_hedge_failures, r.max_hedge_failures),
+                      stale_stream_ms=r.stale_stream_ms,
+                      max_loss_quote=pick(own.max_loss_quote, r.max_loss_quote))
 
 
-def engine_settings(config: BotConfig, spec: MarketSpec, account_index: int) -> EngineSettings:
-    """The engine's settings: the config plus what only the venue knows (the market's tick,
-    the account the key belongs to)."""
+def engine_settings(config: BotConfig, spec: MarketSpec, account_index: int,
+                    market: MarketConfig | None = None) -> EngineSettings:
+    """One market's engine settings: the config plus what only the venue knows (the market's
+    tick, the account the key belongs to). `market` None: the first (or only) market."""
+    market = market or config.trading_markets[0]
     return EngineSettings(
-        spec=spec, account_index=account_index, hedge_symbol=config.hedge.symbol,
-        quote=quote_params(config, spec), risk=risk_limits(config),
+        spec=spec, account_index=account_index, hedge_symbol=market.hedge_symbol,
+        quote=quote_params(config, spec, market), risk=risk_limits(config, market),
         dead_mans_switch_s=config.lighter.dead_mans_switch_s,
         taker_fee_bps=config.hedge.taker_fee_bps, position_check_s=config.risk.position_check_s,
         kill_on_mismatch=config.risk.kill_on_mismatch)

@@ -54,6 +54,7 @@ class Diagnosis:
     scenario: str
     checks: list[Check]
     findings: list[Finding] = field(default_factory=list)
+    markets: list[Check] = field(default_factory=list)      # one per market of summary.json
 
     @property
     def action(self) -> str:
@@ -66,7 +67,8 @@ class Diagnosis:
     def to_dict(self) -> dict:
         return {"scenario": self.scenario, "action": self.action, "guide": self.guide,
                 "checks": [c.to_dict() for c in self.checks],
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings],
+                "markets": [c.to_dict() for c in self.markets]}
 
 
 def _span(times: list[str]) -> str:
@@ -166,6 +168,32 @@ def check_hedged(f: RunFacts) -> Check:
     return Check("every fill hedged and acknowledged", ok, ev)
 
 
+def market_checks(f: RunFacts) -> list[Check]:
+    """Each market of the run (summary.json `markets`): it filled, every fill was hedged on
+    its own symbol (net position 0), and no limit of its own paused it."""
+    blocks = (f.summary or {}).get("markets")
+    if not isinstance(blocks, dict):
+        return []
+    checks = []
+    for symbol, block in blocks.items():
+        if not isinstance(block, dict):
+            continue
+        lighter, hedge, position = (block.get(k) if isinstance(block.get(k), dict) else {}
+                                    for k in ("lighter", "hedge", "position"))
+        fills, net = lighter.get("fills", 0), str(position.get("net_base", "0"))
+        try:
+            flat = float(net) == 0
+        except ValueError:
+            flat = False
+        paused = str(block.get("paused") or "")
+        ev = (f"{symbol} on {block.get('hedge_symbol', '?')}: fills {fills}, hedges "
+              f"{hedge.get('orders', 0)} (failures {hedge.get('failures', 0)}), net {net}")
+        if paused:
+            ev += f"; PAUSED {paused}"
+        checks.append(Check(f"market {symbol}", bool(fills) and flat and not paused, ev))
+    return checks
+
+
 def diagnose(f: RunFacts) -> Diagnosis:
     """Walk the tree; the first failing check decides the scenario."""
     checks: list[Check] = []
@@ -189,4 +217,4 @@ def diagnose(f: RunFacts) -> Diagnosis:
         if failing == "no_connection" and (f.rest_auth_errors or _key_refused(f)):
             scenario = "auth_failed"
         break
-    return Diagnosis(scenario, checks, findings(f))
+    return Diagnosis(scenario, checks, findings(f), market_checks(f))

@@ -30,6 +30,10 @@ def render_text(run_dir: str | Path, d: Diagnosis) -> str:
     lines = [f"diagnose {run_dir}"]
     for check in d.checks:
         lines.append(f"  {'PASS' if check.ok else 'FAIL'} {check.name}: {check.evidence}")
+    if len(d.markets) > 1:
+        lines.append("markets:")
+        for check in d.markets:
+            lines.append(f"  {'PASS' if check.ok else 'FAIL'} {check.evidence}")
     if d.findings:
         lines.append("findings:")
         for found in d.findings:

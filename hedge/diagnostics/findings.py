@@ -142,6 +142,17 @@ def kill_switch(f: RunFacts) -> Finding | None:
                    "and the reason before restarting.")
 
 
+def market_paused(f: RunFacts) -> Finding | None:
+    """One market of several stopped quoting on its own limit; the others traded on."""
+    if not f.market_pauses:
+        return None
+    shown = "; ".join(f"{e.time} {e.text}" for e in f.market_pauses[:5])
+    return Finding("market_paused", f"{len(f.market_pauses)} market(s) paused: {shown}",
+                   "That market's quotes were pulled; its hedges and retries went on. Read its "
+                   "[HEDGE] failure lines (a refused symbol, margin) or its limits under "
+                   "markets[].risk, check its net position on both venues, then restart.")
+
+
 def run_incomplete(f: RunFacts) -> Finding | None:
     if f.summary is not None and not str(f.summary.get("exit_reason", "")).startswith("error:"):
         return None
@@ -162,7 +173,8 @@ def unreadable_logs(f: RunFacts) -> Finding | None:
 
 RULES: tuple[Callable[[RunFacts], Finding | None], ...] = (
     auth_token_expired, no_pong, nonce_errors, rate_limited, book_resync_storm, post_only_rejects,
-    clock_skew, unexpected_frames, reconnects, hedge_failures, kill_switch, run_incomplete,
+    clock_skew, unexpected_frames, reconnects, hedge_failures, kill_switch, market_paused,
+    run_incomplete,
     unreadable_logs)
 
 

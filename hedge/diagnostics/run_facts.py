@@ -33,6 +33,7 @@ QUOTE_REJECT_RE = re.compile(r"\[QUOTE\] .* rejected: code=(\S+) (.*)")
 QUOTE_ACCEPT_RE = re.compile(r"\[QUOTE\] (place|modify|cancel) .* accepted")
 REST_AUTH_RE = re.compile(r"code=(" + "|".join(map(str, AUTH_ERROR_CODES)) + r") message='([^']*)'")
 RATE_LIMIT_RE = re.compile(r"(?<![\d.])429(?![\d.])|code=23000|Too Many Requests|rate.limited", re.I)
+MARKET_PAUSED_RE = re.compile(r"MARKET PAUSED (\S+): (.*)")
 CLOCK_SKEW_RE = re.compile(r"(?<![\d.])-1021(?!\d)|recvWindow|clock skew", re.I)
 
 
@@ -69,6 +70,7 @@ class RunFacts:
     hedge_acked_base: float = 0.0
     hedge_signed_base: float = 0.0
     kill_switch: list[Event] = field(default_factory=list)
+    market_pauses: list[Event] = field(default_factory=list)    # text = "<symbol>: <reason>"
     quote_accepted: int = 0
     quote_rejects: list[tuple[str, int | None, str]] = field(default_factory=list)
     rest_auth_errors: list[Event] = field(default_factory=list)
@@ -133,6 +135,8 @@ def facts_from_log_lines(lines, facts: RunFacts | None = None) -> RunFacts:
 def _fold(f: RunFacts, time: str, level: str, msg: str) -> None:  # noqa: C901 - one table of tags
     if level in ("ERROR", "CRITICAL"):
         f.errors.append(Event(time, msg[:300]))
+    if m := MARKET_PAUSED_RE.search(msg):
+        f.market_pauses.append(Event(time, f"{m.group(1)}: {m.group(2)[:200]}"))
     if "KILL SWITCH:" in msg:
         f.kill_switch.append(Event(time, msg.split("KILL SWITCH:", 1)[1].strip()))
     if RATE_LIMIT_RE.search(msg) and "📨" not in msg:

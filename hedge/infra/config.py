@@ -19,12 +19,13 @@ from typing import Any
 import yaml
 
 from hedge.core.request_tiers import max_tx_per_min
-from hedge.infra.config_schema import (LIGHTER_URL_ALIASES, SECTIONS, BotConfig, HedgeConfig,
-                                       LighterConfig, LoggingConfig, RiskConfig, Rule, SimConfig,
+from hedge.infra.config_schema import (LIGHTER_URL_ALIASES, MAX_MARKETS, SECTIONS, BotConfig,
+                                       HedgeConfig, LighterConfig, LoggingConfig, MarketConfig,
+                                       MarketRiskConfig, RiskConfig, Rule, SimConfig,
                                        StrategyConfig, is_loopback_url)
 
 __all__ = ["BotConfig", "ConfigError", "HedgeConfig", "LighterConfig", "LoggingConfig",
-           "RiskConfig", "SimConfig", "StrategyConfig", "load_config", "parse_config"]
+           "MarketConfig", "MarketRiskConfig", "RiskConfig", "SimConfig", "StrategyConfig", "load_config", "parse_config"]
 
 _CREDENTIAL_WORDS = ("private", "secret", "api_key", "apikey", "password", "token")
 _MISSING = object()
@@ -135,12 +136,93 @@ def _build_bot(raw: Mapping[str, Any], problems: _Problems) -> BotConfig | None:
             continue
         values = _values(cls, given, name + ".", problems)
         sections[name] = None if values is None else cls(**values)
-    top = _values(BotConfig, raw, "", problems, nested=tuple(SECTIONS))
+    top = _values(BotConfig, raw, "", problems, nested=tuple(SECTIONS) + ("markets",))
+    markets = _markets(raw, problems)
     mode = raw.get("mode", BotConfig.mode)  # used only when valid, even if duration_s is not
     _cross_checks(mode, sections, problems)
-    if top is None or any(value is None for value in sections.values()):
+    if markets:
+        _market_checks(raw, markets, sections, problems)
+    if top is None or markets is None or any(value is None for value in sections.values()):
         return None
-    return BotConfig(**top, **sections)
+    return BotConfig(**top, **sections, markets=markets)
+
+
+def _markets(raw: Mapping[str, Any], problems: _Problems) -> tuple[MarketConfig, ...] | None:
+    """The `markets:` list, each item built on its own (problems name `markets[i].key`);
+    () when absent (the single-market keys stand for one item), None when refused."""
+    given = raw.get("markets")
+    if given is None:
+        return ()
+    if not isinstance(given, list) or not given:
+        problems.add("markets", f"got {_shown(given)}; allowed: a non-empty list of markets, each "
+                                f"`- lighter_market: ETH` with `hedge_symbol: ETH/USDT:USDT` "
+                                f"(optional order_size, max_position, risk)")
+        return None
+    if len(given) > MAX_MARKETS:
+        problems.add("markets", f"got {len(given)} markets; allowed: at most {MAX_MARKETS} (one "
+                                f"Lighter WebSocket carries them all); run a second process")
+        return None
+    items: list[MarketConfig] = []
+    before = len(problems.items)
+    for i, item in enumerate(given):
+        where = f"markets[{i}]"
+        if not isinstance(item, Mapping):
+            problems.add(where, f"got {_shown(item)}; allowed: a mapping with lighter_market and "
+                                f"hedge_symbol")
+            continue
+        for key in ("lighter_market", "hedge_symbol"):
+            if item.get(key) is None:
+                problems.add(f"{where}.{key}", "missing; every market names its Lighter market "
+                                               "(lighter_market: ETH) and its hedge symbol "
+                                               "(hedge_symbol: ETH/USDT:USDT)")
+        values = _values(MarketConfig, item, where + ".", problems, nested=("risk",))
+        risk_raw = item.get("risk")
+        risk = MarketRiskConfig()
+        if risk_raw is not None and not isinstance(risk_raw, Mapping):
+            problems.add(f"{where}.risk", f"got {_shown(risk_raw)}; allowed: a mapping of risk "
+                                          f"limits for this market (e.g. max_unhedged_base: 0.05)")
+        elif risk_raw is not None:
+            risk_values = _values(MarketRiskConfig, risk_raw, where + ".risk.", problems)
+            risk = MarketRiskConfig(**risk_values) if risk_values is not None else risk
+        if values is not None and "lighter_market" in values and "hedge_symbol" in values:
+            items.append(MarketConfig(**values, risk=risk))
+    if len(problems.items) > before:
+        return None
+    for key in ("lighter_market", "hedge_symbol"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            value = getattr(item, key)
+            if value in seen:
+                problems.add(f"markets[{i}].{key}", f"{value!r} is already markets[{seen[value]}]"
+                                                    f"'s; each market is listed once")
+            seen.setdefault(value, i)
+    return None if len(problems.items) > before else tuple(items)
+
+
+def _market_checks(raw: Mapping[str, Any], markets: tuple[MarketConfig, ...],
+                   sections: dict[str, Any], problems: _Problems) -> None:
+    """With `markets:` the single-market keys would say something else: refuse both at once;
+    each item's sizes against its limits."""
+    for section, key in (("lighter", "market"), ("hedge", "symbol")):
+        given = raw.get(section)
+        if isinstance(given, Mapping) and key in given:
+            problems.add(f"{section}.{key}", "given together with markets:, which names every "
+                                             "market; remove it (or remove markets:)")
+    strategy, risk = sections["strategy"], sections["risk"]
+    if strategy is None or risk is None:
+        return
+    for i, item in enumerate(markets):
+        size = item.order_size if item.order_size is not None else strategy.order_size
+        top = item.max_position if item.max_position is not None else strategy.max_position
+        if top < size:
+            problems.add(f"markets[{i}].max_position", f"got {top}; allowed: >= its order_size "
+                                                       f"({size}), or no order could be placed")
+        unhedged = (item.risk.max_unhedged_base if item.risk.max_unhedged_base is not None
+                    else risk.max_unhedged_base)
+        if unhedged < size:
+            problems.add(f"markets[{i}].risk.max_unhedged_base",
+                         f"got {unhedged}; allowed: >= its order_size ({size}), or one complete "
+                         f"fill would pause the market (set it under the market's risk:)")
 
 
 def _values(cls: type, raw: Mapping[str, Any], prefix: str, problems: _Problems,

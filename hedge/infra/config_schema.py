@@ -183,9 +183,38 @@ class RiskConfig:
     stale_stream_ms: int = setting(10_000, minimum=1000, maximum=600_000)
     max_loss_quote: Decimal = setting(Decimal(50), minimum=0, above=True)
     kill_on_mismatch: bool = setting(True)
+    # Global limits over every market (several markets: base amounts do not add up).
+    max_total_unhedged_quote: Decimal | None = setting(None, minimum=0, above=True)
     position_check_s: float = setting(5.0, minimum=1, maximum=3600,
                                       allowed="seconds between checks of the Lighter position "
                                               "against the fills seen (1..3600)")
+
+
+@dataclass(frozen=True)
+class MarketRiskConfig:
+    """Per-market risk limits; a key left out takes the global `risk.` value."""
+
+    max_unhedged_base: Decimal | None = setting(None, minimum=0, above=True)
+    max_unhedged_age_ms: int | None = setting(None, minimum=100, maximum=600_000)
+    max_hedge_failures: int | None = setting(None, minimum=1, maximum=1000)
+    max_loss_quote: Decimal | None = setting(None, minimum=0, above=True)
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    """One market the bot quotes: a Lighter market hedged on one hedge venue symbol.
+    `order_size`/`max_position` left out take `strategy.`'s."""
+
+    lighter_market: str = setting("", check=_symbol_ok, allowed="a market symbol such as ETH")
+    hedge_symbol: str = setting("", check=_symbol_ok,
+                                allowed="a ccxt unified symbol such as ETH/USDT:USDT")
+    order_size: Decimal | None = setting(None, minimum=0, above=True)
+    max_position: Decimal | None = setting(None, minimum=0, above=True)
+    risk: MarketRiskConfig = field(default_factory=MarketRiskConfig)
+
+
+# One Lighter WebSocket carries 2 channels a market plus one (the venue allows 100 a connection).
+MAX_MARKETS = 40
 
 
 @dataclass(frozen=True)
@@ -242,7 +271,18 @@ class BotConfig:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    markets: tuple[MarketConfig, ...] = ()   # empty: the single-market keys, as one item
 
     @property
     def is_live(self) -> bool:
         return self.mode == "live"
+
+    @property
+    def trading_markets(self) -> tuple[MarketConfig, ...]:
+        """Every market to quote, sizes filled in: `markets:`, or the single-market keys
+        (`lighter.market`, `hedge.symbol`, `strategy.order_size`, `strategy.max_position`)."""
+        items = self.markets or (MarketConfig(self.lighter.market, self.hedge.symbol),)
+        return tuple(MarketConfig(m.lighter_market, m.hedge_symbol,
+                                  m.order_size if m.order_size is not None else self.strategy.order_size,
+                                  m.max_position if m.max_position is not None
+                                  else self.strategy.max_position, m.risk) for m in items)

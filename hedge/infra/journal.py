@@ -188,18 +188,26 @@ class Journal:
             unhedged_fills=len(self.unhedged_fills()),
             intents_without_result=len(self.intents_without_result()))
 
-    def signed_totals(self) -> tuple[Decimal, Decimal]:
-        """(maker base, hedged base), signed (+ bought): what the positions should show.
+    def signed_totals(self, market: int | None = None,
+                      symbol: str | None = None) -> tuple[Decimal, Decimal]:
+        """(maker base, hedged base), signed (+ bought): what the positions should show; of one
+        Lighter market and its hedge symbol when given (several markets share a journal).
 
         Each client id counts once, by its last final answer.
         """
+        where_fill = "" if market is None else " WHERE market = ?"
+        where_hedge = "" if symbol is None else (" AND r.client_id IN (SELECT client_id FROM "
+                                                 "hedge_intents WHERE symbol = ?)")
         with self._lock:
             maker = sum((Decimal(size) if side == "bid" else -Decimal(size)
-                         for size, side in self._db.execute("SELECT size, side FROM fills")),
+                         for size, side in self._db.execute(
+                             "SELECT size, side FROM fills" + where_fill,
+                             () if market is None else (market,))),
                         Decimal(0))
             hedged = sum((Decimal(r[0]) for r in self._db.execute(
                 f"SELECT filled FROM hedge_results r WHERE r.id = (SELECT MAX(id) FROM "
-                f"hedge_results WHERE client_id = r.client_id AND status IN ({_FINAL_SQL}))")),
+                f"hedge_results WHERE client_id = r.client_id AND status IN ({_FINAL_SQL}))"
+                + where_hedge, () if symbol is None else (symbol,))),
                 Decimal(0))
         return maker, hedged
 
@@ -212,10 +220,12 @@ class Journal:
             best[order_index] = max(best.get(order_index, Decimal(0)), Decimal(cum))
         return sorted(best.items())
 
-    def last_fill_key(self) -> tuple[int, Decimal] | None:
+    def last_fill_key(self, market: int | None = None) -> tuple[int, Decimal] | None:
+        where = "" if market is None else "WHERE market = ? "
         with self._lock:
-            row = self._db.execute("SELECT order_index, cum_filled_base FROM fills "
-                                   "ORDER BY journaled_at_s DESC, rowid DESC LIMIT 1").fetchone()
+            row = self._db.execute("SELECT order_index, cum_filled_base FROM fills " + where +
+                                   "ORDER BY journaled_at_s DESC, rowid DESC LIMIT 1",
+                                   () if market is None else (market,)).fetchone()
         return (row[0], Decimal(row[1])) if row else None
 
     def record_order(self, client_order_index: int, market: int, side: str) -> None:

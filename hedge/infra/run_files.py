@@ -141,6 +141,7 @@ class HedgeBookCounters:
 class HedgeCounters:
     orders: int = 0
     filled_base: Decimal = Decimal(0)
+    filled_quote: Decimal = Decimal(0)        # notional, all markets
     failures: int = 0
     book: HedgeBookCounters = field(default_factory=HedgeBookCounters)
 
@@ -149,6 +150,7 @@ class HedgeCounters:
 class PositionSnapshot:
     lighter_base: Decimal = Decimal(0)
     hedge_base: Decimal = Decimal(0)
+    net_quote: Decimal = Decimal(0)           # net positions at the mid, all markets
 
     @property
     def net_base(self) -> Decimal:
@@ -197,6 +199,8 @@ class RunSummary:
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
     fees: FeeFigures = field(default_factory=FeeFigures)
     pnl_quote: Decimal = Decimal(0)
+    # Lighter symbol -> {"lighter": {...}, "hedge": {...}, "position": {...}}, one per market
+    markets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lighter, hedge, position, ws, rel = (self.lighter, self.hedge, self.position, self.ws,
@@ -220,13 +224,14 @@ class RunSummary:
                         "call_timeouts": lighter.call_timeouts,
                         "volume_quote": _amount(lighter.volume_quote)},
             "hedge": {"orders": hedge.orders, "filled_base": _amount(hedge.filled_base),
-                      "failures": hedge.failures,
+                      "filled_quote": _amount(hedge.filled_quote), "failures": hedge.failures,
                       "book": {"streamed": hedge.book.streamed, "resyncs": hedge.book.resyncs,
                                "stream_failures": hedge.book.stream_failures,
                                "polls": hedge.book.polls}},
             "position": {"lighter_base": _amount(position.lighter_base),
                          "hedge_base": _amount(position.hedge_base),
-                         "net_base": _amount(position.net_base)},
+                         "net_base": _amount(position.net_base),
+                         "net_quote": _amount(position.net_quote)},
             "latency_ms": {"fill_to_hedge_submit": latency_stats(self.fill_to_hedge_submit_ms),
                            "fill_to_hedge_ack": latency_stats(self.fill_to_hedge_ack_ms),
                            "hedge_book_age_at_quote": latency_stats(self.hedge_book_age_at_quote_ms),
@@ -249,6 +254,7 @@ class RunSummary:
                      "lighter_quote": _amount(self.fees.lighter_quote),
                      "hedge_quote": _amount(self.fees.hedge_quote)},
             "pnl_quote": _amount(self.pnl_quote),
+            "markets": self.markets,
         }
 
 
@@ -277,9 +283,10 @@ def write_summary(run_dir: str | Path, summary: RunSummary | dict[str, Any]) -> 
 
 
 # hedge_price_assumed (maker rows): the hedge venue price the quote was priced against; the
-# report splits PnL into spread at fill and hedge slippage with it. New columns go at the end.
+# report splits PnL into spread at fill and hedge slippage with it. market: the Lighter symbol
+# the row belongs to (a hedge row: the market it hedged). New columns go at the end.
 TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id",
-                  "hedge_price_assumed")
+                  "hedge_price_assumed", "market")
 
 
 class TradesCsv:
@@ -295,20 +302,24 @@ class TradesCsv:
             self._file.flush()
 
     def maker_fill(self, side: str, size: Decimal, price: Decimal, fill_key: str,
-                   ts: datetime | None = None, hedge_price_assumed: Decimal | None = None) -> None:
-        self._row("lighter", "maker", side, size, price, fill_key, "", ts, hedge_price_assumed)
+                   ts: datetime | None = None, hedge_price_assumed: Decimal | None = None,
+                   market: str = "") -> None:
+        self._row("lighter", "maker", side, size, price, fill_key, "", ts, hedge_price_assumed,
+                  market)
 
     def hedge_fill(self, venue: str, side: str, size: Decimal, price: Decimal | None,
-                   fill_key: str, client_id: str, ts: datetime | None = None) -> None:
-        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts)
+                   fill_key: str, client_id: str, ts: datetime | None = None,
+                   market: str = "") -> None:
+        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, None, market)
 
     def _row(self, venue: str, role: str, side: str, size: Decimal, price: Decimal | None,
              fill_key: str, client_id: str, ts: datetime | None,
-             assumed: Decimal | None = None) -> None:
+             assumed: Decimal | None = None, market: str = "") -> None:
         when = ts or datetime.now(timezone.utc)
         self._writer.writerow((when.isoformat(timespec="milliseconds"), venue, role, side,
                                _amount(size), "" if price is None else _amount(price),
-                               fill_key, client_id, "" if assumed is None else _amount(assumed)))
+                               fill_key, client_id, "" if assumed is None else _amount(assumed),
+                               market))
         self._file.flush()
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ class LighterFaults:
     duplicate_account_frame_prob: float = 0.0  # resend an account frame as is
     late_account_frame_prob: float = 0.0    # resend an older account frame after a delay
     book_nonce_gap_prob: float = 0.0        # skip the begin_nonce chain on a book update
+    book_gap_markets: list[str] = field(default_factory=list)  # these symbols: every update skips
     refuse_ws: bool = False                 # answer the WS upgrade with HTTP 503
     reject_auth: bool = False               # every private subscribe gets error 20013
     mute_account_orders: bool = False       # account subscriptions succeed, no updates follow
@@ -55,6 +56,7 @@ class HedgeFaults:
     execute_then_late_prob: float = 0.0     # execute the order, answer after `late_ms`
     late_ms: int = 3000
     reject_hedges: bool = False             # every new order: -2019 margin is insufficient
+    reject_hedge_symbols: list[str] = field(default_factory=list)  # the same, these symbols only
     refuse_connections: bool = False        # the listener is closed (connection refused)
     book_stream_gap: int = 0                # skip the next N depth-stream events (pu breaks)
     book_stream_gap_prob: float = 0.0       # skip each depth-stream event with this probability
@@ -103,8 +105,11 @@ def fault_profile(name: str) -> FaultProfile:
         raise UnknownFaultError(
             f"unknown fault profile {name!r}; known profiles: {', '.join(PROFILES)}") from None
     lighter = replace(base.lighter, rest_stall_paths=list(base.lighter.rest_stall_paths),
-                      market_status=dict(base.lighter.market_status))
-    return FaultProfile(base.name, lighter, replace(base.hedge, next=list(base.hedge.next)))
+                      market_status=dict(base.lighter.market_status),
+                      book_gap_markets=list(base.lighter.book_gap_markets))
+    return FaultProfile(base.name, lighter, replace(
+        base.hedge, next=list(base.hedge.next),
+        reject_hedge_symbols=list(base.hedge.reject_hedge_symbols)))
 
 
 def apply_knobs(target: LighterFaults | HedgeFaults, knobs: dict[str, Any]) -> None:

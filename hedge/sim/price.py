@@ -17,7 +17,8 @@ STEP_MS = 100
 
 @dataclass(frozen=True)
 class AssetPath:
-    """Start price and volatility of one asset (ETH, BTC)."""
+    """Start price and volatility of one asset (ETH, BTC, ...); each asset walks its own path,
+    seeded by (seed, asset), so adding an asset never moves another's prices."""
 
     asset: str
     start_price: float
@@ -27,6 +28,9 @@ class AssetPath:
 DEFAULT_ASSETS = (
     AssetPath("ETH", 3000.0, 0.6),
     AssetPath("BTC", 100000.0, 0.5),
+    AssetPath("SOL", 200.0, 0.8),
+    AssetPath("DOGE", 0.25, 1.0),
+    AssetPath("1000PEPE", 0.01, 1.2),
 )
 
 

@@ -116,8 +116,9 @@ async def wait_for_log(logs_dir: Path, pattern: str, timeout_s: float) -> str:
     raise AssertionError(f"no bot.log line matching {pattern!r} within {timeout_s}s")
 
 
-async def lighter_state(account: BotAccount) -> tuple[Decimal, int]:
-    """(signed ETH position, resting orders), asked of the Lighter venue through the SDK."""
+async def lighter_state(account: BotAccount, market: int = ETH_MARKET) -> tuple[Decimal, int]:
+    """(signed position, resting orders) on `market` (ETH unless told), asked of the Lighter
+    venue through the SDK."""
     client = SignerClient(url=account.lighter_url, account_index=account.account_index,
                           api_private_keys={4: account.private_key})
     try:
@@ -126,7 +127,7 @@ async def lighter_state(account: BotAccount) -> tuple[Decimal, int]:
         api = lighter.ApiClient(configuration=lighter.Configuration(host=account.lighter_url))
         try:
             orders = await lighter.OrderApi(api).account_active_orders(
-                account_index=account.account_index, market_id=ETH_MARKET, authorization=token)
+                account_index=account.account_index, market_id=market, authorization=token)
             accounts = await lighter.AccountApi(api).account(by="index", value=str(account.account_index))
         finally:
             await api.close()
@@ -134,17 +135,18 @@ async def lighter_state(account: BotAccount) -> tuple[Decimal, int]:
         await client.close()
     position = Decimal(0)
     for pos in accounts.accounts[0].positions or []:
-        if pos.market_id == ETH_MARKET:
+        if pos.market_id == market:
             position = Decimal(int(pos.sign)) * Decimal(str(pos.position))
     return position, len(orders.orders or [])
 
 
-async def hedge_position(account: BotAccount) -> Decimal:
-    """Signed ETH position on the hedge venue, through ccxt's binanceusdm class."""
+async def hedge_position(account: BotAccount, symbol: str = HEDGE_SYMBOL) -> Decimal:
+    """Signed position in `symbol` (ETH unless told) on the hedge venue, through ccxt's
+    binanceusdm class."""
     ex = loopback_binanceusdm(account.hedge_url, account.hedge_key, account.hedge_secret)
     try:
         total = Decimal(0)
-        for pos in await ex.fetch_positions([HEDGE_SYMBOL]):
+        for pos in await ex.fetch_positions([symbol]):
             size = Decimal(str(pos.get("contracts") or 0))
             total += -size if pos.get("side") == "short" else size
         return total

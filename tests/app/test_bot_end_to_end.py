@@ -85,7 +85,7 @@ async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tm
 
 def _freeze_market(venues) -> None:
     """No more fills: the mid stops moving and the takers stop."""
-    fixed = {asset: venues.prices.mid(asset) for asset in ("ETH", "BTC")}
+    fixed = {asset: venues.prices.mid(asset) for asset in venues.prices.assets}
     venues.prices.mid = lambda asset, now_ms=None: fixed[asset]
     venues.lighter_app[LIGHTER_STATE].faults.no_taker_flow = True
 

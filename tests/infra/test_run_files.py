@@ -100,7 +100,7 @@ def test_summary_values_decimals_as_strings_and_latency(tmp_path):
     written = json.loads(write_summary(tmp_path, summary).read_text())
     assert written["lighter"]["filled_base"] == "0.030"
     assert written["position"] == {"lighter_base": "0.03", "hedge_base": "-0.03",
-                                   "net_base": "0.00"}
+                                   "net_base": "0.00", "net_quote": "0"}
     assert written["latency_ms"]["fill_to_hedge_submit"] == {"n": 3, "p50": 1.25, "p99": 3.0,
                                                              "max": 3.0}
     assert written["pnl_quote"] == "-0.1200"
@@ -133,14 +133,14 @@ def test_trades_csv_rows(tmp_path):
     at = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
     with TradesCsv(path) as trades:
         trades.maker_fill("bid", Decimal("0.010"), Decimal("3000.5"), "7-0.01", ts=at,
-                          hedge_price_assumed=Decimal("3001.25"))
+                          hedge_price_assumed=Decimal("3001.25"), market="ETH")
     with TradesCsv(path) as trades:  # reopened: appends, no second header
         trades.hedge_fill("binanceusdm", "sell", Decimal("0.01"), Decimal("2999.9"), "7-0.01",
-                          "lh-7-0.01", ts=at)
+                          "lh-7-0.01", ts=at, market="ETH")
     rows = list(csv.DictReader(path.open()))
     assert [r["role"] for r in rows] == ["maker", "hedge"]
     assert rows[0] == {"ts": "2025-03-01T12:00:00.000+00:00", "venue": "lighter", "role": "maker",
                        "side": "bid", "size": "0.010", "price": "3000.5", "fill_key": "7-0.01",
-                       "client_id": "", "hedge_price_assumed": "3001.25"}
+                       "client_id": "", "hedge_price_assumed": "3001.25", "market": "ETH"}
     assert rows[1]["client_id"] == "lh-7-0.01" and rows[1]["venue"] == "binanceusdm"
-    assert rows[1]["hedge_price_assumed"] == ""
+    assert rows[1]["hedge_price_assumed"] == "" and rows[1]["market"] == "ETH"

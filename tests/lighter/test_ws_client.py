@@ -110,3 +110,24 @@ async def test_rejected_auth_is_an_error_frame_20013_and_retried(venues, account
         assert snap.account == account.account_index
     finally:
         await ws.close()
+
+
+async def test_a_book_gap_on_one_market_resyncs_that_market_only(venues):
+    """book_gap_markets breaks one market's chain: SOL resyncs, ETH's book is never touched."""
+    sol = 2
+    ws = LighterWsClient(venues.lighter_url, markets=[ETH, sol])
+    ws.start()
+    try:
+        eth_book, sol_book = await ws.wait_book(ETH), await ws.wait_book(sol)
+        venue(venues).faults.book_gap_markets = ["SOL"]
+        await poll(lambda: sol_book.resync_count >= 1, timeout=5)
+        applied = eth_book.updates_applied
+        await poll(lambda: eth_book.updates_applied >= applied + 3, timeout=5)
+        assert eth_book.resync_count == 0 and eth_book.is_live
+        bid, ask = ws.best_bid_ask(ETH)
+        assert bid is not None and ask is not None
+        venue(venues).faults.book_gap_markets = []
+        await poll(lambda: sol_book.is_live, timeout=5)
+        assert ws.counters.reconnects == 0
+    finally:
+        await ws.close()

@@ -52,8 +52,9 @@ BTC = "BTC/USDT:USDT"
 
 def freeze_prices(prices, eth: float = 3000.0, btc: float = 100000.0) -> None:
     """Pin the shared mid so a test can compute the exact book it will trade against."""
+    walk = prices.mid
     fixed = {"ETH": eth, "BTC": btc}
-    prices.mid = lambda asset, now_ms=None: fixed[asset]
+    prices.mid = lambda asset, now_ms=None: fixed.get(asset) or walk(asset, now_ms)
 
 
 async def connected_client(base_url: str, api_key: str = API_KEY, secret: str = SECRET,

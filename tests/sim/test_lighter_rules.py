@@ -13,7 +13,7 @@ from lighter import AccountApi, OrderApi, TransactionApi
 from lighter.exceptions import ApiException
 from lighter.signer_client import SignerClient
 
-from hedge.app.cli import build_parser
+from hedge.cli.parser import build_parser
 from hedge.sim.runner import start_venues
 from tests.sim.ccxt_loopback import freeze_prices
 from tests.sim.lighter_helpers import best_prices, frame_where, new_client, next_frame, poll, token, venue

@@ -57,7 +57,8 @@ async def test_public_rest_parses_with_sdk_models(venues):
         api = OrderApi(client.api_client)
         books = await api.order_books()
         assert [(b.symbol, b.market_id, b.min_base_amount) for b in books.order_books] == [
-            ("ETH", 0, "0.0050"), ("BTC", 1, "0.00020")]
+            ("ETH", 0, "0.0050"), ("BTC", 1, "0.00020"), ("SOL", 2, "0.050"), ("DOGE", 3, "10"),
+            ("1000PEPE", 4, "500")]
         details = await api.order_book_details(market_id=1)
         d = details.order_book_details[0]
         assert (d.size_decimals, d.price_decimals, d.min_quote_amount) == (5, 1, "10.000000")

@@ -9,6 +9,7 @@ of the window, so cancels and the kill path always find room.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import itertools
 import time
@@ -18,7 +19,13 @@ from dataclasses import dataclass, field
 
 from hedge.core.request_tiers import TIER_LIMITS, TIERS, WINDOW_S, max_tx_per_min, request_weight
 
-__all__ = ["Priority", "RequestBudget", "BudgetStats", "TIERS", "max_tx_per_min", "request_weight"]
+__all__ = ["Priority", "RequestBudget", "BudgetStats", "TIERS", "max_tx_per_min", "request_weight",
+           "REQUEST_OWNER"]
+
+# Who a request is for (a market's symbol), set in each market's tasks: waiting requests of one
+# priority are served round-robin across owners, so a busy market cannot starve another's
+# cancels behind its own queue.
+REQUEST_OWNER: contextvars.ContextVar[str] = contextvars.ContextVar("request_owner", default="")
 
 
 class Priority(enum.IntEnum):
@@ -64,7 +71,9 @@ class RequestBudget:
         self._spent: deque[tuple[float, int]] = deque()   # (at, weight) inside the window
         self._sent_at: deque[float] = deque()             # every request's time, for max_in_window
         self._used = 0
-        self._waiting: set[tuple[int, int]] = set()       # (priority, seq) of waiting requests
+        self._waiting: set[tuple[int, int, int]] = set()  # (priority, round, seq) waiting
+        self._round_served: dict[int, int] = {}           # priority -> round last served
+        self._owner_round: dict[tuple[str, int], int] = {}  # (owner, priority) -> last round
         self._seq = itertools.count()
         self._changed = asyncio.Event()
         self._cool_until = 0.0        # after a 429: only cancels and fill-safety reads go
@@ -111,7 +120,7 @@ class RequestBudget:
         if not self._blocked(priority, None) and self._fits(cost, priority):
             self._take(kind, cost)
             return 0.0
-        ticket = (int(priority), next(self._seq))
+        ticket = self._ticket(int(priority))
         self._waiting.add(ticket)
         started = self._clock()
         self.stats.waited += 1
@@ -119,6 +128,8 @@ class RequestBudget:
             while True:
                 if not self._blocked(priority, ticket) and self._fits(cost, priority):
                     self._take(kind, cost)
+                    self._round_served[ticket[0]] = max(self._round_served.get(ticket[0], 0),
+                                                        ticket[1])
                     return self._clock() - started
                 self._changed.clear()
                 try:
@@ -137,7 +148,15 @@ class RequestBudget:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _blocked(self, priority: Priority, ticket: tuple[int, int] | None) -> bool:
+    def _ticket(self, priority: int) -> tuple[int, int, int]:
+        """Fair order within a priority: an owner's n-th waiting request goes in round n, so
+        the first waiting request of every owner is served before any owner's second."""
+        key = (REQUEST_OWNER.get(), priority)
+        ticket_round = max(self._round_served.get(priority, 0), self._owner_round.get(key, 0)) + 1
+        self._owner_round[key] = ticket_round
+        return (priority, ticket_round, next(self._seq))
+
+    def _blocked(self, priority: Priority, ticket: tuple[int, int, int] | None) -> bool:
         """A more urgent (or an earlier equally urgent) request is waiting."""
         if not self._waiting:
             return False

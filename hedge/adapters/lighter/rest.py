@@ -123,6 +123,17 @@ class LighterRest:
                     return Decimal(int(pos.sign)) * Decimal(str(pos.position))
         return Decimal(0)
 
+    async def account_positions(self, account: int,
+                                priority: Priority = Priority.SAFETY) -> dict[int, Decimal]:
+        """Every market's signed base position, from one `account` call (market id -> base)."""
+        resp = await self._call("account", priority,
+                                lambda: self._accounts.account(by="index", value=str(account)))
+        out: dict[int, Decimal] = {}
+        for acct in resp.accounts or []:
+            for pos in acct.positions or []:
+                out[int(pos.market_id)] = Decimal(int(pos.sign)) * Decimal(str(pos.position))
+        return out
+
     async def account_tier(self, account: int) -> str | None:
         """The account's tier where the venue reports one by name (`tier`/`account_tier`)."""
         resp = await self._call("account", Priority.READ,

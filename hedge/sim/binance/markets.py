@@ -1,4 +1,4 @@
-"""The two perpetual symbols the hedge venue lists, and the exchangeInfo document ccxt parses.
+"""The perpetual symbols the hedge venue lists (one per local Lighter market), and the exchangeInfo document ccxt parses.
 
 Filters are what ccxt turns into precision and limits (TICK_SIZE mode: tickSize and stepSize
 become precision.price and precision.amount; MIN_NOTIONAL becomes limits.cost.min).
@@ -42,6 +42,15 @@ SYMBOLS: dict[str, SymbolSpec] = {
     "BTCUSDT": SymbolSpec("BTCUSDT", "BTC", Decimal("0.10"), Decimal("0.001"), Decimal("0.001"),
                           Decimal("1000"), Decimal("120"), Decimal("100"), 2, 3,
                           Decimal("0.05"), Decimal("0.3")),
+    "SOLUSDT": SymbolSpec("SOLUSDT", "SOL", Decimal("0.010"), Decimal("1"), Decimal("1"),
+                          Decimal("1000000"), Decimal("5000"), Decimal("5"), 4, 0,
+                          Decimal("40"), Decimal("0.5")),
+    "DOGEUSDT": SymbolSpec("DOGEUSDT", "DOGE", Decimal("0.000010"), Decimal("1"), Decimal("1"),
+                           Decimal("50000000"), Decimal("30000000"), Decimal("5"), 6, 0,
+                           Decimal("30000"), Decimal("0.5")),
+    "1000PEPEUSDT": SymbolSpec("1000PEPEUSDT", "1000PEPE", Decimal("0.0000001"), Decimal("1"),
+                               Decimal("1"), Decimal("80000000"), Decimal("30000000"),
+                               Decimal("5"), 7, 0, Decimal("800000"), Decimal("0.5")),
 }
 
 

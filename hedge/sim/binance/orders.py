@@ -119,7 +119,7 @@ def place_order(state: HedgeVenueState, account: Account, params: dict[str, str]
         raise VenueError(*E.FOK_NOT_FILLABLE)
     needed = (_increasing_qty(account, spec.symbol, side, qty) * ref_price
               / account.leverage_of(spec.symbol)) * (1 + TAKER_FEE)
-    if state.faults.reject_hedges or (
+    if state.faults.reject_hedges or spec.symbol in state.faults.reject_hedge_symbols or (
             not reduce_only and needed > state.margin(account, now).available):
         raise VenueError(*E.MARGIN_INSUFFICIENT)
 

@@ -84,7 +84,9 @@ class ChannelFrames:
         begin = self.book_nonce[market]
         nonce = self.next_nonce()
         gap = self.venue.faults.book_nonce_gap_prob
-        if gap and self.venue.rng.random() < gap:
+        if self.venue.markets[market].symbol in self.venue.faults.book_gap_markets:
+            begin += 1                        # this market's chain always breaks: it resyncs
+        elif gap and self.venue.rng.random() < gap:
             begin += 1 + self.venue.rng.randrange(5)
         self.book_nonce[market] = nonce
         self.book_offset[market] += 1 + self.venue.rng.randrange(3)

@@ -48,9 +48,13 @@ class MarketSpec:
         return int(Decimal(repr(price)).scaleb(self.price_decimals).to_integral_value())
 
 
+# Ids, decimals and minimums as Lighter's mainnet lists them (orderBooks / market_stats).
 MARKETS: dict[int, MarketSpec] = {
     0: MarketSpec(0, "ETH", 2, 4, Decimal("0.0050"), Decimal("10.000000")),
     1: MarketSpec(1, "BTC", 1, 5, Decimal("0.00020"), Decimal("10.000000")),
+    2: MarketSpec(2, "SOL", 3, 3, Decimal("0.050"), Decimal("10.000000")),
+    3: MarketSpec(3, "DOGE", 6, 0, Decimal("10"), Decimal("10.000000")),
+    4: MarketSpec(4, "1000PEPE", 6, 0, Decimal("500"), Decimal("10.000000")),
 }
 
 
