@@ -19,7 +19,8 @@ from hedge.infra.recorder import FrameRecorder
 from hedge.infra.redact import REDACTED, Redactor
 from hedge.sim.lighter import market_life
 from tests.lighter.conftest import ETH
-from tests.sim.lighter_helpers import best_prices
+from tests.sim.ccxt_loopback import freeze_prices
+from tests.sim.lighter_helpers import best_prices, poll, venue
 
 TOKEN_RE = re.compile(r"\d{9,}:\d+:\d+:[0-9a-f]{20,}")
 
@@ -68,6 +69,8 @@ def test_recorder_splices_inbound_text_and_redacts_auth(tmp_path):
 @pytest.mark.slow   # waits for token refreshes and a fill
 async def test_a_run_writes_no_secret_and_the_tagged_lines(venues, account, run_logs, monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)
+    freeze_prices(venues.prices)
+    venue(venues).faults.tier_latency = False    # at the touch now, not where it was 200 ms ago
     minted: list[str] = []
     mint = account.orders.mint_auth_token
 
@@ -89,8 +92,12 @@ async def test_a_run_writes_no_secret_and_the_tagged_lines(venues, account, run_
         except RuntimeError:
             logger.exception("planted exception")
         logging.getLogger("lighter").error("stdlib planted %s", account.private_key)
+        # Alone one tick above the best bid, with the mid pinned, the order is the first a selling
+        # taker meets: the fill comes whatever the price path does.
+        await poll(lambda: best_prices(venues)[1] - best_prices(venues)[0] > 1)
         bid, _ = best_prices(venues)
-        res = await account.orders.create_post_only(ETH, False, Decimal("0.0200"), Decimal(bid).scaleb(-2), 301)
+        res = await account.orders.create_post_only(ETH, False, Decimal("0.0200"),
+                                                    Decimal(bid + 1).scaleb(-2), 301)
         assert res.accepted
         deadline = time.monotonic() + 15
         while not fills and time.monotonic() < deadline:
