@@ -38,7 +38,7 @@ async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tm
     config = write_config(tmp_path, account, duration_s=0, logging={"level": "DEBUG"})
     bot = start_bot(config, account)
     logs = tmp_path / "logs"
-    await wait_for_log(logs, r"\[HEDGE\] ack .* filled", timeout_s=40)
+    await wait_for_log(logs, r"\[HEDGE\] ack .* filled", timeout_s=90)
     lighter_account = venues.lighter_app[LIGHTER_STATE].accounts[account.account_index]
     assert lighter_account.cancel_all_time > time.time() * 1000 + 60_000   # dead-man's switch armed
     bot.send_signal(signal.SIGTERM)
@@ -98,7 +98,7 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
     hedge_state.faults.late_ms = 3000
     bot = start_bot(config, account)
     logs = tmp_path / "logs"
-    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=40)
+    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=90)
     _freeze_market(venues)
     await poll(lambda: hedge_state.executed_order_posts >= 1)
     assert hedge_state.executed_order_posts == 1   # executed on the venue, not yet answered
