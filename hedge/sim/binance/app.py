@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.control import add_control_routes, refusal_watch_ctx
+from hedge.sim.binance.control import add_control_routes, refusal_watch_ctx, remember_connection
 from hedge.sim.binance.depth_stream import add_depth_stream
 from hedge.sim.binance.errors import VenueError, error_response
 from hedge.sim.binance.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY, LISTENER_KEY
@@ -25,7 +25,6 @@ __all__ = ["build_hedge_app", "LISTENER_KEY", "HEDGE_STATE_KEY", "HedgeVenueStat
 
 log = logging.getLogger(__name__)
 
-MAX_TRACKED_CONNECTIONS = 256   # closed transports are pruned once this many are remembered
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -33,11 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def binance_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn refusals, unknown routes and bugs into Binance JSON; remember the connection."""
-    connections = request.app[CONNECTIONS_KEY]
-    if request.transport is not None and request.transport not in connections:
-        if len(connections) >= MAX_TRACKED_CONNECTIONS:
-            connections.difference_update([t for t in connections if t.is_closing()])
-        connections.add(request.transport)
+    remember_connection(request)
     try:
         return await handler(request)
     except VenueError as exc:

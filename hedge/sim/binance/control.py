@@ -24,6 +24,18 @@ REFUSAL_POLL_S = 0.01
 KNOB_REFUSAL_S = 24 * 3600.0   # `refuse_connections` holds until the knob is cleared
 
 
+MAX_TRACKED_CONNECTIONS = 256   # closed transports are pruned once this many are remembered
+
+
+def remember_connection(request: web.Request) -> None:
+    """Track the request's connection, so a refusal can close the keep-alive ones too."""
+    connections = request.app[CONNECTIONS_KEY]
+    if request.transport is not None and request.transport not in connections:
+        if len(connections) >= MAX_TRACKED_CONNECTIONS:
+            connections.difference_update([t for t in connections if t.is_closing()])
+        connections.add(request.transport)
+
+
 def close_open_connections(app: web.Application) -> None:
     for transport in list(app[CONNECTIONS_KEY]):
         if not transport.is_closing():

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.control import add_control_routes, refusal_watch_ctx
+from hedge.sim.binance.control import add_control_routes, refusal_watch_ctx, remember_connection
 from hedge.sim.binance.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.bybit.book_stream import add_book_stream
 from hedge.sim.bybit.envelope import BybitError, error_response
@@ -26,7 +26,6 @@ __all__ = ["build_app", "LISTENER_KEY", "HEDGE_STATE_KEY", "BybitVenueState"]
 
 log = logging.getLogger(__name__)
 
-MAX_TRACKED_CONNECTIONS = 256
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -34,11 +33,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def bybit_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn refusals, unknown routes and bugs into bybit's envelope; remember the connection."""
-    connections = request.app[CONNECTIONS_KEY]
-    if request.transport is not None and request.transport not in connections:
-        if len(connections) >= MAX_TRACKED_CONNECTIONS:
-            connections.difference_update([t for t in connections if t.is_closing()])
-        connections.add(request.transport)
+    remember_connection(request)
     try:
         return await handler(request)
     except BybitError as exc:

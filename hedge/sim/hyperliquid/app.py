@@ -15,6 +15,7 @@ from aiohttp import web
 
 from hedge.sim.binance.keys import CONNECTIONS_KEY, LISTENER_KEY
 from hedge.sim.faults import HedgeFaults
+from hedge.sim.binance.control import remember_connection
 from hedge.sim.hyperliquid.control import HL_STATE_KEY, add_control_routes, refusal_watch_ctx
 from hedge.sim.hyperliquid.exchange import handle_exchange
 from hedge.sim.hyperliquid.info import read_info, unprocessable
@@ -25,7 +26,6 @@ __all__ = ["build_app", "LISTENER_KEY", "HL_STATE_KEY", "HyperliquidState"]
 
 log = logging.getLogger(__name__)
 
-MAX_TRACKED_CONNECTIONS = 256
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -33,11 +33,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def plain_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Remember the connection (for refusal), and never let a bug escape as a traceback page."""
-    connections = request.app[CONNECTIONS_KEY]
-    if request.transport is not None and request.transport not in connections:
-        if len(connections) >= MAX_TRACKED_CONNECTIONS:
-            connections.difference_update([t for t in connections if t.is_closing()])
-        connections.add(request.transport)
+    remember_connection(request)
     try:
         return await handler(request)
     except web.HTTPException as exc:
