@@ -163,7 +163,7 @@ class AccountEngine:
                          f"ask={quotes['ask']} pos={e.state.lighter_position}/"
                          f"{e.desk.hedge_position} fills={e.detector.fills_emitted} "
                          f"owed={e.desk.ledger.owed}{state}")
-        budget = self.engines[0].orders.budget.describe()
+        # The markets share one Lighter client and budget: the first market's view is the account's.
         return (f"[STATUS] markets={len(self.engines)} "
                 f"unhedged={self.total_unhedged_quote():.2f} | " + " | ".join(parts)
-                + f" | lighter_{budget}")
+                + f" | {self.engines[0].lighter_use()}")

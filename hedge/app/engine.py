@@ -420,18 +420,19 @@ class Engine:
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
                 f"owed={self.desk.ledger.owed} last_fill_to_hedge={last} "
-                f"lighter_tx={self._lighter_tx()} lighter_{self._budget_use()}")
+                f"{self.lighter_use()}")
 
-    def _lighter_tx(self) -> int | str:
-        """Transactions sent to Lighter so far (the report turns them into a rate)."""
+    def lighter_use(self) -> str:
+        """Transactions and requests sent to Lighter so far, and the budget's window: the
+        report turns the counts into rates against the tier's cap."""
         c = getattr(self.orders, "counters", None)
-        if c is None:
-            return "-"
-        return c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls
-
-    def _budget_use(self) -> str:
+        tx = ("-" if c is None
+              else c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls)
         budget = getattr(self.orders, "budget", None)
-        return budget.describe() if budget is not None else "budget=-"
+        if budget is None:
+            return f"lighter_tx={tx} lighter_budget=-"
+        return (f"lighter_tx={tx} lighter_requests={budget.stats.requests} "
+                f"lighter_{budget.describe()}")
 
 
 def _idle(task: asyncio.Task | None) -> bool:

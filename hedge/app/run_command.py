@@ -179,6 +179,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         for engine in engines:
             await wait_for_hedges(engine.desk)
         await runner.stop_all_tasks()
+        logger.info(runner.status_line())   # the last status line: what the run ended with
         aborted = await _bounded(session.orders.abort_scheduled_cancel_all(),
                                  "abort of the scheduled cancel-all")
         if aborted is not None and not aborted.accepted:

@@ -56,7 +56,8 @@ async def test_the_status_line_says_where_things_stand(rig):
     await rig.settle()
     assert rig.engine.status_line() == (
         "[STATUS] mid=2000.00 bid=None ask=None lighter_pos=0.0100 hedge_pos=-0.010 fills=1 "
-        "hedges=1 owed=0.0000 last_fill_to_hedge=- lighter_tx=0 lighter_budget=0/1000000 per 60s")
+        "hedges=1 owed=0.0000 last_fill_to_hedge=- lighter_tx=0 lighter_requests=0 "
+        "lighter_budget=0/1000000 per 60s")
 
 
 async def test_a_fill_on_an_order_this_run_did_not_place_is_hedged_and_counted(rig):
