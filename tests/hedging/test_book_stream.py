@@ -253,3 +253,38 @@ async def test_the_first_event_continues_a_snapshot_taken_before_it(venues):
     assert (event["e"], event["pu"], event["U"]) == ("depthUpdate", snapshot.nonce,
                                                       snapshot.nonce + 1)
     assert event["u"] == state.book("ETHUSDT", at + STEP_MS).nonce
+
+
+# Where each streaming local venue serves its book stream, and a subscribe message for ETH.
+STREAM_SUBSCRIBE = {
+    "binanceusdm": ("/ws", {"method": "SUBSCRIBE", "params": ["ethusdt@depth@100ms"], "id": 1}),
+    "bybit": ("/v5/public/linear", {"op": "subscribe", "args": ["orderbook.50.ETHUSDT"]}),
+}
+
+
+@pytest.mark.parametrize("exchange_id", sorted(STREAM_SUBSCRIBE))
+async def test_a_venue_stops_at_once_with_a_stream_client_still_connected(exchange_id):
+    """A stream handler ends only with its connection: the venue closes them (1001) when it
+    stops, instead of holding its stop for aiohttp's 60 s graceful-shutdown wait."""
+    import aiohttp
+
+    running = await start_venues(seed=7, hedge_exchange=exchange_id)
+    path, subscribe = STREAM_SUBSCRIBE[exchange_id]
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(running.hedge_url.replace("http", "ws") + path)
+        await ws.send_str(json.dumps(subscribe))
+        assert (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.TEXT
+        started = time.monotonic()
+        stop = asyncio.create_task(running.stop())
+
+        async def read_until_closed() -> None:     # a client reads on, as ccxt does
+            while not ws.closed:
+                await ws.receive()
+
+        try:
+            await asyncio.wait_for(read_until_closed(), timeout=20)
+        finally:
+            await asyncio.wait_for(stop, timeout=70)
+        stopped_in_s = time.monotonic() - started
+        assert ws.close_code == 1001
+    assert stopped_in_s < 10, stopped_in_s

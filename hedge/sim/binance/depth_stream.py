@@ -192,8 +192,14 @@ async def depth_stream_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
     except asyncio.CancelledError:
         pass
+
+
+async def close_stream_connections(app: web.Application) -> None:
+    """On shutdown, before aiohttp waits for open handlers: a stream handler ends only when its
+    connection does, so left open each one would hold the venue's stop for the whole graceful
+    shutdown timeout (60 s)."""
     for ws in list(app[DEPTH_STREAMS_KEY].connections):
-        await ws.close(code=WSCloseCode.GOING_AWAY)
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 def add_depth_stream(app: web.Application) -> None:
@@ -201,3 +207,4 @@ def add_depth_stream(app: web.Application) -> None:
     for path in ("/ws", "/public/ws", "/public/ws/{index}", "/market/ws", "/market/ws/{index}"):
         app.router.add_get(path, depth_ws)
     app.cleanup_ctx.append(depth_stream_ctx)
+    app.on_shutdown.append(close_stream_connections)

@@ -22,7 +22,8 @@ from typing import AsyncIterator
 from aiohttp import WSMsgType, web
 
 from hedge.sim.binance.book import Book
-from hedge.sim.binance.depth_stream import DEPTH_STREAMS_KEY, DepthStreams, drop_all, levels_changed
+from hedge.sim.binance.depth_stream import (DEPTH_STREAMS_KEY, DepthStreams, close_stream_connections,
+                                            drop_all, levels_changed)
 from hedge.sim.binance.keys import HEDGE_STATE_KEY
 from hedge.sim.binance.venue import now_ms
 from hedge.sim.bybit.markets import SYMBOLS
@@ -148,8 +149,6 @@ async def book_stream_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    for ws in list(app[DEPTH_STREAMS_KEY].connections):
-        await ws.close()
 
 
 def add_book_stream(app: web.Application) -> None:
@@ -157,3 +156,4 @@ def add_book_stream(app: web.Application) -> None:
     app[SENT_KEY] = {}
     app.router.add_get("/v5/public/linear", book_ws)
     app.cleanup_ctx.append(book_stream_ctx)
+    app.on_shutdown.append(close_stream_connections)
