@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from decimal import Decimal
 from pathlib import Path
 
 from loguru import logger
@@ -35,8 +34,7 @@ from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
-from hedge.infra.run_files import (HedgeBookCounters, RunSummary, TradesCsv, create_run_dir,
-                                    write_summary)
+from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics

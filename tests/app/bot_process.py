@@ -80,13 +80,16 @@ def write_config(tmp_path: Path, account: BotAccount, **sections) -> Path:
 _outputs = itertools.count(1)
 
 
-def start_bot(config: Path, account: BotAccount, *args: str) -> subprocess.Popen:
-    """The bot as a process; its output goes to a file beside the config (a pipe nobody drains
-    fills up and blocks the bot mid-run). `proc.stdout` / `proc.stderr` read that file."""
+def start_bot(config: Path, account: BotAccount | None, *args: str,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The bot as a process, with `account`'s keys (or `env` as given); its output goes to a
+    file beside the config (a pipe nobody drains fills up and blocks the bot mid-run).
+    `proc.stdout` / `proc.stderr` read that file."""
     out_path = config.parent / f"bot-{next(_outputs)}.out"
     with open(out_path, "w") as out:
         proc = subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config), *args],
-                                cwd=ROOT, env=account.env(), stdout=out, stderr=subprocess.STDOUT)
+                                cwd=ROOT, env=env if env is not None else account.env(),
+                                stdout=out, stderr=subprocess.STDOUT)
     proc.stdout = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
     proc.stderr = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
     return proc
@@ -114,6 +117,18 @@ async def wait_for_log(logs_dir: Path, pattern: str, timeout_s: float) -> str:
                     return line
         await asyncio.sleep(0.05)
     raise AssertionError(f"no bot.log line matching {pattern!r} within {timeout_s}s")
+
+
+OPEN_BID = r"\[LIGHTER WS\]   order .* status=open side=buy"
+
+
+async def sweep_the_bid(pins: dict[str, float], logs_dir: Path, asset: str = "ETH",
+                        timeout_s: float = 60) -> None:
+    """Once the bot's bid rests on Lighter, move the pinned mid (`freeze_prices`) well below it:
+    the venue's next tick trades the bid, so the run has a fill whatever the price path and
+    the taker flow would have done, and the hedge venue's book moves with it."""
+    await wait_for_log(logs_dir, OPEN_BID, timeout_s)
+    pins[asset] *= 0.996
 
 
 async def lighter_state(account: BotAccount, market: int = ETH_MARKET) -> tuple[Decimal, int]:

@@ -278,3 +278,23 @@ def test_markets_share_the_quote_pacing_evenly():
     alone = quotes.paced_lifetime_ms()
     quotes.markets_sharing = 3
     assert alone == 3000 and quotes.paced_lifetime_ms() == 9000
+
+
+def test_quote_pacing_leaves_the_other_requests_their_part_of_the_window():
+    """Twelve position checks a minute leave 28 of the 40 quote requests: a side moves every
+    ~4.3 s, so the quotes spend the minute evenly instead of stopping halfway through it."""
+    from types import SimpleNamespace
+
+    from hedge.app.quote_keeper import QuoteKeeper
+    now = [1000.0]
+    budget = RequestBudget("standard", clock=lambda: now[0])
+    spec = MarketSpec(symbol="ETH", market_id=0, size_decimals=4, price_decimals=2,
+                      min_base=Decimal("0.005"), min_quote=Decimal(10))
+    quotes = QuoteKeeper(SimpleNamespace(budget=budget), spec, Decimal("0.01"), Decimal(2), 500)
+    for _ in range(12):
+        assert budget.try_acquire("account", Priority.SAFETY)
+        now[0] += 4
+    assert budget.try_acquire("sendTx", Priority.QUOTE)     # quotes do not pace quotes
+    assert quotes.paced_lifetime_ms() == int(2 * 60_000 / 28)
+    now[0] += 60
+    assert quotes.paced_lifetime_ms() == 3000               # the window forgot them

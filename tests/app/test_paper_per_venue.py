@@ -21,8 +21,10 @@ from lighter.signer_client import create_api_key
 
 from hedge.sim.lighter import market_life
 from hedge.sim.runner import start_venues
-from tests.app.bot_process import ROOT, BotAccount, lighter_state, wait_exit, wait_for_log
+from tests.app.bot_process import (ROOT, BotAccount, lighter_state, start_bot, sweep_the_bid,
+                                   wait_exit, wait_for_log)
 from tests.hedging.venue_cases import CASES
+from tests.sim.ccxt_loopback import freeze_prices
 from tests.sim.lighter_helpers import register
 
 pytestmark = pytest.mark.slow
@@ -37,6 +39,7 @@ def busy_market(monkeypatch):
 @pytest.mark.parametrize("case", CASES, ids=str)
 async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
     venues = await start_venues(seed=11, hedge_exchange=case.exchange_id)
+    pins = freeze_prices(venues.prices)
     try:
         private, public, err = create_api_key()
         assert err is None
@@ -56,10 +59,9 @@ async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LIGHTER_", "HEDGE_"))}
         env.update(LIGHTER_ACCOUNT_INDEX=str(index), LIGHTER_API_KEY_INDEX="4",
                    LIGHTER_API_PRIVATE_KEY=private, **case.env())
-        bot = subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config)],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+        bot = start_bot(config, None, env=env)
         try:
+            await sweep_the_bid(pins, tmp_path / "logs")
             await wait_for_log(tmp_path / "logs", r"\[HEDGE\] ack .* filled", timeout_s=60)
         finally:
             bot.send_signal(signal.SIGTERM)

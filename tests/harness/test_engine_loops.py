@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 from hedge.app.lifecycle import cancel_everything, wait_for_hedges
 from tests.harness import frames as f
-from tests.harness.fakes import HEDGE_SYMBOL, rejected
+from tests.harness.fakes import HEDGE_SYMBOL
 from tests.harness.rig import build_rig
 
 

@@ -1,7 +1,6 @@
 """The run report from a small hand-made run directory: every figure it derives is known."""
 from __future__ import annotations
 
-import json
 import re
 import shutil
 

@@ -50,11 +50,13 @@ ETH = "ETH/USDT:USDT"
 BTC = "BTC/USDT:USDT"
 
 
-def freeze_prices(prices, eth: float = 3000.0, btc: float = 100000.0) -> None:
-    """Pin the shared mid so a test can compute the exact book it will trade against."""
+def freeze_prices(prices, eth: float = 3000.0, btc: float = 100000.0) -> dict[str, float]:
+    """Pin the shared mid so a test can compute the exact book it will trade against. Returns
+    the pins: a test that moves one moves both venues' books there on their next tick."""
     walk = prices.mid
-    fixed = {"ETH": eth, "BTC": btc}
-    prices.mid = lambda asset, now_ms=None: fixed.get(asset) or walk(asset, now_ms)
+    pins = {"ETH": eth, "BTC": btc}
+    prices.mid = lambda asset, now_ms=None: pins.get(asset) or walk(asset, now_ms)
+    return pins
 
 
 async def connected_client(base_url: str, api_key: str = API_KEY, secret: str = SECRET,

@@ -68,7 +68,8 @@ class RequestBudget:
         self.window_s = window_s
         self.stats = BudgetStats()
         self._clock = clock
-        self._spent: deque[tuple[float, int]] = deque()   # (at, weight) inside the window
+        self._spent: deque[tuple[float, int, Priority]] = deque()  # (at, weight, priority)
+        self._used_by: dict[Priority, int] = dict.fromkeys(Priority, 0)   # in the window
         self._sent_at: deque[float] = deque()             # every request's time, for max_in_window
         self._used = 0
         self._waiting: set[tuple[int, int, int]] = set()  # (priority, round, seq) waiting
@@ -88,6 +89,12 @@ class RequestBudget:
         """Weight spent inside the current window."""
         self._expire(self._clock())
         return self._used
+
+    def used_by_others(self, priority: Priority) -> int:
+        """Weight spent inside the current window by requests of every other priority: what
+        those take in a window, which pacing one priority must leave them."""
+        self._expire(self._clock())
+        return self._used - self._used_by[priority]
 
     def fraction_used(self) -> float:
         return self.used() / self.capacity
@@ -109,7 +116,7 @@ class RequestBudget:
         if self._blocked(priority, None) or not self._fits(cost, priority):
             self.stats.skipped += 1
             return False
-        self._take(kind, cost)
+        self._take(kind, cost, priority)
         return True
 
     async def acquire(self, kind: str, priority: Priority) -> float:
@@ -118,7 +125,7 @@ class RequestBudget:
         priority = min(priority, self.floor)
         cost = request_weight(self.tier, kind)
         if not self._blocked(priority, None) and self._fits(cost, priority):
-            self._take(kind, cost)
+            self._take(kind, cost, priority)
             return 0.0
         ticket = self._ticket(int(priority))
         self._waiting.add(ticket)
@@ -127,7 +134,7 @@ class RequestBudget:
         try:
             while True:
                 if not self._blocked(priority, ticket) and self._fits(cost, priority):
-                    self._take(kind, cost)
+                    self._take(kind, cost, priority)
                     self._round_served[ticket[0]] = max(self._round_served.get(ticket[0], 0),
                                                         ticket[1])
                     return self._clock() - started
@@ -171,10 +178,11 @@ class RequestBudget:
         limit = self.capacity * SHARE[priority]
         return self.used() + cost <= limit or (self._used == 0 and priority == Priority.CANCEL)
 
-    def _take(self, kind: str, cost: int) -> None:
+    def _take(self, kind: str, cost: int, priority: Priority) -> None:
         now = self._clock()
-        self._spent.append((now, cost))
+        self._spent.append((now, cost, priority))
         self._used += cost
+        self._used_by[priority] += cost
         self._sent_at.append(now)
         while self._sent_at and self._sent_at[0] <= now - self.window_s:
             self._sent_at.popleft()
@@ -186,7 +194,9 @@ class RequestBudget:
 
     def _expire(self, now: float) -> None:
         while self._spent and self._spent[0][0] <= now - self.window_s:
-            self._used -= self._spent.popleft()[1]
+            _, cost, priority = self._spent.popleft()
+            self._used -= cost
+            self._used_by[priority] -= cost
 
     def _until_room(self) -> float:
         """Seconds until the oldest spend leaves the window (a small floor, never zero)."""
