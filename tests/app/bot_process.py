@@ -21,8 +21,9 @@ import lighter
 import yaml
 from lighter.signer_client import SignerClient, create_api_key
 
+from hedge.sim.lighter.app import LIGHTER_STATE
 from tests.sim.ccxt_loopback import loopback_binanceusdm, register_account
-from tests.sim.lighter_helpers import register
+from tests.sim.lighter_helpers import poll, register
 
 ROOT = Path(__file__).resolve().parents[2]
 ETH_MARKET = 0
@@ -119,16 +120,27 @@ async def wait_for_log(logs_dir: Path, pattern: str, timeout_s: float) -> str:
     raise AssertionError(f"no bot.log line matching {pattern!r} within {timeout_s}s")
 
 
-OPEN_BID = r"\[LIGHTER WS\]   order .* status=open side=buy"
+async def sweep_the_bid(venues, pins: dict[str, float], account_index: int,
+                        swept: set[int] | None = None, market: int = ETH_MARKET,
+                        asset: str = "ETH", timeout_s: float = 60) -> int:
+    """Once a bid of the bot rests on the Lighter venue (one not in `swept`), move the pinned
+    mid (`freeze_prices`) 2 bp below it: the venue's next tick trades the bid, so the run has a
+    fill whatever the price path and the taker flow would have done. The hedge venue's book
+    moves with it, by less than the hedge's slippage cap (a larger jump would leave the IOC
+    hedge, priced on the book of a moment before, unfilled). Returns the swept bid's order
+    index (add it to `swept` for the next)."""
+    lighter = venues.lighter_app[LIGHTER_STATE]
+    swept = swept or set()
 
+    def fresh_bid():
+        account = lighter.accounts.get(account_index)
+        bids = [o for o in (account.live_orders(market) if account else [])
+                if not o.is_ask and o.order_index not in swept]
+        return bids[0] if bids else None
 
-async def sweep_the_bid(pins: dict[str, float], logs_dir: Path, asset: str = "ETH",
-                        timeout_s: float = 60) -> None:
-    """Once the bot's bid rests on Lighter, move the pinned mid (`freeze_prices`) well below it:
-    the venue's next tick trades the bid, so the run has a fill whatever the price path and
-    the taker flow would have done, and the hedge venue's book moves with it."""
-    await wait_for_log(logs_dir, OPEN_BID, timeout_s)
-    pins[asset] *= 0.996
+    bid = await poll(fresh_bid, timeout=timeout_s, step=0.05)
+    pins[asset] = float(lighter.markets[market].price(bid.price)) * (1 - 0.0002)
+    return bid.order_index
 
 
 async def lighter_state(account: BotAccount, market: int = ETH_MARKET) -> tuple[Decimal, int]:

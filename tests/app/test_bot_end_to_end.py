@@ -18,8 +18,8 @@ from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
 from hedge.sim.lighter.control import state_summary
 from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_files, start_bot,
-                                   wait_exit, wait_for_log, write_config)
-from tests.sim.ccxt_loopback import loopback_binanceusdm
+                                   sweep_the_bid, wait_exit, wait_for_log, write_config)
+from tests.sim.ccxt_loopback import freeze_prices, loopback_binanceusdm
 from tests.sim.lighter_helpers import poll
 
 pytestmark = pytest.mark.slow   # runs the bot in its own process
@@ -36,9 +36,11 @@ def busy_market(monkeypatch):
 async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tmp_path):
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, logging={"level": "DEBUG"})
+    pins = freeze_prices(venues.prices)
     bot = start_bot(config, account)
     logs = tmp_path / "logs"
-    await wait_for_log(logs, r"\[HEDGE\] ack .* filled", timeout_s=90)
+    await sweep_the_bid(venues, pins, account.account_index)
+    await wait_for_log(logs, r"\[HEDGE\] ack .* filled", timeout_s=60)
     lighter_account = venues.lighter_app[LIGHTER_STATE].accounts[account.account_index]
     assert lighter_account.cancel_all_time > time.time() * 1000 + 60_000   # dead-man's switch armed
     bot.send_signal(signal.SIGTERM)
@@ -90,16 +92,17 @@ def _freeze_market(venues) -> None:
     venues.lighter_app[LIGHTER_STATE].faults.no_taker_flow = True
 
 
-@pytest.mark.timeout(240)
 async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, tmp_path):
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, hedge={"timeout_ms": 8000})
     hedge_state = venues.hedge_app[HEDGE_STATE_KEY]
     hedge_state.faults.next = ["late"]          # the first hedge executes, its answer waits 3 s
     hedge_state.faults.late_ms = 3000
+    pins = freeze_prices(venues.prices)
     bot = start_bot(config, account)
     logs = tmp_path / "logs"
-    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=90)
+    await sweep_the_bid(venues, pins, account.account_index)
+    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=60)
     _freeze_market(venues)
     await poll(lambda: hedge_state.executed_order_posts >= 1)
     assert hedge_state.executed_order_posts == 1   # executed on the venue, not yet answered
@@ -121,7 +124,6 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
     assert hedge_state.executed_order_posts == 1       # the hedge was found, never resent
 
 
-@pytest.mark.timeout(240)
 async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
     """One side quoted, so after its first fill nothing fills until the hedge is done: the
     failures are that hedge and its retry a second later, and the count reads exactly 2."""
@@ -129,8 +131,10 @@ async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
     config = write_config(tmp_path, account, duration_s=0, strategy={"sides": "bid"},
                           risk={"max_hedge_failures": 2, "max_unhedged_age_ms": 20_000})
     venues.hedge_app[HEDGE_STATE_KEY].faults.reject_hedges = True
+    pins = freeze_prices(venues.prices)
     bot = start_bot(config, account)
-    assert await wait_exit(bot, 150) == 1, bot.stderr.read()   # the first fill comes when it comes
+    await sweep_the_bid(venues, pins, account.account_index)
+    assert await wait_exit(bot, 90) == 1, bot.stderr.read()
     summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
     assert summary["exit_reason"] == "kill_switch:hedge_failures (2 in a row)"
     assert summary["hedge"]["failures"] >= 2

@@ -61,7 +61,7 @@ async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
                    LIGHTER_API_PRIVATE_KEY=private, **case.env())
         bot = start_bot(config, None, env=env)
         try:
-            await sweep_the_bid(pins, tmp_path / "logs")
+            await sweep_the_bid(venues, pins, index)
             await wait_for_log(tmp_path / "logs", r"\[HEDGE\] ack .* filled", timeout_s=60)
         finally:
             bot.send_signal(signal.SIGTERM)

@@ -19,9 +19,10 @@ from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
 from hedge.sim.lighter.control import state_summary
 from tests.app.bot_process import (hedge_position, lighter_state, register_bot, start_bot,
-                                   wait_exit, write_config)
+                                   sweep_the_bid, wait_exit, write_config)
+from tests.sim.ccxt_loopback import freeze_prices
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.slow
 SAMPLE = re.compile(r"^(\w+)(\{[^}]*\})? (\S+)$", re.M)
 
 
@@ -82,10 +83,13 @@ async def test_metrics_follow_the_venues_and_a_healthy_run_sends_no_alert(venues
     port = free_port()
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, alerts={"urls": [url]})
+    pins = freeze_prices(venues.prices)
     bot = start_bot(config, account, "--metrics-port", str(port))
     market = 'market="ETH"'
     matched, deadline, last = None, time.monotonic() + 90, None
     try:
+        swept = {await sweep_the_bid(venues, pins, account.account_index)}
+        await sweep_the_bid(venues, pins, account.account_index, swept)     # a second fill
         while time.monotonic() < deadline and bot.poll() is None:
             await asyncio.sleep(0.5)
             last = scrape(port)
@@ -129,8 +133,10 @@ async def test_a_kill_switch_sends_exactly_one_alert_with_the_reason(venues, rec
     config = write_config(tmp_path, account, duration_s=0, alerts={"urls": [url]},
                           strategy={"pricing": "join"})            # join the best level: filled soon
     venues.hedge_app[HEDGE_STATE_KEY].faults.reject_hedges = True
+    pins = freeze_prices(venues.prices)
     bot = start_bot(config, account)
-    assert await wait_exit(bot, 150) == 1, bot.stderr.read()
+    await sweep_the_bid(venues, pins, account.account_index)
+    assert await wait_exit(bot, 90) == 1, bot.stderr.read()
     summary = (tmp_path / "logs" / "latest" / "summary.json").read_text()
     reason = re.search(r'"exit_reason": "kill_switch:([^"]+)"', summary).group(1)
     assert len(received) == 1, received

@@ -10,9 +10,11 @@ import pytest
 
 from hedge.report.build import build_report
 from hedge.sim.lighter import market_life
-from tests.app.bot_process import register_bot, start_bot, wait_exit, wait_for_log, write_config
+from tests.app.bot_process import (register_bot, start_bot, sweep_the_bid, wait_exit, wait_for_log,
+                                   write_config)
 from tests.report.browser import browser_or_skip, render
 from tests.report.run_dir import SUMMARY, write_run_dir
+from tests.sim.ccxt_loopback import freeze_prices
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 PLOTS = ("prices", "positions", "latency", "pnl", "markouts", "requests")
@@ -53,7 +55,9 @@ async def test_a_paper_runs_report_is_written_at_the_end_and_renders(venues, tmp
     browser_or_skip()
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0)
+    pins = freeze_prices(venues.prices)
     bot = start_bot(config, account)
+    await sweep_the_bid(venues, pins, account.account_index)
     await wait_for_log(tmp_path / "logs", r"\[HEDGE\] ack .* filled", timeout_s=60)
     await asyncio.sleep(6)                          # a markout horizon and a status line more
     bot.send_signal(signal.SIGTERM)
