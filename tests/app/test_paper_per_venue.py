@@ -127,7 +127,7 @@ def test_the_paper_config_of_each_venue_runs(exchange, tmp_path):
     path.write_text(yaml.safe_dump(config))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LIGHTER_", "HEDGE_"))}
     result = subprocess.run([sys.executable, "run.py", "run", "--config", str(path),
-                             "--duration", "8"], cwd=ROOT, env=env, capture_output=True,
+                             "--duration", "3"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=100)
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
     summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())

@@ -14,11 +14,12 @@ import pytest
 from lighter.signer_client import create_api_key
 
 from tests.app.bot_process import (ROOT, BotAccount, hedge_position, lighter_state,
-                                   start_bot, wait_exit, write_config)
-from tests.sim.ccxt_loopback import register_account
+                                   start_bot, sweep_the_bid, wait_exit, write_config)
+from tests.sim.ccxt_loopback import freeze_prices, register_account
 from tests.sim.lighter_helpers import register, venue
 
-RUN_S = 75
+STANDARD_RUN_S = 75     # past a whole rolling minute of requoting on the moving price path
+PREMIUM_RUN_S = 20      # the premium budget is never near its cap: the run proves fills, quota
 
 
 async def _account(venues, index: int, tier: str) -> BotAccount:
@@ -30,9 +31,12 @@ async def _account(venues, index: int, tier: str) -> BotAccount:
     return BotAccount(venues.lighter_url, venues.hedge_url, index, private, key, secret)
 
 
-async def _run_on_tier(venues, tmp_path, index: int, tier: str) -> None:
+async def _run_on_tier(venues, tmp_path, index: int, tier: str, run_s: int,
+                       pins: dict[str, float] | None = None) -> None:
+    """`pins` (from freeze_prices): the mid is pinned and moved under the bot's first bid,
+    so the fill does not depend on the price path; else prices walk and takers fill."""
     account = await _account(venues, index, tier)
-    config = write_config(tmp_path, account, duration_s=RUN_S,
+    config = write_config(tmp_path, account, duration_s=run_s,
                           lighter={"account_tier": tier},
                           strategy={"pricing": "join", "min_quote_lifetime_ms": 500})
     limiter = venue(venues).limiter
@@ -40,12 +44,16 @@ async def _run_on_tier(venues, tmp_path, index: int, tier: str) -> None:
     with open(out_path, "w") as out:          # a file, not a pipe: 75 s of INFO lines fill one
         proc = subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config)],
                                 cwd=ROOT, env=account.env(), stdout=out, stderr=subprocess.STDOUT)
+        sweep = (asyncio.create_task(sweep_the_bid(venues, pins, index))
+                 if pins is not None else None)
         most = 0
         while proc.poll() is None:                # the venue's own count, sampled
             most = max(most, limiter.requests_last_window(index)[0])
             await asyncio.sleep(0.25)
     code = await wait_exit(proc, 5)
     assert code == 0, out_path.read_text()[-3000:]
+    if sweep is not None:
+        await sweep
     summary = json.loads(next((tmp_path / "logs").glob("*/summary.json")).read_text())
     lighter = summary["lighter"]
     acct = venue(venues).accounts[index]
@@ -66,13 +74,13 @@ async def _run_on_tier(venues, tmp_path, index: int, tier: str) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_paper_run_on_a_standard_account_lives_within_its_60_requests(venues, tmp_path):
-    await _run_on_tier(venues, tmp_path, 930_001, "standard")
+    await _run_on_tier(venues, tmp_path, 930_001, "standard", STANDARD_RUN_S)
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
 async def test_paper_run_on_a_premium_account(venues, tmp_path):
-    await _run_on_tier(venues, tmp_path, 930_002, "premium")
+    await _run_on_tier(venues, tmp_path, 930_002, "premium", PREMIUM_RUN_S,
+                       pins=freeze_prices(venues.prices))
 
 
 @pytest.mark.slow
