@@ -20,6 +20,7 @@ from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.engine import STATUS_INTERVAL_S, WATCH_INTERVAL_S, Engine
+from hedge.infra import events
 
 POSITIONS_FRESH_S = 0.5      # one `account` answer serves every market asking within this
 
@@ -125,6 +126,7 @@ class AccountEngine:
             reason = self.global_kill_reason()
             if reason:
                 logger.error("KILL SWITCH: {}", reason)
+                events.emit(events.KILL, reason=reason)
                 self.request_stop(f"kill_switch:{reason}")
                 return
 
@@ -152,7 +154,13 @@ class AccountEngine:
     async def _status_loop(self) -> None:
         while True:
             await asyncio.sleep(STATUS_INTERVAL_S)
-            logger.info(self.status_line())
+            self.log_status()
+
+    def log_status(self) -> None:
+        """The [STATUS] line for people; a status event per market for diagnose and the report."""
+        logger.info(self.status_line())
+        for engine in self.engines:
+            engine.emit_status()
 
     def status_line(self) -> str:
         parts = []

@@ -36,6 +36,7 @@ from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import RiskSnapshot, kill_reason
+from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 
 QUOTE_INTERVAL_S = 0.05
@@ -213,6 +214,9 @@ class Engine:
         if delta is None:
             return
         frame_log.log_fill(delta)
+        events.emit(events.FILL, self.spec.symbol, fill_id=delta.fill_id,
+                    order_index=delta.order_index, client_order_index=delta.client_order_index,
+                    side=delta.side, size_base=delta.size, price=delta.price, status=delta.status)
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
@@ -352,9 +356,11 @@ class Engine:
         quoting step); its hedges, retries and position checks carry on, the others trade on."""
         self.state.paused_reason = reason
         logger.error("MARKET PAUSED {}: {}", self.spec.symbol, reason)
+        events.emit(events.MARKET_PAUSED, self.spec.symbol, reason=reason)
 
     def kill(self, reason: str) -> None:
         logger.error("KILL SWITCH: {}", reason)
+        events.emit(events.KILL, self.spec.symbol, reason=reason)
         self.request_stop(f"kill_switch:{reason}")
 
     async def _position_check(self) -> None:
@@ -405,17 +411,33 @@ class Engine:
     async def _status_loop(self) -> None:
         while True:
             await self.clock.sleep(STATUS_INTERVAL_S)
-            logger.info(self.status_line())
+            self.log_status()
+
+    def log_status(self) -> None:
+        """The [STATUS] line for people, the status event for diagnose and the report."""
+        logger.info(self.status_line())
+        self.emit_status()
+
+    def emit_status(self) -> None:
+        quotes, (tx, requests) = self.quotes.resting(), self._lighter_counts()
+        events.emit(events.STATUS, self.spec.symbol, mid=self.mid(), bid=quotes["bid"],
+                    ask=quotes["ask"], paused=self.state.paused_reason or self._sides_off(),
+                    lighter_base=self.state.lighter_position, hedge_base=self.desk.hedge_position,
+                    fills=self.detector.fills_emitted, hedges=self.desk.stats.orders,
+                    owed_base=self.desk.ledger.owed, lighter_tx=tx, lighter_requests=requests)
+
+    def _sides_off(self) -> str:
+        """Why a quoting side is off (empty when both quote)."""
+        if self._target is None or not (self._target.bid_off or self._target.ask_off):
+            return ""
+        return "; ".join(sorted({self._target.bid_off, self._target.ask_off} - {""}))
 
     def status_line(self) -> str:
         mid = self.mid()
         quotes = self.quotes.resting()
         stats = self.desk.stats
         last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"
-        paused = ""
-        if self._target is not None and (self._target.bid_off or self._target.ask_off):
-            reasons = {self._target.bid_off, self._target.ask_off} - {""}
-            paused = f" paused=({'; '.join(sorted(reasons))})"
+        paused = f" paused=({self._sides_off()})" if self._sides_off() else ""
         return (f"[STATUS] mid={mid} bid={quotes['bid']} ask={quotes['ask']}{paused} "
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
@@ -425,14 +447,19 @@ class Engine:
     def lighter_use(self) -> str:
         """Transactions and requests sent to Lighter so far, and the budget's window: the
         report turns the counts into rates against the tier's cap."""
-        c = getattr(self.orders, "counters", None)
-        tx = ("-" if c is None
-              else c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls)
+        tx, requests = self._lighter_counts()
         budget = getattr(self.orders, "budget", None)
         if budget is None:
-            return f"lighter_tx={tx} lighter_budget=-"
-        return (f"lighter_tx={tx} lighter_requests={budget.stats.requests} "
-                f"lighter_{budget.describe()}")
+            return f"lighter_tx={'-' if tx is None else tx} lighter_budget=-"
+        return f"lighter_tx={tx} lighter_requests={requests} lighter_{budget.describe()}"
+
+    def _lighter_counts(self) -> tuple[int | None, int | None]:
+        """Transactions and requests sent to Lighter so far (account-wide), None if unknown."""
+        c = getattr(self.orders, "counters", None)
+        tx = (None if c is None
+              else c.orders_placed + c.orders_modified + c.orders_canceled + c.cancel_alls)
+        budget = getattr(self.orders, "budget", None)
+        return tx, (None if budget is None else budget.stats.requests)
 
 
 def _idle(task: asyncio.Task | None) -> bool:

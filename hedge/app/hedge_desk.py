@@ -18,6 +18,7 @@ from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus
 from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
+from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.journal import Journal
 from hedge.infra.logs import HEDGE_TAG
@@ -224,6 +225,9 @@ class HedgeDesk:
         logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
                     "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
                     self._assumed_price if self._assumed_price is not None else "-")
+        events.emit(events.HEDGE_SUBMIT, self.market, fill_id=key_text,
+                    side="buy" if amount > 0 else "sell", size_base=abs(amount),
+                    owed_base=self.ledger.owed, assumed_price=self._assumed_price)
         outcome = await self.venue.submit_hedge(request)
         self.record_outcome(outcome)
         return outcome
@@ -264,6 +268,10 @@ class HedgeDesk:
             logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,
                         ",".join(outcome.client_ids), outcome.filled, outcome.average_price,
                         outcome.lookups, outcome.fill_to_submit_ms or 0, outcome.fill_to_ack_ms or 0)
+            events.emit(events.HEDGE_ACK, self.market, client_ids=",".join(outcome.client_ids),
+                        filled_base=outcome.filled, avg_price=outcome.average_price,
+                        lookups=outcome.lookups, submit_ms=outcome.fill_to_submit_ms,
+                        ack_ms=outcome.fill_to_ack_ms)
         else:
             self.stats.failures += 1
             self.stats.consecutive_failures += 1
@@ -274,6 +282,9 @@ class HedgeDesk:
             logger.warning("{} failure {} status={} filled={} reason={}", TAG,
                            ",".join(outcome.client_ids) or "-", outcome.status.value, outcome.filled,
                            outcome.reason)
+            events.emit(events.HEDGE_FAILURE, self.market, client_ids=",".join(outcome.client_ids),
+                        status=outcome.status.value, filled_base=outcome.filled,
+                        reason=outcome.reason)
         if self.ledger.next_order_amount() == 0:
             self._settled()
 

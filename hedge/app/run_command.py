@@ -32,6 +32,7 @@ from hedge.infra.credentials import CredentialsError
 from hedge.core.fill_detector import FillDetector
 from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.journal import Journal
+from hedge.infra import events
 from hedge.infra.logs import setup_logging
 from hedge.infra.recorder import FrameRecorder
 from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
@@ -55,8 +56,10 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     written; its failure is logged and never changes the exit code; its path is printed last."""
     run_dir = create_run_dir(config.logging.dir, config.logging.retention_runs)
     setup_logging(run_dir, config.logging.level)
+    events.EVENTS.open(run_dir)
     summary = RunSummary(run_id=run_dir.name, mode=config.mode)
     logger.info("run {} ({} mode) logs in {}", run_dir.name, config.mode, run_dir)
+    events.emit(events.START, run_id=run_dir.name, mode=config.mode)
     session: Session | None = None
     user_mistake = False
     metrics = BotMetrics() if config.metrics.port is not None else None
@@ -82,6 +85,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
             await session.close()
         write_summary(run_dir, summary)
         logger.info("summary: {}", run_dir / "summary.json")
+        events.EVENTS.close()
         await asyncio.to_thread(alerts.close)
         if metrics is not None:
             metrics.close()
@@ -164,6 +168,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         reason = await runner.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
         logger.info("stopping: {}", reason)
+        events.emit(events.STOP, reason=reason)
         session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
         await runner.stop_tasks(keep_hedging=True)
         left = 0
@@ -177,7 +182,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         for engine in engines:
             await wait_for_hedges(engine.desk)
         await runner.stop_all_tasks()
-        logger.info(runner.status_line())   # the last status line: what the run ended with
+        runner.log_status()   # the last status line: what the run ended with
         aborted = await _bounded(session.orders.abort_scheduled_cancel_all(),
                                  "abort of the scheduled cancel-all")
         if aborted is not None and not aborted.accepted:
@@ -212,6 +217,9 @@ async def _market_engine(config: BotConfig, session: Session, market: MarketConf
     logger.info("startup reconciled{}: lighter {} hedge {} (lookups {}, re-hedged {})",
                 f" {spec.symbol}" if many else "", report.lighter_position, report.hedge_position,
                 report.intents_looked_up, report.fills_rehedged)
+    events.emit(events.STARTUP_RECONCILED, spec.symbol, lighter_base=report.lighter_position,
+                hedge_base=report.hedge_position, lookups=report.intents_looked_up,
+                rehedged=report.fills_rehedged)
     quotes = QuoteKeeper(session.orders, spec, market.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
                          lighter_tx_bucket(config), journal)

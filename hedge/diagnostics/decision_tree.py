@@ -55,6 +55,7 @@ class Diagnosis:
     checks: list[Check]
     findings: list[Finding] = field(default_factory=list)
     markets: list[Check] = field(default_factory=list)      # one per market of summary.json
+    events_from: str = ""      # events.jsonl, bot.log (a run from before it) or "" (neither)
 
     @property
     def action(self) -> str:
@@ -68,7 +69,7 @@ class Diagnosis:
         return {"scenario": self.scenario, "action": self.action, "guide": self.guide,
                 "checks": [c.to_dict() for c in self.checks],
                 "findings": [f.to_dict() for f in self.findings],
-                "markets": [c.to_dict() for c in self.markets]}
+                "markets": [c.to_dict() for c in self.markets], "events_from": self.events_from}
 
 
 def _span(times: list[str]) -> str:
@@ -217,4 +218,4 @@ def diagnose(f: RunFacts) -> Diagnosis:
         if failing == "no_connection" and (f.rest_auth_errors or _key_refused(f)):
             scenario = "auth_failed"
         break
-    return Diagnosis(scenario, checks, findings(f), market_checks(f))
+    return Diagnosis(scenario, checks, findings(f), market_checks(f), f.events_source)

@@ -27,7 +27,7 @@ def diagnose_run(run_dir: str | Path) -> Diagnosis:
 
 
 def render_text(run_dir: str | Path, d: Diagnosis) -> str:
-    lines = [f"diagnose {run_dir}"]
+    lines = [f"diagnose {run_dir}", f"  events read from: {_events_from(d.events_from)}"]
     for check in d.checks:
         lines.append(f"  {'PASS' if check.ok else 'FAIL'} {check.name}: {check.evidence}")
     if len(d.markets) > 1:
@@ -41,6 +41,12 @@ def render_text(run_dir: str | Path, d: Diagnosis) -> str:
             lines.append(f"      do: {found.action} ({found.to_dict()['guide']})")
     lines += [f"scenario: {d.scenario}", f"action: {d.action}", f"guide: {d.guide}"]
     return "\n".join(lines)
+
+
+def _events_from(source: str) -> str:
+    if source == "bot.log":
+        return "bot.log (no events.jsonl: a run from before it)"
+    return source or "nowhere (no events.jsonl, no bot.log): fills and hedges unknown"
 
 
 def run_diagnose(run_dir: str, as_json: bool) -> int:

@@ -162,11 +162,12 @@ def run_incomplete(f: RunFacts) -> Finding | None:
 
 
 def unreadable_logs(f: RunFacts) -> Finding | None:
-    if not (f.unreadable_lines or f.jsonl_malformed or not f.log_present):
+    if not (f.unreadable_lines or f.jsonl_malformed or f.events_malformed or not f.log_present):
         return None
     what = "bot.log missing; " if not f.log_present else ""
+    events = f", {f.events_malformed} malformed events.jsonl lines" if f.events_malformed else ""
     return Finding("unreadable_logs", f"{what}{f.unreadable_lines} unreadable bot.log lines, "
-                   f"{f.jsonl_malformed} malformed ws_lighter.jsonl lines (skipped)",
+                   f"{f.jsonl_malformed} malformed ws_lighter.jsonl lines{events} (skipped)",
                    "A truncated or corrupted log (disk full, killed process): the counts above are "
                    "a lower bound.")
 

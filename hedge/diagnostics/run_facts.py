@@ -1,8 +1,12 @@
 """What a run's files say, as plain counts and samples: the facts the decision tree judges.
 
-`read_run(run_dir)` reads bot.log, ws_lighter.jsonl and summary.json; each reader never raises
-on a malformed or truncated line (it counts it). `facts_from_log_lines` and
-`facts_from_jsonl_lines` are pure, so the decision tree is testable on hand-written snippets.
+`read_run(run_dir)` reads events.jsonl (fills, hedges, pauses, kills, stream drops and
+resyncs, status: the events the report reads too), bot.log (frames, orders, quotes, error
+lines), ws_lighter.jsonl and summary.json; each reader never raises on a malformed or truncated
+line (it counts it). A run from before events.jsonl gets its events from bot.log through the
+one bot.log event reader (hedge/infra/run_events.py). `facts_from_log_lines`,
+`facts_from_events` and `facts_from_jsonl_lines` are pure, so the decision tree is testable on
+hand-written snippets.
 """
 from __future__ import annotations
 
@@ -14,26 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from hedge.adapters.lighter.messages import AUTH_ERROR_CODES
-from hedge.infra.logs import HEDGE_TAG
+from hedge.infra import events as ev
+from hedge.infra.events import EVENTS_FILE, read_events_file
+from hedge.infra.run_events import LINE_RE, events_from_message, parse_time
 
-# `2026-11-21 23:52:09.349 | INFO     | hedge.x:55 | message`
-LINE_RE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| (\w+)\s*\| ([^|]*)\| (.*)$")
 CONNECTED_RE = re.compile(r"\[LIGHTER WS\] connected (\S+)")
-CONNECT_FAILED_RE = re.compile(r"\[LIGHTER WS\] connection to (\S+) failed: (.*)")
-DISCONNECTED_RE = re.compile(r"\[LIGHTER WS\] disconnected from \S+ code=(\S+) reason=(.*)")
 SUBSCRIBE_RE = re.compile(r"\[LIGHTER WS\] subscribe (\S+)")
 ERROR_FRAME_RE = re.compile(r"\[LIGHTER WS\] error code=(\S+) message=(.*?)(?: channel=\S*)?$")
 FRAME_RE = re.compile(r"📨 \[LIGHTER WS\] (\S+) channel=")
 ORDER_RE = re.compile(r"\[LIGHTER WS\]\s+order order_index=(\S+) client_order_index=(\S+) "
                       r"market=(\S+) status=(\S+) .*filled=(\S+) price=")
-FILL_RE = re.compile(r"✅ \[LIGHTER WS\] Order (FILLED|partial fill) .*side=(\S+) size=(\S+) .*fill_id=(\S+)")
-HEDGE_RE = re.compile(re.escape(HEDGE_TAG) + r" (submit|ack|failure) (.*)")
-HEDGE_ACK_FILLED_RE = re.compile(r"filled (-?[\d.]+)")
 QUOTE_REJECT_RE = re.compile(r"\[QUOTE\] .* rejected: code=(\S+) (.*)")
 QUOTE_ACCEPT_RE = re.compile(r"\[QUOTE\] (place|modify|cancel) .* accepted")
 REST_AUTH_RE = re.compile(r"code=(" + "|".join(map(str, AUTH_ERROR_CODES)) + r") message='([^']*)'")
 RATE_LIMIT_RE = re.compile(r"(?<![\d.])429(?![\d.])|code=23000|Too Many Requests|rate.limited", re.I)
-MARKET_PAUSED_RE = re.compile(r"MARKET PAUSED (\S+): (.*)")
 CLOCK_SKEW_RE = re.compile(r"(?<![\d.])-1021(?!\d)|recvWindow|clock skew", re.I)
 
 
@@ -88,6 +86,10 @@ class RunFacts:
     jsonl_in: Counter = field(default_factory=Counter)           # frame type -> count
     jsonl_out: Counter = field(default_factory=Counter)
     jsonl_errors: list[tuple[int | None, str]] = field(default_factory=list)
+    # events.jsonl (or, for a run from before it, the same events read from bot.log)
+    events_source: str = ""                                     # events.jsonl | bot.log | ""
+    events_malformed: int = 0
+    startup: list[Event] = field(default_factory=list)         # text = "<market>: lighter= hedge="
     # summary.json
     summary: dict[str, Any] | None = None
     summary_problem: str = ""
@@ -105,16 +107,12 @@ def _int(text: str) -> int | None:
         return None
 
 
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def facts_from_log_lines(lines, facts: RunFacts | None = None) -> RunFacts:
-    """Fold bot.log lines (str) into facts; anything unrecognised is skipped, never raised."""
+def facts_from_log_lines(lines, facts: RunFacts | None = None, with_events: bool = True) -> RunFacts:
+    """Fold bot.log lines (str) into facts; anything unrecognised is skipped, never raised.
+    `with_events`: also read the events from the lines (a run without events.jsonl)."""
     f = facts if facts is not None else RunFacts()
+    if with_events:
+        f.events_source = f.events_source or "bot.log"
     for raw in lines:
         f.log_lines += 1
         line = raw.rstrip("\n")
@@ -129,16 +127,50 @@ def facts_from_log_lines(lines, facts: RunFacts | None = None) -> RunFacts:
         f.first_time = f.first_time or time
         f.last_time = time
         _fold(f, time, level, msg)
+        if with_events:
+            facts_from_events(events_from_message(parse_time(time), msg), f)
+    return f
+
+
+def facts_from_events(events, facts: RunFacts | None = None) -> RunFacts:  # noqa: C901 - a table
+    """Fold events (hedge/infra/events.py) into facts."""
+    f = facts if facts is not None else RunFacts()
+    for e in events:
+        time = e.time
+        if e.name == ev.FILL:
+            size, side = e.number("size_base"), str(e.get("side", ""))
+            f.fills.append(Event(time, f"{e.get('fill_id', '?')} side={side} size={e.get('size_base')}"))
+            f.fill_base += size
+            f.fill_signed_base += -size if side == "sell" else size
+        elif e.name == ev.HEDGE_SUBMIT:
+            f.hedge_submits.append(Event(time, e.text()[:300]))
+        elif e.name == ev.HEDGE_ACK:
+            f.hedge_acks.append(Event(time, e.text()[:300]))
+            f.hedge_acked_base += abs(e.number("filled_base"))
+            f.hedge_signed_base += e.number("filled_base")
+        elif e.name == ev.HEDGE_FAILURE:
+            f.hedge_failures.append(Event(time, e.text()[:300]))
+        elif e.name == ev.KILL:
+            f.kill_switch.append(Event(time, str(e.get("reason", ""))))
+        elif e.name == ev.MARKET_PAUSED:
+            f.market_pauses.append(Event(time, f"{e.market}: {str(e.get('reason', ''))[:200]}"))
+        elif e.name == ev.WS_CONNECT_FAILED:
+            f.connect_failures.append(Event(time, str(e.get("error", ""))[:200]))
+        elif e.name == ev.WS_DISCONNECT:
+            f.disconnects.append(Event(time, f"code={e.get('code')} reason={e.get('reason', '')}"))
+        elif e.name == ev.BOOK_RESYNC:
+            f.resyncs.append(Event(time, f"order book {e.get('market_id')} needs resync "
+                                         f"({e.get('reason', '')})"[:200]))
+        elif e.name == ev.STATUS:
+            f.status_lines.append(Event(time, e.text()[:300]))
+        elif e.name == ev.STARTUP_RECONCILED:
+            f.startup.append(Event(time, e.text()[:200]))
     return f
 
 
 def _fold(f: RunFacts, time: str, level: str, msg: str) -> None:  # noqa: C901 - one table of tags
     if level in ("ERROR", "CRITICAL"):
         f.errors.append(Event(time, msg[:300]))
-    if m := MARKET_PAUSED_RE.search(msg):
-        f.market_pauses.append(Event(time, f"{m.group(1)}: {m.group(2)[:200]}"))
-    if "KILL SWITCH:" in msg:
-        f.kill_switch.append(Event(time, msg.split("KILL SWITCH:", 1)[1].strip()))
     if RATE_LIMIT_RE.search(msg) and "📨" not in msg:
         f.rate_limit_lines.append(Event(time, msg[:200]))
     if CLOCK_SKEW_RE.search(msg) and "📨" not in msg:
@@ -146,24 +178,10 @@ def _fold(f: RunFacts, time: str, level: str, msg: str) -> None:  # noqa: C901 -
     if "[LIGHTER WS]" in msg:
         _fold_ws(f, time, msg)
         return
-    if m := HEDGE_RE.search(msg):
-        event = Event(time, m.group(2)[:300])
-        if m.group(1) == "submit":
-            f.hedge_submits.append(event)
-        elif m.group(1) == "ack":
-            f.hedge_acks.append(event)
-            if filled := HEDGE_ACK_FILLED_RE.search(m.group(2)):
-                f.hedge_acked_base += abs(_float(filled.group(1)))
-                f.hedge_signed_base += _float(filled.group(1))
-        else:
-            f.hedge_failures.append(event)
-        return
     if m := QUOTE_REJECT_RE.search(msg):
         f.quote_rejects.append((time, _int(m.group(1)), m.group(2)[:200]))
     elif QUOTE_ACCEPT_RE.search(msg):
         f.quote_accepted += 1
-    elif "[STATUS]" in msg:
-        f.status_lines.append(Event(time, msg[msg.index("[STATUS]"):][:300]))
     elif m := REST_AUTH_RE.search(msg):
         f.rest_auth_errors.append(Event(time, f"code={m.group(1)} {m.group(2)}"))
 
@@ -174,25 +192,14 @@ def _fold_ws(f: RunFacts, time: str, msg: str) -> None:
         f.add_frame_time(m.group(1), time)
     elif m := ORDER_RE.search(msg):
         f.order_statuses[m.group(4)] += 1
-    elif m := FILL_RE.search(msg):
-        f.fills.append(Event(time, f"{m.group(4)} side={m.group(2)} size={m.group(3)}"))
-        size = _float(m.group(3))
-        f.fill_base += size
-        f.fill_signed_base += -size if m.group(2) == "sell" else size
     elif m := ERROR_FRAME_RE.search(msg):
         f.error_frames.append((time, _int(m.group(1)), m.group(2)[:200]))
     elif "UNEXPECTED MESSAGE TYPE" in msg:
         f.unexpected.append(Event(time, msg.split("UNEXPECTED MESSAGE TYPE:", 1)[-1][:200].strip()))
     elif m := CONNECTED_RE.search(msg):
         f.connected.append(time)
-    elif m := CONNECT_FAILED_RE.search(msg):
-        f.connect_failures.append(Event(time, m.group(2)[:200]))
-    elif m := DISCONNECTED_RE.search(msg):
-        f.disconnects.append(Event(time, f"code={m.group(1)} reason={m.group(2)}"))
     elif m := SUBSCRIBE_RE.search(msg):
         f.subscribes[m.group(1).split("/", 1)[0]] += 1
-    elif "needs resync" in msg:
-        f.resyncs.append(Event(time, msg.split("[LIGHTER WS]", 1)[1].strip()[:200]))
     elif "auth token re-minted" in msg:
         f.token_refreshes.append(Event(time, msg.split("[LIGHTER WS]", 1)[1].strip()[:200]))
 
@@ -245,11 +252,17 @@ def read_run(run_dir: str | Path) -> RunFacts:
     """The facts of one run directory (which must exist)."""
     run = Path(run_dir)
     facts = RunFacts(run_dir=str(run))
+    events_file = run / EVENTS_FILE
+    has_events = events_file.exists()
+    if has_events:
+        read = read_events_file(events_file)
+        facts.events_source, facts.events_malformed = EVENTS_FILE, read.malformed
+        facts_from_events(read.events, facts)
     log = run / "bot.log"
     if log.exists():
         facts.log_present = True
         with open(log, encoding="utf-8", errors="replace") as fh:
-            facts_from_log_lines(fh, facts)
+            facts_from_log_lines(fh, facts, with_events=not has_events)
     jsonl = run / "ws_lighter.jsonl"
     if jsonl.exists():
         with open(jsonl, encoding="utf-8", errors="replace") as fh:

@@ -25,7 +25,7 @@ def build_report(run_dir: str | Path) -> Path:
     if not any((run / name).exists() for name in ("summary.json", "bot.log", "trades.csv")):
         raise ReportError(f"{run} has none of summary.json, bot.log, trades.csv: not a run directory")
     summary, notes = _summary(run / "summary.json")
-    log = read_run_log(run / "bot.log")
+    log = read_run_log(run)
     book = read_book_series(run / "ws_lighter.jsonl")
     rows = read_trades(run / "trades.csv")
     fees = summary.get("fees") or {}
@@ -36,14 +36,19 @@ def build_report(run_dir: str | Path) -> Path:
     if len(markets) > 1:
         notes.append(f"This run traded {len(markets)} markets ({', '.join(markets)}): the plots show "
                      f"the first market's book and every market's fills together.")
+    if not log.source:
+        notes.append("Neither events.jsonl nor bot.log: no latencies, request rates or stream "
+                     "events to show.")
+    elif log.source != "events.jsonl":
+        notes.append("No events.jsonl (a run from before it): latencies, request rates and "
+                     "stream events are read from bot.log.")
     if not tf.makers:
         notes.append("No fills in this run: the quotes and the mid are shown, and there is no "
                      "latency, PnL split or markout to draw.")
     starts = [t for t in (log.first_ts, book.first_ts) if t is not None]
+    # The report's own bot.log lines come after the run's last event: they are not read.
     ends = [t for t in (log.last_ts, book.last_ts, rows[-1].ts if rows else None) if t is not None]
     start_ts, end_ts = (min(starts) if starts else None), (max(ends) if ends else None)
-    if log.summary_ts is not None:       # lines after the summary (the report's own) are not the run
-        end_ts = log.summary_ts
     duration = end_ts - start_ts if start_ts is not None and end_ts is not None else None
     def timed(plot: figures.Plot) -> figures.Plot:
         return figures.set_span(plot, start_ts, end_ts)

@@ -1,29 +1,24 @@
-"""What bot.log says, as timed events: hedge latencies, status lines, stream events, kills.
+"""What the run's events say, as the report's series: hedge latencies, status points, stream
+events, the positions found at startup.
 
-Every reader here tolerates lines it does not know and fields that older runs lack: the report
-shows what a run has and says what it does not.
+The events come from `hedge.infra.run_events` (events.jsonl, or bot.log for a run from before
+it), the same reader diagnose uses. Every field may be missing: the report shows what a run has
+and says what it does not.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) \| (\w+)\s*\|[^|]*\| (.*)$")
-_ACK = re.compile(r"\[HEDGE\] ack .* submit ([\d.]+) ms ack ([\d.]+) ms")
-_STARTUP = re.compile(r"startup reconciled: lighter (\S+) hedge (\S+)")
-_TX = re.compile(r"\blighter_tx=(\d+)")
-_REQUESTS = re.compile(r"\blighter_requests=(\d+)")
-_PAUSED = re.compile(r"paused=\(([^)]*)\)")
-_EVENT_PATTERNS = (
-    ("reconnect", re.compile(r"\[LIGHTER WS\] reconnected")),
-    ("disconnect", re.compile(r"\[LIGHTER WS\] (disconnected|no frame for|connection to .* failed)")),
-    ("book resync", re.compile(r"\[LIGHTER WS\] order book \S+ needs resync")),
-    ("kill switch", re.compile(r"KILL SWITCH: ")),
-    ("hedge failure", re.compile(r"\[HEDGE\] failure")),
-    ("rate limited", re.compile(r"rate.limited|\b429\b", re.I)),
-)
+from hedge.infra import events as ev
+from hedge.infra.events import RunEvents
+from hedge.infra.run_events import read_run_events
+
+# Event name -> the marker kind the requests plot shows.
+_MARKERS = {ev.WS_RECONNECT: "reconnect", ev.WS_DISCONNECT: "disconnect",
+            ev.WS_CONNECT_FAILED: "disconnect", ev.BOOK_RESYNC: "book resync",
+            ev.KILL: "kill switch", ev.HEDGE_FAILURE: "hedge failure",
+            ev.RATE_LIMITED: "rate limited", ev.MARKET_PAUSED: "market paused"}
 
 
 @dataclass
@@ -43,72 +38,50 @@ class LogEvent:
 
 @dataclass
 class RunLog:
+    source: str = ""                     # events.jsonl, bot.log, or "" (neither)
     first_ts: float | None = None
     last_ts: float | None = None
-    summary_ts: float | None = None      # when summary.json was written: the run's end
     hedge_latency_ms: list[tuple[float, float, float]] = field(default_factory=list)  # ts, submit, ack
-    status: list[StatusPoint] = field(default_factory=list)
+    status: list[StatusPoint] = field(default_factory=list)   # one per status tick
     events: list[LogEvent] = field(default_factory=list)
-    start_lighter_base: float = 0.0
+    start_lighter_base: float = 0.0      # summed over the markets, as trades.csv's rows are
     start_hedge_base: float = 0.0
-    errors: int = 0
 
 
-def _ts(text: str) -> float:
-    """bot.log times are local wall-clock times (loguru's default)."""
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").timestamp()
+def read_run_log(run_dir: Path) -> RunLog:
+    return run_log_from_events(read_run_events(run_dir))
 
 
-def read_run_log(path: Path) -> RunLog:
-    log = RunLog()
-    if not path.exists():
-        return log
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            match = _LINE.match(line)
-            if not match:
-                continue
-            stamp, level, text = match.groups()
-            if "📨" in text or text.startswith("   "):   # per-frame DEBUG lines: not needed here
-                if log.first_ts is None:
-                    log.first_ts = _ts(stamp)
-                continue
-            ts = _ts(stamp)
-            log.first_ts = ts if log.first_ts is None else log.first_ts
-            log.last_ts = ts
-            if level in ("ERROR", "CRITICAL"):
-                log.errors += 1
-            _read_line(log, ts, text)
+def run_log_from_events(run: RunEvents) -> RunLog:
+    log = RunLog(source=run.source)
+    for e in run.events:
+        ts = e.ts_s
+        log.first_ts = ts if log.first_ts is None else log.first_ts
+        log.last_ts = ts
+        if e.name == ev.HEDGE_ACK:
+            if e.get("submit_ms") is not None and e.get("ack_ms") is not None:
+                log.hedge_latency_ms.append((ts, e.number("submit_ms"), e.number("ack_ms")))
+        elif e.name == ev.STATUS:
+            _add_status(log, ts, e)
+        elif e.name == ev.STARTUP_RECONCILED:
+            log.start_lighter_base += e.number("lighter_base")
+            log.start_hedge_base += e.number("hedge_base")
+        elif e.name in _MARKERS:
+            log.events.append(LogEvent(ts, _MARKERS[e.name], f"{e.name} {e.text()}"[:200]))
     return log
 
 
-def _read_line(log: RunLog, ts: float, text: str) -> None:
-    if "[HEDGE] ack" in text:
-        ack = _ACK.search(text)
-        if ack:
-            log.hedge_latency_ms.append((ts, float(ack.group(1)), float(ack.group(2))))
+def _add_status(log: RunLog, ts: float, e: ev.Event) -> None:
+    """Several markets write one status event each per tick: one point per tick (the request
+    counts are the account's), their pauses joined."""
+    paused = str(e.get("paused", ""))
+    if log.status and log.status[-1].ts == ts:
+        last = log.status[-1]
+        if paused:
+            last.paused = f"{last.paused}; {e.market}: {paused}" if last.paused else \
+                f"{e.market}: {paused}"
         return
-    if "[STATUS]" in text:
-        tx, req, paused = _TX.search(text), _REQUESTS.search(text), _PAUSED.search(text)
-        log.status.append(StatusPoint(ts, int(tx.group(1)) if tx else None,
-                                      int(req.group(1)) if req else None,
-                                      paused.group(1) if paused else ""))
-        return
-    if text.startswith("summary: "):
-        log.summary_ts = ts
-        return
-    startup = _STARTUP.search(text)
-    if startup:
-        log.start_lighter_base, log.start_hedge_base = _number(startup.group(1)), _number(startup.group(2))
-        return
-    for kind, pattern in _EVENT_PATTERNS:
-        if pattern.search(text):
-            log.events.append(LogEvent(ts, kind, text.strip()[:200]))
-            return
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
+    tx, requests = e.get("lighter_tx"), e.get("lighter_requests")
+    log.status.append(StatusPoint(ts, tx if isinstance(tx, int) else None,
+                                  requests if isinstance(requests, int) else None,
+                                  f"{e.market}: {paused}" if paused and e.market else paused))

@@ -56,7 +56,7 @@ def test_mid_quotes_and_markouts_from_the_recorded_frames(run_dir):
 
 
 def test_requests_per_minute_from_the_status_lines(run_dir):
-    plot = figures.requests_plot(read_run_log(run_dir / "bot.log"), SUMMARY)
+    plot = figures.requests_plot(read_run_log(run_dir), SUMMARY)
     rates = plot.figure.data[0].y
     assert rates and all(rate == pytest.approx(36) for rate in rates)   # 3 tx every 5 s
     assert any(trace.name == "stream events" for trace in plot.figure.data)  # the reconnect

@@ -29,6 +29,7 @@ from lighter.signer_client import SignerClient
 
 from hedge.adapters.lighter.markets import MarketCatalog
 from hedge.adapters.lighter.request_budget import Priority, RequestBudget
+from hedge.infra import events
 from hedge.infra.retry import backoff_s
 from hedge.infra.redact import REDACTOR, Redactor
 from hedge.infra.secret import Secret
@@ -253,6 +254,7 @@ class LighterOrderClient:
                     self.budget.note_rate_limited(cooldown_s=4 * self._backoff_s)
                     logger.warning("Lighter rate limit (429) on sendTx: code={} {}", code,
                                    self._safe(message))
+                    events.emit(events.RATE_LIMITED, venue="lighter", endpoint="sendTx", code=code)
                     if attempt < self._max_429_retries:
                         await asyncio.sleep(backoff_s(attempt + 1, self._backoff_s, 30 * self._backoff_s))
                         continue

@@ -21,6 +21,7 @@ from hedge.adapters.lighter.markets import MarketCatalog
 from hedge.adapters.lighter.parse import parse_order
 from hedge.adapters.lighter.request_budget import Priority, RequestBudget
 from hedge.core.types import OrderUpdate
+from hedge.infra import events
 
 T = TypeVar("T")
 CODE_OK = 200
@@ -75,6 +76,7 @@ class LighterRest:
                 self.rate_limited += 1
                 self.budget.note_rate_limited()
                 logger.warning("Lighter rate limit (429) on {}: code={} {}", endpoint, code, message)
+                events.emit(events.RATE_LIMITED, venue="lighter", endpoint=endpoint, code=code)
             raise LighterRestError(endpoint, code, message) from None
         code = getattr(resp, "code", CODE_OK)
         if code is not None and int(code) != CODE_OK:

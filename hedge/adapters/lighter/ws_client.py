@@ -27,6 +27,7 @@ from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
 from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
+from hedge.infra import events
 from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
 
@@ -148,6 +149,8 @@ class LighterWsClient:
             except (OSError, WebSocketException, asyncio.TimeoutError) as exc:
                 if not self._closing:
                     frame_log.log_state("connection to {} failed: {}: {}", self.url, type(exc).__name__, exc)
+                    events.emit(events.WS_CONNECT_FAILED, url=self.url,
+                                error=f"{type(exc).__name__}: {exc}")
             finally:
                 self._ws = None
                 self.connected.clear()
@@ -181,6 +184,8 @@ class LighterWsClient:
             if not self._closing:
                 frame_log.log_state("disconnected from {} code={} reason={!r}", self.url,
                                     ws.close_code, ws.close_reason)
+                events.emit(events.WS_DISCONNECT, url=self.url, code=ws.close_code,
+                            reason=ws.close_reason)
         return frames > 0
 
     async def _timers(self, ws: ClientConnection) -> None:
@@ -259,6 +264,8 @@ class LighterWsClient:
                 self.counters.reconnect_ms.append((time.monotonic() - self._disconnected_at_s) * 1000)
             frame_log.log_state("reconnected and resubscribed {} channels (reconnect #{})",
                                 len(self.channels), self.counters.reconnects)
+            events.emit(events.WS_RECONNECT, reconnects=self.counters.reconnects,
+                        channels=len(self.channels))
         self._disconnected_at_s = None
         self.connected.set()
 
@@ -281,6 +288,7 @@ class LighterWsClient:
             self.counters.book_resyncs += 1
             frame_log.log_state("order book {} needs resync ({}): resubscribing", msg.market_id,
                                 book.resync_reason)
+            events.emit(events.BOOK_RESYNC, market_id=msg.market_id, reason=book.resync_reason)
             channel = f"order_book/{msg.market_id}"
             await self._send(ws, {"type": "unsubscribe", "channel": channel})
             await self._subscribe(ws, channel)
