@@ -147,6 +147,8 @@ def market_paused(f: RunFacts) -> Finding | None:
     if not f.market_pauses:
         return None
     shown = "; ".join(f"{e.time} {e.text}" for e in f.market_pauses[:5])
+    if f.market_resumes:
+        shown += f"; resumed: {'; '.join(f'{e.time} {e.text}' for e in f.market_resumes[:5])}"
     return Finding("market_paused", f"{len(f.market_pauses)} market(s) paused: {shown}",
                    "That market's quotes were pulled; its hedges and retries went on. Read its "
                    "[HEDGE] failure lines (a refused symbol, margin) or its limits under "

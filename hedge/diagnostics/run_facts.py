@@ -69,6 +69,7 @@ class RunFacts:
     hedge_signed_base: float = 0.0
     kill_switch: list[Event] = field(default_factory=list)
     market_pauses: list[Event] = field(default_factory=list)    # text = "<symbol>: <reason>"
+    market_resumes: list[Event] = field(default_factory=list)   # text = "<symbol>: <reason>"
     quote_accepted: int = 0
     quote_rejects: list[tuple[str, int | None, str]] = field(default_factory=list)
     rest_auth_errors: list[Event] = field(default_factory=list)
@@ -154,6 +155,8 @@ def facts_from_events(events, facts: RunFacts | None = None) -> RunFacts:  # noq
             f.kill_switch.append(Event(time, str(e.get("reason", ""))))
         elif e.name == ev.MARKET_PAUSED:
             f.market_pauses.append(Event(time, f"{e.market}: {str(e.get('reason', ''))[:200]}"))
+        elif e.name == ev.MARKET_RESUMED:
+            f.market_resumes.append(Event(time, f"{e.market}: {str(e.get('reason', ''))[:200]}"))
         elif e.name == ev.WS_CONNECT_FAILED:
             f.connect_failures.append(Event(time, str(e.get("error", ""))[:200]))
         elif e.name == ev.WS_DISCONNECT:

@@ -6,9 +6,9 @@ Lighter symbol, on events of one market), then the event's fields. Decimal amoun
 as in summary.json.
 
 `emit()` only appends to a list: no encoding, no write on the fill-to-hedge path. The buffer is
-written (one write, no fsync) at each status, kill, pause and stop event, when it grows past
-`FLUSH_AT_EVENTS`, and on close. A process killed hard loses at most the events since the last
-status line (5 s).
+encoded, redacted (hedge/infra/redact.py, as bot.log) and written (one write, no fsync) at each
+status, kill, pause and stop event, when it grows past `FLUSH_AT_EVENTS`, and on close. A
+process killed hard loses at most the events since the last status line (5 s).
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from hedge.infra.redact import REDACTOR, Redactor
 
 EVENTS_FILE = "events.jsonl"
 
@@ -66,6 +68,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 FLUSH_ON = frozenset({START, STARTUP_RECONCILED, STATUS, MARKET_PAUSED, MARKET_RESUMED, KILL,
                       STOP})
 FLUSH_AT_EVENTS = 512
+wall_clock_ns = time.time_ns          # the events' clock (a test sets its own)
 
 
 def _encode(value: Any) -> Any:
@@ -79,7 +82,8 @@ def _encode(value: Any) -> Any:
 class EventLog:
     """The run's events.jsonl writer. Closed (every emit a no-op) until `open()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor = REDACTOR) -> None:
+        self._redactor = redactor
         self.path: Path | None = None
         self._file = None
         self._pending: list[tuple[int, str, str, dict[str, Any]]] = []
@@ -95,7 +99,7 @@ class EventLog:
     def emit(self, event: str, market: str = "", **fields: Any) -> None:
         if self._file is None:
             return
-        self._pending.append((time.time_ns(), event, market, fields))
+        self._pending.append((wall_clock_ns(), event, market, fields))
         if event in FLUSH_ON or len(self._pending) >= FLUSH_AT_EVENTS:
             self.flush()
 
@@ -110,7 +114,8 @@ class EventLog:
                 record["market"] = market
             record.update(fields)
             lines.append(orjson.dumps(record, default=_encode))
-        self._file.write(b"\n".join(lines) + b"\n")
+        text = self._redactor.redact_text(b"\n".join(lines).decode() + "\n")
+        self._file.write(text.encode())
         self._file.flush()
         self.written += len(lines)
 

@@ -191,7 +191,8 @@ def requests_plot(log: RunLog, summary: dict) -> Plot:
               for s in log.status if (s.lighter_requests if s.lighter_requests is not None
                                       else s.lighter_tx) is not None]
     events = [e for e in log.events if e.kind in ("reconnect", "disconnect", "book resync",
-                                                 "rate limited", "kill switch")]
+                                                 "rate limited", "kill switch", "market paused",
+                                                 "market resumed")]
     if len(points) < 2 and not events:
         return Plot("requests", "Requests and stream events",
                     "No request figures (status lines) and no stream events in this run.", None)
@@ -217,7 +218,7 @@ def requests_plot(log: RunLog, summary: dict) -> Plot:
     return Plot("requests", "Requests and stream events",
                 f"Requests sent to Lighter per minute{cap_note}, from the 5 s status lines, "
                 f"against the tier's cap when the run records it; diamonds: reconnects, "
-                f"disconnects, book resyncs, rate limits, kill switch.", fig)
+                f"disconnects, book resyncs, rate limits, market pauses and resumes, kill switch.", fig)
 
 
 def _rate_per_min(points: list[tuple[float, int]]) -> tuple[list[float], list[float]]:

@@ -18,7 +18,8 @@ from hedge.infra.run_events import read_run_events
 _MARKERS = {ev.WS_RECONNECT: "reconnect", ev.WS_DISCONNECT: "disconnect",
             ev.WS_CONNECT_FAILED: "disconnect", ev.BOOK_RESYNC: "book resync",
             ev.KILL: "kill switch", ev.HEDGE_FAILURE: "hedge failure",
-            ev.RATE_LIMITED: "rate limited", ev.MARKET_PAUSED: "market paused"}
+            ev.RATE_LIMITED: "rate limited", ev.MARKET_PAUSED: "market paused",
+            ev.MARKET_RESUMED: "market resumed"}
 
 
 @dataclass
