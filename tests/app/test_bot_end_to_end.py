@@ -13,6 +13,10 @@ from decimal import Decimal
 
 import pytest
 
+from hedge.diagnostics.run_facts import read_run
+from hedge.infra import events as ev
+from hedge.infra.run_events import read_run_events
+from hedge.report.run_log import read_run_log
 from hedge.sim.binance.app import HEDGE_STATE_KEY
 from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
@@ -82,6 +86,19 @@ async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tm
         text = path.read_bytes().decode(errors="replace")
         assert not any(s in text for s in secrets), path
         assert not token.search(text), path
+
+    # events.jsonl holds the run's fills and hedges, as summary.json counts them, and both
+    # readers take them from there.
+    run = read_run_events(logs / "latest")
+    assert run.source == "events.jsonl" and run.malformed == 0
+    assert run.events[0].name == ev.START and run.of(ev.STOP)[0].fields["reason"] == "signal"
+    fills = run.of(ev.FILL)
+    assert len(fills) == summary["lighter"]["fills"] and {e.market for e in fills} == {"ETH"}
+    assert sum(Decimal(e.fields["size_base"]) for e in fills) == Decimal(venue_fills["filled_base"])
+    assert len(run.of(ev.HEDGE_ACK)) == summary["latency_ms"]["fill_to_hedge_ack"]["n"]
+    facts = read_run(logs / "latest")
+    assert facts.events_source == "events.jsonl" and len(facts.fills) == len(fills)
+    assert len(read_run_log(logs / "latest").hedge_latency_ms) == len(run.of(ev.HEDGE_ACK))
 
 
 

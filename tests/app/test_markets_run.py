@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hedge.diagnostics.run_facts import read_run
+from hedge.infra import events as ev
+from hedge.infra.run_events import read_run_events
 from hedge.sim.binance.app import HEDGE_STATE_KEY
 from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
@@ -105,3 +108,11 @@ async def test_three_markets_each_hedged_on_its_own_symbol_and_a_refused_symbol_
     assert {row["market"] for row in rows} == set(MARKETS)
     assert summary["reliability"]["double_hedges"] == 0
     assert summary["reliability"]["orders_left_open"] == 0
+    # events.jsonl: each market's startup, fills and hedges under its symbol; BTC's pause.
+    run = read_run_events(logs / "latest")
+    assert {e.market for e in run.of(ev.STARTUP_RECONCILED)} == set(MARKETS)
+    for market in MARKETS:
+        fills = [e for e in run.of(ev.FILL) if e.market == market]
+        assert len(fills) == summary["markets"][market]["lighter"]["fills"], market
+    assert [e.market for e in run.of(ev.MARKET_PAUSED)] == ["BTC"]
+    assert read_run(logs / "latest").market_pauses[0].text.startswith("BTC: hedge_failures")
