@@ -7,8 +7,8 @@ as in summary.json.
 
 `emit()` only appends to a list: no encoding, no write on the fill-to-hedge path. The buffer is
 encoded, redacted (hedge/infra/redact.py, as bot.log) and written (one write, no fsync) at each
-status, kill, pause and stop event, when it grows past `FLUSH_AT_EVENTS`, and on close. A
-process killed hard loses at most the events since the last status line (5 s).
+status, kill, pause and stop event (none of them on that path; the status every 5 s bounds the
+buffer) and on close. A process killed hard loses at most the events since the last status line.
 """
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 # Events after which the buffer is written at once (none of them is on the fill-to-hedge path).
 FLUSH_ON = frozenset({START, STARTUP_RECONCILED, STATUS, MARKET_PAUSED, MARKET_RESUMED, KILL,
                       STOP})
-FLUSH_AT_EVENTS = 512
+# A memory bound only: 5 s between status events never gathers this many.
+MAX_PENDING_EVENTS = 100_000
 wall_clock_ns = time.time_ns          # the events' clock (a test sets its own)
 
 
@@ -100,7 +101,7 @@ class EventLog:
         if self._file is None:
             return
         self._pending.append((wall_clock_ns(), event, market, fields))
-        if event in FLUSH_ON or len(self._pending) >= FLUSH_AT_EVENTS:
+        if event in FLUSH_ON or len(self._pending) >= MAX_PENDING_EVENTS:
             self.flush()
 
     def flush(self) -> None:

@@ -240,18 +240,18 @@ def test_emit_is_buffered_until_a_status_kill_or_stop_and_a_closed_log_writes_no
     assert closed.written == 0 and not list(tmp_path.iterdir())
     log = ev.EventLog()
     path = log.open(tmp_path)
-    for _ in range(3):
+    for _ in range(400):                                # a burst of fills between two statuses
         log.emit(ev.FILL, "ETH", fill_id="1-1")
         log.emit(ev.HEDGE_SUBMIT, "ETH", fill_id="1-1")
         log.emit(ev.HEDGE_ACK, "ETH", client_ids="lh-1")
     assert path.read_bytes() == b""                     # the fill path wrote nothing
-    log.emit(ev.STATUS, "ETH", fills=3)
-    assert len(path.read_text().splitlines()) == 10
+    log.emit(ev.STATUS, "ETH", fills=400)
+    assert len(path.read_text().splitlines()) == 1201
     log.emit(ev.FILL, "ETH", fill_id="2-1")
     log.close()
-    assert len(path.read_text().splitlines()) == 11 and log.written == 11
+    assert len(path.read_text().splitlines()) == 1202 and log.written == 1202
     log.emit(ev.FILL, "ETH", fill_id="3-1")               # after close: dropped, no error
-    assert len(path.read_text().splitlines()) == 11
+    assert len(path.read_text().splitlines()) == 1202
 
 
 def test_a_secret_in_an_event_never_reaches_the_file(tmp_path, clock):
