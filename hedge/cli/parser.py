@@ -21,11 +21,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}\nrun `python run.py --help` for the commands and flags\n")
 
 
-def _port(text: str) -> int:
+def _whole(text: str, noun: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{noun} must be a whole number, got {text!r}") from None
+
+
+def _port(text: str) -> int:
+    value = _whole(text, "port")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535 (0 = any free port), got {value}")
     return value
@@ -49,10 +53,7 @@ def _positive(text: str) -> float:
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole(text, "a count")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
