@@ -95,12 +95,6 @@ class Ledger:
             "rate_limited": self.rate_limited,
         }
 
-    def fill_pnls_bps(self) -> list[tuple[float, float]]:
-        """(notional, PnL per fill in bp against the hedge price seen): the bootstrap's units."""
-        return [(f.size_base * f.price * self.quote_rate,
-                 f.sign * ((f.assumed or f.seen) - f.price * self.quote_rate) / f.price * 1e4)
-                for f in self.fills]
-
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None

@@ -8,6 +8,7 @@ task calls it every model step, and a timer calls it when an order of ours lands
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -16,12 +17,15 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import OrderCounters, TxResult
 from hedge.adapters.lighter.parse import parse_frame
 from hedge.adapters.lighter.request_budget import Priority, RequestBudget
+from hedge.core.lighter_tiers import endpoint_weight
 from hedge.core.types import BookLevel, OrderUpdate
 from hedge.lab.ledger import MARKOUT_HORIZONS_S, FillFact, Ledger
 from hedge.market.simulation import MarketSimulation, OrderEvent
 
 ACCOUNT = 1
 ACCEPTED = TxResult(accepted=True, code=200)
+RATE_LIMITED = TxResult(accepted=False, code=429, message="too many requests")
+WINDOW_MS = 60_000
 HEARTBEAT_S = 1.0          # the stream's frames keep coming even when our orders are quiet
 STATUS = {"open": "open", "modified": "open", "fill": "open", "canceled": "canceled",
           "rejected": "canceled-post-only"}
@@ -43,6 +47,7 @@ class LabLighter:
         self._lot = Decimal(str(sim.model.lighter.lot))
         self._tick = Decimal(str(sim.model.lighter.tick))
         self.position_base = Decimal(0)
+        self._window: deque[tuple[float, int]] = deque()   # (at ms, weight): the venue's cap
 
     # -- time ------------------------------------------------------------------------------
 
@@ -148,13 +153,26 @@ class LabLighter:
 
     # -- the order client ------------------------------------------------------------------
 
-    async def _spend(self, kind: str, priority: Priority) -> None:
+    async def _spend(self, kind: str, priority: Priority) -> bool:
+        """The bot's own budget first, then the venue's cap for the tier (as the local Lighter
+        venue counts it): False when the venue would answer 429."""
         await self.budget.acquire(kind, priority)
         self.ledger.requests += 1
+        now = self.now_ms()
+        while self._window and self._window[0][0] <= now - WINDOW_MS:
+            self._window.popleft()
+        tier = self.sim.tier
+        weight = endpoint_weight(kind) if tier.weighted else 1
+        if sum(w for _, w in self._window) + weight > tier.requests_per_window:
+            self.budget.note_rate_limited()
+            return False
+        self._window.append((now, weight))
+        return True
 
     async def create_post_only(self, market: int, is_ask: bool, size: Decimal, price: Decimal,
                                client_order_index: int) -> TxResult:
-        await self._spend("sendTx", Priority.QUOTE)
+        if not await self._spend("sendTx", Priority.QUOTE):
+            return RATE_LIMITED
         lots, ticks = int(size / self._lot), int(price / self._tick)
         self._orders[client_order_index] = {"is_ask": is_ask, "price_ticks": ticks,
                                             "initial_lots": lots, "filled_lots": 0,
@@ -165,32 +183,37 @@ class LabLighter:
         return ACCEPTED
 
     async def modify(self, market: int, index: int, size: Decimal, price: Decimal) -> TxResult:
-        await self._spend("sendTx", Priority.QUOTE)
+        if not await self._spend("sendTx", Priority.QUOTE):
+            return RATE_LIMITED
         self.sim.modify(self.now_ms(), index, int(price / self._tick), int(size / self._lot))
         self._land_at(self.now_ms() + self.sim.tier.maker_latency_ms)
         self.counters.orders_modified += 1
         return ACCEPTED
 
     async def cancel(self, market: int, index: int) -> TxResult:
-        await self._spend("sendTx", Priority.CANCEL)
+        if not await self._spend("sendTx", Priority.CANCEL):
+            return RATE_LIMITED
         self.sim.cancel(self.now_ms(), index)
         self._land_at(self.now_ms() + self.sim.tier.cancel_latency_ms)
         self.counters.orders_canceled += 1
         return ACCEPTED
 
     async def cancel_all(self) -> TxResult:
-        await self._spend("sendTx", Priority.CANCEL)
+        if not await self._spend("sendTx", Priority.CANCEL):
+            return RATE_LIMITED
         self.sim.cancel_all(self.now_ms())
         self._land_at(self.now_ms() + self.sim.tier.cancel_latency_ms)
         self.counters.cancel_alls += 1
         return ACCEPTED
 
     async def schedule_cancel_all(self, in_ms: int) -> TxResult:
-        await self._spend("sendTx", Priority.DEAD_MANS)
+        if not await self._spend("sendTx", Priority.DEAD_MANS):
+            return RATE_LIMITED
         return ACCEPTED
 
     async def abort_scheduled_cancel_all(self) -> TxResult:
-        await self._spend("sendTx", Priority.DEAD_MANS)
+        if not await self._spend("sendTx", Priority.DEAD_MANS):
+            return RATE_LIMITED
         return ACCEPTED
 
     # -- REST --------------------------------------------------------------------------------
