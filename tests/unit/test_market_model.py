@@ -72,3 +72,30 @@ def fills_after_cancel(tier: str, cancel_after_ms: int) -> list[str]:
 def test_a_cancel_landing_first_beats_the_informed_taker(tier):
     assert fills_after_cancel(tier, 0) == []            # cancel lands before the taker
     assert fills_after_cancel(tier, 600) == ["informed"]
+
+
+def test_our_hedge_depletes_the_hedge_book_and_it_refills():
+    sim = MarketSimulation(with_changes(QUIET, hedge={"level_base": 1.0, "refill_ms": 1000.0}),
+                           seed=1)
+    _, first = sim.hedge_price(1.0, is_buy=True)
+    assert sim.hedge_take(1.0, is_buy=True) == (1.0, first)
+    _, emptied = sim.hedge_price(1.0, is_buy=True)
+    assert emptied > first                         # the best level is gone: the next one
+    sim.advance_to(500)
+    _, half = sim.hedge_price(1.0, is_buy=True)
+    assert first < half < emptied                  # half refilled
+    sim.advance_to(1000)
+    assert sim.hedge_price(1.0, is_buy=True)[1] == pytest.approx(first)
+    assert sim.hedge_price(1.0, is_buy=False)[1] < first    # the other side never moved
+
+
+def test_lighter_follows_the_fair_late_and_through_the_quote_rate():
+    model = with_changes(QUIET, fair={"vol_bps_per_sqrt_s": 5.0},
+                         lighter={"lag_ms": 300.0, "quote_rate": 1.25})
+    sim = MarketSimulation(model, seed=2)
+    history = []
+    for t in range(100, 2_001, 100):
+        sim.advance_to(t)
+        history.append(sim.fair)
+    assert sim.lighter_fair() == pytest.approx(history[-4] / 1.25)
+    assert sim.lighter_fair(lagged=False) == pytest.approx(history[-1] / 1.25)
