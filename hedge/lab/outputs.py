@@ -52,14 +52,18 @@ def page(result: dict, importance: dict[str, float] | None) -> str:
     import plotly.graph_objects as go       # imported here: the lab's trials never need it
     from plotly.offline import get_plotlyjs
     trials = result["trials"]
-    figures = []
-    scatter = go.Figure(go.Scatter(
-        x=[t["volume_quote"] / t["sim_hours"] for t in trials],
-        y=[t["pnl_per_million"] for t in trials], mode="markers",
-        text=[f"{t['params']} seed {t['seed']}" for t in trials]))
+    figures = []        # (data-plot name, figure): the name is what a browser check looks for
+    scatter = go.Figure()
+    by_set: dict[str, list[dict]] = {}
+    for t in trials:
+        by_set.setdefault(_label(t["params"]), []).append(t)
+    for label, ts in by_set.items():        # one colour per parameter set, a point per seed
+        scatter.add_scatter(x=[t["volume_quote"] / t["sim_hours"] for t in ts],
+                            y=[t["pnl_per_million"] for t in ts], mode="markers", name=label,
+                            text=[f"seed {t['seed']}" for t in ts])
     scatter.update_layout(title="PnL per $1M against volume per hour (every trial)",
                           xaxis_title="volume per hour (quote)", yaxis_title="PnL per $1M")
-    figures.append(scatter)
+    figures.append(("pnl_vs_volume", scatter))
     markouts = go.Figure()
     for side in ("bid", "ask"):
         horizons = ("1s", "5s", "30s")
@@ -68,18 +72,24 @@ def page(result: dict, importance: dict[str, float] | None) -> str:
         markouts.add_bar(name=side, x=list(horizons), y=values)
     markouts.update_layout(title="Markouts by side (bp, mean over trials)",
                            yaxis_title="bp")
-    figures.append(markouts)
+    figures.append(("markouts", markouts))
     if importance:
         bars = go.Figure(go.Bar(x=list(importance.values()), y=list(importance), orientation="h"))
         bars.update_layout(title="Parameter importance (the search)")
-        figures.append(bars)
+        figures.append(("importance", bars))
     best = result.get("best") or {}
-    body = "".join(f"<section>{fig.to_html(full_html=False, include_plotlyjs=False)}</section>"
-                   for fig in figures)
+    body = "".join(f"<section data-plot='{name}'>"
+                   f"{fig.to_html(full_html=False, include_plotlyjs=False)}</section>"
+                   for name, fig in figures)
     return ("<!doctype html><html><head><meta charset='utf-8'><title>lighter-hedge lab</title>"
             f"<script>{get_plotlyjs()}</script></head><body><h1>Strategy lab</h1>"
-            f"<p>best: {html.escape(str(best.get('params')))} objective "
-            f"{html.escape(str(best.get('objective')))}</p>{body}</body></html>")
+            f"<p>best: {html.escape(_label(best.get('params') or {}))}, objective "
+            f"{best.get('objective') or 0:.2f}</p>{body}</body></html>")
+
+
+def _label(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in params.items()) or "base config"
 
 
 def _mean(values: list[float]) -> float | None:
