@@ -88,9 +88,14 @@ def _search(options: LabOptions, model: MarketModel, choices: list[Choice], prog
     import optuna            # imported here: a grid run never pays for it
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = options.storage or f"sqlite:///{(options.out / 'study.db').resolve()}"
-    study = optuna.create_study(study_name=options.study or "lab", storage=storage,
-                                direction="maximize", load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=options.seeds[0]))
+    try:
+        study = optuna.create_study(study_name=options.study or "lab", storage=storage,
+                                    direction="maximize", load_if_exists=True,
+                                    sampler=optuna.samplers.TPESampler(seed=options.seeds[0]))
+    except Exception as exc:     # a bad URL, a missing driver, an unreachable database
+        raise LabUsageError(f"--storage {storage}: optuna cannot open it ({type(exc).__name__}: "
+                            f"{exc}); give an SQLite path (sqlite:///study.db) or a reachable "
+                            f"database URL") from None
     trials: list[dict] = []
 
     def objective(trial: "optuna.Trial") -> float:

@@ -107,3 +107,17 @@ def test_the_command_prints_json_last_and_refuses_a_bad_key(tmp_path: Path, caps
     assert [t["seed"] for t in result["trials"]] == [1, 2]
     assert result["groups"][0]["seeds"] == [1, 2] and result["best"] is not None
     assert {"results.csv", "lab.html", "best.yaml"} <= {p.name for p in (tmp_path / "ok").iterdir()}
+
+
+def test_a_named_study_resumes_and_a_bad_storage_is_refused(tmp_path: Path, capsys):
+    import optuna
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    args = ["lab", "--model", "config/models/alt-wide.yaml", "--hours", "0.002", "--seed", "1",
+            "--set", "strategy.min_profit_bps=0..4", "--search", "2", "--storage", storage,
+            "--study", "resume-me"]
+    assert main(args + ["--out", str(tmp_path / "a")]) == 0
+    assert main(args + ["--out", str(tmp_path / "b")]) == 0
+    assert len(optuna.load_study(study_name="resume-me", storage=storage).trials) == 4
+    capsys.readouterr()
+    assert main(args[:-4] + ["--storage", "nosuchdb://x", "--out", str(tmp_path / "c")]) == 2
+    assert "--storage nosuchdb://x" in capsys.readouterr().err
