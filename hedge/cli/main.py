@@ -83,8 +83,9 @@ def _lab(args: argparse.Namespace) -> int:
         print(json.dumps(result, default=str))
     else:
         best = result["best"] or {}
-        print(f"best {best.get('params')} objective {best.get('objective')}; "
-              f"files in {options.out}")
+        value = best.get("objective")
+        shown = "n/a (no set had fills within the cost limit)" if value is None else f"{value:.2f}"
+        print(f"best {best.get('params')} objective {shown}; files in {options.out}")
     return 0
 
 

@@ -70,7 +70,9 @@ def run_lab(options: LabOptions) -> dict:
         if not options.json:
             print(f"trial {json.dumps(trial['params'], default=str)} seed {trial['seed']}: "
                   f"{trial['fills']} fills, PnL/fill {_bp(trial['pnl_per_fill_bps'])}, "
-                  f"{trial['wall_s']:.1f} s wall", flush=True)
+                  f"{trial['wall_s']:.1f} s wall"
+                  + ("" if trial["exit_reason"] == "duration"
+                     else f"; the strategy stopped early: {trial['exit_reason']}"), flush=True)
 
     importance = None
     if options.search:

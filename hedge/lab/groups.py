@@ -69,6 +69,6 @@ def best(gs: list[dict], objective: str, max_cost_per_million: float | None) -> 
     if not gs:
         return None
     top = max(gs, key=lambda g: objective_value(g, objective, max_cost_per_million))
-    return {"params": top["params"], "objective": objective_value(top, objective,
-                                                                  max_cost_per_million),
+    value = objective_value(top, objective, max_cost_per_million)
+    return {"params": top["params"], "objective": None if value == INFEASIBLE else value,
             "group": top}

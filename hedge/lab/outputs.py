@@ -84,7 +84,11 @@ def page(result: dict, importance: dict[str, float] | None) -> str:
     return ("<!doctype html><html><head><meta charset='utf-8'><title>lighter-hedge lab</title>"
             f"<script>{get_plotlyjs()}</script></head><body><h1>Strategy lab</h1>"
             f"<p>best: {html.escape(_label(best.get('params') or {}))}, objective "
-            f"{best.get('objective') or 0:.2f}</p>{body}</body></html>")
+            f"{_objective(best.get('objective'))}</p>{body}</body></html>")
+
+
+def _objective(value: float | None) -> str:
+    return "n/a (no set had fills within the cost limit)" if value is None else f"{value:.2f}"
 
 
 def _label(params: dict[str, Any]) -> str:
