@@ -1,11 +1,12 @@
 """Performance figures of the bot on this machine: `python bench/run.py [--quick] [--json]`.
 
-Three measurements, each in its own child process (see docs/PERFORMANCE.md):
+Four measurements, each in its own child process (see docs/PERFORMANCE.md):
 - bench/frames.py: order-book frames through the reader step (parse, book, recorder, bot.log),
   pinned to one core, with and without logging, for 1, 5 and 20 markets (frames offered to every
   market's engine);
 - bench/markets.py: fill -> hedge submit through N market engines (1, 5, 20), up to five fills
   on different markets in the same frame;
+- bench/lab.py: the strategy lab's speed, simulated hours of one market per wall minute;
 - bench/fill_hedge.py: the whole bot quoting on the local venues (their own process), fills
   sent in 1- and 10-fill frames, the hedge latencies it measures itself, the bare loopback round
   trip of the same signed order, signatures per requote and the native signer's cost, and the
@@ -35,6 +36,8 @@ TARGETS = [
      lambda f: f["fill_to_hedge_ack_ms"]["p50"] <= 2 * f["raw_loopback_rtt_ms"]["p50"] + 1.0,
      "<= 2 x raw p50 + 1 ms"),
     ("signed tx per requote", "signed_tx_per_requote", lambda f: f["signed_tx_per_requote"] == 1.0, "1.0"),
+    ("lab sim hours/wall minute", "lab_sim_hours_per_wall_minute",
+     lambda f: f["lab_sim_hours_per_wall_minute"] >= 1.0, ">= 1.0"),
 ]
 
 
@@ -55,7 +58,9 @@ def measure(quick: bool, log: Path) -> tuple[dict, dict]:
                                           "--markets", "1,5,20"], log)
     fills = _child("bench.fill_hedge", ["--singles", "150" if quick else "500",
                                         "--batches", "30" if quick else "100"], log)
+    lab = _child("bench.lab", ["--hours", "0.25" if quick else "1"], log)
     figures = {
+        "lab_sim_hours_per_wall_minute": lab["lab_sim_hours_per_wall_minute"],
         "book_frames_per_s": frames["book_frames_per_s"],
         "book_frames_per_s_no_log": frames["book_frames_per_s_no_log"],
         "fill_to_hedge_submit_ms": fills["fill_to_hedge_submit_ms"],
@@ -72,7 +77,7 @@ def measure(quick: bool, log: Path) -> tuple[dict, dict]:
         "fill_to_hedge_submit_ms_by_fills_per_frame": {
             "1": fills["fill_to_hedge_submit_ms"], "10": fills["fill_to_hedge_submit_ms_10_fills"]},
     }
-    return figures, {"frames": frames, "fills": fills, "markets": by_markets}
+    return figures, {"frames": frames, "fills": fills, "markets": by_markets, "lab": lab}
 
 
 def _age(a: dict | None) -> str:
@@ -100,6 +105,7 @@ def table(f: dict, detail: dict) -> str:
         ("hedge book (streamed, resyncs, stream failures, polls)",
          str(tuple((fills.get("hedge_book") or {}).values()))),
         ("signed tx per requote (requotes)", f"{f['signed_tx_per_requote']} ({fills['requotes']})"),
+        ("lab: simulated hours per wall minute (alt-wide)", str(f["lab_sim_hours_per_wall_minute"])),
         ("native signer ms/tx (in the bot, via executor)", f"{f['sign_ms_per_tx']} ({fills['sign_ms_in_bot_p50']})"),
     ]
     rows += [(f"stage p50 ms: {k}", str(v)) for k, v in fills.get("stages_ms_p50", {}).items()]

@@ -10,7 +10,6 @@ paused; a global limit, or a fault of the account or the hedge venue as a whole,
 from __future__ import annotations
 
 import asyncio
-import time
 from decimal import Decimal
 
 from loguru import logger
@@ -21,6 +20,7 @@ from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.engine import STATUS_INTERVAL_S, WATCH_INTERVAL_S, Engine
 from hedge.infra import events
+from hedge.infra.clock import monotonic_s
 
 POSITIONS_FRESH_S = 0.5      # one `account` answer serves every market asking within this
 
@@ -38,7 +38,7 @@ class SharedPositions:
         self._pending: asyncio.Task | None = None
 
     async def position(self, market_id: int) -> Decimal:
-        if time.monotonic() - self._at_s > POSITIONS_FRESH_S:
+        if monotonic_s() - self._at_s > POSITIONS_FRESH_S:
             if self._pending is None or self._pending.done():
                 self._pending = asyncio.create_task(self._read())
             await asyncio.shield(self._pending)
@@ -47,7 +47,7 @@ class SharedPositions:
     async def _read(self) -> None:
         self.calls += 1
         self._answer = await self.rest.account_positions(self.account_index)
-        self._at_s = time.monotonic()
+        self._at_s = monotonic_s()
 
 
 class AccountEngine:

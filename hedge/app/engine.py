@@ -15,7 +15,6 @@ Tasks, each with one job:
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,6 +37,7 @@ from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import RiskSnapshot, kill_reason
 from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock, perf_ns
 
 QUOTE_INTERVAL_S = 0.05
 WATCH_INTERVAL_S = 0.1
@@ -105,7 +105,7 @@ class Engine:
         self._retry_task: asyncio.Task | None = None
         self.dead_mans_switch = DeadMansSwitch(orders, settings.dead_mans_switch_s, clock)
         self.ghosts = GhostQuoteCheck(quotes, rest, settings.account_index, auth_token,
-                                      lambda order: self.on_order(order, time.perf_counter_ns(),
+                                      lambda order: self.on_order(order, perf_ns(),
                                                                   via_rest=True),
                                       clock)
         self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
@@ -266,7 +266,7 @@ class Engine:
                 return
             for order in found:
                 if order.market_id == self.spec.market_id:
-                    self.on_order(order, time.perf_counter_ns(), via_rest=True)
+                    self.on_order(order, perf_ns(), via_rest=True)
 
     # -- quoting --------------------------------------------------------------------------
 

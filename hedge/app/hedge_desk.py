@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
 from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
 from hedge.infra.journal import Journal
 from hedge.infra.logs import HEDGE_TAG
 from hedge.infra.run_files import TradesCsv
@@ -83,7 +83,7 @@ class HedgeDesk:
         self.unresolved: list[str] = []              # client ids whose outcome is unknown
         self.last_fill_key: tuple[int, Decimal] | None = None
         # Attempt numbers of re-hedges: unique across processes, so a restart never reuses an id.
-        self._retry_attempts = itertools.count(1000 + int(time.time() * 10) % 9_000_000)
+        self._retry_attempts = itertools.count(1000 + int(wall_s() * 10) % 9_000_000)
 
     # -- called from the stream reader: synchronous, never waits ------------------------
 

@@ -8,13 +8,13 @@ cannot delay a fill or a hedge. Each alert fires once per episode; a healthy run
 from __future__ import annotations
 
 import asyncio
-import time
 
 from loguru import logger
 
 from hedge.infra.alerts import Alert, AlertSender
 from hedge.infra.config_schema import AlertsConfig
 from hedge.infra.metrics import BotMetrics
+from hedge.infra.clock import monotonic_s
 
 INTERVAL_S = 1.0
 
@@ -62,7 +62,7 @@ class EngineObserver:
             logger.opt(exception=exc).warning("observer tick failed: {}: {}", type(exc).__name__, exc)
 
     def _tick(self, final: bool) -> None:
-        now = time.monotonic()
+        now = monotonic_s()
         engine, desk = self.engine, self.engine.desk
         paused_reason = self._paused_reason()
         if self.metrics is not None:

@@ -10,7 +10,6 @@ the venue about it and the answer settles it.
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,7 +20,7 @@ from hedge.adapters.lighter.order_client import LighterOrderClient, TxResult
 from hedge.adapters.lighter.request_budget import SHARE, Priority, request_weight
 from hedge.core.quoting import QuotaPacing, QuoteTarget, quota_state, requote_action
 from hedge.core.types import OrderUpdate, is_live
-from hedge.infra.clock import REAL_CLOCK, MonotonicClock
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
 from hedge.infra.journal import Journal
 from hedge.infra.rate_limit import TokenBucket
 
@@ -66,7 +65,7 @@ def del_oldest(table: dict, keep: int) -> None:
 
 def client_index_source():
     """Client order indexes that do not repeat across runs: milliseconds * 64 + a counter."""
-    base = (int(time.time() * 1000) * 64) % CLIENT_INDEX_MAX
+    base = (int(wall_s() * 1000) * 64) % CLIENT_INDEX_MAX
     return (base + i for i in itertools.count(1))
 
 

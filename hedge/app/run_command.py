@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from pathlib import Path
 
 from loguru import logger
@@ -40,6 +39,7 @@ from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics
 from hedge.app.summary_markets import STOP_STEP_TIMEOUT_S, fill_summary
+from hedge.infra.clock import monotonic_s
 
 
 class MetricsPortError(Exception):
@@ -130,9 +130,9 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     token_cache: dict = {"token": "", "at": None}   # None: never minted (monotonic may be < lifetime)
 
     async def auth_token() -> str:
-        if token_cache["at"] is None or time.monotonic() - token_cache["at"] > lifetime_s * 0.5:
+        if token_cache["at"] is None or monotonic_s() - token_cache["at"] > lifetime_s * 0.5:
             token_cache["token"] = await session.orders.mint_auth_token(lifetime_s)
-            token_cache["at"] = time.monotonic()
+            token_cache["at"] = monotonic_s()
         return token_cache["token"]
 
     markets = config.trading_markets

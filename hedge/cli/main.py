@@ -28,6 +28,8 @@ def main(argv: list[str]) -> int:
             return _diagnostics(args)
         if args.command == "report":
             return _report(args.run_dir)
+        if args.command == "lab":
+            return _lab(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
                                            "logging.level": args.log_level,
                                            "metrics.port": args.metrics_port})
@@ -54,6 +56,36 @@ def _report(run_dir: str) -> int:
         print(_build_report(run_dir))
     except ReportError as exc:
         raise UsageError(str(exc)) from None
+    return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    """Imported here: only `lab` loads the lab (and optuna, when searching)."""
+    import json
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from hedge.lab.command import LabOptions, run_lab
+    from hedge.lab.params import LabUsageError
+    from hedge.market.model_file import ModelFileError
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    options = LabOptions(config=args.config, model=args.model, hours=args.hours,
+                         seeds=[args.seed] if args.seed is not None else list(range(1, args.seeds + 1)),
+                         sets=args.sets, search=args.search, objective=args.objective,
+                         max_cost_per_million=args.max_cost_per_million, storage=args.storage,
+                         study=args.study, out=Path(args.out or f"logs/lab/{run_id}"),
+                         json=args.json)
+    try:
+        result = run_lab(options)
+    except (LabUsageError, ModelFileError) as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(result, default=str))
+    else:
+        best = result["best"] or {}
+        value = best.get("objective")
+        shown = "n/a (no set had fills within the cost limit)" if value is None else f"{value:.2f}"
+        print(f"best {best.get('params')} objective {shown}; files in {options.out}")
     return 0
 
 

@@ -21,11 +21,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}\nrun `python run.py --help` for the commands and flags\n")
 
 
-def _port(text: str) -> int:
+def _whole(text: str, noun: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{noun} must be a whole number, got {text!r}") from None
+
+
+def _port(text: str) -> int:
+    value = _whole(text, "port")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535 (0 = any free port), got {value}")
     return value
@@ -36,6 +40,23 @@ def _profile(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"unknown fault profile {text!r}; choose one of: {', '.join(PROFILES)}")
     return text
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    value = _whole(text, "a count")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +70,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default=None, help="log level (default: the config's)")
     run.add_argument("--metrics-port", type=_port, default=None,
                      help="serve Prometheus metrics on 127.0.0.1:PORT (default: metrics.port)")
+
+    lab = sub.add_parser("lab", help="the strategy lab: the real strategy against a market "
+                                     "model in virtual time, over seeds and parameter sets")
+    lab.add_argument("--config", default=DEFAULT_CONFIG, help="base config (default %(default)s)")
+    lab.add_argument("--model", default=None,
+                     help="model file (default: the config's market_model, else "
+                          "config/models/default.yaml)")
+    lab.add_argument("--hours", type=_positive, default=1.0, help="simulated hours per trial")
+    seeds = lab.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=_count, default=5, help="seeds 1..N (default 5)")
+    seeds.add_argument("--seed", type=int, default=None, help="one seed")
+    lab.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=SPEC",
+                     help="V1,V2,... (grid; categorical with --search) or LO..HI[:log]")
+    lab.add_argument("--search", type=_count, default=0, metavar="N",
+                     help="optuna (TPE) search over N parameter sets")
+    lab.add_argument("--objective", choices=("pnl", "volume"), default="pnl")
+    lab.add_argument("--max-cost-per-million", type=float, default=None)
+    lab.add_argument("--storage", default=None, help="optuna storage URL (default OUT/study.db)")
+    lab.add_argument("--study", default=None, help="study name (an existing one resumes)")
+    lab.add_argument("--out", default=None, help="output directory (default logs/lab/<run id>)")
+    lab.add_argument("--json", action="store_true", help="print one JSON object, last line")
 
     report = sub.add_parser("report", help="write a run's report.html (plots, figures)")
     report.add_argument("run_dir", nargs="?", default="logs/latest",

@@ -272,6 +272,9 @@ class BotConfig:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     markets: tuple[MarketConfig, ...] = ()   # empty: the single-market keys, as one item
+    market_model: str | None = setting(None, check=lambda v: v.endswith((".yaml", ".yml")),
+                                       allowed="a model file path ending .yaml (config/models/), "
+                                               "or null for config/models/default.yaml")
 
     @property
     def is_live(self) -> bool:

@@ -52,7 +52,7 @@ def engine_state(**over):
 
 def test_each_alert_fires_once_per_episode_and_a_healthy_engine_sends_none(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("hedge.app.observer.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("hedge.app.observer.monotonic_s", lambda: clock[0])
     engine, sender = engine_state(), RecordingSender()
     observer = EngineObserver(engine, "ETH", BotMetrics(), sender,
                               AlertsConfig(quoting_paused_s=5, stream_lost_s=3), "r1")

@@ -171,3 +171,27 @@ def test_the_report_reads_run_files_and_imports_nothing_of_the_bot():
                 if any(starts(module, p) for p in ("hedge.app", "hedge.diagnostics", "hedge.cli",
                                                   "hedge.sim"))]
     assert not problems, problems
+
+
+def test_the_market_model_imports_only_core():
+    problems = [f"{path}: {module}" for path in files_under("market")
+                for module in imported_modules(path)
+                if starts(module, "hedge") and not (starts(module, "hedge.core")
+                                                    or starts(module, "hedge.market"))]
+    assert not problems, problems
+
+
+LAB_MAY_IMPORT = ("hedge.lab", "hedge.app", "hedge.adapters", "hedge.infra", "hedge.market",
+                  "hedge.core")
+
+
+def test_the_lab_imports_the_bot_and_the_model_and_only_the_cli_imports_the_lab():
+    problems = [f"{path}: {module}" for path in files_under("lab")
+                for module in imported_modules(path)
+                if starts(module, "hedge") and not any(starts(module, p) for p in LAB_MAY_IMPORT)]
+    graph = import_graph()
+    if "hedge.lab" in graph:
+        problems += [f"{unit} imports the lab ({files['hedge.lab']})"
+                     for unit, files in graph.items()
+                     if "hedge.lab" in files and unit != "hedge.cli"]
+    assert not problems, problems

@@ -10,7 +10,6 @@ for a polled one, now minus the arrival of the REST answer.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Awaitable, Callable
@@ -20,6 +19,7 @@ from loguru import logger
 
 from hedge.infra.logs import HEDGE_TAG
 from hedge.infra.retry import backoff_s
+from hedge.infra.clock import monotonic_s, wall_s
 
 TAG = HEDGE_TAG + " book"   # "[HEDGE] book ETH/USDT:USDT stream down (...)"
 STREAM = "stream"
@@ -38,9 +38,9 @@ class FeedBook:
 
     def age_ms(self, wall_ms: float | None = None, now_monotonic: float | None = None) -> float:
         if self.source == STREAM and self.venue_ms is not None:
-            wall = time.time() * 1000 if wall_ms is None else wall_ms
+            wall = wall_s() * 1000 if wall_ms is None else wall_ms
             return max(0.0, wall - self.venue_ms)   # a venue clock ahead of ours reads as 0
-        now = time.monotonic() if now_monotonic is None else now_monotonic
+        now = monotonic_s() if now_monotonic is None else now_monotonic
         return (now - self.arrived_monotonic) * 1000
 
 
@@ -99,7 +99,7 @@ class HedgeBookFeed:
         """One REST read, kept as the polled book (also what a hedge uses when all is stale)."""
         raw = await self._fetch_rest()
         book = FeedBook(self._to_levels(raw["bids"]), self._to_levels(raw["asks"]), POLL, None,
-                        time.monotonic())
+                        monotonic_s())
         self.poll_book = book
         self.polls += 1
         return book
@@ -173,4 +173,4 @@ class HedgeBookFeed:
         stamp = raw.get("timestamp")
         self.stream_book = FeedBook(self._to_levels(raw["bids"]), self._to_levels(raw["asks"]),
                                     STREAM, int(stamp) if stamp is not None else None,
-                                    time.monotonic())
+                                    monotonic_s())

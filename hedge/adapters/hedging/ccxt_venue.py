@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import contextvars
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +27,7 @@ from hedge.adapters.hedging.venue_books import VenueBooks, stream_client
 from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_final_status
 from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
 from hedge.core.hedge_order import ioc_limit_price, truncate_to_step
+from hedge.infra.clock import monotonic_s, perf_ns
 from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.redact import REDACTOR
 from hedge.infra.retry import backoff_s
@@ -112,7 +112,7 @@ class CcxtHedgeVenue:
         async def stamped(url, method="GET", headers=None, body=None):
             stamps = _fetch_stamps.get()
             if stamps is not None:
-                stamps.append(time.perf_counter_ns())
+                stamps.append(perf_ns())
             return await original(url, method, headers, body)
 
         self.exchange.fetch = stamped
@@ -257,7 +257,7 @@ class CcxtHedgeVenue:
                 request.symbol, client_id, is_buy, abs(remaining), price, request.reduce_only)
             lookups += tries_looked_up
             if stamps:
-                timings.append(HedgeTiming(stamps[0], time.perf_counter_ns()))
+                timings.append(HedgeTiming(stamps[0], perf_ns()))
             if isinstance(result, OrderLookup):
                 filled += result.filled
                 if result.average_price is not None:
@@ -346,9 +346,9 @@ class CcxtHedgeVenue:
         """The order under `client_id` once it is final; NOT_FOUND when the venue twice says it
         has none (never for an order it `acknowledged`); None when the venue could not tell
         before the lookup deadline."""
-        deadline = time.monotonic() + self.settings.lookup_deadline_ms / 1000
+        deadline = monotonic_s() + self.settings.lookup_deadline_ms / 1000
         not_found = failures = pending = 0
-        while time.monotonic() < deadline:
+        while monotonic_s() < deadline:
             try:
                 found = await self.find_order(symbol, client_id)
             except Exception:  # the lookup itself is ambiguous: ask again after a pause

@@ -6,7 +6,6 @@ feed polls REST. A book older than `max_age_ms` is not used: quoting pauses, a h
 """
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -16,6 +15,7 @@ from hedge.adapters.hedging.book_feed import FeedBook, FeedTimings, HedgeBookFee
 from hedge.adapters.hedging.urls import point_at
 from hedge.core.hedge_order import average_price
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.clock import monotonic_s
 
 
 def stream_client(exchange_id: str, public_config: dict, base_url: str | None) -> Any | None:
@@ -81,7 +81,7 @@ class VenueBooks:
 
     def moved(self, symbol: str) -> None:
         """An IOC filled partially: books that arrived before now are not traded on again."""
-        self._reread_after[symbol] = time.monotonic()
+        self._reread_after[symbol] = monotonic_s()
 
     def age_ms(self, symbol: str) -> float | None:
         feed = self._feeds.get(symbol)

@@ -14,7 +14,6 @@ for refresh, since the venue may or may not have taken the transaction.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from hedge.infra import events
 from hedge.infra.retry import backoff_s
 from hedge.infra.redact import REDACTOR, Redactor
 from hedge.infra.secret import Secret
+from hedge.infra.clock import perf_s, wall_s
 
 CODE_OK = 200
 CODE_INVALID_NONCE = 21104
@@ -157,7 +157,7 @@ class LighterOrderClient:
     async def schedule_cancel_all(self, after_ms: int) -> TxResult:
         """The dead-man's switch: all orders are canceled `after_ms` from now unless renewed."""
         return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_SCHEDULED,
-                                      int(time.time() * 1000) + after_ms, Priority.DEAD_MANS)
+                                      int(wall_s() * 1000) + after_ms, Priority.DEAD_MANS)
 
     async def abort_scheduled_cancel_all(self) -> TxResult:
         return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_ABORT, 0, Priority.DEAD_MANS)
@@ -184,7 +184,7 @@ class LighterOrderClient:
         return self._nonce
 
     async def _submit(self, sign: Callable, priority: Priority) -> TxResult:
-        started = time.perf_counter()
+        started = perf_s()
         async with self._lock:
             nonce_retried = False
             while True:
@@ -198,10 +198,10 @@ class LighterOrderClient:
                         return TxResult(False, message=f"nextNonce failed: {self._safe(_describe(exc))}",
                                         latency_ms=_ms_since(started))
                 nonce = self._nonce
-                t0 = time.perf_counter()
+                t0 = perf_s()
                 tx_type, tx_info, tx_hash, err = await self._off_loop(
                     partial(sign, nonce=nonce, api_key_index=self.api_key_index))
-                sign_ms = (time.perf_counter() - t0) * 1000
+                sign_ms = (perf_s() - t0) * 1000
                 self.counters.sign_ms.append(sign_ms)
                 if err is not None:
                     self.counters.rejected += 1
@@ -275,7 +275,7 @@ class LighterOrderClient:
 
 
 def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+    return (perf_s() - started) * 1000
 
 
 def _describe(exc: BaseException) -> str:

@@ -12,12 +12,12 @@ import asyncio
 import contextvars
 import enum
 import itertools
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hedge.core.request_tiers import TIER_LIMITS, TIERS, WINDOW_S, max_tx_per_min, request_weight
+from hedge.infra.clock import monotonic_s
 
 __all__ = ["Priority", "RequestBudget", "BudgetStats", "TIERS", "max_tx_per_min", "request_weight",
            "REQUEST_OWNER"]
@@ -59,7 +59,7 @@ class RequestBudget:
     """A rolling-window limiter with priorities; `acquire` before every request to Lighter."""
 
     def __init__(self, tier: str = "standard", *, budget_per_window: int | None = None,
-                 window_s: float = WINDOW_S, clock: Callable[[], float] = time.monotonic) -> None:
+                 window_s: float = WINDOW_S, clock: Callable[[], float] = monotonic_s) -> None:
         if tier not in TIER_LIMITS:
             raise ValueError(f"unknown Lighter account tier {tier!r}; allowed: {', '.join(TIERS)}")
         self.tier = tier

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ from hedge.core.types import BookLevel
 from hedge.infra import events
 from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
+from hedge.infra.clock import monotonic_s, perf_ns
 
 TokenProvider = Callable[[int], str | Awaitable[str]]
 
@@ -88,7 +88,7 @@ class LighterWsClient:
         self._auth_retry_at_s: float | None = None
         self._auth_retry_min_s = auth_retry_min_s
         self._auth_retry_delay_s = auth_retry_min_s
-        self._last_frame_s = time.monotonic()
+        self._last_frame_s = monotonic_s()
         self._resyncing: set[int] = set()
         self._disconnected_at_s: float | None = None
         self._sessions = 0
@@ -101,10 +101,10 @@ class LighterWsClient:
 
     async def wait_book(self, market: int, timeout_s: float = 10.0) -> OrderBook:
         """The market's book once it is live (snapshot applied, not crossed)."""
-        deadline = time.monotonic() + timeout_s
+        deadline = monotonic_s() + timeout_s
         book = self.books[market]
         while not (book.is_live and book.best_bid() and book.best_ask()):
-            if time.monotonic() > deadline:
+            if monotonic_s() > deadline:
                 raise TimeoutError(f"no live order book for market {market} after {timeout_s}s")
             await asyncio.sleep(0.01)
         return book
@@ -157,7 +157,7 @@ class LighterWsClient:
             if self._closing:
                 return
             if self._disconnected_at_s is None:
-                self._disconnected_at_s = time.monotonic()
+                self._disconnected_at_s = monotonic_s()
             attempt = 0 if got_frames else attempt + 1
             delay = backoff_s(attempt + 1, self._backoff_initial_s, self._backoff_max_s)
             frame_log.log_state("reconnecting in {:.3f}s (attempt {})", delay, attempt + 1)
@@ -165,7 +165,7 @@ class LighterWsClient:
 
     async def _session(self, ws: ClientConnection) -> bool:
         """Serve one connection until it closes; True if any frame arrived."""
-        self._last_frame_s = time.monotonic()
+        self._last_frame_s = monotonic_s()
         self._sessions += 1
         for book in self.books.values():
             book.state = BookState.AWAITING_SNAPSHOT     # stale until this connection's snapshot
@@ -174,7 +174,7 @@ class LighterWsClient:
         frames = 0
         try:
             async for text in ws:
-                recv_ns = time.perf_counter_ns()
+                recv_ns = perf_ns()
                 frames += 1
                 await self._on_text(ws, text, recv_ns)
         finally:
@@ -190,11 +190,11 @@ class LighterWsClient:
 
     async def _timers(self, ws: ClientConnection) -> None:
         """Keepalive ping, silence and greeting watchdogs, token refresh, recorder flush."""
-        opened = time.monotonic()
+        opened = monotonic_s()
         next_ping = opened + self._keepalive_s
         while True:
             await asyncio.sleep(min(0.1, self._keepalive_s))
-            now = time.monotonic()
+            now = monotonic_s()
             if self._recorder is not None:
                 self._recorder.flush_if_due()
             if not self.connected.is_set() and now - opened > self._greeting_timeout_s:
@@ -219,7 +219,7 @@ class LighterWsClient:
     # -- inbound -------------------------------------------------------------------
 
     async def _on_text(self, ws: ClientConnection, text: str | bytes, recv_ns: int) -> None:
-        self._last_frame_s = time.monotonic()
+        self._last_frame_s = monotonic_s()
         self.counters.frames_in += 1
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
@@ -261,7 +261,7 @@ class LighterWsClient:
         if self._sessions > 1:
             self.counters.reconnects += 1
             if self._disconnected_at_s is not None:
-                self.counters.reconnect_ms.append((time.monotonic() - self._disconnected_at_s) * 1000)
+                self.counters.reconnect_ms.append((monotonic_s() - self._disconnected_at_s) * 1000)
             frame_log.log_state("reconnected and resubscribed {} channels (reconnect #{})",
                                 len(self.channels), self.counters.reconnects)
             events.emit(events.WS_RECONNECT, reconnects=self.counters.reconnects,
@@ -296,7 +296,7 @@ class LighterWsClient:
     def _on_auth_error(self) -> None:
         """Schedule a fresh token + resubscribe; repeated rejections back off up to 30 s."""
         if self._auth_retry_at_s is None:
-            self._auth_retry_at_s = time.monotonic() + self._auth_retry_delay_s
+            self._auth_retry_at_s = monotonic_s() + self._auth_retry_delay_s
             frame_log.log_state("account subscription refused; new token in {:.1f}s", self._auth_retry_delay_s)
             self._auth_retry_delay_s = min(30.0, self._auth_retry_delay_s * 2)
 
@@ -314,7 +314,7 @@ class LighterWsClient:
         if inspect.isawaitable(token):
             token = await token
         self._token = token
-        self._token_minted_s = time.monotonic()
+        self._token_minted_s = monotonic_s()
 
     async def _refresh_token(self, ws: ClientConnection, *, reason: str, unsubscribe: bool) -> None:
         await self._mint_token()

@@ -1,0 +1,1 @@
+"""The strategy lab: the real strategy against the market model, in virtual time."""
