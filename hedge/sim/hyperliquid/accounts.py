@@ -11,7 +11,7 @@ from decimal import Decimal
 from hedge.sim.hyperliquid.markets import wire_decimal
 
 DEFAULT_LEVERAGE = 20
-TAKER_FEE = Decimal("0.00045")
+BPS = Decimal("0.0001")
 BUILDER_FEE_UNIT = Decimal("0.00001")    # `f` of an order's builder is in tenths of a basis point
 OPEN = "open"
 
@@ -82,6 +82,8 @@ class Account:
     wallet: str
     balance: Decimal                           # USDC: deposits + realized PnL - fees
     agent: str | None = None
+    taker_fee_bps: Decimal = Decimal("4.5")
+    maker_fee_bps: Decimal = Decimal("1.5")
     positions: dict[str, Position] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
@@ -89,6 +91,12 @@ class Account:
     builder_max_fee: dict[str, Decimal] = field(default_factory=dict)   # builder -> fraction
     referrer: str | None = None
     nonces: set[int] = field(default_factory=set)
+
+    position_mode = "one_way"     # Hyperliquid has no position modes
+
+    @property
+    def taker_fee(self) -> Decimal:
+        return self.taker_fee_bps * BPS
 
     def position(self, coin: str) -> Position:
         return self.positions.setdefault(coin, Position())
@@ -123,7 +131,7 @@ class Account:
             elif (new > 0) != (old > 0):
                 pos.entry_px = px
         pos.szi = new
-        fee = (px * sz * (TAKER_FEE + builder_fee)).quantize(Decimal("0.000001"))
+        fee = (px * sz * (self.taker_fee + builder_fee)).quantize(Decimal("0.000001"))
         self.balance -= fee
         order.filled_sz += sz
         order.filled_ntl += px * sz

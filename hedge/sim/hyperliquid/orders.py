@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from hedge.sim.hyperliquid.accounts import BUILDER_FEE_UNIT, TAKER_FEE, Account, Order
+from hedge.sim.hyperliquid.accounts import BUILDER_FEE_UNIT, Account, Order
 from hedge.sim.hyperliquid.markets import (BY_ASSET, MIN_ORDER_VALUE_USD, Perp, price_is_valid,
                                            size_is_valid, wire_decimal)
 from hedge.sim.hyperliquid.state import HyperliquidState
@@ -108,8 +108,9 @@ def _check(state: HyperliquidState, account: Account, perp: Perp, order: Order,
     if position and (position > 0) != order.is_buy:
         increasing = max(Decimal(0), order.orig_sz - abs(position))
     leverage = account.leverage_of(perp.name, perp.max_leverage)
-    needed = increasing * order.limit_px / leverage * (1 + TAKER_FEE + builder_fee)
-    if state.faults.reject_hedges or (not order.reduce_only and increasing
+    needed = increasing * order.limit_px / leverage * (1 + account.taker_fee + builder_fee)
+    if state.faults.reject_hedges or perp.name in state.faults.reject_hedge_symbols or (
+            not order.reduce_only and increasing
                                       and needed > state.margin(account, now).available):
         raise _reject("perpMarginRejected", "Insufficient margin to place order.", perp)
     return fill_cap
