@@ -149,31 +149,16 @@ def lookup(state: HedgeVenueState, account: Account, spec: SymbolSpec, params: d
 
 def order_json(order: Order) -> dict:
     """The order document Binance returns from POST/GET/DELETE /fapi/v1/order."""
-    return {
-        "orderId": order.order_id,
-        "clientOrderId": order.client_order_id,
-        "symbol": order.symbol,
-        "status": order.status,
-        "type": order.type,
-        "origType": order.type,
-        "side": order.side,
-        "positionSide": order.position_side or "BOTH",
-        "price": str(order.price),
-        "avgPrice": str(order.avg_price.quantize(Decimal("0.00001"))
-                        if order.executed_qty else "0"),
-        "origQty": str(order.orig_qty),
-        "executedQty": str(order.executed_qty),
-        "cumQty": str(order.executed_qty),
-        "cumQuote": str(order.cum_quote),
-        "timeInForce": order.time_in_force,
-        "reduceOnly": order.reduce_only,
-        "closePosition": False,
-        "stopPrice": "0",
-        "workingType": "CONTRACT_PRICE",
-        "priceProtect": False,
-        "priceMatch": "NONE",
-        "selfTradePreventionMode": "EXPIRE_MAKER",
-        "goodTillDate": 0,
-        "time": order.time_ms,
-        "updateTime": order.update_ms or order.time_ms,
-    }
+    return {"orderId": order.order_id, "clientOrderId": order.client_order_id,
+            "symbol": order.symbol, "status": order.status, "type": order.type,
+            "origType": order.type, "side": order.side,
+            "positionSide": order.position_side or "BOTH", "price": str(order.price),
+            "avgPrice": str(order.avg_price.quantize(Decimal("0.00001"))
+                            if order.executed_qty else "0"),
+            "origQty": str(order.orig_qty), "executedQty": str(order.executed_qty),
+            "cumQty": str(order.executed_qty), "cumQuote": str(order.cum_quote),
+            "timeInForce": order.time_in_force, "reduceOnly": order.reduce_only,
+            "closePosition": False, "stopPrice": "0", "workingType": "CONTRACT_PRICE",
+            "priceProtect": False, "priceMatch": "NONE", "selfTradePreventionMode": "EXPIRE_MAKER",
+            "goodTillDate": 0, "time": order.time_ms,
+            "updateTime": order.update_ms or order.time_ms}

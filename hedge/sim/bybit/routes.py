@@ -219,7 +219,8 @@ def _position_row(state: BybitVenueState, account: Account, symbol: str, now: in
     leverage = account.leverage_of(symbol)
     side = "" if pos.amount == 0 else ("Buy" if pos.amount > 0 else "Sell")
     return {
-        "positionIdx": _position_idx(account, pos.amount), "riskId": 1, "riskLimitValue": "2000000", "symbol": symbol,
+        "positionIdx": _position_idx(account, pos.amount), "riskId": 1,
+        "riskLimitValue": "2000000", "symbol": symbol,
         "side": side, "size": str(size), "avgPrice": str(pos.entry_price),
         "positionValue": str(value), "tradeMode": 0, "autoAddMargin": 0,
         "positionStatus": "Normal", "leverage": str(leverage), "markPrice": str(mark),

@@ -82,7 +82,8 @@ def skip_event(app: web.Application) -> bool:
     return False
 
 
-async def send_all(streams: DepthStreams, symbol: str, text: str | Callable[[web.WebSocketResponse], str | None]) -> None:
+async def send_all(streams: DepthStreams, symbol: str,
+                   text: str | Callable[[web.WebSocketResponse], str | None]) -> None:
     """Send one event to a symbol's subscribers (`text` may be per connection, None to skip)."""
     clients = streams.subscribers.get(symbol, set())
     for ws in list(clients):

@@ -25,7 +25,8 @@ HL_STATE_KEY = HEDGE_STATE_KEY
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 ACCOUNT_FORM = AccountForm(
     key="wallet_address", required=(), optional=("agent_address",), position_modes=False,
-    check=lambda name, value: None if ADDRESS.fullmatch(value) else "is not an address (0x<40 hex>)",
+    check=lambda name, value: (None if ADDRESS.fullmatch(value)
+                               else "is not an address (0x<40 hex>)"),
     normalize=str.lower)
 
 

@@ -207,7 +207,8 @@ async def balance(request, state, account, params, now):
 @private
 async def account_config(request, state, account, params, now):
     return ok([{"uid": str(zlib.crc32(account.api_key.encode())), "mainUid": "", "acctLv": "2",
-                "posMode": "long_short_mode" if account.position_mode == "hedge" else "net_mode", "autoLoan": False, "greeksType": "PA", "level": "Lv1",
+                "posMode": "long_short_mode" if account.position_mode == "hedge" else "net_mode",
+                "autoLoan": False, "greeksType": "PA", "level": "Lv1",
                 "ctIsoMode": "automatic", "mgnIsoMode": "automatic", "label": "paper",
                 "roleType": "0", "perm": "read_only,trade", "ip": "", "kycLv": "1"}])
 
