@@ -85,6 +85,8 @@ class Account:
     fills: list[Fill] = field(default_factory=list)
     leverage: dict[str, int] = field(default_factory=dict)
 
+    fee_quantum = Decimal("0.00000001")      # the settlement asset's precision
+
     def position(self, symbol: str) -> Position:
         return self.positions.setdefault(symbol, Position())
 
@@ -131,7 +133,7 @@ class Account:
                 pos.entry_price = price
         pos.amount = new
         pos.update_ms = now_ms
-        fee = (price * qty * (self.taker_fee + extra_fee)).quantize(Decimal("0.00000001"))
+        fee = (price * qty * (self.taker_fee + extra_fee)).quantize(self.fee_quantum)
         self.wallet -= fee
         order.fee += fee
         order.executed_qty += qty

@@ -31,6 +31,7 @@ class MatchRules:
 
     duplicate_ids: str = "open"          # "open": among open orders only; "ever": any order
     min_notional: bool = True
+    min_notional_reduce_only: bool = False   # the minimum applies to reduce-only orders too
     post_only_cross: str = "refuse"      # "refuse" | "cancel"
     fok_short: str = "refuse"            # "refuse" | "cancel"
     remainder_status: str = "EXPIRED"    # what an IOC/FOK/market remainder ends as
@@ -47,6 +48,7 @@ class OrderRequest:
     reduce_only: bool
     client_id: str
     position_side: str = ""   # the venue's side field (positionSide/posSide/positionIdx); "" = none
+    extra_fee: Decimal = Decimal(0)   # charged on top of the taker fee (a builder's share)
 
 
 def duplicate(account: Account, client_id: str, scope: str) -> bool:
@@ -71,8 +73,8 @@ def execute(state: HedgeVenueState, account: Account, req: OrderRequest, now: in
             raise Refusal("reduce_only_side")
         fill_qty = min(req.qty, abs(position))
     ref_price = req.price if req.type == "LIMIT" else book.side_to_take(req.side)[0].price
-    if rules.min_notional and not req.reduce_only \
-            and req.qty * ref_price < state.symbols[req.symbol].min_notional:
+    if rules.min_notional and (rules.min_notional_reduce_only or not req.reduce_only) \
+            and req.qty * ref_price < state.spec(req.symbol, now).min_notional:
         raise Refusal("min_notional")
     crossing_post_only = req.tif == "GTX" and book.crosses(req.side, req.price)
     if crossing_post_only and rules.post_only_cross == "refuse":
@@ -83,7 +85,8 @@ def execute(state: HedgeVenueState, account: Account, req: OrderRequest, now: in
         raise Refusal("fok")
     growing = req.qty if position == 0 or (position > 0) == (req.side == "BUY") \
         else max(Decimal(0), req.qty - abs(position))
-    needed = growing * ref_price / account.leverage_of(req.symbol) * (1 + account.taker_fee)
+    needed = (growing * ref_price / account.leverage_of(req.symbol)
+              * (1 + account.taker_fee + req.extra_fee))
     faults = state.faults
     if faults.reject_hedges or req.symbol in faults.reject_hedge_symbols or (
             not req.reduce_only and needed > state.margin(account, now).available):
@@ -100,7 +103,7 @@ def execute(state: HedgeVenueState, account: Account, req: OrderRequest, now: in
         return order
     if req.tif != "GTX":
         for fill_price, fill in book.walk(req.side, fill_qty, limit):
-            account.apply_fill(order, fill_price, fill, now)
+            account.apply_fill(order, fill_price, fill, now, req.extra_fee)
     if order.executed_qty == req.qty:
         order.status = "FILLED"
     elif req.type == "MARKET" or req.tif in ("IOC", "FOK") or req.reduce_only:

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from hedge.sim.hedge_venue.order_faults import FaultAnswers, gateway_page, gated_order
-from hedge.sim.hyperliquid.accounts import Account
+from hedge.sim.hyperliquid.accounts import HlAccount as Account
 from hedge.sim.hyperliquid.auth import USER_SIGNED_TYPES, SignatureError, l1_signer, \
     user_signed_signer
 from hedge.sim.hyperliquid.info import unprocessable
@@ -110,11 +110,12 @@ def _acting_account(state: HyperliquidState, body: dict, signer: str) -> Account
 async def _order(request: web.Request, state: HyperliquidState, account: Account,
                  action: dict, now: int) -> web.StreamResponse:
     def execute() -> web.Response:
+        executed = state.executed_order_posts      # counted per action here, not per order
         try:
             response = ok("order", {"statuses": place_orders(state, account, action, now)})
         except ActionError as exc:
             return err(str(exc))
-        state.executed_order_posts += 1
+        state.executed_order_posts = executed + 1
         return response
     return await gated_order(request, FAULT_ANSWERS, execute)
 

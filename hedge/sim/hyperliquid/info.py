@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from hedge.sim.hyperliquid.accounts import BPS, Account
+from hedge.sim.hedge_venue.accounts import BPS
+from hedge.sim.hyperliquid.accounts import HlAccount as Account, order_status, order_wire
 from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
 from hedge.sim.hyperliquid.orders import CLOID
 from hedge.sim.hyperliquid.state import HyperliquidState
@@ -67,18 +68,18 @@ def clearinghouse_state(state: HyperliquidState, account: Account | None, now: i
                 "assetPositions": [], "time": now}
     m = state.margin(account, now)
     for coin, pos in account.positions.items():
-        if not pos.szi:
+        if not pos.amount:
             continue
         perp = PERPS[coin]
         mark = state.book(coin, now).mid
-        leverage = account.leverage_of(coin, perp.max_leverage)
-        value = abs(pos.szi) * mark
-        unrealized = pos.szi * (mark - pos.entry_px)
+        leverage = account.leverage_of(coin)
+        value = abs(pos.amount) * mark
+        unrealized = pos.amount * (mark - pos.entry_price)
         margin_used = value / leverage
         positions.append({"type": "oneWay", "position": {
-            "coin": coin, "szi": wire_decimal(pos.szi),
+            "coin": coin, "szi": wire_decimal(pos.amount),
             "leverage": {"type": "cross", "value": leverage},
-            "entryPx": wire_decimal(pos.entry_px.quantize(Decimal("0.000001"))),
+            "entryPx": wire_decimal(pos.entry_price.quantize(Decimal("0.000001"))),
             "positionValue": wire_decimal(value.quantize(Decimal("0.000001"))),
             "unrealizedPnl": wire_decimal(unrealized.quantize(Decimal("0.000001"))),
             "returnOnEquity": wire_decimal((unrealized / margin_used).quantize(
@@ -106,8 +107,12 @@ def _order_status(state: HyperliquidState, account: Account | None, body: dict, 
         return unprocessable()
     if order is None or not state.visible(order, now):
         return {"status": "unknownOid"}
-    return {"status": "order", "order": {"order": order.to_wire(), "status": order.status,
-                                         "statusTimestamp": order.status_ms}}
+    return {"status": "order", "order": _with_status(order)}
+
+
+def _with_status(order) -> dict:
+    return {"order": order_wire(order), "status": order_status(order),
+            "statusTimestamp": order.update_ms or order.time_ms}
 
 
 def _open_orders(state: HyperliquidState, account: Account | None, frontend: bool,
@@ -115,7 +120,7 @@ def _open_orders(state: HyperliquidState, account: Account | None, frontend: boo
     if account is None:
         return []
     short = ("coin", "limitPx", "oid", "side", "sz", "timestamp", "origSz", "cloid")
-    return [o.to_wire() if frontend else {k: o.to_wire()[k] for k in short}
+    return [order_wire(o) if frontend else {k: order_wire(o)[k] for k in short}
             for o in account.open_orders() if state.visible(o, now)]
 
 
@@ -123,12 +128,12 @@ def _user_fills(account: Account | None, body: dict) -> list[dict]:
     if account is None:
         return []
     start, end = body.get("startTime", 0), body.get("endTime")
-    return [{"coin": f.coin, "px": wire_decimal(f.px), "sz": wire_decimal(f.sz),
-             "side": "B" if f.is_buy else "A", "time": f.time_ms, "startPosition": "0.0",
-             "dir": "Open Long" if f.is_buy else "Open Short", "closedPnl": "0.0",
-             "hash": "0x" + "0" * 64, "oid": f.oid, "crossed": True,
-             "fee": wire_decimal(f.fee), "tid": f.oid * 10 + i, "feeToken": "USDC",
-             "cloid": f.cloid}
+    return [{"coin": f.symbol, "px": wire_decimal(f.price), "sz": wire_decimal(f.qty),
+             "side": "B" if f.side == "BUY" else "A", "time": f.time_ms, "startPosition": "0.0",
+             "dir": "Open Long" if f.side == "BUY" else "Open Short", "closedPnl": "0.0",
+             "hash": "0x" + "0" * 64, "oid": f.order_id, "crossed": True,
+             "fee": wire_decimal(f.fee), "tid": f.order_id * 10 + i, "feeToken": "USDC",
+             "cloid": f.client_order_id or None}
             for i, f in enumerate(account.fills)
             if isinstance(start, int) and f.time_ms >= start
             and (not isinstance(end, int) or f.time_ms <= end)]
@@ -136,8 +141,7 @@ def _user_fills(account: Account | None, body: dict) -> list[dict]:
 
 def _user_fees(account: Account | None, state: HyperliquidState) -> dict:
     """userFees: the rates this user is charged (cross = taker, add = maker), as fractions."""
-    taker, maker = ((account.taker_fee_bps, account.maker_fee_bps) if account
-                    else state.fee_bps)
+    taker, maker = (account.taker_fee_bps, account.maker_fee_bps) if account else state.fee_bps
     return {"dailyUserVlm": [], "feeSchedule": {}, "userCrossRate": str(taker * BPS),
             "userAddRate": str(maker * BPS), "activeReferralDiscount": "0.0"}
 
@@ -171,8 +175,7 @@ READERS: dict[str, Callable[[HyperliquidState, dict, int], Any]] = {
     "openOrders": lambda s, b, now: _open_orders(s, _user(s, b), False, now),
     "frontendOpenOrders": lambda s, b, now: _open_orders(s, _user(s, b), True, now),
     "historicalOrders": lambda s, b, now: [
-        {"order": o.to_wire(), "status": o.status, "statusTimestamp": o.status_ms}
-        for o in reversed(list(a.orders.values())) if s.visible(o, now)]
+        _with_status(o) for o in reversed(list(a.orders.values())) if s.visible(o, now)]
     if (a := _user(s, b)) else [],
     "userFees": lambda s, b, now: _user_fees(_user(s, b), s),
     "userFills": lambda s, b, now: _user_fills(_user(s, b), {}),

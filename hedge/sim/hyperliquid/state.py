@@ -1,5 +1,5 @@
-"""State of the local Hyperliquid venue: the shared hedge-venue state (faults, clock, counters,
-lookup lag) with Hyperliquid's accounts by wallet, agents, the oid sequence and margin.
+"""State of the local Hyperliquid venue: the shared hedge-venue state (accounts, margin, faults,
+clock, counters, lookup lag) with accounts keyed by wallet, and their agents.
 
 The book is the shared builder's (levels around the shared mid plus a basis, not depleted by
 fills), with the tick Hyperliquid's price rule allows at that mid.
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from hedge.sim.hedge_venue.book import SymbolSpec
-from hedge.sim.hedge_venue.state import HedgeVenueState, MarginView
-from hedge.sim.hyperliquid.accounts import Account, Order
+from hedge.sim.hedge_venue.state import HedgeVenueState
+from hedge.sim.hyperliquid.accounts import HlAccount
 from hedge.sim.hyperliquid.markets import PERPS
 
 BOOK_TOP_MARGIN = Decimal("1.01")
@@ -47,44 +47,36 @@ class HyperliquidState(HedgeVenueState):
         top = Decimal(repr(self.prices.mid(coin, at_ms))) * BOOK_TOP_MARGIN
         return PERPS[coin].book_spec(top)
 
-    def visible(self, order: Order, now: int) -> bool:   # type: ignore[override]
-        return now >= order.timestamp_ms + self.faults.lookup_lag_ms
-
     def register(self, wallet: str, balance: Decimal, agent_address: str | None = None,
-                 taker_fee_bps: Decimal | None = None,
-                 maker_fee_bps: Decimal | None = None) -> Account:   # type: ignore[override]
+                 **fees: Decimal) -> HlAccount:   # type: ignore[override]
         old = self.accounts.get(wallet)
-        if old is not None and old.agent:
+        if isinstance(old, HlAccount) and old.agent:
             self.agents.pop(old.agent, None)
-        account = Account(wallet, balance, agent_address.lower() if agent_address else None,
-                          taker_fee_bps=taker_fee_bps or self.fee_bps[0],
-                          maker_fee_bps=maker_fee_bps or self.fee_bps[1])
-        self.accounts[wallet] = account   # type: ignore[assignment]
+        account = HlAccount(wallet, "", balance, **fees,
+                            agent=agent_address and agent_address.lower(),
+                            leverage_cap={c: p.max_leverage for c, p in PERPS.items()})
+        self.accounts[wallet] = account
         if account.agent:
             self.agents[account.agent] = wallet
         return account
 
-    def account_of_signer(self, signer: str) -> Account | None:
+    def account_of_signer(self, signer: str) -> HlAccount | None:
         """The account an L1 signer acts for: its own wallet, or the master of an agent."""
         wallet = signer if signer in self.accounts else self.agents.get(signer)
         return self.accounts.get(wallet) if wallet else None   # type: ignore[return-value]
 
-    def margin(self, account: Account, at_ms: int) -> MarginView:   # type: ignore[override]
-        unrealized = position_margin = order_margin = notional = Decimal(0)
-        for coin, pos in account.positions.items():
-            if pos.szi:
-                mark = self.book(coin, at_ms).mid
-                unrealized += pos.szi * (mark - pos.entry_px)
-                notional += abs(pos.szi) * mark
-                position_margin += (abs(pos.szi) * mark
-                                    / account.leverage_of(coin, PERPS[coin].max_leverage))
-        for order in account.open_orders():
-            order_margin += (order.remaining * order.limit_px
-                             / account.leverage_of(order.coin, PERPS[order.coin].max_leverage))
-        return MarginView(account.balance, unrealized, position_margin, order_margin, notional)
-
-    def account_snapshot(self, account: Account) -> dict:   # type: ignore[override]
-        return {"balance": str(account.balance),
-                "positions": {c: {"szi": str(p.szi), "entry_px": str(p.entry_px)}
+    def account_snapshot(self, account: HlAccount) -> dict:   # type: ignore[override]
+        return {"balance": str(account.wallet),
+                "positions": {c: {"szi": str(p.amount), "entry_px": str(p.entry_price)}
                               for c, p in account.positions.items()},
                 "builder_max_fee": {b: str(f) for b, f in account.builder_max_fee.items()}}
+
+    def snapshot(self) -> dict:
+        """The shared snapshot, fills in Hyperliquid's names (oid, cloid, coin, B/A, sz, px)."""
+        snap = super().snapshot()
+        for key, account in self.accounts.items():
+            snap["accounts"][key]["fills"] = [
+                {"oid": f.order_id, "cloid": f.client_order_id or None, "coin": f.symbol,
+                 "side": "B" if f.side == "BUY" else "A", "sz": str(f.qty), "px": str(f.price),
+                 "fee": str(f.fee), "time": f.time_ms} for f in account.fills]
+        return snap
