@@ -13,27 +13,18 @@ import aiohttp
 import ccxt.async_support as ccxt_async
 import pytest
 
-from hedge.sim.runner import start_venues
-from tests.hedging.venue_cases import CASES, HYPERLIQUID
+from tests.hedging.venue_cases import HYPERLIQUID
 from tests.sim.ccxt_loopback import freeze_prices
 
 PRICE = 3100          # an IOC buy at this limit takes the ask of a book pinned at 3000
 
 
-@pytest.fixture(params=CASES, ids=str)
-def case(request):
-    return request.param
-
-
 @pytest.fixture
-async def venue(case):
-    running = await start_venues(seed=7, hedge_exchange=case.exchange_id)
-    freeze_prices(running.prices)
-    await case.register(running.hedge_url)
-    try:
-        yield running
-    finally:
-        await running.stop()
+async def venue(case, case_venues):
+    """The case's venue (see conftest), ETH pinned at 3000, the case's account registered."""
+    freeze_prices(case_venues.prices)
+    await case.register(case_venues.hedge_url)
+    return case_venues
 
 
 @pytest.fixture
