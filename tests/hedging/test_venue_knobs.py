@@ -136,7 +136,10 @@ async def test_hedge_mode_refuses_orders_without_the_side_field(case, venue, ex)
         pytest.skip("hyperliquid has no position modes")
     error, side_field = HEDGE_MODE[case.exchange_id]
     await post(venue.hedge_url, "/sim/accounts", case.sim_account() | {"position_mode": "hedge"})
-    if case.exchange_id != "bybit":
+    if case.exchange_id == "bybit":     # no fetch_position_mode: the position list tells
+        rows = await ex.fetch_positions([case.symbol])
+        assert sorted(int(r["info"]["positionIdx"]) for r in rows) == [1, 2]
+    else:
         assert (await ex.fetch_position_mode(case.symbol))["hedged"] is True
     with pytest.raises(error):
         await buy(case, ex)
@@ -148,7 +151,10 @@ async def test_hedge_mode_refuses_orders_without_the_side_field(case, venue, ex)
 async def test_reset_keeps_accounts_and_clears_faults(case, venue, ex):
     await post(venue.hedge_url, "/sim/faults", {"reject_hedges": True, "lookup_lag_ms": 5,
                                                 "next": ["429"]})
+    assert "mid" in vars(venue.prices)                      # pinned by the fixture
     answer = await post(venue.hedge_url, "/sim/reset", {})
     assert (answer["faults"]["reject_hedges"], answer["faults"]["next"]) == (False, [])
+    assert "mid" not in vars(venue.prices)                  # the pin is gone: the path walks
+    freeze_prices(venue.prices)
     await buy(case, ex)
     assert await case.venue_position(venue.hedge_url) == Decimal("0.01")

@@ -240,6 +240,12 @@ async def position_list(request, state, account, params, now) -> web.Response:
     require_category(params)
     if params.get("symbol"):
         rows = [_position_row(state, account, symbol_spec(params).symbol, now)]
+        if account.position_mode == "hedge":   # one row per side; the other side is flat
+            idx = rows[0]["positionIdx"]
+            rows.append(rows[0] | {"positionIdx": 3 - idx, "side": "", "size": "0",
+                                   "positionValue": "0", "positionIM": "0", "positionMM": "0",
+                                   "unrealisedPnl": "0"})
+            rows.sort(key=lambda row: row["positionIdx"])
     elif params.get("settleCoin") or params.get("baseCoin"):
         base = params.get("baseCoin")
         rows = [_position_row(state, account, s, now) for s, p in account.positions.items()

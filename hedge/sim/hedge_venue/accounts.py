@@ -33,7 +33,8 @@ class Order:
     update_ms: int = 0
     fee: Decimal = Decimal(0)
     position_side: str = ""        # the venue's side field as sent ("" = not sent)
-    reject_reason: str = ""        # why a venue that records refusals (hyperliquid) refused it
+    reject_reason: str = ""        # why it ended without trading: a recorded refusal (hyperliquid),
+                                   # or a post-only/FOK the engine canceled (bybit, okx)
 
     @property
     def is_open(self) -> bool:
