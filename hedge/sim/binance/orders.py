@@ -8,14 +8,15 @@ order without positionSide LONG/SHORT is -4061; in one-way mode anything but BOT
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from hedge.sim.binance import errors as E
 from hedge.sim.binance.errors import VenueError
 from hedge.sim.binance.markets import SYMBOLS, TIME_IN_FORCE
 from hedge.sim.hedge_venue.accounts import Account, Order
 from hedge.sim.hedge_venue.book import SymbolSpec
-from hedge.sim.hedge_venue.matching import MatchRules, OrderRequest, Refusal, execute
+from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
+                                            execute, flag_param)
 from hedge.sim.hedge_venue.state import HedgeVenueState
 
 CLIENT_ORDER_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
@@ -26,19 +27,6 @@ REFUSALS = {"position_side": E.POSITION_SIDE, "duplicate_id": E.DUPLICATE_CLIENT
             "margin": E.MARGIN_INSUFFICIENT}
 
 
-def _decimal(params: dict[str, str], name: str) -> Decimal:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise E.missing_param(name)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise E.missing_param(name) from None
-    if not value.is_finite():
-        raise E.missing_param(name)
-    return value
-
-
 def symbol_spec(params: dict[str, str]) -> SymbolSpec:
     symbol = params.get("symbol")
     if not symbol:
@@ -47,13 +35,6 @@ def symbol_spec(params: dict[str, str]) -> SymbolSpec:
     if spec is None:
         raise VenueError(*E.INVALID_SYMBOL)
     return spec
-
-
-def _bool(params: dict[str, str], name: str) -> bool:
-    raw = params.get(name, "false").lower()
-    if raw not in ("true", "false"):
-        raise E.bad_param(name)
-    return raw == "true"
 
 
 def _request(account: Account, params: dict[str, str]) -> OrderRequest:
@@ -72,7 +53,7 @@ def _request(account: Account, params: dict[str, str]) -> OrderRequest:
     if cid is not None and not CLIENT_ORDER_ID.match(cid):
         raise VenueError(-1100, "Illegal characters found in parameter 'newClientOrderId'; "
                                 "legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.")
-    qty = _decimal(params, "quantity")
+    qty = decimal_param(params, "quantity", E.missing_param)
     if qty <= 0:
         raise VenueError(-4003, "Quantity less than or equal to zero.")
     if qty % spec.step != 0:
@@ -82,10 +63,10 @@ def _request(account: Account, params: dict[str, str]) -> OrderRequest:
         raise VenueError(-4005 if qty > max_qty else -4003,
                          "Quantity greater than max quantity." if qty > max_qty
                          else "Quantity less than or equal to zero.")
-    reduce_only = _bool(params, "reduceOnly")
+    reduce_only = flag_param(params, "reduceOnly", E.bad_param)
     price, tif = Decimal(0), "GTC"
     if order_type == "LIMIT":
-        price = _decimal(params, "price")
+        price = decimal_param(params, "price", E.missing_param)
         if price <= 0:
             raise VenueError(-4001, "Price less than 0.")
         if price % spec.tick != 0:

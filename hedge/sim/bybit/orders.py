@@ -8,7 +8,7 @@ derivatives order whose remainder is dropped (IOC, FOK, market, post-only that w
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from hedge.sim.bybit import envelope as E
 from hedge.sim.bybit.envelope import BybitError
@@ -16,7 +16,8 @@ from hedge.sim.bybit.markets import CATEGORY, SYMBOLS
 from hedge.sim.bybit.state import BybitVenueState, order_id_text
 from hedge.sim.hedge_venue.accounts import Account, Order
 from hedge.sim.hedge_venue.book import SymbolSpec
-from hedge.sim.hedge_venue.matching import MatchRules, OrderRequest, Refusal, execute
+from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
+                                            execute, flag_param)
 
 ORDER_LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,36}")
 SIDES = {"Buy": "BUY", "Sell": "SELL"}
@@ -51,26 +52,12 @@ def symbol_spec(params: dict) -> SymbolSpec:
     return spec
 
 
+def _invalid(name: str) -> BybitError:
+    return E.params_error(f"{name} invalid")
+
+
 def _decimal(params: dict, name: str) -> Decimal:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise E.params_error(f"{name} is required")
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise E.params_error(f"{name} invalid") from None
-    if not value.is_finite():
-        raise E.params_error(f"{name} invalid")
-    return value
-
-
-def _bool(params: dict, name: str) -> bool:
-    raw = params.get(name, False)
-    if isinstance(raw, bool):
-        return raw
-    if str(raw).lower() in ("true", "false"):
-        return str(raw).lower() == "true"
-    raise E.params_error(f"{name} invalid")
+    return decimal_param(params, name, lambda n: E.params_error(f"{n} is required"), _invalid)
 
 
 def place_order(state: BybitVenueState, account: Account, params: dict, now: int) -> Order:
@@ -98,7 +85,7 @@ def place_order(state: BybitVenueState, account: Account, params: dict, now: int
         raise BybitError(10001, "The number of contracts exceeds minimum limit allowed")
     if qty > max_qty:
         raise BybitError(10001, "The number of contracts exceeds maximum limit allowed")
-    reduce_only = _bool(params, "reduceOnly")
+    reduce_only = flag_param(params, "reduceOnly", _invalid)
     tif = "IOC" if order_type == "MARKET" else TIME_IN_FORCE.get(str(params.get("timeInForce",
                                                                                 "GTC")))
     if tif is None:

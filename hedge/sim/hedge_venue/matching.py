@@ -8,7 +8,8 @@ matching engines is data (`MatchRules`), not code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 from hedge.sim.hedge_venue.accounts import Account, Order
 from hedge.sim.hedge_venue.state import HedgeVenueState
@@ -49,6 +50,31 @@ class OrderRequest:
     client_id: str
     position_side: str = ""   # the venue's side field (positionSide/posSide/positionIdx); "" = none
     extra_fee: Decimal = Decimal(0)   # charged on top of the taker fee (a builder's share)
+
+
+def decimal_param(params: dict, name: str, missing: Callable[[str], Exception],
+                  bad: Callable[[str], Exception] | None = None) -> Decimal:
+    """A finite decimal parameter: `missing(name)` when absent or empty, `bad(name)` (default
+    `missing`) when it is not a finite number. Each venue passes its own errors."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        raise missing(name)
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise (bad or missing)(name)
+    return value
+
+
+def flag_param(params: dict, name: str, bad: Callable[[str], Exception]) -> bool:
+    """A boolean parameter, as JSON true/false or the strings "true"/"false" (default false)."""
+    raw = params.get(name, False)
+    text = str(raw).lower()
+    if isinstance(raw, bool) or text in ("true", "false"):
+        return raw is True or text == "true"
+    raise bad(name)
 
 
 def duplicate(account: Account, client_id: str, scope: str) -> bool:

@@ -7,10 +7,11 @@ would hide the double fill a blind resend causes), and an IOC remainder ends `ca
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from hedge.sim.hedge_venue.accounts import Account, Order
-from hedge.sim.hedge_venue.matching import MatchRules, OrderRequest, Refusal, execute
+from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
+                                            execute, flag_param)
 from hedge.sim.okx import errors as E
 from hedge.sim.okx.errors import OkxError, OrderRefused
 from hedge.sim.okx.markets import INSTRUMENTS, Instrument
@@ -42,26 +43,16 @@ def instrument(params: dict, refusal: type[Exception] = OkxError) -> Instrument:
     return inst
 
 
-def _decimal(params: dict, name: str) -> Decimal:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise OrderRefused("50014", f"Parameter {name} can not be empty.")
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise OrderRefused("51000", f"Parameter {name} error") from None
-    if not value.is_finite() or value <= 0:
-        raise OrderRefused("51000", f"Parameter {name} error")
+def _bad(name: str) -> OrderRefused:
+    return OrderRefused("51000", f"Parameter {name} error")
+
+
+def _positive(params: dict, name: str) -> Decimal:
+    value = decimal_param(params, name, lambda n: OrderRefused(
+        "50014", f"Parameter {n} can not be empty."), _bad)
+    if value <= 0:
+        raise _bad(name)
     return value
-
-
-def _flag(params: dict, name: str) -> bool:
-    raw = params.get(name, False)
-    if isinstance(raw, bool):
-        return raw
-    if str(raw).lower() in ("true", "false"):
-        return str(raw).lower() == "true"
-    raise OrderRefused("51000", f"Parameter {name} error")
 
 
 def place_order(state: OkxVenueState, account: Account, params: dict, now: int) -> Order:
@@ -83,7 +74,7 @@ def place_order(state: OkxVenueState, account: Account, params: dict, now: int) 
     cid = params.get("clOrdId") or ""
     if cid and not CL_ORD_ID.fullmatch(str(cid)):
         raise OrderRefused("51000", "Parameter clOrdId error")
-    contracts = _decimal(params, "sz")
+    contracts = _positive(params, "sz")
     if contracts % inst.lot_sz != 0:
         raise OrderRefused(*E.LOT_SIZE)
     if contracts < inst.min_sz:
@@ -91,12 +82,12 @@ def place_order(state: OkxVenueState, account: Account, params: dict, now: int) 
     order_type, tif = ORD_TYPES[ord_type]
     price = Decimal(0)
     if order_type == "LIMIT":
-        price = _decimal(params, "px")
+        price = _positive(params, "px")
         if price % inst.tick_sz != 0:
             raise OrderRefused("51000", "Parameter px error")
     req = OrderRequest(inst.inst_id, "BUY" if side == "buy" else "SELL", order_type, tif,
-                       inst.to_base(contracts), price, _flag(params, "reduceOnly"), str(cid),
-                       "" if pos_side == "net" else pos_side)
+                       inst.to_base(contracts), price, flag_param(params, "reduceOnly", _bad),
+                       str(cid), "" if pos_side == "net" else pos_side)
     try:
         return execute(state, account, req, now, RULES)
     except Refusal as refusal:
