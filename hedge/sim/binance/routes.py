@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -13,27 +12,18 @@ from hedge.sim.binance.errors import VenueError, error_response
 from hedge.sim.binance.markets import SYMBOLS, exchange_info, leverage_brackets
 from hedge.sim.binance.orders import cancel_order, lookup, order_json, place_order, symbol_spec
 from hedge.sim.hedge_venue.accounts import BPS, Account
+from hedge.sim.hedge_venue.app import now_ms, signed_by
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
 from hedge.sim.hedge_venue.order_faults import FaultAnswers, gated_order
 from hedge.sim.hedge_venue.state import HedgeVenueState
 
-SignedHandler = Callable[[web.Request, HedgeVenueState, Account, dict, int],
-                         Awaitable[web.StreamResponse]]
+async def _authenticate(request: web.Request, state: HedgeVenueState, now: int):
+    """Key, signature and recvWindow, checked before a private route runs."""
+    total, params = await request_params(request)
+    return verify_signed(state, request, total, params, now), params
 
 
-def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Wrap a private route: verify key, signature and recvWindow before the handler runs."""
-    async def route(request: web.Request) -> web.StreamResponse:
-        state = request.app[HEDGE_STATE_KEY]
-        now = state.now_ms()
-        total, params = await request_params(request)
-        account = verify_signed(state, request, total, params, now)
-        return await handler(request, state, account, params, now)
-    return route
-
-
-def now_ms(request: web.Request) -> int:
-    return request.app[HEDGE_STATE_KEY].now_ms()
+signed = signed_by(_authenticate)
 
 
 def _symbols(request: web.Request) -> list[str]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -15,27 +14,20 @@ from hedge.sim.bybit.orders import (cancel_order, order_json, place_order,
                                     require_category, symbol_spec)
 from hedge.sim.bybit.state import BybitVenueState, order_id_from_text, order_id_text
 from hedge.sim.hedge_venue.accounts import BPS, Account
+from hedge.sim.hedge_venue.app import now_ms, signed_by
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
 from hedge.sim.hedge_venue.order_faults import gated_order
 
-SignedHandler = Callable[[web.Request, BybitVenueState, Account, dict, int],
-                         Awaitable[web.StreamResponse]]
 MAX_ORDERS_PAGE = 50
 
 
-def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Wrap a private route: verify key, timestamp and signature before the handler runs."""
-    async def route(request: web.Request) -> web.StreamResponse:
-        state = request.app[HEDGE_STATE_KEY]
-        now = state.now_ms()
-        payload, params = await request_payload(request)
-        account = verify_signed(state.accounts, request, payload, now)
-        return await handler(request, state, account, params, now)
-    return route
+async def _authenticate(request: web.Request, state: BybitVenueState, now: int):
+    """Key, timestamp window and signature, checked before a private route runs."""
+    payload, params = await request_payload(request)
+    return verify_signed(state.accounts, request, payload, now), params
 
 
-def now_ms(request: web.Request) -> int:
-    return request.app[HEDGE_STATE_KEY].now_ms()
+signed = signed_by(_authenticate)
 
 
 def _limit(params: dict, default: int, maximum: int) -> int:

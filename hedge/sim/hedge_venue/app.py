@@ -3,7 +3,7 @@ mapper), and what all venues share (control routes, the refusal switch, connecti
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -41,6 +41,28 @@ def build_venue_app(state: HedgeVenueState, map_error: ErrorMapper,
     add_control_routes(app, form)
     app.cleanup_ctx.append(refusal_switch_ctx)
     return app
+
+
+Authenticate = Callable[[web.Request, HedgeVenueState, int], Awaitable[tuple[Any, Any]]]
+
+
+def signed_by(authenticate: Authenticate) -> Callable[[Callable], Handler]:
+    """A decorator for a venue's private routes: `authenticate(request, state, now)` checks the
+    request on the venue's clock and gives (account, params); the route then gets
+    (request, state, account, params, now)."""
+    def signed(handler: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
+        async def route(request: web.Request) -> web.StreamResponse:
+            state = request.app[HEDGE_STATE_KEY]
+            now = state.now_ms()
+            account, params = await authenticate(request, state, now)
+            return await handler(request, state, account, params, now)
+        return route
+    return signed
+
+
+def now_ms(request: web.Request) -> int:
+    """The venue's clock (the `clock_offset_ms` knob shifts it)."""
+    return request.app[HEDGE_STATE_KEY].now_ms()
 
 
 def log_bug(request: web.Request, venue: str) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import zlib
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from hedge.sim.hedge_venue.accounts import BPS, Account
+from hedge.sim.hedge_venue.app import now_ms, signed_by
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
 from hedge.sim.hedge_venue.order_faults import FaultAnswers, gated_order
 from hedge.sim.okx import errors as E
@@ -19,29 +19,19 @@ from hedge.sim.okx.orders import cancel, find, instrument, order_doc, place_orde
 from hedge.sim.okx.state import OkxVenueState
 
 API = "/api/v5"
-Private = Callable[[web.Request, OkxVenueState, Account, dict, int], Awaitable[web.StreamResponse]]
+async def _authenticate(request: web.Request, state: OkxVenueState, now: int):
+    """The OK-ACCESS headers, checked; the parameters are the query or the JSON body."""
+    body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body else ""
+    account = verify(state, request, body, now)
+    if request.method == "GET":
+        return account, dict(request.query)
+    try:
+        return account, json.loads(body) if body else {}
+    except json.JSONDecodeError:
+        raise OkxError("50002", "JSON syntax error", status=400) from None
 
 
-def private(handler: Private) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Verify the OK-ACCESS headers, then hand the handler its parameters (query or JSON)."""
-    async def route(request: web.Request) -> web.StreamResponse:
-        state = request.app[HEDGE_STATE_KEY]
-        body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body else ""
-        now = state.now_ms()
-        account = verify(state, request, body, now)
-        if request.method == "GET":
-            params: object = dict(request.query)
-        else:
-            try:
-                params = json.loads(body) if body else {}
-            except json.JSONDecodeError:
-                raise OkxError("50002", "JSON syntax error", status=400) from None
-        return await handler(request, state, account, params, now)
-    return route
-
-
-def now_ms(request: web.Request) -> int:
-    return request.app[HEDGE_STATE_KEY].now_ms()
+private = signed_by(_authenticate)
 
 
 # --- public -----------------------------------------------------------------------------------
