@@ -6,6 +6,7 @@ generator, so a seeded run injects the same faults in the same order.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
@@ -46,7 +47,7 @@ class LighterFaults:
 
 # id(HedgeFaults) -> called after a knob that opens or closes the listener is set, so the
 # refusal switch is driven by the change itself rather than by polling.
-_REFUSAL_WATCHERS: dict[int, Callable[[], None]] = {}
+_REFUSAL_WATCHERS: dict[int, tuple[weakref.ref, Callable[[], None]]] = {}
 _REFUSAL_KNOBS = ("refuse_connections", "next")
 
 
@@ -74,8 +75,8 @@ class HedgeFaults:
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        watcher = _REFUSAL_WATCHERS.get(id(self))
-        if watcher is not None and name in _REFUSAL_KNOBS:
+        ref, watcher = _REFUSAL_WATCHERS.get(id(self), (None, None))
+        if watcher is not None and name in _REFUSAL_KNOBS and ref() is self:
             watcher()
 
     def watch_refusal(self, on_change: Callable[[], None] | None) -> None:
@@ -83,7 +84,7 @@ class HedgeFaults:
         if on_change is None:
             _REFUSAL_WATCHERS.pop(id(self), None)
         else:
-            _REFUSAL_WATCHERS[id(self)] = on_change
+            _REFUSAL_WATCHERS[id(self)] = (weakref.ref(self), on_change)
 
 
 @dataclass

@@ -72,6 +72,9 @@ async def refusal_switch_ctx(app: web.Application) -> AsyncIterator[None]:
     pending: set[asyncio.Task] = set()
 
     def on_change() -> None:
+        if loop.is_closed():
+            return
+
         def start() -> None:
             task = loop.create_task(sync_refusal(app))
             pending.add(task)
