@@ -15,6 +15,7 @@ import pytest
 
 from tests.hedging.venue_cases import HYPERLIQUID
 from tests.sim.ccxt_loopback import freeze_prices
+from tests.sim.hyperliquid_loopback import wait_until_refused
 
 PRICE = 3100          # an IOC buy at this limit takes the ask of a book pinned at 3000
 
@@ -117,6 +118,31 @@ async def test_one_shot_faults_answer_before_matching(case, venue, ex, one_shot,
     with pytest.raises((error, ccxt_async.DDoSProtection)):
         await buy(case, ex)
     assert await case.venue_position(venue.hedge_url) == 0
+
+
+@pytest.mark.parametrize("one_shot", ["418", "503", "-1001", "refuse:0.5"])
+async def test_every_before_matching_fault_leaves_no_order(case, venue, ex, one_shot):
+    executed = (await case.counters(venue.hedge_url))[1]
+    await post(venue.hedge_url, "/sim/faults", {"next": [one_shot]})
+    with pytest.raises(ccxt_async.BaseError):
+        await buy(case, ex)
+    await wait_until_refused(venue.hedge.port, refused=False)   # refuse:0.5 reopens by itself
+    assert (await case.counters(venue.hedge_url))[1] == executed
+    assert await case.venue_position(venue.hedge_url) == 0
+
+
+async def test_unknown_status_executes_then_answers_an_error(case, venue, ex):
+    await post(venue.hedge_url, "/sim/faults", {"next": ["-1007"]})
+    with pytest.raises(ccxt_async.BaseError):
+        await buy(case, ex)
+    assert await case.venue_position(venue.hedge_url) == Decimal("0.01")
+
+
+async def test_late_answer_still_answers(case, venue, ex):
+    await post(venue.hedge_url, "/sim/faults", {"next": ["late"], "late_ms": 200})
+    order = await buy(case, ex)
+    assert order["id"]                                       # answered, late
+    assert await case.venue_position(venue.hedge_url) == Decimal("0.01")
 
 
 async def test_drop_executes_then_loses_the_answer(case, venue, ex):
