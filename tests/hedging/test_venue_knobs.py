@@ -172,6 +172,7 @@ async def test_hedge_mode_refuses_orders_without_the_side_field(case, venue, ex)
     assert await case.venue_position(venue.hedge_url) == 0
     await buy(case, ex, params=side_field)
     assert await case.venue_position(venue.hedge_url) == Decimal("0.01")
+    assert await case.ccxt_position(venue.hedge_url) == Decimal("0.01")   # read per side
 
 
 async def test_reset_keeps_accounts_and_clears_faults(case, venue, ex):

@@ -164,6 +164,11 @@ async def open_orders(request, state, account, params, now) -> web.Response:
 
 # --- account ----------------------------------------------------------------------------------
 
+def _position_side(account: Account, amount: Decimal) -> str:
+    """BOTH in one-way mode; in hedge mode the net position shows on its side's row."""
+    return "BOTH" if account.position_mode != "hedge" else ("LONG" if amount > 0 else "SHORT")
+
+
 def _position_rows(state: HedgeVenueState, account: Account, now: int,
                    symbol: str | None) -> list[dict]:
     rows = []
@@ -174,7 +179,8 @@ def _position_rows(state: HedgeVenueState, account: Account, now: int,
         notional = pos.amount * mark
         initial = abs(notional) / account.leverage_of(sym)
         rows.append({
-            "symbol": sym, "positionSide": "BOTH", "positionAmt": str(pos.amount),
+            "symbol": sym, "positionSide": _position_side(account, pos.amount),
+            "positionAmt": str(pos.amount),
             "entryPrice": str(pos.entry_price), "breakEvenPrice": str(pos.entry_price),
             "markPrice": str(mark), "unRealizedProfit": str(pos.amount * (mark - pos.entry_price)),
             "liquidationPrice": "0", "isolatedMargin": "0", "notional": str(notional),

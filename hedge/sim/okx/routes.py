@@ -163,14 +163,16 @@ async def positions(request, state, account, params, now):
         if pos.amount == 0 or (wanted is not None and inst_id not in wanted):
             continue
         inst = INSTRUMENTS[inst_id]
+        hedged = account.position_mode == "hedge"   # long_short_mode: pos >= 0, posSide tells
+        pos_side = ("long" if pos.amount > 0 else "short") if hedged else "net"
         mark = state.book(inst_id, now).mid
         notional = abs(pos.amount) * mark
         lever = account.leverage_of(inst_id)
         upl = pos.amount * (mark - pos.entry_price)
         rows.append({
             "instType": "SWAP", "instId": inst_id, "mgnMode": "cross",
-            "posId": str(zlib.crc32(f"{account.api_key}:{inst_id}".encode())), "posSide": "net",
-            "pos": str(inst.to_contracts(pos.amount)), "availPos": "", "posCcy": "",
+            "posId": str(zlib.crc32(f"{account.api_key}:{inst_id}".encode())), "posSide": pos_side,
+            "pos": str(inst.to_contracts(abs(pos.amount) if hedged else pos.amount)), "availPos": "", "posCcy": "",
             "avgPx": str(pos.entry_price), "markPx": str(mark), "last": str(mark),
             "upl": str(upl), "uplRatio": str((upl / (notional / lever)).quantize(Decimal("0.0001"))),
             "lever": str(lever), "liqPx": "", "imr": str(notional / lever), "margin": "",
