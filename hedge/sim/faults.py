@@ -6,8 +6,9 @@ generator, so a seeded run injects the same faults in the same order.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -44,9 +45,15 @@ class LighterFaults:
     cancel_all_single_queued: bool = True   # a second scheduled cancel-all gets 21712
 
 
+# id(HedgeFaults) -> called after a knob that opens or closes the listener is set, so the
+# refusal switch is driven by the change itself rather than by polling.
+_REFUSAL_WATCHERS: dict[int, tuple[weakref.ref, Callable[[], None]]] = {}
+_REFUSAL_KNOBS = ("refuse_connections", "next")
+
+
 @dataclass
 class HedgeFaults:
-    """What the binanceusdm-compatible venue does wrong on purpose."""
+    """What a hedge venue (every exchange's wire format alike) does wrong on purpose."""
 
     http_429_prob: float = 0.0              # reject with 429 before matching
     http_418_prob: float = 0.0              # reject with 418 (IP ban) before matching
@@ -63,6 +70,21 @@ class HedgeFaults:
     book_stream_drop: bool = False          # one-shot: close every depth-stream connection
     book_stream_refuse_s: float = 0.0       # after a drop, refuse stream connections this long
     next: list[str] = field(default_factory=list)  # one-shot faults for the next orders
+    lookup_lag_ms: int = 0                  # an order is invisible to order lookups this long
+    clock_offset_ms: int = 0                # the venue's clock runs this far ahead (< 0: behind)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        ref, watcher = _REFUSAL_WATCHERS.get(id(self), (None, None))
+        if watcher is not None and name in _REFUSAL_KNOBS and ref() is self:
+            watcher()
+
+    def watch_refusal(self, on_change: Callable[[], None] | None) -> None:
+        """Have `on_change` called whenever `refuse_connections` or `next` is set."""
+        if on_change is None:
+            _REFUSAL_WATCHERS.pop(id(self), None)
+        else:
+            _REFUSAL_WATCHERS[id(self)] = (weakref.ref(self), on_change)
 
 
 @dataclass

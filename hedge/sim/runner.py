@@ -8,7 +8,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.keys import LISTENER_KEY
+from hedge.sim.hedge_venue.keys import LISTENER_KEY
 from hedge.sim.faults import FaultProfile, fault_profile
 from hedge.sim.lighter.app import build_lighter_app
 from hedge.sim.price import PriceProcess

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from hedge.sim.binance.app import HEDGE_STATE_KEY
-from hedge.sim.binance.depth_stream import DEPTH_STREAMS_KEY
+from hedge.sim.hedge_venue.streams import DEPTH_STREAMS_KEY
 from hedge.sim.lighter import market_life
 from tests.app.bot_process import (hedge_position, lighter_state, register_bot, start_bot,
                                    wait_exit, wait_for_log, write_config)

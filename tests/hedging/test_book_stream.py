@@ -20,9 +20,9 @@ from hedge.adapters.hedging.book_feed import POLL, STREAM, FeedTimings
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.urls import point_at, url_leaves
 from hedge.core.quoting import MarketView, QuoteParams, quote_target
-from hedge.sim.binance.depth_stream import DepthStreams, publish_once
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
-from hedge.sim.binance.venue import now_ms
+from hedge.sim.binance.depth_stream import publish_once
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.streams import DEPTH_STREAMS_KEY, DepthStreams
 from hedge.sim.price import STEP_MS
 from hedge.sim.runner import start_venues
 from tests.sim.ccxt_loopback import post_faults
@@ -246,9 +246,9 @@ async def test_the_first_event_continues_a_snapshot_taken_before_it(venues):
     state = venues.hedge_app[HEDGE_STATE_KEY]
     streams, socket = DepthStreams(), _Socket()
     streams.subscribers["ETHUSDT"] = {socket}
-    at = now_ms()
+    at = state.now_ms()
     snapshot = state.book("ETHUSDT", at)
-    await publish_once(state, streams, at + STEP_MS)
+    await publish_once({HEDGE_STATE_KEY: state, DEPTH_STREAMS_KEY: streams}, at + STEP_MS)
     event = socket.sent[0]
     assert (event["e"], event["pu"], event["U"]) == ("depthUpdate", snapshot.nonce,
                                                       snapshot.nonce + 1)

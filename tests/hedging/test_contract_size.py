@@ -8,7 +8,7 @@ import pytest
 
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
 from hedge.sim.runner import start_venues
 from tests.hedging.venue_cases import OKX
 from tests.sim.ccxt_loopback import freeze_prices

@@ -96,7 +96,7 @@ async def test_rounded_caps_are_sent_unchanged_and_accepted(hl, hl_venue, wallet
                                                RULES.order_params(cid, False))
                 assert placed["filled"] == float(size), (symbol, cap, price)
                 sent = hl_venue.state.accounts[wallet.address.lower()].by_cloid(cid)
-                assert sent is not None and sent.limit_px == price and sent.tif == "Ioc"
+                assert sent is not None and sent.price == price and sent.time_in_force == "IOC"
         assert szi(hl_venue, wallet, coin) == 0   # as many buys as sells
 
 

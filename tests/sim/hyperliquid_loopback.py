@@ -116,7 +116,7 @@ async def connected(venue: HlVenue, wallet: Wallet, balance: str = "10000",
 
 def szi(venue: HlVenue, wallet: Wallet, coin: str = "ETH") -> Decimal:
     account = venue.state.accounts[wallet.address.lower()]
-    return account.position(coin).szi
+    return account.position(coin).amount
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import ccxt.async_support as ccxt_async
 import pytest
 
 from hedge.adapters.hedging.urls import point_at
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
 from hedge.sim.runner import start_venues
 from tests.sim.ccxt_loopback import freeze_prices, post_faults
 

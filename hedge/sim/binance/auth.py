@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 from hedge.sim.binance import errors as E
-from hedge.sim.binance.accounts import Account
+from hedge.sim.hedge_venue.accounts import Account
 from hedge.sim.binance.errors import VenueError
-from hedge.sim.binance.venue import HedgeVenueState
+from hedge.sim.hedge_venue.state import HedgeVenueState
 
 MAX_RECV_WINDOW_MS = 60_000
 DEFAULT_RECV_WINDOW_MS = 5_000

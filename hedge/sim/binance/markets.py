@@ -5,34 +5,13 @@ become precision.price and precision.amount; MIN_NOTIONAL becomes limits.cost.mi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+from hedge.sim.hedge_venue.book import SymbolSpec
 
 ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
                "TRAILING_STOP_MARKET"]
 TIME_IN_FORCE = ["GTC", "IOC", "FOK", "GTX"]
-
-
-@dataclass(frozen=True)
-class SymbolSpec:
-    """One perpetual: its filters, and the shape of the synthetic book around the mid."""
-
-    symbol: str
-    base: str                  # the PriceProcess asset and the base asset
-    tick: Decimal
-    step: Decimal
-    min_qty: Decimal
-    max_qty: Decimal
-    market_max_qty: Decimal
-    min_notional: Decimal
-    price_precision: int
-    qty_precision: int
-    top_level_qty: Decimal     # size of the best level; deeper levels grow from it
-    level_gap_bps: Decimal     # distance between levels
-
-    @property
-    def quote(self) -> str:
-        return "USDT"
 
 
 SYMBOLS: dict[str, SymbolSpec] = {

@@ -1,37 +1,29 @@
 """The /fapi routes ccxt's binanceusdm calls, answering with the fields its parsers read."""
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from hedge.sim.binance import errors as E
-from hedge.sim.binance.accounts import Account
 from hedge.sim.binance.auth import account_for_key, request_params, verify_signed
-from hedge.sim.binance.control import engage_refusal
-from hedge.sim.binance.errors import VenueError
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
+from hedge.sim.binance.depth_stream import add_depth_stream
+from hedge.sim.binance.errors import VenueError, error_response
 from hedge.sim.binance.markets import SYMBOLS, exchange_info, leverage_brackets
-from hedge.sim.binance.order_faults import (draw_order_fault, refusal_response,
-                                            unknown_status_response)
-from hedge.sim.binance.orders import cancel_order, lookup, place_order, symbol_spec
-from hedge.sim.binance.venue import HedgeVenueState, now_ms
+from hedge.sim.binance.orders import cancel_order, lookup, order_json, place_order, symbol_spec
+from hedge.sim.hedge_venue.accounts import BPS, Account
+from hedge.sim.hedge_venue.app import now_ms, signed_by
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.order_faults import FaultAnswers, gated_order
+from hedge.sim.hedge_venue.state import HedgeVenueState
 
-SignedHandler = Callable[[web.Request, HedgeVenueState, Account, dict, int],
-                         Awaitable[web.StreamResponse]]
+async def _authenticate(request: web.Request, state: HedgeVenueState, now: int):
+    """Key, signature and recvWindow, checked before a private route runs."""
+    total, params = await request_params(request)
+    return verify_signed(state, request, total, params, now), params
 
 
-def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Wrap a private route: verify key, signature and recvWindow before the handler runs."""
-    async def route(request: web.Request) -> web.StreamResponse:
-        state = request.app[HEDGE_STATE_KEY]
-        now = now_ms()
-        total, params = await request_params(request)
-        account = verify_signed(state, request, total, params, now)
-        return await handler(request, state, account, params, now)
-    return route
+signed = signed_by(_authenticate)
 
 
 def _symbols(request: web.Request) -> list[str]:
@@ -49,11 +41,11 @@ async def ping(request: web.Request) -> web.Response:
 
 
 async def server_time(request: web.Request) -> web.Response:
-    return web.json_response({"serverTime": now_ms()})
+    return web.json_response({"serverTime": now_ms(request)})
 
 
 async def get_exchange_info(request: web.Request) -> web.Response:
-    return web.json_response(exchange_info(now_ms()))
+    return web.json_response(exchange_info(now_ms(request)))
 
 
 async def depth(request: web.Request) -> web.Response:
@@ -62,7 +54,7 @@ async def depth(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "500"))
     except ValueError:
         raise E.bad_param("limit") from None
-    now = now_ms()
+    now = now_ms(request)
     state = request.app[HEDGE_STATE_KEY]
     state.depth_requests += 1
     book = state.book(spec.symbol, now)
@@ -75,7 +67,7 @@ async def depth(request: web.Request) -> web.Response:
 
 async def book_ticker(request: web.Request) -> web.Response:
     """A list without `symbol` (ccxt's fetch_bids_asks relies on that), one object with it."""
-    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    state, now = request.app[HEDGE_STATE_KEY], now_ms(request)
     rows = []
     for symbol in _symbols(request):
         book = state.book(symbol, now)
@@ -86,7 +78,7 @@ async def book_ticker(request: web.Request) -> web.Response:
 
 
 async def ticker_24hr(request: web.Request) -> web.Response:
-    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    state, now = request.app[HEDGE_STATE_KEY], now_ms(request)
     rows = []
     for symbol in _symbols(request):
         book = state.book(symbol, now)
@@ -105,7 +97,7 @@ async def ticker_24hr(request: web.Request) -> web.Response:
 
 
 async def premium_index(request: web.Request) -> web.Response:
-    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    state, now = request.app[HEDGE_STATE_KEY], now_ms(request)
     rows = [{"symbol": s, "markPrice": str(state.book(s, now).mid),
              "indexPrice": str(state.book(s, now).mid), "estimatedSettlePrice": "0",
              "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
@@ -117,57 +109,65 @@ async def premium_index(request: web.Request) -> web.Response:
 async def get_leverage_brackets(request: web.Request) -> web.Response:
     state = request.app[HEDGE_STATE_KEY]
     total, params = await request_params(request)
-    verify_signed(state, request, total, params, now_ms())
+    verify_signed(state, request, total, params, now_ms(request))
     return web.json_response(leverage_brackets())
 
 
 # --- orders -----------------------------------------------------------------------------------
 
+def _fault_answer(kind: str, now: int) -> web.Response | None:
+    if kind == "429":
+        return error_response(-1003, "Too many requests; current limit of IP(127.0.0.1) is 2400 "
+                                     "requests per minute. Please use the websocket for live "
+                                     "updates to avoid polling the API.", status=429)
+    if kind == "418":
+        return error_response(-1003, f"Way too many requests; IP(127.0.0.1) banned until "
+                                     f"{now + 120_000}. Please use the websocket for live "
+                                     "updates to avoid bans.", status=418)
+    if kind == "-1001":
+        return error_response(-1001, "Internal error; unable to process your request. "
+                                     "Please try again.")
+    return None
+
+
+FAULT_ANSWERS = FaultAnswers(_fault_answer, lambda: error_response(
+    -1007, "Timeout waiting for response from backend server. Send status unknown; execution "
+           "status unknown.", status=503))
+
+
 @signed
 async def post_order(request, state, account, params, now) -> web.StreamResponse:
-    """Fault gate first (a 429 never reaches matching), then match, then maybe hide the answer."""
-    state.order_posts += 1
-    fault = draw_order_fault(state.faults, state.rng)
-    if fault is not None and fault.before_matching:
-        if fault.kind == "refuse":
-            await engage_refusal(request.app, fault.refuse_seconds)
-            return web.Response(status=503)   # the connection is gone; never read
-        return refusal_response(fault, now)
-    try:
-        response = web.json_response(place_order(state, account, params, now).to_json())
-    except VenueError as exc:
-        response = exc.response()
-    if fault is None:
-        return response
-    if fault.kind == "drop":
-        if request.transport is not None:
-            request.transport.close()
-        return response
-    if fault.kind == "late":
-        await asyncio.sleep(state.faults.late_ms / 1000)
-        return response
-    return unknown_status_response()
+    def execute() -> web.Response:
+        try:
+            return web.json_response(order_json(place_order(state, account, params, now)))
+        except VenueError as exc:
+            return exc.response()
+    return await gated_order(request, FAULT_ANSWERS, execute)
 
 
 @signed
 async def get_order(request, state, account, params, now) -> web.Response:
-    order = lookup(account, symbol_spec(params), params)
-    return web.json_response(order.to_json())
+    return web.json_response(order_json(lookup(state, account, symbol_spec(params), params, now)))
 
 
 @signed
 async def delete_order(request, state, account, params, now) -> web.Response:
-    return web.json_response(cancel_order(account, params, now).to_json())
+    return web.json_response(order_json(cancel_order(state, account, params, now)))
 
 
 @signed
 async def open_orders(request, state, account, params, now) -> web.Response:
     symbol = symbol_spec(params).symbol if "symbol" in params else None
-    return web.json_response([o.to_json() for o in account.orders.values()
-                              if o.is_open and symbol in (None, o.symbol)])
+    return web.json_response([order_json(o) for o in account.open_orders()
+                              if symbol in (None, o.symbol) and state.visible(o, now)])
 
 
 # --- account ----------------------------------------------------------------------------------
+
+def _position_side(account: Account, amount: Decimal) -> str:
+    """BOTH in one-way mode; in hedge mode the net position shows on its side's row."""
+    return "BOTH" if account.position_mode != "hedge" else ("LONG" if amount > 0 else "SHORT")
+
 
 def _position_rows(state: HedgeVenueState, account: Account, now: int,
                    symbol: str | None) -> list[dict]:
@@ -179,7 +179,8 @@ def _position_rows(state: HedgeVenueState, account: Account, now: int,
         notional = pos.amount * mark
         initial = abs(notional) / account.leverage_of(sym)
         rows.append({
-            "symbol": sym, "positionSide": "BOTH", "positionAmt": str(pos.amount),
+            "symbol": sym, "positionSide": _position_side(account, pos.amount),
+            "positionAmt": str(pos.amount),
             "entryPrice": str(pos.entry_price), "breakEvenPrice": str(pos.entry_price),
             "markPrice": str(mark), "unRealizedProfit": str(pos.amount * (mark - pos.entry_price)),
             "liquidationPrice": "0", "isolatedMargin": "0", "notional": str(notional),
@@ -240,6 +241,20 @@ async def set_leverage(request, state, account, params, now) -> web.Response:
                               "symbol": spec.symbol})
 
 
+@signed
+async def position_side_dual(request, state, account, params, now) -> web.Response:
+    """GET /fapi/v1/positionSide/dual: ccxt's fetch_position_mode reads dualSidePosition."""
+    return web.json_response({"dualSidePosition": account.position_mode == "hedge"})
+
+
+@signed
+async def commission_rate(request, state, account, params, now) -> web.Response:
+    """GET /fapi/v1/commissionRate: the fees this account is charged (fractions)."""
+    return web.json_response({"symbol": symbol_spec(params).symbol,
+                              "makerCommissionRate": str(account.maker_fee_bps * BPS),
+                              "takerCommissionRate": str(account.taker_fee)})
+
+
 async def listen_key(request: web.Request) -> web.Response:
     """POST/PUT/DELETE /fapi/v1/listenKey: API key only; no user stream is served yet."""
     account = account_for_key(request.app[HEDGE_STATE_KEY], request)
@@ -266,5 +281,8 @@ def add_routes(app: web.Application) -> None:
         r.add_get(f"/fapi/{version}/positionRisk", position_risk)
         r.add_get(f"/fapi/{version}/account", get_account)
     r.add_post("/fapi/v1/leverage", set_leverage)
+    r.add_get("/fapi/v1/positionSide/dual", position_side_dual)
+    r.add_get("/fapi/v1/commissionRate", commission_rate)
     for method in ("POST", "PUT", "DELETE"):
         r.add_route(method, "/fapi/v1/listenKey", listen_key)
+    add_depth_stream(app)

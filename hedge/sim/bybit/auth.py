@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
-from hedge.sim.binance.accounts import Account
+from hedge.sim.hedge_venue.accounts import Account
 from hedge.sim.bybit import envelope as E
 from hedge.sim.bybit.envelope import BybitError
 

@@ -8,26 +8,21 @@ removes one), each with `ts`, `cts` and `data` {`s`, `b`, `a`, `u`, `seq`}; `u` 
 nonce of the step. `{"op": "ping"}` gets `{"success": true, "ret_msg": "pong", ...}` (ccxt drops
 a connection that misses its pongs). Each connection gets deltas from what it was last sent, so
 a client that joins between steps still ends up with the venue's book. ccxt's bybit class does
-not check `u`, so `book_stream_gap` would go unnoticed by it; the drop and refusal knobs apply
-as on the binanceusdm venue.
+not check `u`, so `book_stream_gap` would go unnoticed by it. The faults and the publish clock
+are the shared stream plumbing's (hedge_venue/streams.py).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-import time
-from typing import AsyncIterator
 
 from aiohttp import WSMsgType, web
 
-from hedge.sim.binance.book import Book
-from hedge.sim.binance.depth_stream import (DEPTH_STREAMS_KEY, DepthStreams, close_stream_connections,
-                                            drop_all, levels_changed)
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
-from hedge.sim.binance.venue import now_ms
 from hedge.sim.bybit.markets import SYMBOLS
-from hedge.sim.price import STEP_MS
+from hedge.sim.hedge_venue import streams as shared
+from hedge.sim.hedge_venue.book import Book
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.streams import DEPTH_STREAMS_KEY, levels_changed
 
 DEPTHS = ("1", "50", "200", "500", "1000")
 SENT_KEY = web.AppKey("bybit_book_sent", dict)   # ws -> {symbol: (topic, Book last sent)}
@@ -52,8 +47,7 @@ def _topic_symbol(topic: object) -> tuple[str, str] | None:
 
 async def book_ws(request: web.Request) -> web.StreamResponse:
     streams, sent = request.app[DEPTH_STREAMS_KEY], request.app[SENT_KEY]
-    if time.monotonic() < streams.refuse_until_s:
-        streams.refused += 1
+    if streams.refusing():
         return web.Response(status=503, text="stream unavailable")
     ws = web.WebSocketResponse(autoping=True)
     await ws.prepare(request)
@@ -88,7 +82,7 @@ async def book_ws(request: web.Request) -> web.StreamResponse:
                     sent[ws].pop(symbol, None)
                     streams.subscribers.get(symbol, set()).discard(ws)
                     continue
-                now = now_ms()
+                now = state.now_ms()
                 book = state.book(symbol, now)
                 topics[symbol] = topic
                 sent[ws][symbol] = (topic, book)
@@ -96,64 +90,31 @@ async def book_ws(request: web.Request) -> web.StreamResponse:
                 await ws.send_str(_message(topic, "snapshot", book, _full(book.bids),
                                            _full(book.asks), now))
     finally:
-        streams.connections.discard(ws)
+        streams.unsubscribe_all(ws)
         sent.pop(ws, None)
-        for symbol in topics:
-            streams.subscribers.get(symbol, set()).discard(ws)
     return ws
 
 
 async def publish_once(app: web.Application, at_ms: int) -> None:
     state, streams, sent = app[HEDGE_STATE_KEY], app[DEPTH_STREAMS_KEY], app[SENT_KEY]
-    faults = state.faults
-    if faults.book_stream_drop:
-        faults.book_stream_drop = False
-        await drop_all(streams, faults.book_stream_refuse_s)
     for symbol, clients in streams.subscribers.items():
         if not clients:
             continue
         book = state.book(symbol, at_ms)
-        if faults.book_stream_gap > 0 or (faults.book_stream_gap_prob > 0
-                                          and state.rng.random() < faults.book_stream_gap_prob):
-            faults.book_stream_gap = max(0, faults.book_stream_gap - 1)
-            streams.events_skipped += 1
-            for ws in clients:   # skipped, yet the venue moved on
-                topic, _ = sent.get(ws, {}).get(symbol, ("", None))
-                sent.get(ws, {})[symbol] = (topic, book)
-            continue
-        for ws in list(clients):
+        skipped = shared.skip_event(app)
+
+        def delta(ws: web.WebSocketResponse) -> str | None:
             topic, previous = sent.get(ws, {}).get(symbol, ("", None))
             if previous is None or book.nonce <= previous.nonce:
-                continue
-            sent[ws][symbol] = (topic, book)
-            text = _message(topic, "delta", book, levels_changed(previous.bids, book.bids),
-                            levels_changed(previous.asks, book.asks), at_ms)
-            streams.events_published += 1
-            try:
-                await ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                clients.discard(ws)
+                return None
+            sent[ws][symbol] = (topic, book)      # a skipped event moves the venue on too
+            return None if skipped else _message(
+                topic, "delta", book, levels_changed(previous.bids, book.bids),
+                levels_changed(previous.asks, book.asks), at_ms)
 
-
-async def _publish_loop(app: web.Application) -> None:
-    state = app[HEDGE_STATE_KEY]
-    while True:
-        now = now_ms()
-        step_start = state.prices.origin_ms + state.prices.step_index(now) * STEP_MS
-        await asyncio.sleep(max(0.0, (step_start + STEP_MS + 2 - now) / 1000))
-        await publish_once(app, now_ms())
-
-
-async def book_stream_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.get_running_loop().create_task(_publish_loop(app))
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+        await shared.send_all(streams, symbol, delta)
 
 
 def add_book_stream(app: web.Application) -> None:
-    app[DEPTH_STREAMS_KEY] = DepthStreams()
     app[SENT_KEY] = {}
-    app.router.add_get("/v5/public/linear", book_ws)
-    app.cleanup_ctx.append(book_stream_ctx)
-    app.on_shutdown.append(close_stream_connections)
+    shared.add_book_stream(app, ("/v5/public/linear",), book_ws, publish_once)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hedge.sim.binance.markets import SymbolSpec
+from hedge.sim.hedge_venue.book import SymbolSpec
 
 CATEGORY = "linear"
 CATEGORIES = ("spot", "linear", "inverse", "option")

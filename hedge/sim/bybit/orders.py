@@ -8,14 +8,16 @@ derivatives order whose remainder is dropped (IOC, FOK, market, post-only that w
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from hedge.sim.binance.accounts import TAKER_FEE, Account, Order
-from hedge.sim.binance.markets import SymbolSpec
 from hedge.sim.bybit import envelope as E
 from hedge.sim.bybit.envelope import BybitError
 from hedge.sim.bybit.markets import CATEGORY, SYMBOLS
 from hedge.sim.bybit.state import BybitVenueState, order_id_text
+from hedge.sim.hedge_venue.accounts import Account, Order
+from hedge.sim.hedge_venue.book import SymbolSpec
+from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
+                                            execute, flag_param)
 
 ORDER_LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,36}")
 SIDES = {"Buy": "BUY", "Sell": "SELL"}
@@ -23,7 +25,9 @@ TYPES = {"Market": "MARKET", "Limit": "LIMIT"}
 TIME_IN_FORCE = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK", "PostOnly": "GTX"}
 STATUS = {"NEW": "New", "PARTIALLY_FILLED": "PartiallyFilled", "FILLED": "Filled",
           "CANCELED": "Cancelled", "EXPIRED": "Cancelled"}
-POST_ONLY_CANCELLED = "GTX-CANCELLED"   # internal marker for the reject reason
+REFUSALS = {"position_side": E.POSITION_IDX, "duplicate_id": E.DUPLICATE_LINK_ID,
+            "reduce_only_flat": E.REDUCE_ONLY_ZERO, "reduce_only_side": E.REDUCE_ONLY_SIDE,
+            "margin": E.INSUFFICIENT_BALANCE}
 
 
 def require_category(params: dict) -> str:
@@ -48,33 +52,12 @@ def symbol_spec(params: dict) -> SymbolSpec:
     return spec
 
 
+def _invalid(name: str) -> BybitError:
+    return E.params_error(f"{name} invalid")
+
+
 def _decimal(params: dict, name: str) -> Decimal:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise E.params_error(f"{name} is required")
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise E.params_error(f"{name} invalid") from None
-    if not value.is_finite():
-        raise E.params_error(f"{name} invalid")
-    return value
-
-
-def _bool(params: dict, name: str) -> bool:
-    raw = params.get(name, False)
-    if isinstance(raw, bool):
-        return raw
-    if str(raw).lower() in ("true", "false"):
-        return str(raw).lower() == "true"
-    raise E.params_error(f"{name} invalid")
-
-
-def _increasing_qty(account: Account, symbol: str, side: str, qty: Decimal) -> Decimal:
-    amount = account.position(symbol).amount
-    if amount == 0 or (amount > 0) == (side == "BUY"):
-        return qty
-    return max(Decimal(0), qty - abs(amount))
+    return decimal_param(params, name, lambda n: E.params_error(f"{n} is required"), _invalid)
 
 
 def place_order(state: BybitVenueState, account: Account, params: dict, now: int) -> Order:
@@ -87,8 +70,9 @@ def place_order(state: BybitVenueState, account: Account, params: dict, now: int
     order_type = TYPES.get(str(params.get("orderType")))
     if order_type is None:
         raise E.params_error("orderType invalid")
-    if str(params.get("positionIdx", 0)) != "0":
-        raise BybitError(10001, "position idx not match position mode")
+    position_idx = str(params.get("positionIdx", 0))
+    if position_idx not in (("1", "2") if account.position_mode == "hedge" else ("0",)):
+        raise BybitError(*E.POSITION_IDX)
     link_id = params.get("orderLinkId")
     if link_id is not None and not ORDER_LINK_ID.fullmatch(str(link_id)):
         raise E.params_error("orderLinkId invalid: letters, digits, '-' and '_' only, "
@@ -101,64 +85,30 @@ def place_order(state: BybitVenueState, account: Account, params: dict, now: int
         raise BybitError(10001, "The number of contracts exceeds minimum limit allowed")
     if qty > max_qty:
         raise BybitError(10001, "The number of contracts exceeds maximum limit allowed")
-    reduce_only = _bool(params, "reduceOnly")
+    reduce_only = flag_param(params, "reduceOnly", _invalid)
     tif = "IOC" if order_type == "MARKET" else TIME_IN_FORCE.get(str(params.get("timeInForce",
                                                                                 "GTC")))
     if tif is None:
         raise E.params_error("timeInForce invalid")
-    book = state.book(spec.symbol, now)
     if order_type == "LIMIT":
         price = _decimal(params, "price")
         if price <= 0 or price % spec.tick != 0:
             raise BybitError(10001, "price invalid")
     else:   # bybit turns a market order into an IOC limit a few percent through the book
-        best = book.side_to_take(side)[0].price
+        best = state.book(spec.symbol, now).side_to_take(side)[0].price
         price = (best * Decimal("1.03") if side == "BUY" else best * Decimal("0.97")
                  ).quantize(spec.tick)
-    if link_id is None:
-        link_id = ""
-    elif state.link_id_taken(account, str(link_id)):
-        raise BybitError(*E.DUPLICATE_LINK_ID)
-
-    position = account.position(spec.symbol).amount
-    fill_qty = qty
-    if reduce_only:
-        if position == 0:
-            raise BybitError(*E.REDUCE_ONLY_ZERO)
-        if (position > 0) == (side == "BUY"):
-            raise BybitError(*E.REDUCE_ONLY_SIDE)
-        fill_qty = min(qty, abs(position))
-    # Closing (reduce-only) orders are exempt from the notional minimum, not from minOrderQty.
-    if not reduce_only and qty * price < spec.min_notional:
-        raise BybitError(110094, f"Order does not meet minimum order value "
-                                 f"{spec.min_notional.normalize():f}USDT")
-    needed = (_increasing_qty(account, spec.symbol, side, qty) * price
-              / account.leverage_of(spec.symbol)) * (1 + TAKER_FEE)
-    if state.faults.reject_hedges or (
-            not reduce_only and needed > state.margin(account, now).available):
-        raise BybitError(*E.INSUFFICIENT_BALANCE)
-
-    order = Order(state.new_order_id(), str(link_id), spec.symbol, side, order_type, tif, qty,
-                  price, reduce_only, now, update_ms=now)
-    account.orders[order.order_id] = order
-    state.executed_order_posts += 1
-    if tif == "GTX" and book.crosses(side, price):
-        order.status = "CANCELED"
-        order.time_in_force = POST_ONLY_CANCELLED
-        return order
-    if tif == "FOK" and book.fillable(side, price) < qty:
-        order.status = "CANCELED"
-        return order
-    if tif != "GTX":
-        for fill_price, fill in book.walk(side, fill_qty, price):
-            account.apply_fill(order, fill_price, fill, now)
-    if order.executed_qty == qty:
-        order.status = "FILLED"
-    elif tif in ("IOC", "FOK") or reduce_only:
-        order.status = "EXPIRED"
-    elif order.executed_qty > 0:
-        order.status = "PARTIALLY_FILLED"
-    return order
+    rules = MatchRules("open" if state.link_ids_reusable_after_close else "ever",
+                       post_only_cross="cancel", fok_short="cancel")
+    req = OrderRequest(spec.symbol, side, order_type, tif, qty, price, reduce_only,
+                       str(link_id or ""), "" if position_idx == "0" else position_idx)
+    try:
+        return execute(state, account, req, now, rules)
+    except Refusal as refusal:
+        if refusal.reason == "min_notional":
+            raise BybitError(110094, f"Order does not meet minimum order value "
+                                     f"{spec.min_notional.normalize():f}USDT") from None
+        raise BybitError(*REFUSALS[refusal.reason]) from None
 
 
 def find_order(account: Account, spec: SymbolSpec, order_id: int | None,
@@ -193,57 +143,27 @@ def order_json(order: Order) -> dict:
     """The order document of /v5/order/realtime and /v5/order/history."""
     open_ = order.is_open
     leaves = order.orig_qty - order.executed_qty if open_ else Decimal(0)
-    fee = (order.cum_quote * TAKER_FEE).quantize(Decimal("0.00000001"))
+    fee = order.fee
     avg = (order.cum_quote / order.executed_qty) if order.executed_qty else None
-    post_only_cancelled = order.time_in_force == POST_ONLY_CANCELLED
-    tif = {"GTX": "PostOnly", POST_ONLY_CANCELLED: "PostOnly"}.get(order.time_in_force,
-                                                                   order.time_in_force)
-    return {
-        "orderId": order_id_text(order.order_id),
-        "orderLinkId": order.client_order_id,
-        "blockTradeId": "",
-        "symbol": order.symbol,
-        "price": str(order.price),
-        "qty": str(order.orig_qty),
-        "side": "Buy" if order.side == "BUY" else "Sell",
-        "isLeverage": "",
-        "positionIdx": 0,
-        "orderStatus": STATUS[order.status],
-        "createType": "CreateByUser",
-        "cancelType": "UNKNOWN" if open_ or order.status == "FILLED" else (
-            "CancelByUser" if order.status == "CANCELED" and not post_only_cancelled
-            else "UNKNOWN"),
-        "rejectReason": "EC_PostOnlyWillTakeLiquidity" if post_only_cancelled else "EC_NoError",
-        "avgPrice": str(avg.quantize(Decimal("0.00001"))) if avg is not None else "",
-        "leavesQty": str(leaves),
-        "leavesValue": str(leaves * order.price),
-        "cumExecQty": str(order.executed_qty),
-        "cumExecValue": str(order.cum_quote),
-        "cumExecFee": str(fee),
-        "cumFeeDetail": {"USDT": str(fee)} if order.executed_qty else {},
-        "timeInForce": tif,
-        "orderType": "Market" if order.type == "MARKET" else "Limit",
-        "stopOrderType": "",
-        "orderIv": "",
-        "marketUnit": "",
-        "triggerPrice": "",
-        "takeProfit": "",
-        "stopLoss": "",
-        "tpslMode": "",
-        "ocoTriggerBy": "",
-        "tpLimitPrice": "",
-        "slLimitPrice": "",
-        "tpTriggerBy": "",
-        "slTriggerBy": "",
-        "triggerDirection": 0,
-        "triggerBy": "",
-        "lastPriceOnCreated": "",
-        "reduceOnly": order.reduce_only,
-        "closeOnTrigger": False,
-        "placeType": "",
-        "smpType": "None",
-        "smpGroup": 0,
-        "smpOrderId": "",
-        "createdTime": str(order.time_ms),
-        "updatedTime": str(order.update_ms or order.time_ms),
-    }
+    post_only_cancelled = order.reject_reason == "post_only"
+    tif = "PostOnly" if order.time_in_force == "GTX" else order.time_in_force
+    return {"orderId": order_id_text(order.order_id), "orderLinkId": order.client_order_id,
+            "blockTradeId": "", "symbol": order.symbol, "price": str(order.price),
+            "qty": str(order.orig_qty), "side": "Buy" if order.side == "BUY" else "Sell",
+            "isLeverage": "", "positionIdx": int(order.position_side or 0),
+            "orderStatus": STATUS[order.status], "createType": "CreateByUser",
+            "cancelType": "CancelByUser" if order.status == "CANCELED" and not (
+                post_only_cancelled or open_) else "UNKNOWN",
+            "rejectReason": "EC_PostOnlyWillTakeLiquidity" if post_only_cancelled else "EC_NoError",
+            "avgPrice": str(avg.quantize(Decimal("0.00001"))) if avg is not None else "",
+            "leavesQty": str(leaves), "leavesValue": str(leaves * order.price),
+            "cumExecQty": str(order.executed_qty), "cumExecValue": str(order.cum_quote),
+            "cumExecFee": str(fee),
+            "cumFeeDetail": {"USDT": str(fee)} if order.executed_qty else {}, "timeInForce": tif,
+            "orderType": "Market" if order.type == "MARKET" else "Limit", "stopOrderType": "",
+            "orderIv": "", "marketUnit": "", "triggerPrice": "", "takeProfit": "", "stopLoss": "",
+            "tpslMode": "", "ocoTriggerBy": "", "tpLimitPrice": "", "slLimitPrice": "",
+            "tpTriggerBy": "", "slTriggerBy": "", "triggerDirection": 0, "triggerBy": "",
+            "lastPriceOnCreated": "", "reduceOnly": order.reduce_only, "closeOnTrigger": False,
+            "placeType": "", "smpType": "None", "smpGroup": 0, "smpOrderId": "",
+            "createdTime": str(order.time_ms), "updatedTime": str(order.update_ms or order.time_ms)}

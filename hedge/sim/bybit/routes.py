@@ -1,39 +1,33 @@
 """The /v5 routes ccxt's bybit class calls, answering with the fields its parsers read."""
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.accounts import Account
-from hedge.sim.binance.control import engage_refusal
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
-from hedge.sim.binance.order_faults import draw_order_fault
 from hedge.sim.bybit import envelope as E
 from hedge.sim.bybit.auth import request_payload, verify_signed
-from hedge.sim.bybit.envelope import BybitError, now_ms, ok
-from hedge.sim.bybit.faults import fault_answer, unknown_outcome_response
+from hedge.sim.bybit.book_stream import add_book_stream
+from hedge.sim.bybit.envelope import FAULT_ANSWERS, BybitError, ok
 from hedge.sim.bybit.markets import CATEGORIES, SYMBOLS, coin_rows, instruments_info
 from hedge.sim.bybit.orders import (cancel_order, order_json, place_order,
                                     require_category, symbol_spec)
 from hedge.sim.bybit.state import BybitVenueState, order_id_from_text, order_id_text
+from hedge.sim.hedge_venue.accounts import BPS, Account
+from hedge.sim.hedge_venue.app import now_ms, signed_by
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.order_faults import gated_order
 
-SignedHandler = Callable[[web.Request, BybitVenueState, Account, dict, int],
-                         Awaitable[web.StreamResponse]]
 MAX_ORDERS_PAGE = 50
 
 
-def signed(handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Wrap a private route: verify key, timestamp and signature before the handler runs."""
-    async def route(request: web.Request) -> web.StreamResponse:
-        state = request.app[HEDGE_STATE_KEY]
-        now = now_ms()
-        payload, params = await request_payload(request)
-        account = verify_signed(state.accounts, request, payload, now)
-        return await handler(request, state, account, params, now)
-    return route
+async def _authenticate(request: web.Request, state: BybitVenueState, now: int):
+    """Key, timestamp window and signature, checked before a private route runs."""
+    payload, params = await request_payload(request)
+    return verify_signed(state.accounts, request, payload, now), params
+
+
+signed = signed_by(_authenticate)
 
 
 def _limit(params: dict, default: int, maximum: int) -> int:
@@ -49,8 +43,8 @@ def _limit(params: dict, default: int, maximum: int) -> int:
 # --- public -----------------------------------------------------------------------------------
 
 async def server_time(request: web.Request) -> web.Response:
-    now = now_ms()
-    return ok({"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)})
+    now = now_ms(request)
+    return ok({"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)}, now)
 
 
 async def get_instruments(request: web.Request) -> web.Response:
@@ -66,7 +60,7 @@ async def orderbook(request: web.Request) -> web.Response:
     require_category(params)
     spec = symbol_spec(params)
     limit = _limit(params, 25, 500)
-    now = now_ms()
+    now = now_ms(request)
     book = request.app[HEDGE_STATE_KEY].book(spec.symbol, now)
     return ok({"s": spec.symbol,
                "b": [[str(lv.price), str(lv.qty)] for lv in book.bids[:limit]],
@@ -78,7 +72,7 @@ async def tickers(request: web.Request) -> web.Response:
     params = dict(request.query)
     require_category(params)
     symbols = [symbol_spec(params).symbol] if "symbol" in params else list(SYMBOLS)
-    state, now = request.app[HEDGE_STATE_KEY], now_ms()
+    state, now = request.app[HEDGE_STATE_KEY], now_ms(request)
     rows = []
     for symbol in symbols:
         book = state.book(symbol, now)
@@ -122,30 +116,14 @@ async def coin_info(request, state, account, params, now) -> web.Response:
 
 @signed
 async def create_order(request, state, account, params, now) -> web.StreamResponse:
-    """Fault gate first (a rate limit never reaches matching), then match, then maybe hide."""
-    state.order_posts += 1
-    fault = draw_order_fault(state.faults, state.rng)
-    if fault is not None and fault.before_matching:
-        if fault.kind == "refuse":
-            await engage_refusal(request.app, fault.refuse_seconds)
-            return web.Response(status=503)   # the connection is gone; never read
-        return fault_answer(fault)
-    try:
-        order = place_order(state, account, params, now)
-        response = ok({"orderId": order_id_text(order.order_id),
-                       "orderLinkId": order.client_order_id})
-    except BybitError as exc:
-        response = exc.response()
-    if fault is None:
-        return response
-    if fault.kind == "drop":
-        if request.transport is not None:
-            request.transport.close()
-        return response
-    if fault.kind == "late":
-        await asyncio.sleep(state.faults.late_ms / 1000)
-        return response
-    return unknown_outcome_response()
+    def execute() -> web.Response:
+        try:
+            order = place_order(state, account, params, now)
+        except BybitError as exc:
+            return exc.response()
+        return ok({"orderId": order_id_text(order.order_id),
+                   "orderLinkId": order.client_order_id}, now)
+    return await gated_order(request, FAULT_ANSWERS, execute)
 
 
 def _order_id(params: dict) -> int | None:
@@ -161,8 +139,8 @@ async def cancel(request, state, account, params, now) -> web.Response:
     return ok({"orderId": order_id_text(order.order_id), "orderLinkId": order.client_order_id})
 
 
-def _select(account: Account, params: dict, open_only: bool | None,
-            closed_kept: int | None = None) -> list[dict]:
+def _select(state: BybitVenueState, account: Account, params: dict, open_only: bool | None,
+            now: int, closed_kept: int | None = None) -> list[dict]:
     """Orders newest first. By orderId (first) or orderLinkId any status matches, as on bybit;
     otherwise `open_only` picks open (True), closed (False) or every (None) order."""
     require_category(params)
@@ -185,7 +163,8 @@ def _select(account: Account, params: dict, open_only: bool | None,
             closed_seen += 1
             if closed_kept is not None and closed_seen > closed_kept:
                 continue
-        if open_only is not None and order.is_open != open_only:
+        if (open_only is not None and order.is_open != open_only) \
+                or not state.visible(order, now):
             continue
         if symbol not in (None, order.symbol) or base not in (None, SYMBOLS[order.symbol].base):
             continue
@@ -203,7 +182,7 @@ def _select(account: Account, params: dict, open_only: bool | None,
 @signed
 async def orders_realtime(request, state, account, params, now) -> web.Response:
     """Open orders; openOnly=1 the recent closed ones; by id or link id, any status."""
-    rows = _select(account, params, open_only=str(params.get("openOnly", "0")) == "0",
+    rows = _select(state, account, params, str(params.get("openOnly", "0")) == "0", now,
                    closed_kept=state.realtime_closed_kept)
     limit = _limit(params, 20, MAX_ORDERS_PAGE)
     return ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
@@ -212,12 +191,17 @@ async def orders_realtime(request, state, account, params, now) -> web.Response:
 @signed
 async def orders_history(request, state, account, params, now) -> web.Response:
     """Orders of every status (filter with orderStatus), newest first."""
-    rows = _select(account, {"settleCoin": "USDT"} | params, open_only=None)
+    rows = _select(state, account, {"settleCoin": "USDT"} | params, None, now)
     limit = _limit(params, 20, MAX_ORDERS_PAGE)
     return ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
 
 
 # --- positions and wallet ---------------------------------------------------------------------
+
+def _position_idx(account: Account, amount) -> int:
+    """0 in one-way mode; in hedge mode 1 for the buy side, 2 for the sell side."""
+    return 0 if account.position_mode != "hedge" else (2 if amount < 0 else 1)
+
 
 def _position_row(state: BybitVenueState, account: Account, symbol: str, now: int) -> dict:
     pos = account.position(symbol)
@@ -227,7 +211,8 @@ def _position_row(state: BybitVenueState, account: Account, symbol: str, now: in
     leverage = account.leverage_of(symbol)
     side = "" if pos.amount == 0 else ("Buy" if pos.amount > 0 else "Sell")
     return {
-        "positionIdx": 0, "riskId": 1, "riskLimitValue": "2000000", "symbol": symbol,
+        "positionIdx": _position_idx(account, pos.amount), "riskId": 1,
+        "riskLimitValue": "2000000", "symbol": symbol,
         "side": side, "size": str(size), "avgPrice": str(pos.entry_price),
         "positionValue": str(value), "tradeMode": 0, "autoAddMargin": 0,
         "positionStatus": "Normal", "leverage": str(leverage), "markPrice": str(mark),
@@ -247,6 +232,12 @@ async def position_list(request, state, account, params, now) -> web.Response:
     require_category(params)
     if params.get("symbol"):
         rows = [_position_row(state, account, symbol_spec(params).symbol, now)]
+        if account.position_mode == "hedge":   # one row per side; the other side is flat
+            idx = rows[0]["positionIdx"]
+            rows.append(rows[0] | {"positionIdx": 3 - idx, "side": "", "size": "0",
+                                   "positionValue": "0", "positionIM": "0", "positionMM": "0",
+                                   "unrealisedPnl": "0"})
+            rows.sort(key=lambda row: row["positionIdx"])
     elif params.get("settleCoin") or params.get("baseCoin"):
         base = params.get("baseCoin")
         rows = [_position_row(state, account, s, now) for s, p in account.positions.items()
@@ -277,6 +268,16 @@ async def wallet_balance(request, state, account, params, now) -> web.Response:
         "totalMarginBalance": str(equity), "totalAvailableBalance": str(m.available),
         "totalPerpUPL": str(m.unrealized), "totalInitialMargin": str(initial),
         "totalMaintenanceMargin": "0", "coin": [coin]}]})
+
+
+@signed
+async def fee_rate(request, state, account, params, now) -> web.Response:
+    """GET /v5/account/fee-rate: the fees this account is charged (fractions)."""
+    require_category(params)
+    symbols = [symbol_spec(params).symbol] if params.get("symbol") else list(SYMBOLS)
+    return ok({"category": "linear", "list": [
+        {"symbol": s, "baseCoin": SYMBOLS[s].base, "takerFeeRate": str(account.taker_fee),
+         "makerFeeRate": str(account.maker_fee_bps * BPS)} for s in symbols]}, now)
 
 
 @signed
@@ -311,3 +312,5 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v5/position/list", position_list)
     r.add_get("/v5/account/wallet-balance", wallet_balance)
     r.add_post("/v5/position/set-leverage", set_leverage)
+    r.add_get("/v5/account/fee-rate", fee_rate)
+    add_book_stream(app)

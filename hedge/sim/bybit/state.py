@@ -1,4 +1,4 @@
-"""State of the bybit venue: the binance venue's accounts and margin maths on bybit's markets.
+"""State of the bybit venue: the shared hedge-venue state on bybit's markets.
 
 Order ids are bybit-style UUID strings, derived one-to-one from the shared integer sequence.
 orderLinkId uniqueness follows bybit's create-order docs for perpetuals ("always unique"): an id
@@ -8,12 +8,11 @@ switches to the weaker rule (unique among live orders only) that older bybit doc
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hedge.sim.binance.accounts import Account, Order
-from hedge.sim.binance.book import Book, book_at
-from hedge.sim.binance.venue import HedgeVenueState, now_ms
 from hedge.sim.bybit.markets import SYMBOLS
+from hedge.sim.hedge_venue.accounts import Order
+from hedge.sim.hedge_venue.state import HedgeVenueState
 
 ORDER_ID_BASE = 0x5BB1_0000_0000_0000_0000_0000_0000_0000
 
@@ -32,20 +31,11 @@ def order_id_from_text(text: str) -> int | None:
 
 @dataclass
 class BybitVenueState(HedgeVenueState):
+    symbols: dict = field(default_factory=lambda: dict(SYMBOLS))
     link_ids_reusable_after_close: bool = False
     # /v5/order/realtime keeps this many closed orders; 0 is bybit just after a restart, when
     # closed orders are only in /v5/order/history.
     realtime_closed_kept: int = 500
-
-    def book(self, symbol: str, at_ms: int | None = None) -> Book:
-        return book_at(SYMBOLS[symbol], self.prices, now_ms() if at_ms is None else at_ms)
-
-    def link_id_taken(self, account: Account, link_id: str) -> bool:
-        for order in account.orders.values():
-            if order.client_order_id == link_id and (
-                    order.is_open or not self.link_ids_reusable_after_close):
-                return True
-        return False
 
     def snapshot(self) -> dict:
         """GET /sim/state: the binance venue's snapshot plus each account's orders."""

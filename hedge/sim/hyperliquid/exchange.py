@@ -9,22 +9,20 @@ answers a gateway timeout. The Binance-only kinds map to their nearest Hyperliqu
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
 
-from hedge.sim.binance.control import engage_refusal
-from hedge.sim.binance.order_faults import OrderFault, draw_order_fault, refusal_response
-from hedge.sim.hyperliquid.accounts import Account
+from hedge.sim.hedge_venue.order_faults import FaultAnswers, gateway_page, gated_order
+from hedge.sim.hyperliquid.accounts import HlAccount as Account
 from hedge.sim.hyperliquid.auth import USER_SIGNED_TYPES, SignatureError, l1_signer, \
     user_signed_signer
 from hedge.sim.hyperliquid.info import unprocessable
 from hedge.sim.hyperliquid.markets import BY_ASSET
 from hedge.sim.hyperliquid.orders import (ActionError, WireError, cancel_orders, place_orders)
-from hedge.sim.hyperliquid.state import HyperliquidState, now_ms
+from hedge.sim.hyperliquid.state import HyperliquidState
 
 NONCE_PAST_MS = 2 * 86_400_000
 NONCE_FUTURE_MS = 86_400_000
@@ -43,14 +41,10 @@ def err(message: str) -> web.Response:
     return web.json_response({"status": "err", "response": message})
 
 
-def _too_many_requests() -> web.Response:
-    return web.Response(status=429, text="null", content_type="application/json")
-
-
-def _gateway_timeout() -> web.Response:
-    return web.Response(status=504, content_type="text/html", text=(
-        "<html><head><title>504 Gateway Time-out</title></head><body><center>"
-        "<h1>504 Gateway Time-out</h1></center></body></html>"))
+# 429 (and the Binance-only 418) answer HTTP 429; -1001 maps to its nearest answer, a 502 page.
+FAULT_ANSWERS = FaultAnswers(lambda kind, now: (
+    web.Response(status=429, text="null", content_type="application/json")
+    if kind in ("429", "418") else gateway_page(502, "Bad Gateway") if kind == "-1001" else None))
 
 
 def _use_nonce(account: Account, nonce: int, now: int) -> str | None:
@@ -115,30 +109,15 @@ def _acting_account(state: HyperliquidState, body: dict, signer: str) -> Account
 
 async def _order(request: web.Request, state: HyperliquidState, account: Account,
                  action: dict, now: int) -> web.StreamResponse:
-    state.order_actions += 1
-    fault = draw_order_fault(state.faults, state.rng)
-    if fault is not None and fault.before_matching:
-        if fault.kind == "refuse":
-            await engage_refusal(request.app, fault.refuse_seconds)
-            return web.Response(status=503)   # the connection is gone; never read
-        if fault.kind in ("429", "418"):
-            return _too_many_requests()
-        return refusal_response(OrderFault("502" if fault.kind == "-1001" else fault.kind), now)
-    try:
-        response = ok("order", {"statuses": place_orders(state, account, action, now)})
-        state.executed_order_actions += 1
-    except ActionError as exc:
-        response = err(str(exc))
-    if fault is None:
+    def execute() -> web.Response:
+        executed = state.executed_order_posts      # counted per action here, not per order
+        try:
+            response = ok("order", {"statuses": place_orders(state, account, action, now)})
+        except ActionError as exc:
+            return err(str(exc))
+        state.executed_order_posts = executed + 1
         return response
-    if fault.kind == "drop":
-        if request.transport is not None:
-            request.transport.close()
-        return response
-    if fault.kind == "late":
-        await asyncio.sleep(state.faults.late_ms / 1000)
-        return response
-    return _gateway_timeout()
+    return await gated_order(request, FAULT_ANSWERS, execute)
 
 
 def _update_leverage(account: Account, action: dict) -> web.Response:
@@ -163,7 +142,7 @@ async def handle_exchange(request: web.Request, state: HyperliquidState) -> web.
     if (not isinstance(body, dict) or not isinstance(body.get("action"), dict)
             or not isinstance(body.get("nonce"), int) or isinstance(body["nonce"], bool)):
         return unprocessable()
-    now, action = now_ms(), body["action"]
+    now, action = state.now_ms(), body["action"]
     kind = action.get("type")
     state.requests.append(f"exchange:{kind}")
     try:

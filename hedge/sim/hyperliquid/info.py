@@ -11,10 +11,11 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from hedge.sim.hyperliquid.accounts import Account
+from hedge.sim.hedge_venue.accounts import BPS
+from hedge.sim.hyperliquid.accounts import HlAccount as Account, order_status, order_wire
 from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
 from hedge.sim.hyperliquid.orders import CLOID
-from hedge.sim.hyperliquid.state import HyperliquidState, now_ms
+from hedge.sim.hyperliquid.state import HyperliquidState
 
 DESERIALIZE_FAILED = "Failed to deserialize the JSON body into the target type"
 USDC_TOKEN = {"name": "USDC", "szDecimals": 8, "weiDecimals": 8, "index": 0,
@@ -67,18 +68,18 @@ def clearinghouse_state(state: HyperliquidState, account: Account | None, now: i
                 "assetPositions": [], "time": now}
     m = state.margin(account, now)
     for coin, pos in account.positions.items():
-        if not pos.szi:
+        if not pos.amount:
             continue
         perp = PERPS[coin]
         mark = state.book(coin, now).mid
-        leverage = account.leverage_of(coin, perp.max_leverage)
-        value = abs(pos.szi) * mark
-        unrealized = pos.szi * (mark - pos.entry_px)
+        leverage = account.leverage_of(coin)
+        value = abs(pos.amount) * mark
+        unrealized = pos.amount * (mark - pos.entry_price)
         margin_used = value / leverage
         positions.append({"type": "oneWay", "position": {
-            "coin": coin, "szi": wire_decimal(pos.szi),
+            "coin": coin, "szi": wire_decimal(pos.amount),
             "leverage": {"type": "cross", "value": leverage},
-            "entryPx": wire_decimal(pos.entry_px.quantize(Decimal("0.000001"))),
+            "entryPx": wire_decimal(pos.entry_price.quantize(Decimal("0.000001"))),
             "positionValue": wire_decimal(value.quantize(Decimal("0.000001"))),
             "unrealizedPnl": wire_decimal(unrealized.quantize(Decimal("0.000001"))),
             "returnOnEquity": wire_decimal((unrealized / margin_used).quantize(
@@ -88,15 +89,15 @@ def clearinghouse_state(state: HyperliquidState, account: Account | None, now: i
             "maxLeverage": perp.max_leverage,
             "cumFunding": {"allTime": "0.0", "sinceOpen": "0.0", "sinceChange": "0.0"}}})
     q = lambda d: wire_decimal(d.quantize(Decimal("0.000001")))
-    summary = {"accountValue": q(m.account_value), "totalNtlPos": q(m.notional),
-               "totalRawUsd": q(m.balance), "totalMarginUsed": q(m.position_margin)}
+    summary = {"accountValue": q(m.margin_balance), "totalNtlPos": q(m.notional),
+               "totalRawUsd": q(m.wallet), "totalMarginUsed": q(m.position_margin)}
     return {"marginSummary": summary, "crossMarginSummary": dict(summary),
             "crossMaintenanceMarginUsed": "0.0",
             "withdrawable": q(max(Decimal(0), m.available)),
             "assetPositions": positions, "time": now}
 
 
-def _order_status(account: Account | None, body: dict) -> Any:
+def _order_status(state: HyperliquidState, account: Account | None, body: dict, now: int) -> Any:
     oid = body.get("oid")
     if isinstance(oid, str) and CLOID.fullmatch(oid):
         order = account.by_cloid(oid) if account else None
@@ -104,33 +105,45 @@ def _order_status(account: Account | None, body: dict) -> Any:
         order = account.orders.get(oid) if account else None
     else:
         return unprocessable()
-    if order is None:
+    if order is None or not state.visible(order, now):
         return {"status": "unknownOid"}
-    return {"status": "order", "order": {"order": order.to_wire(), "status": order.status,
-                                         "statusTimestamp": order.status_ms}}
+    return {"status": "order", "order": _with_status(order)}
 
 
-def _open_orders(account: Account | None, frontend: bool) -> list[dict]:
+def _with_status(order) -> dict:
+    return {"order": order_wire(order), "status": order_status(order),
+            "statusTimestamp": order.update_ms or order.time_ms}
+
+
+def _open_orders(state: HyperliquidState, account: Account | None, frontend: bool,
+                 now: int) -> list[dict]:
     if account is None:
         return []
     short = ("coin", "limitPx", "oid", "side", "sz", "timestamp", "origSz", "cloid")
-    return [o.to_wire() if frontend else {k: o.to_wire()[k] for k in short}
-            for o in account.open_orders()]
+    return [order_wire(o) if frontend else {k: order_wire(o)[k] for k in short}
+            for o in account.open_orders() if state.visible(o, now)]
 
 
 def _user_fills(account: Account | None, body: dict) -> list[dict]:
     if account is None:
         return []
     start, end = body.get("startTime", 0), body.get("endTime")
-    return [{"coin": f.coin, "px": wire_decimal(f.px), "sz": wire_decimal(f.sz),
-             "side": "B" if f.is_buy else "A", "time": f.time_ms, "startPosition": "0.0",
-             "dir": "Open Long" if f.is_buy else "Open Short", "closedPnl": "0.0",
-             "hash": "0x" + "0" * 64, "oid": f.oid, "crossed": True,
-             "fee": wire_decimal(f.fee), "tid": f.oid * 10 + i, "feeToken": "USDC",
-             "cloid": f.cloid}
+    return [{"coin": f.symbol, "px": wire_decimal(f.price), "sz": wire_decimal(f.qty),
+             "side": "B" if f.side == "BUY" else "A", "time": f.time_ms, "startPosition": "0.0",
+             "dir": "Open Long" if f.side == "BUY" else "Open Short", "closedPnl": "0.0",
+             "hash": "0x" + "0" * 64, "oid": f.order_id, "crossed": True,
+             "fee": wire_decimal(f.fee), "tid": f.order_id * 10 + i, "feeToken": "USDC",
+             "cloid": f.client_order_id or None}
             for i, f in enumerate(account.fills)
             if isinstance(start, int) and f.time_ms >= start
             and (not isinstance(end, int) or f.time_ms <= end)]
+
+
+def _user_fees(account: Account | None, state: HyperliquidState) -> dict:
+    """userFees: the rates this user is charged (cross = taker, add = maker), as fractions."""
+    taker, maker = (account.taker_fee_bps, account.maker_fee_bps) if account else state.fee_bps
+    return {"dailyUserVlm": [], "feeSchedule": {}, "userCrossRate": str(taker * BPS),
+            "userAddRate": str(maker * BPS), "activeReferralDiscount": "0.0"}
 
 
 def _user(state: HyperliquidState, body: dict) -> Account | None:
@@ -158,12 +171,13 @@ READERS: dict[str, Callable[[HyperliquidState, dict, int], Any]] = {
     "clearinghouseState": lambda s, b, now: clearinghouse_state(s, _user(s, b), now),
     "spotClearinghouseState": lambda s, b, now: {"balances": [
         {"coin": "USDC", "token": 0, "hold": "0.0", "total": "0.0", "entryNtl": "0.0"}]},
-    "orderStatus": lambda s, b, now: _order_status(_user(s, b), b),
-    "openOrders": lambda s, b, now: _open_orders(_user(s, b), frontend=False),
-    "frontendOpenOrders": lambda s, b, now: _open_orders(_user(s, b), frontend=True),
+    "orderStatus": lambda s, b, now: _order_status(s, _user(s, b), b, now),
+    "openOrders": lambda s, b, now: _open_orders(s, _user(s, b), False, now),
+    "frontendOpenOrders": lambda s, b, now: _open_orders(s, _user(s, b), True, now),
     "historicalOrders": lambda s, b, now: [
-        {"order": o.to_wire(), "status": o.status, "statusTimestamp": o.status_ms}
-        for o in reversed(list(a.orders.values()))] if (a := _user(s, b)) else [],
+        _with_status(o) for o in reversed(list(a.orders.values())) if s.visible(o, now)]
+    if (a := _user(s, b)) else [],
+    "userFees": lambda s, b, now: _user_fees(_user(s, b), s),
     "userFills": lambda s, b, now: _user_fills(_user(s, b), {}),
     "userFillsByTime": lambda s, b, now: _user_fills(_user(s, b), b),
     "maxBuilderFee": lambda s, b, now: _builder_max_fee(s, b),
@@ -179,4 +193,4 @@ def read_info(state: HyperliquidState, body: Any) -> Any:
     reader = READERS.get(body.get("type"))   # type: ignore[arg-type]
     if reader is None:
         return unprocessable()
-    return reader(state, body, now_ms())
+    return reader(state, body, state.now_ms())

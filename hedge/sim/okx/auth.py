@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 from hedge.sim.okx.errors import OkxError
-from hedge.sim.okx.state import OkxAccount, OkxVenueState
+from hedge.sim.hedge_venue.accounts import Account
+from hedge.sim.okx.state import OkxVenueState
 
 MAX_CLOCK_SKEW_MS = 30_000
 
@@ -34,7 +35,7 @@ def _timestamp_ms(raw: str) -> int:
     return int((when - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
-def verify(state: OkxVenueState, request: web.Request, body: str, now_ms: int) -> OkxAccount:
+def verify(state: OkxVenueState, request: web.Request, body: str, now_ms: int) -> Account:
     """The account whose key, passphrase, timestamp and signature all check out."""
     headers = request.headers
     key = headers.get("OK-ACCESS-KEY", "")
@@ -52,7 +53,7 @@ def verify(state: OkxVenueState, request: web.Request, body: str, now_ms: int) -
     if not signature:
         raise OkxError("50106", 'Request header "OK-ACCESS-SIGN" cannot be empty.', status=401)
     account = state.accounts.get(key)
-    if not isinstance(account, OkxAccount):
+    if account is None:
         raise OkxError("50111", "Invalid OK-ACCESS-KEY.", status=401)
     if not hmac.compare_digest(account.passphrase, passphrase):
         raise OkxError("50105", "Invalid OK-ACCESS-PASSPHRASE.", status=401)

@@ -10,6 +10,8 @@ import json
 
 from aiohttp import web
 
+from hedge.sim.hedge_venue.app import log_bug
+
 
 class OkxError(Exception):
     """A request the venue refuses at the top level (auth, parameters, lookups)."""
@@ -55,6 +57,7 @@ ORDER_MISSING = ("51603", "Order does not exist")
 CANCEL_MISSING = ("51400", "Order cancellation failed as the order has been filled, canceled "
                            "or does not exist.")
 MARGIN_INSUFFICIENT = ("51008", "Order failed. Insufficient USDT margin in account")
+POS_SIDE = ("51000", "Parameter posSide error")
 DUPLICATE_CLORDID = ("51016", "Duplicated clOrdId")
 LOT_SIZE = ("51121", "Order quantity must be a multiple of the lot size.")
 BELOW_MIN_SIZE = ("51020", "Your order should meet or exceed the minimum order amount.")
@@ -64,3 +67,17 @@ RATE_LIMITED = ("50011", "Too Many Requests")
 SYSTEM_BUSY = ("50013", "Systems are busy. Please try again later.")
 STATUS_UNKNOWN = ("50004", "API endpoint request timeout (does not mean that the request was "
                            "successful or failed, please check the request result).")
+
+
+def map_error(request: web.Request, exc: Exception) -> web.Response:
+    """Refusals, unknown routes and bugs as OKX JSON."""
+    if isinstance(exc, OkxError):
+        return exc.response()
+    if isinstance(exc, web.HTTPNotFound):
+        return error_response("404", "Not Found", status=404)
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return error_response("405", "Method Not Allowed", status=405)
+    if isinstance(exc, web.HTTPException):
+        return error_response(str(exc.status), exc.reason, status=exc.status)
+    log_bug(request, "okx")
+    return error_response("50026", "System error. Try again later.", status=500)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hedge.sim.binance.markets import SymbolSpec
+from hedge.sim.hedge_venue.book import SymbolSpec
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,15 @@ would hide the double fill a blind resend causes), and an IOC remainder ends `ca
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from hedge.sim.binance.accounts import TAKER_FEE, Order
+from hedge.sim.hedge_venue.accounts import Account, Order
+from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
+                                            execute, flag_param)
 from hedge.sim.okx import errors as E
 from hedge.sim.okx.errors import OkxError, OrderRefused
 from hedge.sim.okx.markets import INSTRUMENTS, Instrument
-from hedge.sim.okx.state import OkxAccount, OkxVenueState
+from hedge.sim.okx.state import OkxVenueState
 
 CL_ORD_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 # OKX ordType <-> the (type, timeInForce) the shared order record keeps
@@ -21,6 +23,12 @@ ORD_TYPES = {"limit": ("LIMIT", "GTC"), "ioc": ("LIMIT", "IOC"), "fok": ("LIMIT"
              "post_only": ("LIMIT", "GTX"), "market": ("MARKET", "IOC"),
              "optimal_limit_ioc": ("MARKET", "IOC")}
 _ORD_TYPE_NAMES = {v: k for k, v in ORD_TYPES.items() if k != "optimal_limit_ioc"}
+RULES = MatchRules(min_notional=False, fok_short="cancel", remainder_status="CANCELED")
+REFUSALS = {"position_side": E.POS_SIDE, "duplicate_id": E.DUPLICATE_CLORDID,
+            "reduce_only_flat": E.NO_POSITION_TO_REDUCE,
+            "reduce_only_side": E.NO_POSITION_TO_REDUCE,
+            "post_only": ("51000", "Parameter ordType error"),   # OKX cancels; close enough
+            "margin": E.MARGIN_INSUFFICIENT}
 STATES = {"NEW": "live", "PARTIALLY_FILLED": "partially_filled", "FILLED": "filled",
           "EXPIRED": "canceled", "CANCELED": "canceled"}
 
@@ -35,29 +43,19 @@ def instrument(params: dict, refusal: type[Exception] = OkxError) -> Instrument:
     return inst
 
 
-def _decimal(params: dict, name: str) -> Decimal:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise OrderRefused("50014", f"Parameter {name} can not be empty.")
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise OrderRefused("51000", f"Parameter {name} error") from None
-    if not value.is_finite() or value <= 0:
-        raise OrderRefused("51000", f"Parameter {name} error")
+def _bad(name: str) -> OrderRefused:
+    return OrderRefused("51000", f"Parameter {name} error")
+
+
+def _positive(params: dict, name: str) -> Decimal:
+    value = decimal_param(params, name, lambda n: OrderRefused(
+        "50014", f"Parameter {n} can not be empty."), _bad)
+    if value <= 0:
+        raise _bad(name)
     return value
 
 
-def _flag(params: dict, name: str) -> bool:
-    raw = params.get(name, False)
-    if isinstance(raw, bool):
-        return raw
-    if str(raw).lower() in ("true", "false"):
-        return str(raw).lower() == "true"
-    raise OrderRefused("51000", f"Parameter {name} error")
-
-
-def place_order(state: OkxVenueState, account: OkxAccount, params: dict, now: int) -> Order:
+def place_order(state: OkxVenueState, account: Account, params: dict, now: int) -> Order:
     """Validate, match and record one order; raise OrderRefused as OKX would."""
     if not isinstance(params, dict):
         raise OrderRefused("50002", "JSON syntax error")
@@ -70,12 +68,13 @@ def place_order(state: OkxVenueState, account: OkxAccount, params: dict, now: in
     ord_type = params.get("ordType")
     if ord_type not in ORD_TYPES:
         raise OrderRefused("51000", "Parameter ordType error")
-    if params.get("posSide", "net") != "net":
-        raise OrderRefused("51000", "Parameter posSide error")
+    pos_side = params.get("posSide") or "net"
+    if pos_side not in (("long", "short") if account.position_mode == "hedge" else ("net",)):
+        raise OrderRefused(*E.POS_SIDE)
     cid = params.get("clOrdId") or ""
     if cid and not CL_ORD_ID.fullmatch(str(cid)):
         raise OrderRefused("51000", "Parameter clOrdId error")
-    contracts = _decimal(params, "sz")
+    contracts = _positive(params, "sz")
     if contracts % inst.lot_sz != 0:
         raise OrderRefused(*E.LOT_SIZE)
     if contracts < inst.min_sz:
@@ -83,51 +82,20 @@ def place_order(state: OkxVenueState, account: OkxAccount, params: dict, now: in
     order_type, tif = ORD_TYPES[ord_type]
     price = Decimal(0)
     if order_type == "LIMIT":
-        price = _decimal(params, "px")
+        price = _positive(params, "px")
         if price % inst.tick_sz != 0:
             raise OrderRefused("51000", "Parameter px error")
-    reduce_only = _flag(params, "reduceOnly")
-    if cid and account.open_order_by_client_id(inst.inst_id, cid) is not None:
-        raise OrderRefused(*E.DUPLICATE_CLORDID)
-
-    qty = inst.to_base(contracts)
-    order_side = "BUY" if side == "buy" else "SELL"
-    book = state.book(inst.inst_id, now)
-    position = account.position(inst.inst_id).amount
-    fill_qty = qty
-    if reduce_only:
-        if position == 0 or (position > 0) == (order_side == "BUY"):
-            raise OrderRefused(*E.NO_POSITION_TO_REDUCE)
-        fill_qty = min(qty, abs(position))
-    ref_price = price if order_type == "LIMIT" else book.side_to_take(order_side)[0].price
-    if tif == "GTX" and book.crosses(order_side, price):
-        raise OrderRefused("51000", "Parameter ordType error")  # OKX cancels; close enough
-    growing = qty if position == 0 or (position > 0) == (order_side == "BUY") \
-        else max(Decimal(0), qty - abs(position))
-    needed = growing * ref_price / account.leverage_of(inst.inst_id) * (1 + TAKER_FEE)
-    if state.faults.reject_hedges or (
-            not reduce_only and needed > state.margin(account, now).available):
-        raise OrderRefused(*E.MARGIN_INSUFFICIENT)
-    fok_short = tif == "FOK" and book.fillable(order_side, price) < qty  # ends unfilled
-
-    order = Order(state.new_order_id(), str(cid), inst.inst_id, order_side, order_type, tif, qty,
-                  price, reduce_only, now, update_ms=now)
-    account.orders[order.order_id] = order
-    if tif != "GTX" and not fok_short:
-        limit = price if order_type == "LIMIT" else None
-        for fill_price, fill in book.walk(order_side, fill_qty, limit):
-            account.apply_fill(order, fill_price, fill, now)
-    if order.executed_qty == qty:
-        order.status = "FILLED"
-    elif tif in ("IOC", "FOK") or reduce_only:
-        order.status = "CANCELED"
-    elif order.executed_qty > 0:
-        order.status = "PARTIALLY_FILLED"
-    state.executed_order_posts += 1
-    return order
+    req = OrderRequest(inst.inst_id, "BUY" if side == "buy" else "SELL", order_type, tif,
+                       inst.to_base(contracts), price, flag_param(params, "reduceOnly", _bad),
+                       str(cid), "" if pos_side == "net" else pos_side)
+    try:
+        return execute(state, account, req, now, RULES)
+    except Refusal as refusal:
+        raise OrderRefused(*REFUSALS[refusal.reason]) from None
 
 
-def find(account: OkxAccount, params: dict, missing: tuple[str, str]) -> Order:
+def find(state: OkxVenueState, account: Account, params: dict, missing: tuple[str, str],
+         now: int | None = None) -> Order:
     """By ordId, else the most recent order under clOrdId (OKX requires one of them)."""
     inst = instrument(params)
     raw_id, cid = params.get("ordId"), params.get("clOrdId")
@@ -140,13 +108,13 @@ def find(account: OkxAccount, params: dict, missing: tuple[str, str]) -> Order:
         except ValueError:
             raise OkxError(*missing) from None
     order = account.find_order(inst.inst_id, order_id, None if order_id else str(cid))
-    if order is None:
+    if order is None or (now is not None and not state.visible(order, now)):
         raise OkxError(*missing)
     return order
 
 
-def cancel(account: OkxAccount, params: dict, now: int) -> Order:
-    order = find(account, params, E.CANCEL_MISSING)
+def cancel(state: OkxVenueState, account: Account, params: dict, now: int) -> Order:
+    order = find(state, account, params, E.CANCEL_MISSING)
     if not order.is_open:
         raise OkxError(*E.CANCEL_MISSING)
     order.status = "CANCELED"
@@ -154,12 +122,12 @@ def cancel(account: OkxAccount, params: dict, now: int) -> Order:
     return order
 
 
-def order_doc(order: Order, account: OkxAccount, settling: bool = False) -> dict:
+def order_doc(order: Order, account: Account, settling: bool = False) -> dict:
     """GET /api/v5/trade/order: sizes in contracts, numbers as strings, OKX's state names.
     `settling`: shown as just accepted (live, nothing filled yet)."""
     inst = INSTRUMENTS[order.symbol]
     fills = [] if settling else [f for f in account.fills if f.order_id == order.order_id]
-    fee = sum((f.fee for f in fills), Decimal(0))
+    fee = order.fee if fills else Decimal(0)
     last = fills[-1] if fills else None
     return {
         "instType": "SWAP", "instId": order.symbol, "ccy": "", "ordId": str(order.order_id),
@@ -167,7 +135,7 @@ def order_doc(order: Order, account: OkxAccount, settling: bool = False) -> dict
         "px": str(order.price) if order.type == "LIMIT" else "",
         "sz": str(inst.to_contracts(order.orig_qty)),
         "pnl": "0", "ordType": _ORD_TYPE_NAMES[(order.type, order.time_in_force)],
-        "side": order.side.lower(), "posSide": "net", "tdMode": "cross",
+        "side": order.side.lower(), "posSide": order.position_side or "net", "tdMode": "cross",
         "accFillSz": "0" if settling else str(inst.to_contracts(order.executed_qty)),
         "fillPx": str(last.price) if last else "", "tradeId": str(last.order_id) if last else "",
         "fillSz": str(inst.to_contracts(last.qty)) if last else "0",

@@ -1,51 +1,43 @@
 """The /api/v5 routes ccxt's okx class calls, answering with the fields its parsers read."""
 from __future__ import annotations
 
-import asyncio
 import json
 import zlib
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.control import engage_refusal
-from hedge.sim.binance.keys import HEDGE_STATE_KEY
-from hedge.sim.binance.order_faults import draw_order_fault, refusal_response
-from hedge.sim.binance.venue import now_ms
+from hedge.sim.hedge_venue.accounts import BPS, Account
+from hedge.sim.hedge_venue.app import now_ms, signed_by
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.order_faults import FaultAnswers, gated_order
 from hedge.sim.okx import errors as E
 from hedge.sim.okx.auth import verify
 from hedge.sim.okx.errors import OkxError, OrderRefused, error_response, ok
 from hedge.sim.okx.markets import INSTRUMENTS, currency_docs, instrument_doc
 from hedge.sim.okx.orders import cancel, find, instrument, order_doc, place_order
-from hedge.sim.okx.state import OkxAccount, OkxVenueState
+from hedge.sim.okx.state import OkxVenueState
 
 API = "/api/v5"
-Private = Callable[[web.Request, OkxVenueState, OkxAccount, dict, int], Awaitable[web.StreamResponse]]
+async def _authenticate(request: web.Request, state: OkxVenueState, now: int):
+    """The OK-ACCESS headers, checked; the parameters are the query or the JSON body."""
+    body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body else ""
+    account = verify(state, request, body, now)
+    if request.method == "GET":
+        return account, dict(request.query)
+    try:
+        return account, json.loads(body) if body else {}
+    except json.JSONDecodeError:
+        raise OkxError("50002", "JSON syntax error", status=400) from None
 
 
-def private(handler: Private) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Verify the OK-ACCESS headers, then hand the handler its parameters (query or JSON)."""
-    async def route(request: web.Request) -> web.StreamResponse:
-        state = request.app[HEDGE_STATE_KEY]
-        body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body else ""
-        now = now_ms()
-        account = verify(state, request, body, now)
-        if request.method == "GET":
-            params: object = dict(request.query)
-        else:
-            try:
-                params = json.loads(body) if body else {}
-            except json.JSONDecodeError:
-                raise OkxError("50002", "JSON syntax error", status=400) from None
-        return await handler(request, state, account, params, now)
-    return route
+private = signed_by(_authenticate)
 
 
 # --- public -----------------------------------------------------------------------------------
 
 async def server_time(request: web.Request) -> web.Response:
-    return ok([{"ts": str(now_ms())}])
+    return ok([{"ts": str(now_ms(request))}])
 
 
 async def instruments(request: web.Request) -> web.Response:
@@ -66,7 +58,7 @@ async def books(request: web.Request) -> web.Response:
         depth = int(request.query.get("sz", "1"))
     except ValueError:
         raise E.bad_param("sz") from None
-    now = now_ms()
+    now = now_ms(request)
     book = request.app[HEDGE_STATE_KEY].book(inst.inst_id, now)
 
     def side(levels) -> list[list[str]]:
@@ -77,7 +69,7 @@ async def books(request: web.Request) -> web.Response:
 
 async def ticker(request: web.Request) -> web.Response:
     inst = instrument(dict(request.query))
-    now = now_ms()
+    now = now_ms(request)
     book = request.app[HEDGE_STATE_KEY].book(inst.inst_id, now)
     last = str(book.mid)
     return ok([{"instType": "SWAP", "instId": inst.inst_id, "last": last, "lastSz": "1",
@@ -89,7 +81,7 @@ async def ticker(request: web.Request) -> web.Response:
 
 # --- orders -----------------------------------------------------------------------------------
 
-def _placement(state: OkxVenueState, account: OkxAccount, params: object, now: int) -> dict:
+def _placement(state: OkxVenueState, account: Account, params: object, now: int) -> dict:
     cid = params.get("clOrdId", "") if isinstance(params, dict) else ""
     try:
         order = place_order(state, account, params, now)  # type: ignore[arg-type]
@@ -100,38 +92,23 @@ def _placement(state: OkxVenueState, account: OkxAccount, params: object, now: i
             "ts": str(now), "sCode": "0", "sMsg": "Order placed"}
 
 
+FAULT_ANSWERS = FaultAnswers(
+    lambda kind, now: error_response(*E.RATE_LIMITED, status=429) if kind in ("429", "418")
+    else error_response(*E.SYSTEM_BUSY) if kind == "-1001" else None,
+    lambda: error_response(*E.STATUS_UNKNOWN))
+
+
 async def _place(request, state: OkxVenueState, account, orders: list, now: int):
-    """Fault gate first (a 429 never reaches matching), then match, then maybe hide the answer."""
-    state.order_posts += 1
-    fault = draw_order_fault(state.faults, state.rng)
-    if fault is not None and fault.before_matching:
-        if fault.kind == "refuse":
-            await engage_refusal(request.app, fault.refuse_seconds)
-            return web.Response(status=503)   # the connection is gone; never read
-        if fault.kind in ("429", "418"):
-            return error_response(*E.RATE_LIMITED, status=429)
-        if fault.kind == "-1001":
-            return error_response(*E.SYSTEM_BUSY)
-        return refusal_response(fault, now)    # 502/503: a gateway's HTML page
-    state.received_orders.extend(o for o in orders if isinstance(o, dict))
-    rows = [_placement(state, account, o, now) for o in orders]
-    failed = sum(1 for r in rows if r["sCode"] != "0")
-    if failed == 0:
-        response = ok(rows)
-    elif failed == len(rows):
-        response = error_response("1", "All operations failed", data=rows)
-    else:
-        response = error_response("2", "Bulk operation partially succeeded", data=rows)
-    if fault is None:
-        return response
-    if fault.kind == "drop":
-        if request.transport is not None:
-            request.transport.close()
-        return response
-    if fault.kind == "late":
-        await asyncio.sleep(state.faults.late_ms / 1000)
-        return response
-    return error_response(*E.STATUS_UNKNOWN)
+    def execute() -> web.Response:
+        state.received_orders.extend(o for o in orders if isinstance(o, dict))
+        rows = [_placement(state, account, o, now) for o in orders]
+        failed = sum(1 for r in rows if r["sCode"] != "0")
+        if failed == 0:
+            return ok(rows)
+        if failed == len(rows):
+            return error_response("1", "All operations failed", data=rows)
+        return error_response("2", "Bulk operation partially succeeded", data=rows)
+    return await gated_order(request, FAULT_ANSWERS, execute)
 
 
 @private
@@ -148,7 +125,7 @@ async def post_batch_orders(request, state, account, params, now):
 
 @private
 async def get_order(request, state, account, params, now):
-    order = find(account, params, E.ORDER_MISSING)
+    order = find(state, account, params, E.ORDER_MISSING, now)
     settling = now < order.time_ms + state.settle_after_ms
     return ok([order_doc(order, account, settling)])
 
@@ -156,8 +133,8 @@ async def get_order(request, state, account, params, now):
 @private
 async def orders_pending(request, state, account, params, now):
     inst_id = instrument(params).inst_id if params.get("instId") else None
-    return ok([order_doc(o, account) for o in reversed(list(account.orders.values()))
-               if o.is_open and inst_id in (None, o.symbol)])
+    return ok([order_doc(o, account) for o in reversed(account.open_orders())
+               if inst_id in (None, o.symbol) and state.visible(o, now)])
 
 
 @private
@@ -165,7 +142,7 @@ async def cancel_order(request, state, account, params, now):
     if not isinstance(params, dict):
         raise OkxError("50002", "JSON syntax error", status=400)
     try:
-        order = cancel(account, params, now)
+        order = cancel(state, account, params, now)
     except OkxError as exc:
         if exc.code != E.CANCEL_MISSING[0]:
             raise
@@ -186,14 +163,16 @@ async def positions(request, state, account, params, now):
         if pos.amount == 0 or (wanted is not None and inst_id not in wanted):
             continue
         inst = INSTRUMENTS[inst_id]
+        hedged = account.position_mode == "hedge"   # long_short_mode: pos >= 0, posSide tells
+        pos_side = ("long" if pos.amount > 0 else "short") if hedged else "net"
         mark = state.book(inst_id, now).mid
         notional = abs(pos.amount) * mark
         lever = account.leverage_of(inst_id)
         upl = pos.amount * (mark - pos.entry_price)
         rows.append({
             "instType": "SWAP", "instId": inst_id, "mgnMode": "cross",
-            "posId": str(zlib.crc32(f"{account.api_key}:{inst_id}".encode())), "posSide": "net",
-            "pos": str(inst.to_contracts(pos.amount)), "availPos": "", "posCcy": "",
+            "posId": str(zlib.crc32(f"{account.api_key}:{inst_id}".encode())), "posSide": pos_side,
+            "pos": str(inst.to_contracts(abs(pos.amount) if hedged else pos.amount)), "availPos": "", "posCcy": "",
             "avgPx": str(pos.entry_price), "markPx": str(mark), "last": str(mark),
             "upl": str(upl), "uplRatio": str((upl / (notional / lever)).quantize(Decimal("0.0001"))),
             "lever": str(lever), "liqPx": "", "imr": str(notional / lever), "margin": "",
@@ -220,9 +199,20 @@ async def balance(request, state, account, params, now):
 @private
 async def account_config(request, state, account, params, now):
     return ok([{"uid": str(zlib.crc32(account.api_key.encode())), "mainUid": "", "acctLv": "2",
-                "posMode": "net_mode", "autoLoan": False, "greeksType": "PA", "level": "Lv1",
+                "posMode": "long_short_mode" if account.position_mode == "hedge" else "net_mode",
+                "autoLoan": False, "greeksType": "PA", "level": "Lv1",
                 "ctIsoMode": "automatic", "mgnIsoMode": "automatic", "label": "paper",
                 "roleType": "0", "perm": "read_only,trade", "ip": "", "kycLv": "1"}])
+
+
+@private
+async def trade_fee(request, state, account, params, now):
+    """GET /api/v5/account/trade-fee: OKX gives charged fees as negative rates."""
+    maker, taker = str(-account.maker_fee_bps * BPS), str(-account.taker_fee)
+    return ok([{"category": "1", "delivery": "", "exercise": "", "instType":
+                params.get("instType", "SWAP"), "level": "Lv1", "maker": maker, "taker": taker,
+                "makerU": maker, "takerU": taker, "makerUSDC": maker, "takerUSDC": taker,
+                "ts": str(now)}])
 
 
 @private
@@ -251,6 +241,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{API}/market/ticker", ticker)
     r.add_get(f"{API}/asset/currencies", currencies)
     r.add_get(f"{API}/account/config", account_config)
+    r.add_get(f"{API}/account/trade-fee", trade_fee)
     r.add_get(f"{API}/account/balance", balance)
     r.add_get(f"{API}/account/positions", positions)
     r.add_post(f"{API}/account/set-leverage", set_leverage)

@@ -1,8 +1,8 @@
-"""Accounts of the hedge venue: keys, USDT wallet, one-way positions and orders.
+"""Accounts of the hedge venues: keys, the margin wallet, net positions, orders and fills.
 
-clientOrderId is unique among OPEN orders only, as on Binance: once an order is filled,
-expired or canceled its id may be sent again and trades again. A stricter venue would hide the
-double fill that a blind resend causes in production.
+One record serves every exchange's wire format: statuses are kept as NEW / PARTIALLY_FILLED /
+FILLED / CANCELED / EXPIRED / REJECTED and each venue names them its own way. Fee rates and the
+position mode are per account (`/sim/accounts`), so a venue books the fee it serves.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from decimal import Decimal
 
 OPEN_STATUSES = ("NEW", "PARTIALLY_FILLED")
 DEFAULT_LEVERAGE = 20
-TAKER_FEE = Decimal("0.0004")
+BPS = Decimal("0.0001")
+POSITION_MODES = ("one_way", "hedge")
 
 
 @dataclass
@@ -30,6 +31,10 @@ class Order:
     executed_qty: Decimal = Decimal(0)
     cum_quote: Decimal = Decimal(0)
     update_ms: int = 0
+    fee: Decimal = Decimal(0)
+    position_side: str = ""        # the venue's side field as sent ("" = not sent)
+    reject_reason: str = ""        # why it ended without trading: a recorded refusal (hyperliquid),
+                                   # or a post-only/FOK the engine canceled (bybit, okx)
 
     @property
     def is_open(self) -> bool:
@@ -38,37 +43,6 @@ class Order:
     @property
     def avg_price(self) -> Decimal:
         return self.cum_quote / self.executed_qty if self.executed_qty else Decimal(0)
-
-    def to_json(self) -> dict:
-        """The order document Binance returns from POST/GET/DELETE /fapi/v1/order."""
-        return {
-            "orderId": self.order_id,
-            "clientOrderId": self.client_order_id,
-            "symbol": self.symbol,
-            "status": self.status,
-            "type": self.type,
-            "origType": self.type,
-            "side": self.side,
-            "positionSide": "BOTH",
-            "price": str(self.price),
-            "avgPrice": str(self.avg_price.quantize(Decimal("0.00001"))
-                            if self.executed_qty else "0"),
-            "origQty": str(self.orig_qty),
-            "executedQty": str(self.executed_qty),
-            "cumQty": str(self.executed_qty),
-            "cumQuote": str(self.cum_quote),
-            "timeInForce": self.time_in_force,
-            "reduceOnly": self.reduce_only,
-            "closePosition": False,
-            "stopPrice": "0",
-            "workingType": "CONTRACT_PRICE",
-            "priceProtect": False,
-            "priceMatch": "NONE",
-            "selfTradePreventionMode": "EXPIRE_MAKER",
-            "goodTillDate": 0,
-            "time": self.time_ms,
-            "updateTime": self.update_ms or self.time_ms,
-        }
 
 
 @dataclass
@@ -102,37 +76,48 @@ class Account:
     api_key: str
     secret: str
     wallet: Decimal
+    passphrase: str = ""
+    position_mode: str = "one_way"
+    taker_fee_bps: Decimal = Decimal(4)
+    maker_fee_bps: Decimal = Decimal(2)
+    leverage_cap: dict[str, int] = field(default_factory=dict)   # symbol -> default leverage
     positions: dict[str, Position] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
     leverage: dict[str, int] = field(default_factory=dict)
 
+    fee_quantum = Decimal("0.00000001")      # the settlement asset's precision
+
     def position(self, symbol: str) -> Position:
         return self.positions.setdefault(symbol, Position())
 
+    @property
+    def taker_fee(self) -> Decimal:
+        return self.taker_fee_bps * BPS
+
     def leverage_of(self, symbol: str) -> int:
-        return self.leverage.get(symbol, DEFAULT_LEVERAGE)
+        return self.leverage.get(symbol, min(DEFAULT_LEVERAGE,
+                                             self.leverage_cap.get(symbol, DEFAULT_LEVERAGE)))
 
-    def open_order_by_client_id(self, symbol: str, client_order_id: str) -> Order | None:
-        for order in self.orders.values():
-            if (order.is_open and order.symbol == symbol
-                    and order.client_order_id == client_order_id):
-                return order
-        return None
+    def open_orders(self) -> list[Order]:
+        return [o for o in self.orders.values() if o.is_open]
 
-    def find_order(self, symbol: str, order_id: int | None,
+    def find_order(self, symbol: str | None, order_id: int | None,
                    client_order_id: str | None) -> Order | None:
-        """By orderId, else the most recent order carrying `client_order_id`."""
+        """By orderId, else the most recent order carrying `client_order_id` (any symbol when
+        `symbol` is None)."""
         if order_id is not None:
             order = self.orders.get(order_id)
-            return order if order is not None and order.symbol == symbol else None
+            return order if order is not None and symbol in (None, order.symbol) else None
         for order in reversed(list(self.orders.values())):
-            if order.symbol == symbol and order.client_order_id == client_order_id:
+            if symbol in (None, order.symbol) and order.client_order_id == client_order_id:
                 return order
         return None
 
-    def apply_fill(self, order: Order, price: Decimal, qty: Decimal, now_ms: int) -> None:
-        """Book one taker fill: order totals, position, realized PnL and fee into the wallet."""
+    def apply_fill(self, order: Order, price: Decimal, qty: Decimal, now_ms: int,
+                   extra_fee: Decimal = Decimal(0)) -> None:
+        """Book one taker fill: order totals, position, realized PnL and the account's taker fee
+        (plus `extra_fee`, a builder's share) into the wallet."""
         signed = qty if order.side == "BUY" else -qty
         pos = self.position(order.symbol)
         old = pos.amount
@@ -149,8 +134,9 @@ class Account:
                 pos.entry_price = price
         pos.amount = new
         pos.update_ms = now_ms
-        fee = (price * qty * TAKER_FEE).quantize(Decimal("0.00000001"))
+        fee = (price * qty * (self.taker_fee + extra_fee)).quantize(self.fee_quantum)
         self.wallet -= fee
+        order.fee += fee
         order.executed_qty += qty
         order.cum_quote += price * qty
         order.update_ms = now_ms

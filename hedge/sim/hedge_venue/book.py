@@ -1,4 +1,4 @@
-"""The hedge venue's order book: levels laid around the shared mid plus a fixed basis.
+"""A hedge venue's instruments and order book: levels laid around the shared mid plus a basis.
 
 The book is recomputed from `PriceProcess.mid` on every read and is not depleted by fills, so a
 hedge never changes the price it will see next; that keeps seeded runs reproducible whatever
@@ -9,13 +9,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from hedge.sim.binance.markets import SymbolSpec
 from hedge.sim.price import PriceProcess
 
 BASIS_BPS = Decimal("2")        # the hedge venue trades this much above the Lighter mid
 HALF_SPREAD_BPS = Decimal("0.5")
 LEVELS = 20
 BPS = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """One perpetual: its filters, and the shape of the synthetic book around the mid."""
+
+    symbol: str
+    base: str                  # the PriceProcess asset and the base asset
+    tick: Decimal
+    step: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+    market_max_qty: Decimal
+    min_notional: Decimal
+    price_precision: int
+    qty_precision: int
+    top_level_qty: Decimal     # size of the best level; deeper levels grow from it
+    level_gap_bps: Decimal     # distance between levels
+
+    @property
+    def quote(self) -> str:
+        return "USDT"
 
 
 @dataclass(frozen=True)

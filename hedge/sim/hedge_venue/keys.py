@@ -1,9 +1,9 @@
-"""App keys of the hedge venue (aiohttp AppKey, no string keys)."""
+"""App keys of a hedge venue (aiohttp AppKey, no string keys)."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from hedge.sim.binance.venue import HedgeVenueState
+from hedge.sim.hedge_venue.state import HedgeVenueState
 
 LISTENER_KEY = web.AppKey("listener", object)
 HEDGE_STATE_KEY = web.AppKey("hedge_state", HedgeVenueState)

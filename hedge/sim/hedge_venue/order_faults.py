@@ -1,23 +1,25 @@
-"""Which fault, if any, hits one order POST: a queued one-shot first, then the random knobs.
+"""Which fault, if any, hits one order request, and the gate every venue's order route runs.
 
 Faults that answer *before* matching leave no order behind (429, 418, 502/503, -1001); the
 others (drop, late, -1007) execute the order and then hide or delay the answer, which is what
 makes a blind retry dangerous. Knobs are read on every request, so /sim/faults applies live.
+Each venue gives only the answers (`FaultAnswers`): the gate is the same everywhere.
 """
 from __future__ import annotations
 
-import json
+import asyncio
 import random
 from dataclasses import dataclass
+from typing import Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.errors import error_response
 from hedge.sim.faults import HedgeFaults
+from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.refusal import REFUSE_PREFIX, engage_refusal
 
 BEFORE_MATCHING = ("429", "418", "502", "503", "-1001")
 AFTER_MATCHING = ("drop", "late", "-1007")
-REFUSE_PREFIX = "refuse:"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ def parse_one_shot(item: str) -> OrderFault:
 def draw_order_fault(faults: HedgeFaults, rng: random.Random) -> OrderFault | None:
     """Consume the next one-shot fault, else draw the probabilistic knobs in a fixed order."""
     if faults.next:
-        return parse_one_shot(faults.next.pop(0))
+        head, faults.next = faults.next[0], faults.next[1:]   # assigned: the refusal switch sees it
+        return parse_one_shot(head)
     if faults.http_429_prob and rng.random() < faults.http_429_prob:
         return OrderFault("429")
     if faults.http_418_prob and rng.random() < faults.http_418_prob:
@@ -60,34 +63,45 @@ def draw_order_fault(faults: HedgeFaults, rng: random.Random) -> OrderFault | No
     return None
 
 
-def _gateway_page(status: int, reason: str) -> web.Response:
+def gateway_page(status: int, reason: str) -> web.Response:
     html = (f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
             f"<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n")
     return web.Response(status=status, text=html, content_type="text/html")
 
 
-def refusal_response(fault: OrderFault, now_ms: int) -> web.Response:
-    """The answer a before-matching fault gives instead of executing."""
-    if fault.kind == "429":
-        return error_response(-1003, "Too many requests; current limit of IP(127.0.0.1) is 2400 "
-                                     "requests per minute. Please use the websocket for live "
-                                     "updates to avoid polling the API.", status=429)
-    if fault.kind == "418":
-        return error_response(-1003, f"Way too many requests; IP(127.0.0.1) banned until "
-                                     f"{now_ms + 120_000}. Please use the websocket for live "
-                                     "updates to avoid bans.", status=418)
-    if fault.kind == "502":
-        return _gateway_page(502, "Bad Gateway")
-    if fault.kind == "503":
-        return _gateway_page(503, "Service Temporarily Unavailable")
-    if fault.kind == "-1001":
-        return error_response(-1001, "Internal error; unable to process your request. "
-                                     "Please try again.")
-    raise ValueError(f"{fault.kind} is not answered before matching")
+GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+                   504: "Gateway Time-out"}
 
 
-def unknown_status_response() -> web.Response:
-    """-1007 after the order executed: Binance's 'execution status unknown'."""
-    return web.Response(status=503, content_type="application/json", text=json.dumps(
-        {"code": -1007, "msg": "Timeout waiting for response from backend server. Send status "
-                               "unknown; execution status unknown."}))
+@dataclass(frozen=True)
+class FaultAnswers:
+    """A venue's wire answers to the faults: `before(kind, now_ms)` for 429/418/-1001 (502/503
+    default to a gateway page when it returns None) and `unknown()` for -1007 after executing."""
+
+    before: Callable[[str, int], web.Response | None]
+    unknown: Callable[[], web.Response] = lambda: gateway_page(504, GATEWAY_REASONS[504])
+
+
+async def gated_order(request: web.Request, answers: FaultAnswers,
+                      execute: Callable[[], web.Response]) -> web.StreamResponse:
+    """Fault gate first (a 429 never reaches matching), then `execute`, then maybe hide it."""
+    state = request.app[HEDGE_STATE_KEY]
+    state.order_posts += 1
+    fault = draw_order_fault(state.faults, state.rng)
+    if fault is not None and fault.before_matching:
+        if fault.kind == "refuse":
+            await engage_refusal(request.app, fault.refuse_seconds)
+            return web.Response(status=503)   # the connection is gone; never read
+        answer = answers.before(fault.kind, state.now_ms())
+        return answer or gateway_page(int(fault.kind), GATEWAY_REASONS[int(fault.kind)])
+    response = execute()
+    if fault is None:
+        return response
+    if fault.kind == "drop":
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    if fault.kind == "late":
+        await asyncio.sleep(state.faults.late_ms / 1000)
+        return response
+    return answers.unknown()

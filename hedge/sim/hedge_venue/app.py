@@ -1,0 +1,70 @@
+"""The app factory every hedge venue is built by: its state, its wire (routes and the error
+mapper), and what all venues share (control routes, the refusal switch, connection tracking)."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from hedge.sim.hedge_venue.control import AccountForm, add_control_routes
+from hedge.sim.hedge_venue.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY
+from hedge.sim.hedge_venue.refusal import refusal_switch_ctx, remember_connection
+from hedge.sim.hedge_venue.state import HedgeVenueState
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The venue's error mapper: the answer to an exception a handler raised (its own refusals,
+# aiohttp's 404/405, or a bug: `log_bug` it), in the venue's own shape; None lets it propagate.
+ErrorMapper = Callable[[web.Request, Exception], web.StreamResponse | None]
+
+
+def build_venue_app(state: HedgeVenueState, map_error: ErrorMapper,
+                    add_routes: Callable[[web.Application], None],
+                    form: AccountForm = AccountForm()) -> web.Application:
+    """The venue app; `state.faults` is read on every request, so mutating it applies live."""
+
+    @web.middleware
+    async def venue_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        remember_connection(request)
+        try:
+            return await handler(request)
+        except Exception as exc:
+            answer = map_error(request, exc)
+            if answer is None:
+                raise
+            return answer
+
+    app = web.Application(middlewares=[venue_errors])
+    app[HEDGE_STATE_KEY] = state
+    app[CONNECTIONS_KEY] = set()
+    add_routes(app)
+    add_control_routes(app, form)
+    app.cleanup_ctx.append(refusal_switch_ctx)
+    return app
+
+
+Authenticate = Callable[[web.Request, HedgeVenueState, int], Awaitable[tuple[Any, Any]]]
+
+
+def signed_by(authenticate: Authenticate) -> Callable[[Callable], Handler]:
+    """A decorator for a venue's private routes: `authenticate(request, state, now)` checks the
+    request on the venue's clock and gives (account, params); the route then gets
+    (request, state, account, params, now)."""
+    def signed(handler: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
+        async def route(request: web.Request) -> web.StreamResponse:
+            state = request.app[HEDGE_STATE_KEY]
+            now = state.now_ms()
+            account, params = await authenticate(request, state, now)
+            return await handler(request, state, account, params, now)
+        return route
+    return signed
+
+
+def now_ms(request: web.Request) -> int:
+    """The venue's clock (the `clock_offset_ms` knob shifts it)."""
+    return request.app[HEDGE_STATE_KEY].now_ms()
+
+
+def log_bug(request: web.Request, venue: str) -> None:
+    logging.getLogger("hedge.sim." + venue).exception(
+        "%s sim: unhandled error on %s %s", venue, request.method, request.path)
