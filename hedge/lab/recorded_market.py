@@ -22,7 +22,7 @@ from hedge.lab.recording import (HEDGE_BOOK, LIGHTER_BOOK, Recording, RecordedEv
                                  RecordingError, read_recording)
 from hedge.market.model_file import MarketModel, with_changes
 from hedge.market.queue_model import QueuePosition
-from hedge.market.simulation import OrderEvent
+from hedge.market.simulation import OrderEvent, OrderLanding
 
 REPLAY_STEP_MS = 10        # the driver's step: a recorded event reaches the bot within it
 
@@ -82,7 +82,7 @@ class RecordedLighterBook:
         return best, lots + sum(o.remaining_lots for o in ours if o.price_ticks == best)
 
 
-class RecordedMarket:
+class RecordedMarket(OrderLanding):
     def __init__(self, recording: Recording, model: MarketModel, *, tier: str = "standard",
                  queue: str = "conservative") -> None:
         QueuePosition.join(0.0, 0.0, queue)            # an unknown model fails here, not later
@@ -146,24 +146,6 @@ class RecordedMarket:
                 level[1] -= here
         filled = size_base - left
         return filled, (cost / filled if filled > 0 else 0.0)
-
-    # -- our orders (they land after the tier's latency) -----------------------------------
-
-    def _later(self, t_ms: float, lane: str, kind: str, *args) -> None:
-        land = t_ms + self.tier.latency_ms(lane)
-        heapq.heappush(self._pending, (land, next(self._seq), kind, args))
-
-    def place(self, t_ms: float, order_id: int, is_ask: bool, price_ticks: int, lots: int) -> None:
-        self._later(t_ms, "maker", "place", order_id, is_ask, price_ticks, lots)
-
-    def modify(self, t_ms: float, order_id: int, price_ticks: int, lots: int) -> None:
-        self._later(t_ms, "maker", "modify", order_id, price_ticks, lots)
-
-    def cancel(self, t_ms: float, order_id: int) -> None:
-        self._later(t_ms, "cancel", "cancel", order_id)
-
-    def cancel_all(self, t_ms: float) -> None:
-        self._later(t_ms, "cancel", "cancel_all")
 
     # -- time -------------------------------------------------------------------------------
 
