@@ -71,10 +71,13 @@ def _lab(args: argparse.Namespace) -> int:
     from hedge.lab.params import LabUsageError
     from hedge.market.model_file import ModelFileError
     run_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    if args.queue and not args.recording:
+        raise UsageError("--queue is the queue model of a replay: add --recording DIR, or drop "
+                         "--queue (a model's market has its own queue)")
     seeds = args.seeds or (1 if args.recording else 5)
     options = LabOptions(config=args.config, model=args.model, hours=args.hours,
                          seeds=[args.seed] if args.seed is not None else list(range(1, seeds + 1)),
-                         recording=args.recording, queue=args.queue,
+                         recording=args.recording, queue=args.queue or "conservative",
                          sets=args.sets, search=args.search, objective=args.objective,
                          max_cost_per_million=args.max_cost_per_million, storage=args.storage,
                          study=args.study, out=Path(args.out or f"logs/lab/{run_id}"),
@@ -106,8 +109,11 @@ def _record(args: argparse.Namespace) -> int:
     setup_logging(None, "WARNING")
     try:
         lines = asyncio.run(record(config, args.duration, out, not args.no_compress))
-    except (RecordError, PaperVenueError, LookupError) as exc:
-        raise UsageError(str(exc).strip("'\"")) from None
+    except LookupError as exc:
+        raise UsageError(f"{exc}; set lighter.market (or "
+                         f"markets[].lighter_market) to one of them") from None
+    except (RecordError, PaperVenueError) as exc:
+        raise UsageError(str(exc)) from None
     print(f"recorded {args.duration:g} s to {out}: "
           + ", ".join(f"{name} {count} lines" for name, count in lines.items()))
     return 0

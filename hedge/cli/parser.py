@@ -81,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--recording", default=None, metavar="DIR",
                      help="replay a recorded market (`python run.py record`) instead of the "
                           "model's")
-    lab.add_argument("--queue", choices=("conservative", "probabilistic"), default="conservative",
-                     help="queue model of a replay (default %(default)s)")
+    lab.add_argument("--queue", choices=("conservative", "probabilistic"), default=None,
+                     help="queue model of a replay (default conservative)")
     lab.add_argument("--hours", type=_positive, default=1.0, help="simulated hours per trial")
     seeds = lab.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=_count, default=None,
