@@ -48,6 +48,7 @@ class RecordedLighterBook:
         self.book = OrderBook(market_id)
         self.orders: dict[int, RecordedOrder] = {}
         self._tick = tick
+        self._tick_exact = Decimal(repr(tick))
         self._lot = lot
         self._last_top: dict[bool, tuple[int, int]] = {False: (0, 0), True: (0, 0)}
 
@@ -55,12 +56,8 @@ class RecordedLighterBook:
         return round(float(price) / self._tick)
 
     def size_base(self, is_ask: bool, price_ticks: int) -> float:
-        price = Decimal(repr(price_ticks * self._tick))
-        level = self.book.size_at(Side.SELL if is_ask else Side.BUY, price)
-        if not level:      # the book's keys are the venue's text: look the level up by tick
-            levels = self.book.levels(Side.SELL if is_ask else Side.BUY)
-            level = next((lv.size for lv in levels if self.ticks(lv.price) == price_ticks), 0)
-        return float(level)
+        price = price_ticks * self._tick_exact           # the book's keys compare by value
+        return float(self.book.size_at(Side.SELL if is_ask else Side.BUY, price))
 
     def best_ticks(self, is_ask: bool) -> int | None:
         level = self.book.best_ask() if is_ask else self.book.best_bid()
@@ -206,16 +203,19 @@ class RecordedMarket(OrderLanding):
                 filled_base = order.queue.on_trade(float(trade.size))
             else:
                 continue
-            lots = min(order.remaining_lots, round(filled_base / self.model.lighter.lot))
+            if order.queue.remaining_base <= 1e-12:       # the queue says: all of it
+                lots = order.remaining_lots
+            else:
+                lots = min(order.remaining_lots, round(filled_base / self.model.lighter.lot))
             if lots > 0:
                 self._fill(order, lots)
 
     def _fill(self, order: RecordedOrder, lots: int) -> None:
         order.filled_lots += lots
         self.taker_fills["recorded"] += 1
-        if order.remaining_lots <= 0 or order.queue.remaining_base <= 1e-12:
+        if order.remaining_lots <= 0:
             self.lighter_book.orders.pop(order.order_id, None)
-        self._event(order, "fill", lots, max(0, order.remaining_lots), "recorded")
+        self._event(order, "fill", lots, order.remaining_lots, "recorded")
 
     def _event(self, order: RecordedOrder, kind: str, lots: int, remaining: int,
                taker: str = "") -> None:
