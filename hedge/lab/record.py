@@ -104,7 +104,7 @@ async def _record(config: BotConfig, lighter_url: str, hedge_url: str | None, du
     try:
         async with LighterRest(lighter_url) as rest:
             spec = (await rest.markets()).by_symbol(market.lighter_market)
-    except LookupError:
+    except LookupError:          # an unknown market: the CLI names the known ones and the fix
         raise
     except Exception as exc:
         raise RecordError(f"cannot read Lighter markets from {lighter_url}: "
