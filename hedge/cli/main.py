@@ -30,6 +30,8 @@ def main(argv: list[str]) -> int:
             return _report(args.run_dir)
         if args.command == "lab":
             return _lab(args)
+        if args.command == "record":
+            return _record(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
                                            "logging.level": args.log_level,
                                            "metrics.port": args.metrics_port})
@@ -69,8 +71,13 @@ def _lab(args: argparse.Namespace) -> int:
     from hedge.lab.params import LabUsageError
     from hedge.market.model_file import ModelFileError
     run_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    if args.queue and not args.recording:
+        raise UsageError("--queue is the queue model of a replay: add --recording DIR, or drop "
+                         "--queue (a model's market has its own queue)")
+    seeds = args.seeds or (1 if args.recording else 5)
     options = LabOptions(config=args.config, model=args.model, hours=args.hours,
-                         seeds=[args.seed] if args.seed is not None else list(range(1, args.seeds + 1)),
+                         seeds=[args.seed] if args.seed is not None else list(range(1, seeds + 1)),
+                         recording=args.recording, queue=args.queue or "conservative",
                          sets=args.sets, search=args.search, objective=args.objective,
                          max_cost_per_million=args.max_cost_per_million, storage=args.storage,
                          study=args.study, out=Path(args.out or f"logs/lab/{run_id}"),
@@ -86,6 +93,29 @@ def _lab(args: argparse.Namespace) -> int:
         value = best.get("objective")
         shown = "n/a (no set had fills within the cost limit)" if value is None else f"{value:.2f}"
         print(f"best {best.get('params')} objective {shown}; files in {options.out}")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    """Imported here: only `record` loads the recorder."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from hedge.app.paper import PaperVenueError
+    from hedge.infra.logs import setup_logging
+    from hedge.lab.record import RecordError, record
+    config = load_config(args.config, {})
+    out = Path(args.out or f"logs/recordings/{datetime.now(timezone.utc):%Y%m%d-%H%M%S}")
+    setup_logging(None, "WARNING")
+    try:
+        lines = asyncio.run(record(config, args.duration, out, not args.no_compress))
+    except LookupError as exc:
+        raise UsageError(f"{exc}; set lighter.market (or "
+                         f"markets[].lighter_market) to one of them") from None
+    except (RecordError, PaperVenueError) as exc:
+        raise UsageError(str(exc)) from None
+    print(f"recorded {args.duration:g} s to {out}: "
+          + ", ".join(f"{name} {count} lines" for name, count in lines.items()))
     return 0
 
 

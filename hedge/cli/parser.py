@@ -76,10 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--config", default=DEFAULT_CONFIG, help="base config (default %(default)s)")
     lab.add_argument("--model", default=None,
                      help="model file (default: the config's market_model, else "
-                          "config/models/default.yaml)")
+                          "config/models/default.yaml); with --recording only its fees, "
+                          "hedge latency and quote rate are used")
+    lab.add_argument("--recording", default=None, metavar="DIR",
+                     help="replay a recorded market (`python run.py record`) instead of the "
+                          "model's")
+    lab.add_argument("--queue", choices=("conservative", "probabilistic"), default=None,
+                     help="queue model of a replay (default conservative)")
     lab.add_argument("--hours", type=_positive, default=1.0, help="simulated hours per trial")
     seeds = lab.add_mutually_exclusive_group()
-    seeds.add_argument("--seeds", type=_count, default=5, help="seeds 1..N (default 5)")
+    seeds.add_argument("--seeds", type=_count, default=None,
+                       help="seeds 1..N (default 5; 1 with --recording)")
     seeds.add_argument("--seed", type=int, default=None, help="one seed")
     lab.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=SPEC",
                      help="V1,V2,... (grid; categorical with --search) or LO..HI[:log]")
@@ -91,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--study", default=None, help="study name (an existing one resumes)")
     lab.add_argument("--out", default=None, help="output directory (default logs/lab/<run id>)")
     lab.add_argument("--json", action="store_true", help="print one JSON object, last line")
+
+    rec = sub.add_parser("record", help="record both venues' public books and Lighter's "
+                                        "trades for `lab --recording` (no keys needed)")
+    rec.add_argument("--config", default=DEFAULT_CONFIG, help="YAML config (default %(default)s)")
+    rec.add_argument("--duration", type=_positive, required=True, help="seconds to record")
+    rec.add_argument("--out", default=None,
+                     help="output directory (default logs/recordings/<run id>)")
+    rec.add_argument("--no-compress", action="store_true", help="plain .jsonl, not .jsonl.gz")
 
     report = sub.add_parser("report", help="write a run's report.html (plots, figures)")
     report.add_argument("run_dir", nargs="?", default="logs/latest",

@@ -13,7 +13,9 @@ from typing import Any
 from hedge.lab import groups as g
 from hedge.lab.outputs import write_outputs
 from hedge.lab.params import Choice, LabUsageError, corners, grid, parse_set, trial_setup
-from hedge.lab.trial import run_trial
+from hedge.lab.recorded_market import Replay, load_replay
+from hedge.lab.recording import RecordingError
+from hedge.lab.trial import run_trial, simulated
 from hedge.market.model_file import MarketModel, load_model
 
 DEFAULT_MODEL = "config/models/default.yaml"
@@ -23,6 +25,8 @@ DEFAULT_MODEL = "config/models/default.yaml"
 class LabOptions:
     config: str = "config/paper.yaml"
     model: str | None = None
+    recording: str | None = None
+    queue: str = "conservative"
     hours: float = 1.0
     seeds: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
     sets: list[str] = field(default_factory=list)
@@ -36,11 +40,14 @@ class LabOptions:
 
 
 def _trials_for(options: LabOptions, model: MarketModel, params: dict[str, Any],
-                progress) -> list[dict]:
+                progress, replay: Replay | None = None) -> list[dict]:
     config, trial_model = trial_setup(options.config, model, params)
+    source, hours = simulated, options.hours
+    if replay is not None:
+        source, hours = replay.market, min(hours, replay.duration_s / 3600)
     out = []
     for seed in options.seeds:
-        figures = run_trial(config, trial_model, seed, options.hours)
+        figures = run_trial(config, trial_model, seed, hours, source)
         trial = {"params": params, "seed": seed, **figures}
         out.append(trial)
         progress(trial)
@@ -57,6 +64,10 @@ def _model_path(options: LabOptions) -> str:
 def run_lab(options: LabOptions) -> dict:
     """Run the trials, write OUT's files; the JSON object `--json` prints."""
     model = load_model(_model_path(options))
+    replay = None
+    if options.recording:
+        replay = _replay(options, model)
+        model = replay.model
     choices = [parse_set(text) for text in options.sets]
     if options.objective == "volume" and options.max_cost_per_million is None:
         raise LabUsageError("--objective volume needs --max-cost-per-million X (the most PnL "
@@ -76,9 +87,10 @@ def run_lab(options: LabOptions) -> dict:
 
     importance = None
     if options.search:
-        trials, importance = _search(options, model, choices, progress)
+        trials, importance = _search(options, model, choices, progress, replay)
     else:
-        trials = [t for point in points for t in _trials_for(options, model, point, progress)]
+        trials = [t for point in points
+                  for t in _trials_for(options, model, point, progress, replay)]
     gs = g.groups(trials)
     result = {"trials": trials, "groups": gs,
               "best": g.best(gs, options.objective, options.max_cost_per_million)}
@@ -86,7 +98,24 @@ def run_lab(options: LabOptions) -> dict:
     return result
 
 
-def _search(options: LabOptions, model: MarketModel, choices: list[Choice], progress):
+def _replay(options: LabOptions, model: MarketModel) -> Replay:
+    """The recording, checked before any trial: it must be of the market the config trades."""
+    try:
+        replay = load_replay(options.recording, model, options.queue)
+    except RecordingError as exc:
+        raise LabUsageError(str(exc)) from None
+    from hedge.infra.config import load_config
+    trades = load_config(options.config).trading_markets[0].lighter_market
+    recorded = replay.recording.meta["lighter_market"]
+    if str(recorded).upper() != trades.upper():
+        raise LabUsageError(f"--recording {options.recording} is of Lighter market {recorded}, "
+                            f"the config trades {trades}; give a config for {recorded} "
+                            f"(lighter.market) or a recording of {trades}")
+    return replay
+
+
+def _search(options: LabOptions, model: MarketModel, choices: list[Choice], progress,
+            replay: Replay | None = None):
     import optuna            # imported here: a grid run never pays for it
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = options.storage or f"sqlite:///{(options.out / 'study.db').resolve()}"
@@ -105,7 +134,7 @@ def _search(options: LabOptions, model: MarketModel, choices: list[Choice], prog
         for c in choices:
             params[c.key] = (trial.suggest_float(c.key, c.low, c.high, log=c.log) if c.is_range
                              else trial.suggest_categorical(c.key, list(c.values)))
-        ran = _trials_for(options, model, params, progress)
+        ran = _trials_for(options, model, params, progress, replay)
         trials.extend(ran)
         return g.objective_value(g.group(ran), options.objective, options.max_cost_per_million)
 

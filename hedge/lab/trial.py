@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
@@ -29,6 +31,14 @@ from hedge.lab.virtual_time import run_virtual
 from hedge.market.model_file import MarketModel
 from hedge.market.simulation import MarketSimulation
 
+# What the venue doubles trade against: the model's simulation, or a recorded market
+# (hedge/lab/recorded_market.py), built from (model, seed, Lighter market, account tier).
+MarketSource = Callable[[MarketModel, int, str, str], Any]
+
+
+def simulated(model: MarketModel, seed: int, market: str, tier: str) -> MarketSimulation:
+    return MarketSimulation(model, seed=seed, market=market, tier=tier)
+
 SETTLE_S = 5.0            # after the duration: hedges still in flight finish
 QUIET_PACKAGES = ("hedge.app", "hedge.adapters", "hedge.core", "hedge.infra")
 
@@ -46,10 +56,10 @@ def lab_spec(symbol: str, model: MarketModel) -> MarketSpec:
 
 
 async def _trial(config: BotConfig, model: MarketModel, seed: int, hours: float,
-                 workdir: Path) -> dict:
+                 workdir: Path, source: MarketSource) -> dict:
     market = config.trading_markets[0]
     tier = config.lighter.account_tier
-    sim = MarketSimulation(model, seed=seed, market=market.lighter_market, tier=tier)
+    sim = source(model, seed, market.lighter_market, tier)
     ledger = Ledger(quote_rate=model.lighter.quote_rate,
                     lighter_fee_bps=sim.tier.maker_fee_ppm / 100,
                     hedge_fee_bps=model.hedge.taker_fee_bps)
@@ -88,14 +98,15 @@ async def _trial(config: BotConfig, model: MarketModel, seed: int, hours: float,
     return figures
 
 
-def run_trial(config: BotConfig, model: MarketModel, seed: int, hours: float) -> dict:
+def run_trial(config: BotConfig, model: MarketModel, seed: int, hours: float,
+              source: MarketSource = simulated) -> dict:
     """One trial's figures (`sim_hours` and `wall_s` included); the journal is a temp file."""
     started = time.perf_counter()
     for name in QUIET_PACKAGES:
         logger.disable(name)
     try:
         with tempfile.TemporaryDirectory(prefix="lab-") as workdir:
-            figures = run_virtual(_trial(config, model, seed, hours, Path(workdir)))
+            figures = run_virtual(_trial(config, model, seed, hours, Path(workdir), source))
     finally:
         for name in QUIET_PACKAGES:
             logger.enable(name)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from hedge.core.lighter_tiers import tier_named
 from hedge.market.fair import Basis, FairPath
@@ -32,7 +34,33 @@ class OrderEvent:
     taker: str = ""           # fill: uninformed | informed
 
 
-class MarketSimulation:
+class OrderLanding:
+    """Our places, modifies and cancels, landing after the account tier's latencies: shared by
+    the model's market and a recorded one (hedge/lab/recorded_market.py). The subclass sets
+    `tier`, `_pending` (a heap) and `_seq`, and lands each kind in `_land_<kind>`."""
+
+    tier: Any
+    _pending: list[tuple[float, int, str, tuple]]
+    _seq: Iterator[int]
+
+    def _later(self, t_ms: float, lane: str, kind: str, *args) -> None:
+        land = t_ms + self.tier.latency_ms(lane)
+        heapq.heappush(self._pending, (land, next(self._seq), kind, args))
+
+    def place(self, t_ms: float, order_id: int, is_ask: bool, price_ticks: int, lots: int) -> None:
+        self._later(t_ms, "maker", "place", order_id, is_ask, price_ticks, lots)
+
+    def modify(self, t_ms: float, order_id: int, price_ticks: int, lots: int) -> None:
+        self._later(t_ms, "maker", "modify", order_id, price_ticks, lots)
+
+    def cancel(self, t_ms: float, order_id: int) -> None:
+        self._later(t_ms, "cancel", "cancel", order_id)
+
+    def cancel_all(self, t_ms: float) -> None:
+        self._later(t_ms, "cancel", "cancel_all")
+
+
+class MarketSimulation(OrderLanding):
     def __init__(self, model: MarketModel, *, seed: int, market: str = "ETH",
                  tier: str = "standard") -> None:
         self.model = model
@@ -81,24 +109,6 @@ class MarketSimulation:
     def hedge_take(self, size_base: float, is_buy: bool) -> tuple[float, float]:
         """Our hedge: fills against the book now and depletes it."""
         return self.hedge_book.walk(self.fair, size_base, is_buy, self.t_ms, take=True)
-
-    # -- our orders (they land after the tier's latency) -----------------------------------
-
-    def _later(self, t_ms: float, lane: str, kind: str, *args) -> None:
-        land = t_ms + self.tier.latency_ms(lane)
-        heapq.heappush(self._pending, (land, next(self._seq), kind, args))
-
-    def place(self, t_ms: float, order_id: int, is_ask: bool, price_ticks: int, lots: int) -> None:
-        self._later(t_ms, "maker", "place", order_id, is_ask, price_ticks, lots)
-
-    def modify(self, t_ms: float, order_id: int, price_ticks: int, lots: int) -> None:
-        self._later(t_ms, "maker", "modify", order_id, price_ticks, lots)
-
-    def cancel(self, t_ms: float, order_id: int) -> None:
-        self._later(t_ms, "cancel", "cancel", order_id)
-
-    def cancel_all(self, t_ms: float) -> None:
-        self._later(t_ms, "cancel", "cancel_all")
 
     # -- time -------------------------------------------------------------------------------
 
