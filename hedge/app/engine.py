@@ -224,7 +224,8 @@ class Engine:
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
-        at_fill = self.hedge_venue.executable_price(self.hedge_symbol, delta.size, not delta.is_ask)
+        # A bid fill is hedged by a sale (the book's bids), an ask fill by a purchase.
+        at_fill = self.hedge_venue.executable_price(self.hedge_symbol, delta.size, delta.is_ask)
         if self.desk.on_fill(delta, recv_ns, assumed, at_fill):
             self.pricing.on_fill(self.clock.now_s(), "ask" if delta.is_ask else "bid", delta.price)
             self.state.lighter_position += -delta.size if delta.is_ask else delta.size

@@ -272,7 +272,8 @@ def _amount(value: Decimal) -> str:
 
 def _bps(value: Decimal) -> str:
     """A split term: bp to 1e-6, enough for the five to add up to the PnL in the csv."""
-    return format(value.quantize(Decimal("0.000001")), "f")
+    rounded = value.quantize(Decimal("0.000001"))
+    return format(abs(rounded) if rounded == 0 else rounded, "f")   # never "-0.000000"
 
 
 def _json_default(value: Any) -> Any:
