@@ -50,6 +50,9 @@ class StubHedgeVenue:
     def executable_price(self, symbol, amount, is_buy):
         return self.mids[symbol]
 
+    def depth_base(self, symbol, is_buy, within_bps):
+        return None
+
     async def refresh_book(self, symbol):
         return None
 
@@ -110,7 +113,7 @@ class StubQuotes:
     def overdue(self):
         return []
 
-    def hedge_price_assumed(self, client_order_index):
+    def hedge_price_assumed(self, client_order_index, price=None):
         return None
 
 
