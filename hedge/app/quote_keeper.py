@@ -96,6 +96,7 @@ class QuoteKeeper:
         self._quota_probe_at_s = 0.0
         self._ghosts: dict[int, str] = {}             # cleared as ghosts: client index -> side
         self._strays: set[int] = set()                # ghosts that showed up after all: cancel
+        self._pulled_at_s: dict[str, float] = {}      # side -> last loss-line cancel
 
     async def apply(self, target: QuoteTarget) -> int:
         """Move the quotes toward `target`; returns how many were placed or moved."""
@@ -118,7 +119,7 @@ class QuoteKeeper:
             action = requote_action(quote.price if quote else None, price, rested_ms,
                                     self.tolerance_bps * slow, self.paced_lifetime_ms() * slow, side,
                                     loss_line)
-            if action == "keep":
+            if action == "keep" or (action == "place" and self._replacing_too_soon(side)):
                 continue
             if action != "cancel" and not self._affordable():
                 self.counters.skipped_by_rate += 1
@@ -130,8 +131,19 @@ class QuoteKeeper:
                 await self._modify(side, quote, price, hedge_price)
                 priced += 1
             else:
+                if price is not None:       # pulled back across its loss line, not turned off
+                    self._pulled_at_s[side] = self.clock.now_s()
                 await self._cancel(side, quote)
         return priced
+
+    def _replacing_too_soon(self, side: str) -> bool:
+        """A side pulled back across its loss line is placed again only after the paced
+        lifetime: a cancel and a placement cost two requests, and a market that keeps crossing
+        the line must not spend the budget a pair at a time."""
+        pulled = self._pulled_at_s.get(side)
+        if pulled is None:
+            return False
+        return (self.clock.now_s() - pulled) * 1000 < self.paced_lifetime_ms()
 
     def paced_lifetime_ms(self) -> int:
         """The minimum quote life, or longer where the budget could not pay for moving both

@@ -200,3 +200,21 @@ async def test_the_split_adds_up_to_each_fills_pnl(tmp_path):
     finally:
         await rig.close()
         trades.close()
+
+
+async def test_a_side_pulled_across_its_loss_line_waits_the_paced_lifetime_to_return(tmp_path):
+    rig = build_rig(tmp_path / "journal.sqlite", Options(min_lifetime_ms=1000))
+    await rig.live()
+    try:
+        coi = await resting_bid(rig)
+        rig.venue.bid = D("1999.0")
+        await rig.clock.advance(0.05)
+        assert calls(rig, "cancel") == [("cancel", coi)]
+        rig.feed(f.account_orders(f.order(200, coi=coi, price="1999.01", status="canceled")))
+        await rig.clock.tick(0.05, 10)                     # 0.5 s: not yet
+        assert [c for c in calls(rig, "place") if c[1] == "bid"][1:] == []
+        await rig.clock.tick(0.05, 12)                     # past 1 s: placed again
+        again = [c for c in calls(rig, "place") if c[1] == "bid"][1:]
+        assert len(again) == 1 and again[0][3] < D("1999.01")
+    finally:
+        await rig.close()
