@@ -301,10 +301,7 @@ class Engine:
         hedge_sell = self.hedge_venue.executable_price(self.hedge_symbol, size, False)
         hedge_buy = self.hedge_venue.executable_price(self.hedge_symbol, size, True)
         self.pricing.observe(self.clock.now_s(), lighter_bid, lighter_ask, hedge_sell, hedge_buy)
-        within_bps = self.params.terms.depth_within_bps
-        adaptive = self.pricing.view_fields(
-            self.hedge_venue.depth_base(self.hedge_symbol, False, within_bps),
-            self.hedge_venue.depth_base(self.hedge_symbol, True, within_bps))
+        adaptive = self.pricing.view_fields(self._depth_base(False), self._depth_base(True))
         return MarketView(
             lighter_bid=lighter_bid, lighter_ask=lighter_ask,
             hedge_sell_price=hedge_sell, hedge_buy_price=hedge_buy,
@@ -313,6 +310,14 @@ class Engine:
             ask_hedge_in_flight="ask" in self.desk.in_flight_sides,
             can_see_fills=can_see, hedge_carry=self.desk.carry,
             own_bid=own["bid"], own_ask=own["ask"], **adaptive)
+
+    def _depth_base(self, is_buy: bool) -> Decimal | None:
+        """The hedge depth within the slippage cap; None (no size from depth) from a venue that
+        cannot tell it, such as an in-process double without a book to read."""
+        depth_base = getattr(self.hedge_venue, "depth_base", None)
+        if depth_base is None:
+            return None
+        return depth_base(self.hedge_symbol, is_buy, self.params.terms.depth_within_bps)
 
     async def _quote_loop(self) -> None:
         while True:

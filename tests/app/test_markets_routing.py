@@ -50,9 +50,6 @@ class StubHedgeVenue:
     def executable_price(self, symbol, amount, is_buy):
         return self.mids[symbol]
 
-    def depth_base(self, symbol, is_buy, within_bps):
-        return None
-
     async def refresh_book(self, symbol):
         return None
 
