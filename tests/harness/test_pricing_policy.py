@@ -218,3 +218,20 @@ async def test_a_side_pulled_across_its_loss_line_waits_the_paced_lifetime_to_re
         assert len(again) == 1 and again[0][3] < D("1999.01")
     finally:
         await rig.close()
+
+
+async def test_the_size_follows_the_hedge_depth_and_fixed_ignores_it(tmp_path):
+    sizes = {}
+    for model in ("adaptive", "fixed"):
+        params = replace(PARAMS, terms=PricingParams(edge_model=model), size_step=D("0.0001"))
+        rig = build_rig(tmp_path / f"{model}.sqlite", Options(params=params))
+        rig.venue.depth = D("0.02")                                # a quarter of it: 0.005
+        await rig.live()
+        try:
+            rig.start()
+            await rig.clock.advance(0.05)
+            sizes[model] = {c[1]: c[2] for c in calls(rig, "place")}
+        finally:
+            await rig.close()
+    assert sizes["adaptive"] == {"bid": D("0.005"), "ask": D("0.005")}
+    assert sizes["fixed"] == {"bid": D("0.0100"), "ask": D("0.0100")}
