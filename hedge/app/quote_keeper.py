@@ -117,8 +117,8 @@ class QuoteKeeper:
             rested_ms = int((self.clock.now_s() - quote.moved_at_s) * 1000) if quote else 0
             slow = self.quota_pacing.slow_factor if self.quota == "slow" else 1
             action = requote_action(quote.price if quote else None, price, rested_ms,
-                                    self.tolerance_bps * slow, self.paced_lifetime_ms() * slow, side,
-                                    loss_line)
+                                    self.tolerance_bps * slow, self.paced_lifetime_ms() * slow,
+                                    side, loss_line)
             if action == "keep" or (action == "place" and self._replacing_too_soon(side)):
                 continue
             if action != "cancel" and not self._affordable():
@@ -218,7 +218,8 @@ class QuoteKeeper:
         """The old version's assumed hedge price stays in force until the stream shows the
         order at the new price: a fill meanwhile was priced against the old one."""
         previous, previous_at_s = quote.price, quote.moved_at_s
-        quote.price, quote.moved_at_s, quote.modify_hedge_price = price, self.clock.now_s(), hedge_price
+        quote.price, quote.moved_at_s = price, self.clock.now_s()
+        quote.modify_hedge_price = hedge_price
         quote.state, quote.awaiting_answer = "modifying", True
         result = await self.orders.modify(self.spec.market_id, quote.client_order_index,
                                           quote.size, price)

@@ -36,8 +36,8 @@ class FeeReading:
                                f"keeping the configured {self.key}={self.configured_bps} bp")
         if self.raised:
             return ("WARNING", f"{self.what}: the configured {self.key}={self.configured_bps} bp "
-                               f"is below the {self.venue_bps} bp the venue charges ({self.source}); "
-                               f"booking {self.venue_bps} bp")
+                               f"is below the {self.venue_bps} bp the venue charges "
+                               f"({self.source}); booking {self.venue_bps} bp")
         return ("INFO", f"{self.what}: {self.in_force_bps} bp in force (venue {self.venue_bps} bp "
                         f"from {self.source}, configured {self.key}={self.configured_bps} bp)")
 

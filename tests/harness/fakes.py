@@ -132,7 +132,7 @@ class FakeRest:
         self.active: list[OrderUpdate] = []
         self.failures_left = 0                             # the next calls raise
         self.calls: list[tuple] = []
-        self.fee_ticks: tuple[int, int] | None = None     # accountLimits (maker, taker); None: fails
+        self.fee_ticks: tuple[int, int] | None = None     # accountLimits (maker, taker); None: fail
 
     def put_order(self, raw_order: dict[str, Any]) -> OrderUpdate:
         """Record an order's state as REST will report it (shape of `frames.order`)."""
@@ -213,7 +213,7 @@ class FakeHedgeVenue:
     refresh_failures_left: int = 0
     watching: list[str] = field(default_factory=list)   # symbols whose book feed was started
     watch_error: Exception | None = None                 # the book feed dies with it
-    depth: Decimal | None = None                         # base within the slippage cap; None: unknown
+    depth: Decimal | None = None                         # base within the slippage cap, if known
     fee_answer: Any = None          # what the fee read returns (an Exception: it raises it)
 
     async def start(self) -> None:
