@@ -76,26 +76,33 @@ def fair_hedge_price(hedge_price: Decimal, basis: Decimal, p: PricingParams) -> 
 
 
 class MidVolatility:
-    """The hedge mid's volatility over a rolling window, in bp per sqrt(second)."""
+    """The hedge mid's volatility over a rolling window, in bp per sqrt(second). O(1) a sample:
+    a running sum of squared log returns (the lab calls it every decision of a simulated hour)."""
 
     def __init__(self, window_s: float) -> None:
         self.window_s = window_s
-        self._mids: deque[tuple[float, float]] = deque()
+        self._mids: deque[tuple[float, float]] = deque()     # (t, mid)
+        self._squares: deque[float] = deque()                 # return into each mid but the first
+        self._sum = 0.0
 
     def add(self, now_s: float, mid: Decimal) -> None:
         if self._mids and now_s - self._mids[-1][0] < 0.05:
             return                          # one sample per 50 ms bounds the work and memory
-        self._mids.append((now_s, float(mid)))
-        while self._mids and now_s - self._mids[0][0] > self.window_s:
+        value = float(mid)
+        if self._mids:
+            square = math.log(value / self._mids[-1][1]) ** 2
+            self._squares.append(square)
+            self._sum += square
+        self._mids.append((now_s, value))
+        while len(self._mids) > 1 and now_s - self._mids[0][0] > self.window_s:
             self._mids.popleft()
+            self._sum -= self._squares.popleft()
 
     def bps_per_sqrt_s(self) -> float:
         if len(self._mids) < 3:
             return 0.0
-        points = list(self._mids)
-        squares = sum(math.log(b / a) ** 2 for (_, a), (_, b) in zip(points, points[1:]))
-        span_s = points[-1][0] - points[0][0]
-        return math.sqrt(squares / span_s) * 10_000 if span_s > 0 else 0.0
+        span_s = self._mids[-1][0] - self._mids[0][0]
+        return math.sqrt(max(self._sum, 0.0) / span_s) * 10_000 if span_s > 0 else 0.0
 
 
 class BasisEwma:

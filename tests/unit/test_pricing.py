@@ -135,3 +135,12 @@ def test_a_fee_below_the_venues_is_raised_and_an_unreadable_one_kept():
     unread = FeeReading("hedge taker fee", "hedge.taker_fee_bps", D(4), None, "x", "timeout")
     assert unread.in_force_bps == 4 and unread.message()[0] == "WARNING"
     assert ticks_to_bps(40) == D("0.4") and ticks_to_bps(280) == D("2.8")
+
+
+def test_the_volatility_window_forgets_what_is_older_than_it():
+    vol = MidVolatility(5.0)
+    for i in range(6):
+        vol.add(i * 1.0, D(2000) * (D("1.01") if i % 2 else D(1)))    # ~100 bp a second
+    for i in range(6, 20):
+        vol.add(i * 1.0, D(2000))                                      # then still
+    assert vol.bps_per_sqrt_s() < 1e-6
