@@ -30,6 +30,7 @@ from hedge.adapters.hedging.venue import HedgeVenue
 from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.ghost_quotes import GhostQuoteCheck
 from hedge.app.hedge_desk import HedgeDesk
+from hedge.app.pricing_inputs import PricingInputs
 from hedge.app.quote_keeper import QuoteKeeper
 from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
@@ -109,6 +110,7 @@ class Engine:
                                                                   via_rest=True),
                                       clock)
         self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
+        self.pricing = PricingInputs(self.params.terms)
         ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -208,7 +210,9 @@ class Engine:
 
     def on_order(self, order, recv_ns: int, via_rest: bool = False) -> None:
         """One order update: the quote table first, then the fill (hedged at once)."""
-        assumed = self.quotes.hedge_price_assumed(order.client_order_index)  # before it is forgotten
+        # Before it is forgotten, and of the order version the update shows (a modify in flight
+        # leaves the old version's assumed price in force).
+        assumed = self.quotes.hedge_price_assumed(order.client_order_index, order.price)
         self.quotes.on_order(order)
         delta = self.detector.on_update(order)
         if delta is None:
@@ -220,7 +224,10 @@ class Engine:
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
-        if self.desk.on_fill(delta, recv_ns, assumed):
+        # A bid fill is hedged by a sale (the book's bids), an ask fill by a purchase.
+        at_fill = self.hedge_venue.executable_price(self.hedge_symbol, delta.size, delta.is_ask)
+        if self.desk.on_fill(delta, recv_ns, assumed, at_fill):
+            self.pricing.on_fill(self.clock.now_s(), "ask" if delta.is_ask else "bid", delta.price)
             self.state.lighter_position += -delta.size if delta.is_ask else delta.size
             if order.client_order_index not in self.quotes.own_client_indexes:
                 self.unattributed_fills += 1
@@ -290,15 +297,27 @@ class Engine:
                    and not self.desk.unresolved)
         own = {side: q.price if q is not None and q.state in ("open", "modifying") else None
                for side, q in self.quotes.sides.items()}
+        lighter_bid, lighter_ask = (bid.price if bid else None), (ask.price if ask else None)
+        hedge_sell = self.hedge_venue.executable_price(self.hedge_symbol, size, False)
+        hedge_buy = self.hedge_venue.executable_price(self.hedge_symbol, size, True)
+        self.pricing.observe(self.clock.now_s(), lighter_bid, lighter_ask, hedge_sell, hedge_buy)
+        adaptive = self.pricing.view_fields(self._depth_base(False), self._depth_base(True))
         return MarketView(
-            lighter_bid=bid.price if bid else None, lighter_ask=ask.price if ask else None,
-            hedge_sell_price=self.hedge_venue.executable_price(self.hedge_symbol, size, False),
-            hedge_buy_price=self.hedge_venue.executable_price(self.hedge_symbol, size, True),
+            lighter_bid=lighter_bid, lighter_ask=lighter_ask,
+            hedge_sell_price=hedge_sell, hedge_buy_price=hedge_buy,
             position=self.state.lighter_position,
             bid_hedge_in_flight="bid" in self.desk.in_flight_sides,
             ask_hedge_in_flight="ask" in self.desk.in_flight_sides,
             can_see_fills=can_see, hedge_carry=self.desk.carry,
-            own_bid=own["bid"], own_ask=own["ask"])
+            own_bid=own["bid"], own_ask=own["ask"], **adaptive)
+
+    def _depth_base(self, is_buy: bool) -> Decimal | None:
+        """The hedge depth within the slippage cap; None (no size from depth) from a venue that
+        cannot tell it, such as an in-process double without a book to read."""
+        depth_base = getattr(self.hedge_venue, "depth_base", None)
+        if depth_base is None:
+            return None
+        return depth_base(self.hedge_symbol, is_buy, self.params.terms.depth_within_bps)
 
     async def _quote_loop(self) -> None:
         while True:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from loguru import logger
 
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
+from hedge.app.fill_attribution import FillAttribution
 from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
@@ -64,6 +65,7 @@ class HedgeDesk:
         self.carry = Decimal(0)                      # signed owed below the venue's minimum notional
         self._last_price: Decimal | None = None
         self._assumed_price: Decimal | None = None   # of the latest maker fill
+        self.attribution = FillAttribution()        # fees set by the startup's fee read
         self.venue = venue
         self.venue_name = venue_name
         self.market = market                         # the Lighter symbol, for trades.csv
@@ -82,17 +84,19 @@ class HedgeDesk:
         self._lock = asyncio.Lock()                  # one hedge at a time
         self.unresolved: list[str] = []              # client ids whose outcome is unknown
         self.last_fill_key: tuple[int, Decimal] | None = None
+        self._price_at_submit: Decimal | None = None  # the book's price for the latest hedge
         # Attempt numbers of re-hedges: unique across processes, so a restart never reuses an id.
         self._retry_attempts = itertools.count(1000 + int(wall_s() * 10) % 9_000_000)
 
     # -- called from the stream reader: synchronous, never waits ------------------------
 
-    def on_fill(self, delta: FillDelta, seen_ns: int,
-                hedge_price_assumed: Decimal | None = None) -> bool:
+    def on_fill(self, delta: FillDelta, seen_ns: int, hedge_price_assumed: Decimal | None = None,
+                hedge_price_at_fill: Decimal | None = None) -> bool:
         """Journal the fill and queue its hedge; False for a fill already journaled.
 
-        `hedge_price_assumed` is the hedge venue price the quote was priced against (None when
-        unknown): trades.csv keeps it so a report can tell hedge slippage from the spread."""
+        `hedge_price_assumed` is the hedge venue price the quote was priced against and
+        `hedge_price_at_fill` the book's price for the size when the fill was seen (None when
+        unknown): trades.csv keeps both, and the split of the fill's PnL starts from them."""
         signed = delta.size if not delta.is_ask else -delta.size
         if not self.journal.record_fill(delta, seen_ns):
             return False
@@ -103,11 +107,13 @@ class HedgeDesk:
         self.stats.maker_notional += delta.size * delta.price
         self._assumed_price = hedge_price_assumed
         self.ledger.add_maker_fill(signed)
+        self.attribution.add_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
+                                  hedge_price_assumed, hedge_price_at_fill)
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
             self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
                                    delta.fill_id, hedge_price_assumed=hedge_price_assumed,
-                                   market=self.market)
+                                   market=self.market, hedge_price_at_fill=hedge_price_at_fill)
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = self.clock.now_s()
@@ -222,6 +228,7 @@ class HedgeDesk:
 
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
                                write_ahead)
+        self._price_at_submit = self.venue.executable_price(self.symbol, abs(amount), amount > 0)
         logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
                     "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
                     self._assumed_price if self._assumed_price is not None else "-")
@@ -260,9 +267,11 @@ class HedgeDesk:
             key = fill_key_text(*outcome.request.fill_key)
             for leg in outcome.legs:
                 if leg.filled:
+                    split = self.attribution.hedged(leg.filled, leg.average_price,
+                                                    self._price_at_submit)
                     self.trades.hedge_fill(self.venue_name, "buy" if leg.filled > 0 else "sell",
                                            abs(leg.filled), leg.average_price, key, leg.client_id,
-                                           market=self.market)
+                                           market=self.market, split=split)
         if outcome.status is HedgeStatus.FILLED:
             self.stats.consecutive_failures = 0
             logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,

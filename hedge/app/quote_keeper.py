@@ -41,7 +41,8 @@ class RestingQuote:
     sent_at_s: float = 0.0              # when the in-flight tx was sent
     accepted_at_s: float | None = None  # when the venue answered 200 (for tx latency)
     awaiting_answer: bool = False       # the tx is still on its way to the venue
-    hedge_price: Decimal | None = None  # what the quote assumed its hedge would fetch
+    hedge_price: Decimal | None = None  # what the version resting assumed its hedge would fetch
+    modify_hedge_price: Decimal | None = None   # the in-flight modify's, in force once seen
 
     @property
     def in_flight(self) -> bool:
@@ -94,6 +95,7 @@ class QuoteKeeper:
         self._quota_probe_at_s = 0.0
         self._ghosts: dict[int, str] = {}             # cleared as ghosts: client index -> side
         self._strays: set[int] = set()                # ghosts that showed up after all: cancel
+        self._pulled_at_s: dict[str, float] = {}      # side -> last loss-line cancel
 
     async def apply(self, target: QuoteTarget) -> int:
         """Move the quotes toward `target`; returns how many were placed or moved."""
@@ -103,8 +105,9 @@ class QuoteKeeper:
             self._strays.discard(index)
             result = await self.orders.cancel(self.spec.market_id, index)
             self._check(result, f"cancel stray coi={index}")
-        for side, price, hedge_price in (("bid", target.bid, target.bid_hedge_price),
-                                         ("ask", target.ask, target.ask_hedge_price)):
+        for side, price, hedge_price, loss_line, size in (
+                ("bid", target.bid, target.bid_hedge_price, target.bid_loss_line, target.bid_size),
+                ("ask", target.ask, target.ask_hedge_price, target.ask_loss_line, target.ask_size)):
             quote = self.sides[side]
             if quote is not None and quote.in_flight:
                 continue                    # one tx at a time per quote; the ghost check settles it
@@ -113,21 +116,33 @@ class QuoteKeeper:
             rested_ms = int((self.clock.now_s() - quote.moved_at_s) * 1000) if quote else 0
             slow = self.quota_pacing.slow_factor if self.quota == "slow" else 1
             action = requote_action(quote.price if quote else None, price, rested_ms,
-                                    self.tolerance_bps * slow, self.paced_lifetime_ms() * slow, side)
-            if action == "keep":
+                                    self.tolerance_bps * slow, self.paced_lifetime_ms() * slow,
+                                    side, loss_line)
+            if action == "keep" or (action == "place" and self._replacing_too_soon(side)):
                 continue
             if action != "cancel" and not self._affordable():
                 self.counters.skipped_by_rate += 1
                 continue
             if action == "place":
-                await self._place(side, price, hedge_price)
+                await self._place(side, price, hedge_price, size)
                 priced += 1
             elif action == "modify":
                 await self._modify(side, quote, price, hedge_price)
                 priced += 1
             else:
+                if price is not None:       # pulled back across its loss line, not turned off
+                    self._pulled_at_s[side] = self.clock.now_s()
                 await self._cancel(side, quote)
         return priced
+
+    def _replacing_too_soon(self, side: str) -> bool:
+        """A side pulled back across its loss line is placed again only after the paced
+        lifetime: a cancel and a placement cost two requests, and a market that keeps crossing
+        the line must not spend the budget a pair at a time."""
+        pulled = self._pulled_at_s.get(side)
+        if pulled is None:
+            return False
+        return (self.clock.now_s() - pulled) * 1000 < self.paced_lifetime_ms()
 
     def paced_lifetime_ms(self) -> int:
         """The minimum quote life, or longer where the budget could not pay for moving both
@@ -176,19 +191,21 @@ class QuoteKeeper:
         self._quota_probe_at_s = self.clock.now_s()
         return True
 
-    async def _place(self, side: str, price: Decimal, hedge_price: Decimal | None = None) -> None:
+    async def _place(self, side: str, price: Decimal, hedge_price: Decimal | None = None,
+                     size: Decimal | None = None) -> None:
+        size = size or self.order_size
         index = next(self._next_index)
         if self._journal is not None:
             self._journal.record_order(index, self.spec.market_id, side)
         self.own_client_indexes.append(index)
         del self.own_client_indexes[:-500]
-        quote = RestingQuote(index, price, self.order_size, self.clock.now_s(), awaiting_answer=True,
+        quote = RestingQuote(index, price, size, self.clock.now_s(), awaiting_answer=True,
                              hedge_price=hedge_price)
         self.sides[side] = quote
         result = await self.orders.create_post_only(self.spec.market_id, side == "ask",
-                                                    self.order_size, price, index)
+                                                    size, price, index)
         quote.awaiting_answer, quote.sent_at_s = False, self.clock.now_s()
-        self._check(result, f"place {side} {self.order_size} @ {price} coi={index}")
+        self._check(result, f"place {side} {size} @ {price} coi={index}")
         if result.accepted:
             quote.accepted_at_s = self.clock.now_s()
         elif not result.timed_out and self.sides[side] is quote:
@@ -197,8 +214,11 @@ class QuoteKeeper:
 
     async def _modify(self, side: str, quote: RestingQuote, price: Decimal,
                       hedge_price: Decimal | None = None) -> None:
-        previous, previous_at_s, previous_hedge = quote.price, quote.moved_at_s, quote.hedge_price
-        quote.price, quote.moved_at_s, quote.hedge_price = price, self.clock.now_s(), hedge_price
+        """The old version's assumed hedge price stays in force until the stream shows the
+        order at the new price: a fill meanwhile was priced against the old one."""
+        previous, previous_at_s = quote.price, quote.moved_at_s
+        quote.price, quote.moved_at_s = price, self.clock.now_s()
+        quote.modify_hedge_price = hedge_price
         quote.state, quote.awaiting_answer = "modifying", True
         result = await self.orders.modify(self.spec.market_id, quote.client_order_index,
                                           quote.size, price)
@@ -207,7 +227,7 @@ class QuoteKeeper:
         if not result.accepted and not result.timed_out and quote.state == "modifying":
             # Refused: the order still rests at the old price; the next decision must know it.
             quote.state, quote.price, quote.moved_at_s = "open", previous, previous_at_s
-            quote.hedge_price = previous_hedge
+            quote.modify_hedge_price = None
 
     async def _cancel(self, side: str, quote: RestingQuote) -> None:
         quote.state, quote.awaiting_answer = "canceling", True
@@ -247,6 +267,7 @@ class QuoteKeeper:
                 self.counters.tx_latency_ms.append((self.clock.now_s() - quote.accepted_at_s) * 1000)
         elif quote.state == "modifying" and update.price == quote.price:
             quote.state = "open"
+            quote.hedge_price, quote.modify_hedge_price = quote.modify_hedge_price, None
         if quote.state == "open":
             quote.price = update.price      # what the venue says rests, not what we asked for
 
@@ -294,15 +315,24 @@ class QuoteKeeper:
             self.on_order(found)
             return
         state = quote.state
+        if state == "modifying" and found.price == quote.price:
+            quote.hedge_price = quote.modify_hedge_price
+        quote.modify_hedge_price = None
         quote.state, quote.price, quote.order_index = "open", found.price, found.order_index
         logger.warning("{} {} coi={} ({}) not confirmed on the stream; the venue shows it {} @ {}: "
                        "adopted", TAG, side, quote.client_order_index, state, found.status,
                        found.price)
 
-    def hedge_price_assumed(self, client_order_index: int) -> Decimal | None:
-        """The hedge price the resting quote with this client index was priced against."""
+    def hedge_price_assumed(self, client_order_index: int,
+                            price: Decimal | None = None) -> Decimal | None:
+        """The hedge price the version of the quote that rests at `price` (the stream's) was
+        priced against: during a modify, the old version's until the order shows the new
+        price."""
         for quote in self.sides.values():
             if quote is not None and quote.client_order_index == client_order_index:
+                if (quote.state == "modifying" and price is not None and price == quote.price
+                        and quote.modify_hedge_price is not None):
+                    return quote.modify_hedge_price
                 return quote.hedge_price
         return None
 

@@ -16,6 +16,8 @@ from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.app.account_engine import AccountEngine, SharedPositions
 from hedge.app.engine import Engine
+from hedge.app.fill_attribution import FillAttribution
+from hedge.app.fees_in_force import fee_sources, read_fees, with_fees
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
                                  wait_for_hedges)
@@ -135,6 +137,11 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
             token_cache["at"] = monotonic_s()
         return token_cache["token"]
 
+    # The fees the venues charge this account, in place of lower configured ones.
+    fees = await read_fees(config, session.hedge, config.trading_markets[0].hedge_symbol,
+                           session.rest, account, await auth_token())
+    config = with_fees(config, fees)
+    summary.fees.lighter_maker_source, summary.fees.hedge_taker_source = fee_sources(fees)
     markets = config.trading_markets
     many = len(markets) > 1
     positions = SharedPositions(session.rest, account) if many else None
@@ -207,6 +214,8 @@ async def _market_engine(config: BotConfig, session: Session, market: MarketConf
                      venue_name=config.hedge.exchange, pad_small_hedges=session.pad_small_hedges,
                      reduce_only_exempt=session.hedge.venue_rules.pad_small_hedges_ok,
                      market=spec.symbol)
+    desk.attribution = FillAttribution(config.strategy.maker_fee_bps, config.hedge.taker_fee_bps,
+                                       config.strategy.quote_rate)
     token = await auth_token()
     left = await cancel_everything(session.orders, session.rest, account, spec.market_id, token,
                                    send_cancel=first)

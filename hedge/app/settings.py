@@ -11,6 +11,7 @@ from decimal import Decimal
 from hedge.adapters.hedging.ccxt_venue import CcxtVenueSettings
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.request_budget import RequestBudget
+from hedge.core.pricing import CANCEL_MS_BY_TIER, PricingParams
 from hedge.core.quoting import QuoteParams
 from hedge.core.risk import RiskLimits
 from hedge.infra.config_schema import BotConfig, MarketConfig
@@ -45,7 +46,21 @@ def quote_params(config: BotConfig, spec: MarketSpec,
                        min_profit_bps=s.min_profit_bps, join_max_loss_bps=s.join_max_loss_bps,
                        maker_fee_bps=s.maker_fee_bps, taker_fee_bps=config.hedge.taker_fee_bps,
                        max_position=market.max_position, quote_bid=s.sides in ("both", "bid"),
-                       quote_ask=s.sides in ("both", "ask"))
+                       quote_ask=s.sides in ("both", "ask"), terms=pricing_params(config),
+                       size_step=spec.lot_size, min_order_base=spec.min_base)
+
+
+def pricing_params(config: BotConfig) -> PricingParams:
+    """The adaptive pricing terms; the time to cancel is the account tier's."""
+    s = config.strategy
+    return PricingParams(edge_model=s.edge_model, vol_edge_k=s.vol_edge_k,
+                         vol_window_s=s.vol_window_s, detect_ms=s.detect_ms,
+                         cancel_ms=CANCEL_MS_BY_TIER[config.lighter.account_tier],
+                         markout_buffer=s.markout_buffer,
+                         markout_window_fills=s.markout_window_fills, quote_rate=s.quote_rate,
+                         basis_ewma_s=s.basis_ewma_s, inventory_skew_bps=s.inventory_skew_bps,
+                         depth_fraction=s.depth_fraction,
+                         depth_within_bps=config.hedge.max_slippage_bps)
 
 
 def risk_limits(config: BotConfig, market: MarketConfig | None = None) -> RiskLimits:

@@ -63,6 +63,17 @@ def average_price(levels: Iterable[tuple[Decimal, Decimal]], amount: Decimal) ->
     return None
 
 
+def depth_within_bps(levels: Iterable[tuple[Decimal, Decimal]], bps: Decimal) -> Decimal:
+    """Base amount resting within `bps` of the best level (levels best first)."""
+    total, best = Decimal(0), None
+    for price, size in levels:
+        best = price if best is None else best
+        if abs(price - best) / best * 10_000 > bps:
+            break
+        total += size
+    return total
+
+
 def truncate_to_step(amount: Decimal, step: Decimal) -> Decimal:
     """Largest multiple of `step` not above |amount|, with the sign of `amount`."""
     magnitude = round_to_step(abs(amount), step, up=False)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from hedge.core.pricing import EDGE_MODELS
 from hedge.core.request_tiers import TIERS
 
 LIGHTER_URL_ALIASES = {
@@ -173,6 +174,19 @@ class StrategyConfig:
     min_quote_lifetime_ms: int = setting(500, minimum=0, maximum=600_000)
     join_max_loss_bps: Decimal = setting(Decimal(20), minimum=0, maximum=1000)
     sides: str = setting("both", choices=("both", "bid", "ask"))
+    # The pricing policy (docs/CONFIG.md "The pricing policy"); `fixed` keeps only the loss-line
+    # cancel and the venues' fees on top of the old pricing.
+    edge_model: str = setting("adaptive", choices=EDGE_MODELS)
+    vol_edge_k: Decimal = setting(Decimal("1.0"), minimum=0, maximum=100)
+    vol_window_s: float = setting(60.0, minimum=1, maximum=86_400)
+    detect_ms: int = setting(50, minimum=0, maximum=60_000)
+    markout_buffer: bool = setting(False)
+    markout_window_fills: int = setting(50, minimum=1, maximum=10_000)
+    quote_rate: Decimal = setting(Decimal("1.0"), minimum=Decimal("0.5"), maximum=2,
+                                  allowed="USDT per USDC, a number from 0.5 to 2")
+    basis_ewma_s: float = setting(0.0, minimum=0, maximum=86_400)
+    inventory_skew_bps: Decimal = setting(Decimal("0.0"), minimum=0, maximum=1000)
+    depth_fraction: Decimal = setting(Decimal("0.25"), minimum=0, above=True, maximum=1)
 
 
 @dataclass(frozen=True)

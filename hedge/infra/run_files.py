@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from hedge.core.fill_split import SPLIT_TERMS, HedgeSplit
+
 RUN_ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 LATEST = "latest"
 
@@ -125,6 +127,10 @@ class FeeFigures:
     hedge_taker_bps: Decimal = Decimal(0)
     lighter_quote: Decimal = Decimal(0)
     hedge_quote: Decimal = Decimal(0)
+    # Where each rate came from: "venue" (read at startup and booked), "config" (the configured
+    # one, at or above the venue's), "config (venue unreadable)"; "" before the fee read.
+    lighter_maker_source: str = ""
+    hedge_taker_source: str = ""
 
 
 @dataclass
@@ -252,7 +258,9 @@ class RunSummary:
             "fees": {"lighter_maker_bps": _amount(self.fees.lighter_maker_bps),
                      "hedge_taker_bps": _amount(self.fees.hedge_taker_bps),
                      "lighter_quote": _amount(self.fees.lighter_quote),
-                     "hedge_quote": _amount(self.fees.hedge_quote)},
+                     "hedge_quote": _amount(self.fees.hedge_quote),
+                     "lighter_maker_source": self.fees.lighter_maker_source,
+                     "hedge_taker_source": self.fees.hedge_taker_source},
             "pnl_quote": _amount(self.pnl_quote),
             "markets": self.markets,
         }
@@ -260,6 +268,12 @@ class RunSummary:
 
 def _amount(value: Decimal) -> str:
     return format(value, "f")
+
+
+def _bps(value: Decimal) -> str:
+    """A split term: bp to 1e-6, enough for the five to add up to the PnL in the csv."""
+    rounded = value.quantize(Decimal("0.000001"))
+    return format(abs(rounded) if rounded == 0 else rounded, "f")   # never "-0.000000"
 
 
 def _json_default(value: Any) -> Any:
@@ -282,11 +296,15 @@ def write_summary(run_dir: str | Path, summary: RunSummary | dict[str, Any]) -> 
     return path
 
 
-# hedge_price_assumed (maker rows): the hedge venue price the quote was priced against; the
-# report splits PnL into spread at fill and hedge slippage with it. market: the Lighter symbol
-# the row belongs to (a hedge row: the market it hedged). New columns go at the end.
+# hedge_price_assumed (maker rows): the hedge venue price the quote was priced against;
+# hedge_price_at_fill: the hedge book's price for the size when the fill was seen. Hedge rows:
+# hedge_price_at_submit (the book's price when the hedge went), and the five-way split of the
+# maker fill(s) the leg covered (hedge/core/fill_split.py), in bp of their notional, adding up
+# to their PnL; the leg's hedge_price_assumed/at_fill are those fills' (size-weighted).
+# market: the Lighter symbol the row belongs to. New columns go at the end.
 TRADES_COLUMNS = ("ts", "venue", "role", "side", "size", "price", "fill_key", "client_id",
-                  "hedge_price_assumed", "market")
+                  "hedge_price_assumed", "market", "hedge_price_at_fill", "hedge_price_at_submit",
+                  *(f"split_{term}_bps" for term in SPLIT_TERMS))
 
 
 class TradesCsv:
@@ -303,23 +321,30 @@ class TradesCsv:
 
     def maker_fill(self, side: str, size: Decimal, price: Decimal, fill_key: str,
                    ts: datetime | None = None, hedge_price_assumed: Decimal | None = None,
-                   market: str = "") -> None:
-        self._row("lighter", "maker", side, size, price, fill_key, "", ts, hedge_price_assumed,
-                  market)
+                   market: str = "", hedge_price_at_fill: Decimal | None = None) -> None:
+        self._row("lighter", "maker", side, size, price, fill_key, "", ts, market,
+                  (hedge_price_assumed, hedge_price_at_fill))
 
     def hedge_fill(self, venue: str, side: str, size: Decimal, price: Decimal | None,
                    fill_key: str, client_id: str, ts: datetime | None = None,
-                   market: str = "") -> None:
-        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, None, market)
+                   market: str = "", split: HedgeSplit | None = None) -> None:
+        if split is None:
+            self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, market, ())
+            return
+        self._row(venue, "hedge", side, size, price, fill_key, client_id, ts, market,
+                  (split.assumed, split.at_fill, split.at_submit,
+                   *(_bps(v) for v in split.split.as_dict().values())))
 
     def _row(self, venue: str, role: str, side: str, size: Decimal, price: Decimal | None,
-             fill_key: str, client_id: str, ts: datetime | None,
-             assumed: Decimal | None = None, market: str = "") -> None:
+             fill_key: str, client_id: str, ts: datetime | None, market: str,
+             priced: tuple) -> None:
+        """`priced`: hedge_price_assumed, then the columns after `market`, in order."""
         when = ts or datetime.now(timezone.utc)
+        cells = ["" if v is None else (v if isinstance(v, str) else _amount(v)) for v in priced]
+        cells += [""] * (len(TRADES_COLUMNS) - 9 - len(cells))
         self._writer.writerow((when.isoformat(timespec="milliseconds"), venue, role, side,
                                _amount(size), "" if price is None else _amount(price),
-                               fill_key, client_id, "" if assumed is None else _amount(assumed),
-                               market))
+                               fill_key, client_id, cells[0], market, *cells[1:]))
         self._file.flush()
 
     def close(self) -> None:

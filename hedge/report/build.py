@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hedge.report import figures
+from hedge.report import figures, split_figures
 from hedge.report.book_series import read_book_series
 from hedge.report.markouts import markouts
 from hedge.report.page import header_rows, render
@@ -52,10 +52,11 @@ def build_report(run_dir: str | Path) -> Path:
     duration = end_ts - start_ts if start_ts is not None and end_ts is not None else None
     def timed(plot: figures.Plot) -> figures.Plot:
         return figures.set_span(plot, start_ts, end_ts)
-    plots = [timed(figures.prices(book, tf)),
+    plots = [timed(figures.prices(book, tf, end_ts)),
              timed(figures.position_plot(rows, log, end_ts)),
              figures.latency_plot(log, summary.get("latency_ms") or {}),
              timed(figures.pnl_plot(rows, tf, book, end_ts)),
+             timed(split_figures.split_over_time(tf)), split_figures.split_by_side(tf),
              figures.markout_plot(markouts(tf.makers, book.mid, book.last_ts)),
              timed(figures.requests_plot(log, summary))]
     page = render(summary, header_rows(summary, duration, tf.volume_quote if rows else None),

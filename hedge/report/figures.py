@@ -47,22 +47,27 @@ def set_span(plot: Plot, start_ts: float | None, end_ts: float | None) -> Plot:
     return plot
 
 
-def _step(fig: go.Figure, series: Series, name: str, **style) -> None:
+def _step(fig: go.Figure, series: Series, name: str, until_ts: float | None = None,
+          **style) -> None:
+    """A step line; `until_ts`: the last value holds until then (a quote still resting at the
+    end of the run is drawn to the end, not stopped at its last move)."""
     ts, values = series.sampled(MAX_POINTS)
+    if ts and until_ts is not None and until_ts > ts[-1] and values[-1] is not None:
+        ts, values = [*ts, until_ts], [*values, values[-1]]
     if ts:
         fig.add_trace(go.Scatter(x=_times(ts), y=values, name=name, mode="lines",
                                  line=dict(shape="hv", **style)))
 
 
-def prices(book: BookSeries, tf: TradeFigures) -> Plot:
+def prices(book: BookSeries, tf: TradeFigures, end_ts: float | None = None) -> Plot:
     caption = ("Lighter mid (from the recorded book) with our resting bid and ask; triangles are "
                "maker fills on Lighter, crosses the hedge fills on the hedge venue.")
     if not book.mid.ts and not tf.makers:
         return Plot("prices", "Prices", "No book frames in ws_lighter.jsonl: nothing to draw.", None)
     fig = _figure("Lighter mid, our quotes and fills", "time (UTC)", "price (quote currency)")
     _step(fig, book.mid, "Lighter mid", color="#444", width=1)
-    _step(fig, book.our_bid, "our bid", color="#2a9d3f", width=1.5)
-    _step(fig, book.our_ask, "our ask", color="#d1495b", width=1.5)
+    _step(fig, book.our_bid, "our bid", end_ts, color="#2a9d3f", width=1.5)
+    _step(fig, book.our_ask, "our ask", end_ts, color="#d1495b", width=1.5)
     for side, symbol, color in (("bid", "triangle-up", "#2a9d3f"), ("ask", "triangle-down", "#d1495b")):
         rows = [r for r in tf.makers if r.side == side]
         if rows:
@@ -198,7 +203,7 @@ def requests_plot(log: RunLog, summary: dict) -> Plot:
                     "No request figures (status lines) and no stream events in this run.", None)
     fig = _figure("Lighter requests per minute, stream events", "time (UTC)", "requests / min")
     if len(points) >= 2:
-        ts, rates = _rate_per_min(points)
+        ts, rates = _rate_per_min(points, log.first_ts)
         what = ("requests" if any(s.lighter_requests is not None for s in log.status)
                 else "transactions")
         fig.add_trace(go.Scatter(x=_times(ts), y=rates, name=f"Lighter {what} / min (rolling 60 s)",
@@ -221,16 +226,23 @@ def requests_plot(log: RunLog, summary: dict) -> Plot:
                 f"disconnects, book resyncs, rate limits, market pauses and resumes, kill switch.", fig)
 
 
-def _rate_per_min(points: list[tuple[float, int]]) -> tuple[list[float], list[float]]:
+def _rate_per_min(points: list[tuple[float, int]],
+                  start_ts: float | None = None) -> tuple[list[float], list[float]]:
+    """Requests in the rolling minute before each status point (the counts are cumulative).
+    Within the first minute that is what was sent since the start, never extrapolated to a
+    minute: 20 requests in 8 s are 20 in the window, not 150 a minute against a cap of 60."""
+    start = min(start_ts if start_ts is not None else points[0][0], points[0][0])
+    counted = [(start, 0)] + list(points) if points[0][1] else list(points)
     ts, rates = [], []
-    for i, (t, count) in enumerate(points[1:], start=1):
+    for i, (t, count) in enumerate(counted[1:], start=1):
         j = i - 1
-        while j > 0 and t - points[j - 1][0] <= 60:
+        while j > 0 and t - counted[j - 1][0] <= 60:
             j -= 1
-        span = t - points[j][0]
+        span = t - counted[j][0]
         if span > 0:
             ts.append(t)
-            rates.append(round((count - points[j][1]) / span * 60, 2))
+            full_minute = t - start >= 60             # else: no extrapolation
+            rates.append(round((count - counted[j][1]) * (60 / span if full_minute else 1), 2))
     return ts, rates
 
 

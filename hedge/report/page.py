@@ -50,8 +50,15 @@ def header_rows(summary: dict, duration_s: float | None, volume_quote: float | N
     if fees:
         rows.append(("fees", "fees Lighter / hedge (quote)",
                      f"{fees.get('lighter_quote', '?')} / {fees.get('hedge_quote', '?')} "
-                     f"(taker {fees.get('hedge_taker_bps', '?')} bps)"))
+                     f"(maker {fees.get('lighter_maker_bps', '?')} bps{_source(fees, 'lighter')}, "
+                     f"taker {fees.get('hedge_taker_bps', '?')} bps{_source(fees, 'hedge')})"))
     return rows
+
+
+def _source(fees: dict, venue: str) -> str:
+    """Where the fee in force came from (summary.json's `*_source`), when the run records it."""
+    key = "lighter_maker_source" if venue == "lighter" else "hedge_taker_source"
+    return f" from {fees[key]}" if fees.get(key) else ""
 
 
 def _float(value) -> float | None:

@@ -8,6 +8,9 @@ PnL split (quote currency), fill by fill:
 - inventory: the rest (what is unhedged, marked at the Lighter mid).
 A run without `hedge_price_assumed` (older trades.csv) takes the hedge fill itself as assumed:
 its slippage shows as zero and the spread as realised.
+
+Hedge rows of newer runs also carry the five-way split of the fills they covered
+(`split_<term>_bps`, hedge/core/fill_split.py): the report plots it over time and by side.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import csv
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from hedge.core.fill_split import SPLIT_TERMS
 
 
 @dataclass
@@ -28,6 +33,7 @@ class TradeRow:
     fill_key: str
     assumed: float | None
     market: str = ""
+    split_bps: dict[str, float] | None = None     # hedge rows: the split of the fills covered
 
     @property
     def signed(self) -> float:
@@ -46,11 +52,19 @@ def read_trades(path: Path) -> list[TradeRow]:
                     ts=datetime.fromisoformat(raw["ts"]).timestamp(), venue=raw.get("venue", ""),
                     role=raw.get("role", ""), side=raw.get("side", ""), size=float(raw["size"]),
                     price=_float(raw.get("price")), fill_key=raw.get("fill_key", ""),
-                    assumed=_float(raw.get("hedge_price_assumed")), market=raw.get("market") or ""))
+                    assumed=_float(raw.get("hedge_price_assumed")), market=raw.get("market") or "",
+                    split_bps=_split(raw)))
             except (KeyError, ValueError, TypeError):
                 continue      # a torn last line of a killed run
     rows.sort(key=lambda r: r.ts)
     return rows
+
+
+def _split(raw: dict) -> dict[str, float] | None:
+    values = {term: _float(raw.get(f"split_{term}_bps")) for term in SPLIT_TERMS}
+    if any(v is None for v in values.values()):
+        return None
+    return values  # type: ignore[return-value]
 
 
 def _float(text: str | None) -> float | None:

@@ -110,7 +110,7 @@ class StubQuotes:
     def overdue(self):
         return []
 
-    def hedge_price_assumed(self, client_order_index):
+    def hedge_price_assumed(self, client_order_index, price=None):
         return None
 
 

@@ -132,6 +132,7 @@ class FakeRest:
         self.active: list[OrderUpdate] = []
         self.failures_left = 0                             # the next calls raise
         self.calls: list[tuple] = []
+        self.fee_ticks: tuple[int, int] | None = None     # accountLimits (maker, taker); None: fail
 
     def put_order(self, raw_order: dict[str, Any]) -> OrderUpdate:
         """Record an order's state as REST will report it (shape of `frames.order`)."""
@@ -143,6 +144,12 @@ class FakeRest:
         if self.failures_left:
             self.failures_left -= 1
             raise ConnectionError("REST unreachable")
+
+    async def account_fee_ticks(self, account: int, token: str) -> tuple[int, int]:
+        self.calls.append(("account_fee_ticks", account))
+        if self.fee_ticks is None:
+            raise ConnectionError("accountLimits not served")
+        return self.fee_ticks
 
     async def account_position(self, account: int, market: int,
                                priority: Priority = Priority.SAFETY) -> Decimal:
@@ -206,6 +213,8 @@ class FakeHedgeVenue:
     refresh_failures_left: int = 0
     watching: list[str] = field(default_factory=list)   # symbols whose book feed was started
     watch_error: Exception | None = None                 # the book feed dies with it
+    depth: Decimal | None = None                         # base within the slippage cap, if known
+    fee_answer: Any = None          # what the fee read returns (an Exception: it raises it)
 
     async def start(self) -> None:
         return None
@@ -234,6 +243,16 @@ class FakeHedgeVenue:
         if not self.book_fresh:
             return None
         return self.ask if is_buy else self.bid
+
+    def depth_base(self, symbol: str, is_buy: bool, within_bps: Decimal) -> Decimal | None:
+        return self.depth if self.book_fresh else None
+
+    async def taker_fee_bps(self, symbol: str) -> Decimal:
+        if isinstance(self.fee_answer, Exception):
+            raise self.fee_answer
+        if self.fee_answer is None:
+            raise ConnectionError("fee endpoint not served")
+        return Decimal(self.fee_answer)
 
     async def position(self, symbol: str) -> Decimal:
         return self.position_

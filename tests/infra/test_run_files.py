@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from hedge.core.fill_split import SPLIT_TERMS
 from hedge.infra import run_files
 from hedge.infra.run_files import (RunSummary, TradesCsv, create_run_dir, new_run_id, percentile,
                                    resolve_latest, write_summary)
@@ -141,6 +142,8 @@ def test_trades_csv_rows(tmp_path):
     assert [r["role"] for r in rows] == ["maker", "hedge"]
     assert rows[0] == {"ts": "2025-03-01T12:00:00.000+00:00", "venue": "lighter", "role": "maker",
                        "side": "bid", "size": "0.010", "price": "3000.5", "fill_key": "7-0.01",
-                       "client_id": "", "hedge_price_assumed": "3001.25", "market": "ETH"}
+                       "client_id": "", "hedge_price_assumed": "3001.25", "market": "ETH",
+                       "hedge_price_at_fill": "", "hedge_price_at_submit": "",
+                       **{f"split_{t}_bps": "" for t in SPLIT_TERMS}}
     assert rows[1]["client_id"] == "lh-7-0.01" and rows[1]["venue"] == "binanceusdm"
     assert rows[1]["hedge_price_assumed"] == "" and rows[1]["market"] == "ETH"

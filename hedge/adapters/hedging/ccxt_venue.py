@@ -189,6 +189,17 @@ class CcxtHedgeVenue:
         """Average price of taking `amount` from the feed's book; None if stale or too thin."""
         return self.books.executable_price(symbol, amount, is_buy)
 
+    def depth_base(self, symbol: str, is_buy: bool, within_bps: Decimal) -> Decimal | None:
+        """Base amount on the side a buy (asks) or sell (bids) takes, within `within_bps` of
+        its best level; None if the book is stale."""
+        return self.books.depth_base(symbol, is_buy, within_bps)
+
+    async def taker_fee_bps(self, symbol: str) -> Decimal:
+        """The account's taker fee on `symbol` as the venue reports it (ccxt's
+        fetch_trading_fee; `market['taker']` is a static default, not the account's)."""
+        fee = await self.exchange.fetch_trading_fee(symbol)
+        return _dec(fee["taker"]) * 10_000
+
     async def find_order(self, symbol: str, client_id: str) -> OrderLookup | None:
         await self._reads.acquire()
         order = await self.venue_rules.find_order(self.exchange, symbol, client_id)

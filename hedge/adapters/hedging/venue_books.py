@@ -13,7 +13,7 @@ import ccxt.pro as ccxt_pro
 
 from hedge.adapters.hedging.book_feed import FeedBook, FeedTimings, HedgeBookFeed, Levels
 from hedge.adapters.hedging.urls import point_at
-from hedge.core.hedge_order import average_price
+from hedge.core.hedge_order import average_price, depth_within_bps
 from hedge.infra.rate_limit import TokenBucket
 from hedge.infra.clock import monotonic_s
 
@@ -91,6 +91,11 @@ class VenueBooks:
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
         book = self.fresh(symbol)
         return None if book is None else average_price(book.asks if is_buy else book.bids, amount)
+
+    def depth_base(self, symbol: str, is_buy: bool, within_bps: Decimal) -> Decimal | None:
+        book = self.fresh(symbol)
+        return None if book is None else depth_within_bps(book.asks if is_buy else book.bids,
+                                                          within_bps)
 
     async def close(self) -> None:
         if self.stream is not None:

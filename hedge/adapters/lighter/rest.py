@@ -148,6 +148,13 @@ class LighterRest:
                     return extra[key].lower()
         return None
 
+    async def account_fee_ticks(self, account: int, token: str) -> tuple[int, int]:
+        """The account's current maker and taker fee ticks from `accountLimits` (lighter-sdk's
+        AccountLimits: 1e-6 of notional, so 40 ticks are 0.4 bp)."""
+        resp = await self._call("accountLimits", Priority.READ,
+                                lambda: self._accounts.account_limits(account, token))
+        return int(resp.current_maker_fee_tick), int(resp.current_taker_fee_tick)
+
     async def close(self) -> None:
         await self._api_client.close()
 
