@@ -62,6 +62,7 @@ class InformedModel:
     per_s_max: float = 0.0              # arrivals per second against a stale order; 0: off
     threshold_bps: float = 2.0          # how far through the fair an order must be
     size_base: float = 1.0              # what one informed taker asks for, base units
+    delay_ms: float | None = None       # from seeing a stale order to its take landing; None: the tier's taker latency
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,10 @@ KEY_UNITS = {   # for the docs and messages: the unit of every key whose name do
     "lighter.quote_rate": "hedge quote / Lighter quote", "lighter.tick": "Lighter quote",
     "lighter.lot": "base", "lighter.level_step_ticks": "ticks", "uninformed.per_s": "1/s",
     "uninformed.size_sigma": "log-units", "informed.per_s_max": "1/s",
+    "informed.delay_ms": "ms (absent: the tier's taker latency)",
 }
+
+OPTIONAL = {"start", "delay_ms"}    # keys whose absence (or null) means "derive it"
 
 # A market's usual price when the model gives no `fair.start` (hedge quote currency).
 USUAL_PRICES = {"ETH": 3000.0, "BTC": 100000.0, "SOL": 200.0, "DOGE": 0.25, "1000PEPE": 0.01}
@@ -125,7 +129,7 @@ def _section(name: str, cls: type, raw: Any) -> Any:
     for key, value in raw.items():
         if key not in known:
             raise ModelFileError(f"unknown key model.{name}.{key}; allowed: {', '.join(known)}")
-        if key == "start" and value is None:
+        if key in OPTIONAL and value is None:
             continue
         kind = int if known[key].type in ("int", int) else float
         values[key] = _number(f"{name}.{key}", value, kind)

@@ -44,8 +44,10 @@ class OrderLanding:
     _seq: Iterator[int]
 
     def _later(self, t_ms: float, lane: str, kind: str, *args) -> None:
-        land = t_ms + self.tier.latency_ms(lane)
-        heapq.heappush(self._pending, (land, next(self._seq), kind, args))
+        self._at(t_ms + self.tier.latency_ms(lane), kind, *args)
+
+    def _at(self, land_ms: float, kind: str, *args) -> None:
+        heapq.heappush(self._pending, (land_ms, next(self._seq), kind, args))
 
     def place(self, t_ms: float, order_id: int, is_ask: bool, price_ticks: int, lots: int) -> None:
         self._later(t_ms, "maker", "place", order_id, is_ask, price_ticks, lots)
@@ -160,8 +162,11 @@ class MarketSimulation(OrderLanding):
             if through > best_through:
                 best, best_through = order, through
         if best is not None:
-            self._later(self.t_ms, "taker", "informed", best.order_id, best.price_ticks,
-                        self._informed_lots)
+            delay_ms = self.model.informed.delay_ms
+            if delay_ms is None:
+                delay_ms = self.tier.latency_ms("taker")
+            self._at(self.t_ms + delay_ms, "informed", best.order_id,
+                     best.price_ticks, self._informed_lots)
 
     # -- landings -----------------------------------------------------------------------------
 

@@ -54,10 +54,14 @@ def test_without_noise_the_fill_earns_its_spread_less_fees():
 
 
 def test_informed_flow_alone_loses_on_every_setting_that_fills():
-    toxic = with_changes(BASE, fair={"vol_bps_per_sqrt_s": 4.0, "jumps_per_hour": 60,
+    """Informed takers land 100 ms after a jump, before a standard account's 200 ms cancel:
+    a cancel-at-the-loss-line quote wins the race against the tier's own 300 ms taker, and
+    widens with volatility, so only fast takers and frequent jumps reach it."""
+    toxic = with_changes(BASE, fair={"vol_bps_per_sqrt_s": 4.0, "jumps_per_hour": 600,
                                      "jump_bps": 15},
                          uninformed={"per_s": 0.0},
-                         informed={"per_s_max": 5.0, "threshold_bps": 1.0, "size_base": 0.05})
+                         informed={"per_s_max": 5.0, "threshold_bps": 1.0, "size_base": 0.05,
+                                   "delay_ms": 100})
     filled = 0
     for min_profit in (0, 2, 5):
         t = trial(toxic, hours=0.05, **{"strategy.min_profit_bps": min_profit})
