@@ -143,7 +143,12 @@ class HedgeDesk:
             self._last_price = delta.price
             try:
                 async with self._lock:
-                    await self._hedge_owed(delta.key, seen_ns)
+                    # An earlier hedge whose outcome is unknown may have traded: what is owed
+                    # is only known once it is looked up, so nothing goes out before that.
+                    if await self._look_up_unresolved():
+                        await self._hedge_owed(delta.key, seen_ns)
+                    else:
+                        self.last_fill_key = delta.key   # retry_owed hedges it once known
             except Exception as exc:  # the hedge task must outlive any surprise; retry_owed retries
                 self.stats.failures += 1
                 self.stats.consecutive_failures += 1
@@ -167,22 +172,29 @@ class HedgeDesk:
         if not self._queue.empty() or self._lock.locked():
             return None
         async with self._lock:
-            for client_id in list(self.unresolved):
-                try:
-                    found = await self.venue.find_order(self.symbol, client_id)
-                except Exception as exc:  # the venue is still unreachable: try next time
-                    logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
-                    return None
-                self.unresolved.remove(client_id)
-                filled = found.filled if found is not None else Decimal(0)
-                logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
-                average = found.average_price if found else None
-                self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
-                self._count_hedge_fill(filled, average)
+            if not await self._look_up_unresolved():
+                return None
             if self.last_fill_key is None or self.ledger.next_order_amount() == 0:
                 return None
             return await self._hedge_owed(self.last_fill_key, 0,
                                           attempt_base=next(self._retry_attempts))
+
+    async def _look_up_unresolved(self) -> bool:
+        """Ask the venue about every hedge whose outcome is unknown; False while one cannot
+        be answered (the venue is still unreachable): then nothing may be sent."""
+        for client_id in list(self.unresolved):
+            try:
+                found = await self.venue.find_order(self.symbol, client_id)
+            except Exception as exc:  # the venue is still unreachable: try next time
+                logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
+                return False
+            self.unresolved.remove(client_id)
+            filled = found.filled if found is not None else Decimal(0)
+            logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
+            average = found.average_price if found else None
+            self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
+            self._count_hedge_fill(filled, average)
+        return True
 
     async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
                           attempt_base: int = 0, pad_allowed: bool = True) -> HedgeOutcome | None:
