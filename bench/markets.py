@@ -98,8 +98,7 @@ def _engines(count: int, venue: StampingVenue, work: Path) -> tuple[AccountEngin
         engines.append(Engine(engine_settings(config, spec, 1, market), orders=None,
                               ws=IdleStream(), rest=None, desk=desk, quotes=IdleQuotes(),
                               detector=FillDetector(), hedge_venue=venue,
-                              start_lighter_position=Decimal(0), auth_token=None,
-                              one_of_many=True))
+                              start_lighter_position=Decimal(0), auth_token=None))
     account = AccountEngine(engines, ws=IdleStream(), dead_mans_switch=None,
                             max_total_unhedged_quote=None, max_total_loss_quote=Decimal(1),
                             taker_fee_bps=Decimal(0))
