@@ -153,3 +153,76 @@ def build_rig(journal_path: Path, options: Options | None = None, *,
 
 def limits(**changes: Any) -> RiskLimits:
     return replace(LIMITS, **changes)
+
+
+MARKET_IDS = {"ETH": 0, "BTC": 1, "SOL": 2}
+
+
+@dataclass
+class MarketsRig:
+    """Several markets' engines under one runner: one stream, one order client and budget, one
+    journal, one client-index source, as a run of several markets has them."""
+
+    engines: dict[str, Engine]
+    runner: AccountEngine
+    journal: Journal
+    clock: FakeClock
+    stream: FakeStream
+    orders: FakeOrderClient
+    venue: FakeHedgeVenue
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def feed(self, raw: dict[str, Any]) -> None:
+        self.stream.feed(raw)
+
+    async def live(self) -> None:
+        """Connected, every market's book and its own account snapshot."""
+        self.feed(frames.connected())
+        for market in self.engines.values():
+            self.feed(frames.book([("1999.00", "1")], [("2001.00", "1")],
+                                  market=market.spec.market_id))
+            self.feed(frames.market_orders(market.spec.market_id, snapshot=True))
+        await settle()
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await self.runner.stop_all_tasks()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def build_markets(journal_path: Path, symbols: tuple[str, ...] = ("ETH", "BTC", "SOL"), *,
+                  journal: Journal | None = None, options: Options | None = None) -> MarketsRig:
+    """`symbols` quoted on one account; each market hedges on its own FakeHedgeVenue symbol
+    (one venue: the same rules for all)."""
+    from hedge.app.client_indexes import AccountWide      # the one source every market shares
+    options = options or Options()
+    clock = FakeClock()
+    journal = journal or Journal(journal_path)
+    venue = FakeHedgeVenue()
+    orders = FakeOrderClient(RequestBudget(options.tier, budget_per_window=options.budget_per_window,
+                                           clock=clock.now_s))
+    stream = FakeStream(tuple(MARKET_IDS[s] for s in symbols))
+    account_wide = AccountWide(TokenBucket(1_000, 1_000), journal)
+    engines: dict[str, Engine] = {}
+    for symbol in symbols:
+        spec = replace(SPEC, symbol=symbol, market_id=MARKET_IDS[symbol])
+        desk = HedgeDesk(venue, HEDGE_SYMBOL, journal, None, market=symbol, clock=clock)
+        quotes = QuoteKeeper(orders, spec, options.params.order_size, options.tolerance_bps,
+                             options.min_lifetime_ms, account_wide.tx_bucket, journal,
+                             client_indexes=account_wide.client_indexes, clock=clock)
+        settings = EngineSettings(spec=spec, account_index=frames.ACCOUNT,
+                                  hedge_symbol=HEDGE_SYMBOL, quote=options.params,
+                                  risk=options.limits, position_check_s=options.position_check_s)
+
+        async def auth_token() -> str:
+            return "harness-token"
+        engines[symbol] = Engine(settings, orders=orders, ws=stream, rest=FakeRest(), desk=desk,
+                                 quotes=quotes, detector=FillDetector(), hedge_venue=venue,
+                                 start_lighter_position=Decimal(0), auth_token=auth_token,
+                                 clock=clock)
+    runner = AccountEngine(list(engines.values()), ws=stream, dead_mans_switch=None,
+                           max_total_unhedged_quote=None,
+                           max_total_loss_quote=options.max_total_loss_quote,
+                           taker_fee_bps=Decimal(0), clock=clock)
+    return MarketsRig(engines, runner, journal, clock, stream, orders, venue)
