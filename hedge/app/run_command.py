@@ -152,20 +152,26 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                            max_total_unhedged_quote=config.risk.max_total_unhedged_quote,
                            max_total_loss_quote=config.risk.max_loss_quote,
                            taker_fee_bps=config.hedge.taker_fee_bps)
-    # The observer (metrics, alerts) watches the first market's engine.
-    observer = EngineObserver(engines[0], session.specs[0].symbol, metrics,
-                              alerts or AlertSender(()), config.alerts, run_dir.name)
+    # One observer (metrics, alerts) per market; the first also watches the account.
+    symbols = tuple(spec.symbol for spec in session.specs)
+    observers = [EngineObserver(engine, spec.symbol, metrics, alerts or AlertSender(()),
+                                config.alerts, run_dir.name,
+                                account_markets=symbols if i == 0 else ())
+                 for i, (engine, spec) in enumerate(zip(engines, session.specs))]
     ws.start()
     for spec in session.specs:
         await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.request_stop, "signal")
-    observer.started()
-    watching = asyncio.create_task(observer.run(), name="observer")
+    for observer in observers:
+        observer.started()
+    watching = [asyncio.create_task(observer.run(), name=f"observer-{observer.market}")
+                for observer in observers]
     try:
         reason = await runner.run(config.duration_s)
-        observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
+        for observer in observers:      # a kill switch is told at once, not after the shutdown
+            observer.tick(final=True)
         logger.info("stopping: {}", reason)
         session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
         await runner.stop_tasks(keep_hedging=True)
@@ -186,11 +192,13 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         if aborted is not None and not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
-        watching.cancel()
+        for task in watching:
+            task.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     await fill_summary(summary, session, engines, ws, config, runner.dead_mans_switch)
-    observer.stopped(reason)
+    for observer in observers:
+        observer.stopped(reason)
     return reason
 
 
