@@ -92,7 +92,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         desk, st = engine.desk, engine.desk.stats
         check = engine.detector.cross_check()
         rel.fills_lost += len(check.trades_without_fill)
-        step = session.hedge_rules_by_symbol.get(engine.hedge_symbol, session.hedge_rules).amount_step
+        step = session.hedge_rules[engine.hedge_symbol].amount_step
         overshoot = desk.maker_filled_base + st.filled_base
         rel.double_hedges += int(overshoot != 0 and abs(overshoot) >= step
                                  and (overshoot > 0) == (st.filled_base > 0))
