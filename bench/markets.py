@@ -5,7 +5,8 @@ under one AccountEngine; each round is one account_orders frame carrying fills o
 markets at once (a burst), handed to `AccountEngine.on_message` as the stream reader does. The
 hedge venue is a stand-in that stamps the moment `submit_hedge` is entered, so the figure is
 the bot's own cost from the frame read to the hedge request handed to the venue client (the
-HTTP round trip is bench/fill_hedge.py's). Each market's book and quoting are idle here.
+HTTP round trip is bench/fill_hedge.py's); it then yields once, as a real submit does while its
+request is on the wire, so the next market's desk does not wait for this one's bookkeeping. Each market's book and quoting are idle here.
 
 Run as `python -m bench.markets --rounds N --markets 1,5,20`; bench/run.py runs it in a child.
 """
@@ -62,6 +63,7 @@ class StampingVenue:
         now = time.perf_counter_ns()
         self.submit_ms.append((now - request.fill_seen_ns) / 1e6)
         self.submitted += 1
+        await asyncio.sleep(0)       # a real submit awaits its HTTP request: the other desks go
         leg = HedgeLeg(f"b{self.submitted}", HedgeStatus.FILLED, request.amount, PRICE)
         return HedgeOutcome(request, HedgeStatus.FILLED, request.amount, PRICE, (leg.client_id,),
                             timings=(HedgeTiming(now, now),), legs=(leg,))

@@ -39,6 +39,7 @@ from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.core.risk import (PAUSE_FOR_GOOD, PAUSE_UNTIL_CLEAR, STOP_ALL, RiskSnapshot,
                              kill_reason, limit_action)
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
+from hedge.infra.logs import after_this_step
 
 QUOTE_INTERVAL_S = 0.05
 WATCH_INTERVAL_S = 0.1
@@ -181,7 +182,7 @@ class Engine:
         delta = self.detector.on_update(order)
         if delta is None:
             return
-        frame_log.log_fill(delta)
+        after_this_step(frame_log.log_fill, delta)
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)

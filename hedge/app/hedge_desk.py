@@ -11,6 +11,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from loguru import logger
 
@@ -20,7 +21,7 @@ from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.journal import Journal
-from hedge.infra.logs import HEDGE_TAG
+from hedge.infra.logs import HEDGE_TAG, after_this_step
 from hedge.infra.run_files import TradesCsv
 
 TAG = HEDGE_TAG
@@ -104,9 +105,9 @@ class HedgeDesk:
         self.ledger.add_maker_fill(signed)
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
-            self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
-                                   delta.fill_id, hedge_price_assumed=hedge_price_assumed,
-                                   market=self.market)
+            after_this_step(partial(self.trades.maker_fill, "ask" if delta.is_ask else "bid",
+                                    delta.size, delta.price, delta.fill_id,
+                                    hedge_price_assumed=hedge_price_assumed, market=self.market))
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = self.clock.now_s()
@@ -233,9 +234,7 @@ class HedgeDesk:
 
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
                                write_ahead)
-        logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
-                    "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
-                    self._assumed_price if self._assumed_price is not None else "-")
+        after_this_step(_log_submit, amount, key_text, self.ledger.owed, self._assumed_price)
         outcome = await self.venue.submit_hedge(request)
         self.record_outcome(outcome)
         return outcome
@@ -267,10 +266,10 @@ class HedgeDesk:
         if self.trades is not None:
             key = fill_key_text(*outcome.request.fill_key)
             for leg in outcome.legs:
-                if leg.filled:
-                    self.trades.hedge_fill(self.venue_name, "buy" if leg.filled > 0 else "sell",
-                                           abs(leg.filled), leg.average_price, key, leg.client_id,
-                                           market=self.market)
+                if leg.filled:      # after the maker row, which waits for the same step
+                    after_this_step(partial(
+                        self.trades.hedge_fill, self.venue_name, "buy" if leg.filled > 0 else "sell",
+                        abs(leg.filled), leg.average_price, key, leg.client_id, market=self.market))
         if outcome.status is HedgeStatus.FILLED:
             self.stats.consecutive_failures = 0
             logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,
@@ -316,3 +315,10 @@ class HedgeDesk:
             self.stats.max_unhedged_ms = max(self.stats.max_unhedged_ms, self.unhedged_age_ms())
         self._unhedged_since_s = None
         self.in_flight_sides.clear()
+
+
+def _log_submit(amount: Decimal, key_text: str, owed: Decimal, assumed: Decimal | None) -> None:
+    """Written once the hedge request is on its way (after_this_step), not before it."""
+    logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
+                "buy" if amount > 0 else "sell", abs(amount), key_text, owed,
+                assumed if assumed is not None else "-")
