@@ -12,7 +12,7 @@ from pathlib import Path
 
 _LINE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) \| (\w+)\s*\|[^|]*\| (.*)$")
 _ACK = re.compile(r"\[HEDGE\] ack .* submit ([\d.]+) ms ack ([\d.]+) ms")
-_STARTUP = re.compile(r"startup reconciled: lighter (\S+) hedge (\S+)")
+_STARTUP = re.compile(r"startup reconciled(?: (\S+))?: lighter (\S+) hedge (\S+)")
 _TX = re.compile(r"\blighter_tx=(\d+)")
 _REQUESTS = re.compile(r"\blighter_requests=(\d+)")
 _PAUSED = re.compile(r"paused=\(([^)]*)\)")
@@ -49,8 +49,9 @@ class RunLog:
     hedge_latency_ms: list[tuple[float, float, float]] = field(default_factory=list)  # ts, submit, ack
     status: list[StatusPoint] = field(default_factory=list)
     events: list[LogEvent] = field(default_factory=list)
-    start_lighter_base: float = 0.0
+    start_lighter_base: float = 0.0          # the first market's (of a one-market run: the run's)
     start_hedge_base: float = 0.0
+    start_by_market: dict[str, tuple[float, float]] = field(default_factory=dict)  # lighter, hedge
     errors: int = 0
 
 
@@ -99,7 +100,10 @@ def _read_line(log: RunLog, ts: float, text: str) -> None:
         return
     startup = _STARTUP.search(text)
     if startup:
-        log.start_lighter_base, log.start_hedge_base = _number(startup.group(1)), _number(startup.group(2))
+        start = (_number(startup.group(2)), _number(startup.group(3)))
+        if not log.start_by_market:
+            log.start_lighter_base, log.start_hedge_base = start
+        log.start_by_market[startup.group(1) or ""] = start
         return
     for kind, pattern in _EVENT_PATTERNS:
         if pattern.search(text):
