@@ -8,7 +8,7 @@ the bot's own cost from the frame read to the hedge request handed to the venue 
 HTTP round trip is bench/fill_hedge.py's); it then yields once, as a real submit does while its
 request is on the wire, so the next market's desk does not wait for this one's bookkeeping. Each market's book and quoting are idle here.
 
-Run as `python -m bench.markets --rounds N --markets 1,5,20`; bench/run.py runs it in a child.
+Frames are 5 ms apart (GAP_S). Run as `python -m bench.markets --rounds N --markets 1,5,20`; bench/run.py runs it in a child.
 """
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ from hedge.infra.logs import setup_logging  # noqa: E402
 from hedge.infra.run_files import TradesCsv  # noqa: E402
 
 FILLS_PER_BURST = 5
+# Between frames: fills do not arrive back to back, and what waits for after_this_step (log
+# lines, trades.csv rows of the previous frame) must not count against the next frame's hedges.
+GAP_S = 0.005
 PRICE = Decimal("100")
 SIZE = Decimal("1")
 
@@ -131,6 +134,7 @@ async def _measure(count: int, rounds: int, work: Path) -> dict:
                     raise RuntimeError(f"{count} markets, round {r}: {venue.submitted} hedges of "
                                        f"{expected} ({account.exit_reason or 'no stop'})")
                 await asyncio.sleep(0)
+            await asyncio.sleep(GAP_S)      # the frame's bookkeeping (log lines, rows) is done
     finally:
         for task in desks:
             task.cancel()
