@@ -122,3 +122,21 @@ async def test_an_invalid_nonce_is_read_again_once():
     assert result.accepted and venue.nonce_reads == 2
     assert [tag for tag, _ in venue.sent] == ["quote", "quote"]
     await lane.close()
+
+
+async def test_a_failure_in_one_transaction_reaches_its_caller_and_the_lane_goes_on():
+    venue = _Venue()
+    original = venue.sign
+
+    async def sign(tag, nonce):
+        if tag == "broken":
+            raise RuntimeError("signer gone")
+        return await original(tag, nonce)
+    venue.sign = sign
+    lane = lane_for(venue)
+    broken = asyncio.create_task(lane.submit("broken", Priority.QUOTE))
+    fine = asyncio.create_task(lane.submit("fine", Priority.QUOTE))
+    results = await asyncio.gather(broken, fine, return_exceptions=True)
+    assert isinstance(results[0], RuntimeError) and results[1].accepted
+    assert [tag for tag, _ in venue.sent] == ["fine"] and results[1].nonce == 100
+    await lane.close()

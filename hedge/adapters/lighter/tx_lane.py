@@ -74,6 +74,7 @@ class TransactionLane:
         self._owner_round: dict[tuple[str, int], int] = {}
         self._arrived = asyncio.Event()
         self._sender: asyncio.Task | None = None
+        self._sending: _Waiting | None = None
 
     @property
     def waiting(self) -> int:
@@ -94,9 +95,9 @@ class TransactionLane:
         if self._sender is not None:
             self._sender.cancel()
             await asyncio.gather(self._sender, return_exceptions=True)
-        for entry in self._queue:
+        for entry in [*self._queue, *([self._sending] if self._sending else [])]:
             if not entry.future.done():
-                entry.future.set_result(self._result(False, message="closed before sending",
+                entry.future.set_result(self._result(False, message="closed before an answer",
                                                      latency_ms=_ms_since(entry.started)))
         self._queue.clear()
 
@@ -126,18 +127,24 @@ class TransactionLane:
                 await self._until_arrival(min(e.ready_at_s for e in self._queue)
                                           - self._clock.now_s())
                 continue
-            if not await self._room_for(entry):
-                continue                       # a more urgent one arrived: it goes first
-            entry = self._most_urgent_ready() or entry   # room taken: the most urgent uses it
-            self._queue.remove(entry)
-            heapq.heapify(self._queue)
-            self._round_served[entry.key[0]] = max(self._round_served.get(entry.key[0], 0),
-                                                   entry.key[1])
             try:
+                if not await self._room_for(entry):
+                    continue                   # a more urgent one arrived: it goes first
+                entry = self._most_urgent_ready() or entry   # room taken: the most urgent uses it
+                self._queue.remove(entry)
+                heapq.heapify(self._queue)
+                self._round_served[entry.key[0]] = max(self._round_served.get(entry.key[0], 0),
+                                                       entry.key[1])
+                self._sending = entry
                 await self._send_one(entry)
             except Exception as exc:           # never leave a caller waiting on a dead lane
+                if entry in self._queue:
+                    self._queue.remove(entry)
+                    heapq.heapify(self._queue)
                 if not entry.future.done():
                     entry.future.set_exception(exc)
+            finally:
+                self._sending = None
 
     async def _until_arrival(self, timeout_s: float) -> None:
         self._arrived.clear()
