@@ -36,8 +36,8 @@ from hedge.app.quote_keeper import QuoteKeeper
 from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
-from hedge.core.risk import (PAUSE_FOR_GOOD, PAUSE_UNTIL_CLEAR, STOP_ALL, RiskSnapshot,
-                             kill_reason, limit_action)
+from hedge.app.market_pause import pause_market, pause_or_resume
+from hedge.core.risk import STOP_ALL, RiskSnapshot, kill_reason, limit_action
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.logs import after_this_step
 
@@ -316,7 +316,7 @@ class Engine:
             if reason and limit_action(reason) == STOP_ALL:
                 self.kill(reason)
                 return
-            self._pause_or_resume(reason)
+            pause_or_resume(self, reason)
             if self.clock.now_s() - last_retry >= RETRY_OWED_INTERVAL_S and _idle(self._retry_task):
                 last_retry = self.clock.now_s()
                 self._retry_task = asyncio.create_task(self.desk.retry_owed(), name="retry-owed")
@@ -330,41 +330,7 @@ class Engine:
         """This market's limit tripped: it stops quoting (its quotes are pulled by the next
         quoting step); its hedges, retries, position checks and kill reasons carry on, the
         other markets trade on. The runner stops when no market could trade again."""
-        self.state.paused_reason = reason
-        self.state.cause_clear_since_s = None
-        logger.error("MARKET PAUSED {}: {}", self.spec.symbol, reason)
-
-    def _pause_or_resume(self, reason: str | None) -> None:
-        paused = self.state.paused_reason
-        if reason and (not paused or (limit_action(paused) == PAUSE_UNTIL_CLEAR
-                                      and limit_action(reason) == PAUSE_FOR_GOOD)):
-            self.pause(reason)
-            return
-        if not paused or limit_action(paused) != PAUSE_UNTIL_CLEAR:
-            return
-        if not self._pause_cause_clear():
-            self.state.cause_clear_since_s = None
-            return
-        now = self.clock.now_s()
-        if self.state.cause_clear_since_s is None:
-            self.state.cause_clear_since_s = now
-        elif now - self.state.cause_clear_since_s >= self.settings.resume_after_s:
-            if paused.startswith("hedge_failures"):
-                self.desk.stats.consecutive_failures = 0    # the venue has answered since
-            self.state.paused_reason = ""
-            self.state.cause_clear_since_s = None
-            logger.warning("MARKET RESUMED {}: {} clear for {} s", self.spec.symbol, paused,
-                           self.settings.resume_after_s)
-
-    def _pause_cause_clear(self) -> bool:
-        """A lost stream: frames arrive again. An unreachable hedge venue: its book is fresh
-        and nothing is owed or unknown (the retries got through)."""
-        paused = self.state.paused_reason
-        if paused.startswith("stale_stream"):
-            return self.stream_silent_ms() <= self.limits.stale_stream_ms
-        return (self.desk.ledger.next_order_amount() == 0 and not self.desk.unresolved
-                and self.hedge_venue.executable_price(self.hedge_symbol, self.params.order_size,
-                                                      True) is not None)
+        pause_market(self, reason)
 
     def kill(self, reason: str) -> None:
         logger.error("KILL SWITCH: {}", reason)

@@ -3,7 +3,6 @@ ghost quotes, stalled calls, the one-queued cancel-all, volume quota, market sta
 from __future__ import annotations
 
 import asyncio
-import time
 from decimal import Decimal
 
 import pytest
