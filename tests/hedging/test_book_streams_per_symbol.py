@@ -72,3 +72,31 @@ async def test_a_silent_symbol_stream_is_restarted_alone():
         await asyncio.gather(*tasks, return_exceptions=True)
         await books.close()
     assert [c.closes for c in clients][1] == 1       # closed once, at the end
+
+
+async def test_a_feed_that_starts_drops_the_book_read_before_it():
+    """The startup checks read each book once; quoting waits for the feed's own first book."""
+    gate = asyncio.Event()
+
+    class SlowRest(Rest):
+        async def fetch_order_book(self, symbol: str, depth: int) -> dict:
+            if reads:
+                await gate.wait()
+            reads.append(symbol)
+            return await super().fetch_order_book(symbol, depth)
+    reads: list[str] = []
+    books = VenueBooks(SlowRest(), None, reads=TokenBucket(1000, 1000),
+                       to_base=lambda symbol, size: Decimal(str(size)), depth=5, stream_depth=5,
+                       max_age_ms=60_000, timings=TIMINGS)
+    await books.feed("ETH/USDT:USDT").poll_now()                    # the startup read
+    assert books.executable_price("ETH/USDT:USDT", Decimal("0.5"), True) == Decimal("102.0")
+    task = asyncio.create_task(books.feed("ETH/USDT:USDT").run())
+    try:
+        await asyncio.sleep(0.05)
+        assert books.executable_price("ETH/USDT:USDT", Decimal("0.5"), True) is None
+        gate.set()
+        await asyncio.sleep(0.05)
+        assert books.executable_price("ETH/USDT:USDT", Decimal("0.5"), True) == Decimal("102.0")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
