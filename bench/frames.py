@@ -4,8 +4,8 @@ Each frame is Lighter's `update/order_book` shape (as the venue sends it: severa
 `begin_nonce` chained to the previous `nonce`), pre-built as text. `LighterWsClient._on_text`
 does what it does for a frame read off the socket: decode, record (ws_lighter.jsonl), parse,
 log the DEBUG `📨` line (bot.log), apply to the market's OrderBook, and hand the typed message
-to the engines the way a run does (logged passes: N market engines under one AccountEngine,
-each frame offered to every market, as `AccountEngine.on_message` does).
+to the runner the way a run does (logged passes: N market engines under one AccountEngine,
+whose dispatch hands a frame only to the market it is about: a book frame to none).
 Without logging: the same client with no recorder and `frame_log.log_frame` made a no-op.
 
 Run as `python -m bench.frames --frames N --markets 1,5,20 [--json]`; bench/run.py runs it in a

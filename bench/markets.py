@@ -5,9 +5,10 @@ under one AccountEngine; each round is one account_orders frame carrying fills o
 markets at once (a burst), handed to `AccountEngine.on_message` as the stream reader does. The
 hedge venue is a stand-in that stamps the moment `submit_hedge` is entered, so the figure is
 the bot's own cost from the frame read to the hedge request handed to the venue client (the
-HTTP round trip is bench/fill_hedge.py's). Each market's book and quoting are idle here.
+HTTP round trip is bench/fill_hedge.py's); it then yields once, as a real submit does while its
+request is on the wire, so the next market's desk does not wait for this one's bookkeeping. Each market's book and quoting are idle here.
 
-Run as `python -m bench.markets --rounds N --markets 1,5,20`; bench/run.py runs it in a child.
+Frames are 5 ms apart (GAP_S). Run as `python -m bench.markets --rounds N --markets 1,5,20`; bench/run.py runs it in a child.
 """
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ from hedge.infra.logs import setup_logging  # noqa: E402
 from hedge.infra.run_files import TradesCsv  # noqa: E402
 
 FILLS_PER_BURST = 5
+# Between frames: fills do not arrive back to back, and what waits for after_this_step (log
+# lines, trades.csv rows of the previous frame) must not count against the next frame's hedges.
+GAP_S = 0.005
 PRICE = Decimal("100")
 SIZE = Decimal("1")
 
@@ -62,6 +66,7 @@ class StampingVenue:
         now = time.perf_counter_ns()
         self.submit_ms.append((now - request.fill_seen_ns) / 1e6)
         self.submitted += 1
+        await asyncio.sleep(0)       # a real submit awaits its HTTP request: the other desks go
         leg = HedgeLeg(f"b{self.submitted}", HedgeStatus.FILLED, request.amount, PRICE)
         return HedgeOutcome(request, HedgeStatus.FILLED, request.amount, PRICE, (leg.client_id,),
                             timings=(HedgeTiming(now, now),), legs=(leg,))
@@ -98,8 +103,7 @@ def _engines(count: int, venue: StampingVenue, work: Path) -> tuple[AccountEngin
         engines.append(Engine(engine_settings(config, spec, 1, market), orders=None,
                               ws=IdleStream(), rest=None, desk=desk, quotes=IdleQuotes(),
                               detector=FillDetector(), hedge_venue=venue,
-                              start_lighter_position=Decimal(0), auth_token=None,
-                              one_of_many=True))
+                              start_lighter_position=Decimal(0), auth_token=None))
     account = AccountEngine(engines, ws=IdleStream(), dead_mans_switch=None,
                             max_total_unhedged_quote=None, max_total_loss_quote=Decimal(1),
                             taker_fee_bps=Decimal(0))
@@ -130,6 +134,7 @@ async def _measure(count: int, rounds: int, work: Path) -> dict:
                     raise RuntimeError(f"{count} markets, round {r}: {venue.submitted} hedges of "
                                        f"{expected} ({account.exit_reason or 'no stop'})")
                 await asyncio.sleep(0)
+            await asyncio.sleep(GAP_S)      # the frame's bookkeeping (log lines, rows) is done
     finally:
         for task in desks:
             task.cancel()

@@ -38,6 +38,15 @@ TARGETS = [
     ("signed tx per requote", "signed_tx_per_requote", lambda f: f["signed_tx_per_requote"] == 1.0, "1.0"),
     ("lab sim hours/wall minute", "lab_sim_hours_per_wall_minute",
      lambda f: f["lab_sim_hours_per_wall_minute"] >= 1.0, ">= 1.0"),
+    ("frames/s at 20 markets", "frames_per_s_by_markets",
+     lambda f: f["frames_per_s_by_markets"]["20"] >= 0.8 * f["frames_per_s_by_markets"]["1"],
+     ">= 0.8 x at 1"),
+    ("fill->submit p99 at 20 mkts", "fill_to_hedge_submit_ms_by_markets",
+     lambda f: f["fill_to_hedge_submit_ms_by_markets"]["20"]["p99"]
+     <= 2 * f["fill_to_hedge_submit_ms_by_markets"]["1"]["p99"], "<= 2 x at 1"),
+    ("fill->hedge submit p50", "fill_to_hedge_submit_ms",
+     lambda f: f["fill_to_hedge_submit_ms"]["p50"] <= 0.35 * f["raw_loopback_rtt_ms"]["p50"],
+     "<= 0.35 x raw p50"),
 ]
 
 

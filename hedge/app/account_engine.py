@@ -1,11 +1,12 @@
-"""Several markets on one Lighter account, in one process.
+"""The runner: 1..N markets on one Lighter account, in one process (one market is a list of one).
 
 Each market is an `Engine` of its own (book, quotes, fill detector, hedge desk, position);
-what the account has once is here: the one stream's messages handed to every market (each
-takes its own market's orders), the dead-man's switch (an account-wide cancel-all), one
-`account` call that serves every market's position check, the global limits over all markets
-(total unhedged notional, total loss) and the status line. A market whose own limit trips is
-paused; a global limit, or a fault of the account or the hedge venue as a whole, stops all.
+what the account has once is here: the stream's dispatch (each frame goes to the market it is
+about, and only there), the dead-man's switch (an account-wide cancel-all), one `account` call
+that serves every market's position check, the global limits over all markets (total unhedged
+notional, total loss), the account tasks' supervision and the status line. A market's own
+limit pauses that market (core/risk.py `limit_action`); exposure, a global limit, or no market
+left that could trade again stops all.
 """
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from loguru import logger
 
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.rest import LighterRest
-from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.app.dead_mans_switch import DeadMansSwitch
-from hedge.app.engine import STATUS_INTERVAL_S, WATCH_INTERVAL_S, Engine
+from hedge.app.engine import STATUS_INTERVAL_S, WATCH_INTERVAL_S, Engine, StreamSeen
+from hedge.core.risk import PAUSE_FOR_GOOD, limit_action
 from hedge.infra import events
-from hedge.infra.clock import monotonic_s
+from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 
 POSITIONS_FRESH_S = 0.5      # one `account` answer serves every market asking within this
 
@@ -29,16 +30,18 @@ class SharedPositions:
     """Every market's Lighter position from one `account` call: the markets asking at about
     the same time share one request (and one slot of the request budget)."""
 
-    def __init__(self, rest: LighterRest, account_index: int) -> None:
+    def __init__(self, rest: LighterRest, account_index: int,
+                 clock: MonotonicClock = REAL_CLOCK) -> None:
         self.rest = rest
         self.account_index = account_index
+        self.clock = clock
         self.calls = 0
         self._answer: dict[int, Decimal] = {}
         self._at_s = -1e9
         self._pending: asyncio.Task | None = None
 
     async def position(self, market_id: int) -> Decimal:
-        if monotonic_s() - self._at_s > POSITIONS_FRESH_S:
+        if self.clock.now_s() - self._at_s > POSITIONS_FRESH_S:
             if self._pending is None or self._pending.done():
                 self._pending = asyncio.create_task(self._read())
             await asyncio.shield(self._pending)
@@ -47,32 +50,90 @@ class SharedPositions:
     async def _read(self) -> None:
         self.calls += 1
         self._answer = await self.rest.account_positions(self.account_index)
-        self._at_s = monotonic_s()
+        self._at_s = self.clock.now_s()
 
 
 class AccountEngine:
     """Runs the markets' engines together and stops them together."""
 
-    def __init__(self, engines: list[Engine], *, ws: LighterWsClient,
-                 dead_mans_switch: DeadMansSwitch, max_total_unhedged_quote: Decimal | None,
-                 max_total_loss_quote: Decimal, taker_fee_bps: Decimal) -> None:
+    def __init__(self, engines: list[Engine], *, ws, dead_mans_switch: DeadMansSwitch | None,
+                 max_total_unhedged_quote: Decimal | None, max_total_loss_quote: Decimal,
+                 taker_fee_bps: Decimal, clock: MonotonicClock = REAL_CLOCK) -> None:
         self.engines = engines
         self.ws = ws
+        self.clock = clock
         self.dead_mans_switch = dead_mans_switch
-        self.max_total_unhedged_quote = max_total_unhedged_quote
+        self.max_total_unhedged_quote = max_total_unhedged_quote   # None: from each market's
         self.max_total_loss_quote = max_total_loss_quote
         self.taker_fee_bps = taker_fee_bps
         self.exit_reason = ""
+        self.unrouted_orders = 0                 # order updates of a market this run does not trade
+        self.stream_seen = StreamSeen(clock.now_s())
+        self._by_market = {engine.spec.market_id: engine for engine in engines}
+        self._dispatch = {m.AccountOrders: self._on_orders, m.AccountAll: self._on_account_all,
+                          m.Connected: self._on_connected, m.ErrorFrame: self._on_error}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         for engine in engines:
             engine.on_stop = self.request_stop
+            engine.stream_seen = self.stream_seen
         ws.on_message = self.on_message
 
+    # -- the stream's dispatch (in the stream's reader: a fill reaches its desk at once) ---
+
     def on_message(self, msg: m.Message) -> None:
-        """The one stream, handed to every market; each keeps its own market's orders."""
+        """Each frame to the market it is about. Book frames already updated their market's
+        book in the stream client; no engine is handed one.
+
+        A failure here (the journal's disk, say) stops the run: a fill the detector has seen
+        but the journal has not must not be left to a stream that carries on. The next start
+        asks the venue about every journaled quote and finds it.
+        """
+        self.stream_seen.last_frame_s = self.clock.now_s()
+        handle = self._dispatch.get(type(msg))
+        if handle is None:
+            return
+        try:
+            handle(msg)
+        except Exception as exc:
+            logger.opt(exception=exc).error("stream message handling failed: {}: {}",
+                                            type(exc).__name__, exc)
+            self.request_stop(f"error:stream handler failed: {type(exc).__name__}")
+
+    def _on_orders(self, msg: m.AccountOrders) -> None:
+        """Every order of the frame is read (and its fill journaled and queued for its desk)
+        before any hedge is sent: fills on several markets in one frame all count at once."""
+        by_market = self._by_market
+        for orders in msg.orders.values():
+            for order in orders:
+                engine = by_market.get(order.market_id)
+                if engine is None:
+                    self.unrouted_orders += 1
+                else:
+                    engine.on_order(order, msg.recv_ns)
+        if msg.is_snapshot:     # a market's snapshot makes that market live, no other
+            if msg.market_id is None:       # the account-wide channel's: every market
+                for engine in self.engines:
+                    engine.on_account_snapshot()
+            elif msg.market_id in by_market:
+                by_market[msg.market_id].on_account_snapshot()
+
+    def _on_account_all(self, msg: m.AccountAll) -> None:
+        for trade in msg.trades:
+            engine = self._by_market.get(trade.market_id)
+            if engine is not None:
+                engine.on_trade(trade)
+
+    def _on_connected(self, msg: m.Connected) -> None:
         for engine in self.engines:
-            engine.on_message(msg)
+            engine.on_stream_lost()       # live again with each market's own snapshot
+
+    def _on_error(self, msg: m.ErrorFrame) -> None:
+        if msg.is_auth_refusal:
+            for engine in self.engines:
+                engine.on_stream_lost(f"error {msg.code}")
+
+    # -- running and stopping -----------------------------------------------------------
 
     def request_stop(self, reason: str) -> None:
         if not self.exit_reason:
@@ -82,47 +143,78 @@ class AccountEngine:
         self._stop.set()
         for engine in self.engines:
             if not engine._stop.is_set():
-                engine.request_stop(reason)
+                engine.request_stop(self.exit_reason)
 
     async def run(self, duration_s: float) -> str:
+        """Run until the duration passes, a stop is requested, or a limit stops all."""
         for engine in self.engines:
             engine.start()
-        self._tasks = [asyncio.create_task(coro, name=name) for name, coro in (
-            ("dead-mans-switch", self.dead_mans_switch.run()), ("account-watch", self._watch()),
-            ("status", self._status_loop()))]
+        jobs = [("account-watch", self._watch()), ("status", self._status_loop())]
+        if self.dead_mans_switch is not None:
+            jobs.insert(0, ("dead-mans-switch", self.dead_mans_switch.run()))
+        self._tasks = [asyncio.create_task(coro, name=name) for name, coro in jobs]
+        for task in self._tasks:
+            task.add_done_callback(self._on_task_done)
         try:
             await asyncio.wait_for(self._stop.wait(), duration_s if duration_s > 0 else None)
         except asyncio.TimeoutError:
             self.request_stop("duration")
         return self.exit_reason
 
+    def _on_task_done(self, task: asyncio.Task) -> None:
+        """An account task that ends by itself (an exception, say) stops the run, named."""
+        if task.cancelled() or self._stop.is_set():
+            return
+        exc = task.exception()
+        if exc is None:
+            self.request_stop(f"error:{task.get_name()} task ended")
+            return
+        logger.opt(exception=exc).error("account task {} failed: {}", task.get_name(), exc)
+        self.request_stop(f"error:{task.get_name()} task failed: {type(exc).__name__}")
+
     # -- the global limits ------------------------------------------------------------------
 
     def total_unhedged_quote(self) -> Decimal:
+        """Every market's owed amount at its mid, or its last known mid without a book."""
         total = Decimal(0)
         for engine in self.engines:
-            mid = engine.mid()
+            mid = engine.marking_mid()
             if mid is not None:
                 total += abs(engine.desk.ledger.owed) * mid
         return total
 
+    def total_unhedged_limit_quote(self) -> Decimal | None:
+        """`risk.max_total_unhedged_quote`, else each market's max_unhedged_base at its last
+        mid, summed (None until a market has a mid)."""
+        if self.max_total_unhedged_quote is not None:
+            return self.max_total_unhedged_quote
+        total, known = Decimal(0), False
+        for engine in self.engines:
+            mid = engine.marking_mid()
+            if mid is not None:
+                total += engine.limits.max_unhedged_base * mid
+                known = True
+        return total if known else None
+
     def total_pnl_quote(self) -> Decimal:
-        return sum((e.desk.pnl_quote(e.mid(), self.taker_fee_bps) for e in self.engines),
+        return sum((e.desk.pnl_quote(e.marking_mid(), self.taker_fee_bps) for e in self.engines),
                    Decimal(0))
 
     def global_kill_reason(self) -> str | None:
-        unhedged = self.total_unhedged_quote()
-        if self.max_total_unhedged_quote is not None and unhedged > self.max_total_unhedged_quote:
-            return (f"total_unhedged ({unhedged:.2f} > {self.max_total_unhedged_quote} quote, "
-                    f"all markets)")
+        unhedged, limit = self.total_unhedged_quote(), self.total_unhedged_limit_quote()
+        if limit is not None and unhedged > limit:
+            return f"total_unhedged ({unhedged:.2f} > {limit:.2f} quote, all markets)"
         pnl = self.total_pnl_quote()
         if pnl < -self.max_total_loss_quote:
             return f"total_loss ({pnl:.2f} < -{self.max_total_loss_quote}, all markets)"
+        paused = [e.state.paused_reason for e in self.engines]
+        if all(reason and limit_action(reason) == PAUSE_FOR_GOOD for reason in paused):
+            return paused[0]        # no market could trade again: the first one's reason
         return None
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(WATCH_INTERVAL_S)
+            await self.clock.sleep(WATCH_INTERVAL_S)
             reason = self.global_kill_reason()
             if reason:
                 logger.error("KILL SWITCH: {}", reason)
@@ -153,7 +245,7 @@ class AccountEngine:
 
     async def _status_loop(self) -> None:
         while True:
-            await asyncio.sleep(STATUS_INTERVAL_S)
+            await self.clock.sleep(STATUS_INTERVAL_S)
             self.log_status()
 
     def log_status(self) -> None:
@@ -163,15 +255,8 @@ class AccountEngine:
             engine.emit_status()
 
     def status_line(self) -> str:
-        parts = []
-        for e in self.engines:
-            quotes = e.quotes.resting()
-            state = f" PAUSED({e.state.paused_reason})" if e.state.paused_reason else ""
-            parts.append(f"{e.spec.symbol}: mid={e.mid()} bid={quotes['bid']} "
-                         f"ask={quotes['ask']} pos={e.state.lighter_position}/"
-                         f"{e.desk.hedge_position} fills={e.detector.fills_emitted} "
-                         f"owed={e.desk.ledger.owed}{state}")
-        # The markets share one Lighter client and budget: the first market's view is the account's.
+        """Every market's part, then the account's Lighter use (one client, one budget)."""
+        parts = " | ".join(engine.status_line() for engine in self.engines)
         return (f"[STATUS] markets={len(self.engines)} "
-                f"unhedged={self.total_unhedged_quote():.2f} | " + " | ".join(parts)
-                + f" | {self.engines[0].lighter_use()}")
+                f"unhedged={self.total_unhedged_quote():.2f} | {parts} | "
+                f"{self.engines[0].lighter_use()}")

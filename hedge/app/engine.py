@@ -1,7 +1,9 @@
 """The strategy loop: quote on Lighter, hedge every fill, watch the risk, stop cleanly.
 
-Tasks, each with one job:
-- the stream client's reader (not a task of ours): account frames handled in `on_message`;
+One Engine per market; the runner (account_engine.py) runs 1..N of them. Tasks, each with
+one job:
+- the stream client's reader (not a task of ours): the runner's dispatch hands this market its
+  own order updates, trades and snapshots (`on_order`, `on_trade`, `on_account_snapshot`);
   fills detected, journaled and handed to the hedge desk in the same step that read them;
 - hedge desk: hedges (its own task; never behind a signature or a requote);
 - quoting: recomputes the target and moves quotes (signing runs off the loop);
@@ -10,7 +12,8 @@ Tasks, each with one job:
 - watch: the kill switch; it never awaits a venue call itself: the position check and the
   retries of what an earlier hedge left owed run as their own tasks, so a stalled call cannot
   delay a kill;
-- dead-man's switch (dead_mans_switch.py), ghost check (ghost_quotes.py), status.
+- ghost check (ghost_quotes.py). The dead-man's switch and the status line are the account's
+  (the runner's).
 """
 from __future__ import annotations
 
@@ -21,13 +24,11 @@ from decimal import Decimal
 from loguru import logger
 
 from hedge.adapters.lighter import frame_log
-from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.order_client import LighterOrderClient
 from hedge.adapters.lighter.request_budget import REQUEST_OWNER
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.hedging.venue import HedgeVenue
-from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.ghost_quotes import GhostQuoteCheck
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.pricing_inputs import PricingInputs
@@ -35,10 +36,11 @@ from hedge.app.quote_keeper import QuoteKeeper
 from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
-from hedge.core.risk import RiskSnapshot, kill_reason
+from hedge.app.market_pause import pause_market, pause_or_resume
+from hedge.core.risk import STOP_ALL, RiskSnapshot, kill_reason, limit_action
 from hedge.infra import events
-from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, perf_ns
+from hedge.infra.logs import after_this_step
 
 QUOTE_INTERVAL_S = 0.05
 WATCH_INTERVAL_S = 0.1
@@ -54,27 +56,29 @@ POSITION_RECHECK_S = 1.0
 class EngineState:
     lighter_position: Decimal = Decimal(0)      # signed, from our own fills on top of the start
     exit_reason: str = ""
-    stream_frames_at_s: float = 0.0             # clock reading of the last stream frame
-    account_stream_live: bool = False           # account_orders snapshot seen, no auth error since
+    account_stream_live: bool = False           # this market's account_orders snapshot seen
     account_stream_suspect: str = ""            # why fills seen over REST show the stream missed some
     position_mismatches: int = 0                # consecutive backstop checks that disagreed
     fills_found_by_rest: int = 0
-    paused_reason: str = ""                     # one market of several: its limit tripped
+    paused_reason: str = ""                     # this market's limit tripped (see limit_action)
+    cause_clear_since_s: float | None = None    # a pause that lifts: its cause clear since
 
-# Kill reasons about the account or the hedge venue as a whole: with several markets they still
-# stop the process; every other limit pauses only the market that broke it.
-ACCOUNT_WIDE_REASONS = ("hedge_halted", "stale_stream")
+
+@dataclass
+class StreamSeen:
+    """When the account stream last delivered a frame (any frame): written by the runner's
+    dispatch, read by every market, so no frame is handed to an engine that does not need it."""
+
+    last_frame_s: float
 
 
 class Engine:
     def __init__(self, settings: EngineSettings, *, orders: LighterOrderClient, ws: LighterWsClient,
                  rest: LighterRest, desk: HedgeDesk, quotes: QuoteKeeper, detector: FillDetector,
                  hedge_venue: HedgeVenue, start_lighter_position: Decimal, auth_token,
-                 one_of_many: bool = False, positions=None,
-                 clock: MonotonicClock = REAL_CLOCK) -> None:
-        """`one_of_many`: one market among several sharing the account (the account engine
-        runs the dead-man's switch and the status line, and a market's own limit pauses that
-        market); `positions`: async (market id) -> Lighter position, shared by the markets."""
+                 positions=None, clock: MonotonicClock = REAL_CLOCK) -> None:
+        """`positions`: async (market id) -> Lighter position, one account read shared by the
+        markets (None: this engine asks REST itself)."""
         self.clock = clock
         self.settings = settings
         self.spec = settings.spec
@@ -89,12 +93,12 @@ class Engine:
         self.quotes = quotes
         self.detector = detector
         self.hedge_venue = hedge_venue
-        self.state = EngineState(lighter_position=start_lighter_position,
-                                 stream_frames_at_s=clock.now_s())
+        self.state = EngineState(lighter_position=start_lighter_position)
+        self.stream_seen = StreamSeen(clock.now_s())   # the runner shares its own
         self.unattributed_fills = 0
         self._auth_token = auth_token
-        self.one_of_many = one_of_many
         self._positions = positions
+        self._last_mid: Decimal | None = None
         self.on_stop = None                        # the account engine's: one stop for all
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -104,14 +108,12 @@ class Engine:
         self._target: QuoteTarget | None = None
         self._position_task: asyncio.Task | None = None
         self._retry_task: asyncio.Task | None = None
-        self.dead_mans_switch = DeadMansSwitch(orders, settings.dead_mans_switch_s, clock)
         self.ghosts = GhostQuoteCheck(quotes, rest, settings.account_index, auth_token,
                                       lambda order: self.on_order(order, perf_ns(),
                                                                   via_rest=True),
                                       clock)
         self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
         self.pricing = PricingInputs(self.params.terms)
-        ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -127,9 +129,6 @@ class Engine:
         jobs = [("hedge", self.desk.run()), ("quote", self._quote_loop()),
                 ("hedge-book", self._hedge_book_loop()), ("watch", self._watch_loop()),
                 ("ghost-quotes", self.ghosts.run())]
-        if not self.one_of_many:
-            jobs += [("dead-mans-switch", self.dead_mans_switch.run()),
-                     ("status", self._status_loop())]
         owner = REQUEST_OWNER.set(self.spec.symbol)
         try:
             self._tasks = [asyncio.create_task(coro, name=name) for name, coro in jobs]
@@ -137,15 +136,6 @@ class Engine:
             REQUEST_OWNER.reset(owner)
         for task in self._tasks:
             task.add_done_callback(self._on_task_done)
-
-    async def run(self, duration_s: float) -> str:
-        """Run until the duration passes, a stop is requested, or the kill switch trips."""
-        self.start()
-        try:
-            await asyncio.wait_for(self._stop.wait(), duration_s if duration_s > 0 else None)
-        except asyncio.TimeoutError:
-            self.request_stop("duration")
-        return self.state.exit_reason
 
     def _on_task_done(self, task: asyncio.Task) -> None:
         if task.cancelled() or self._stop.is_set():
@@ -171,42 +161,21 @@ class Engine:
                 task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    # -- the stream -----------------------------------------------------------------------
+    # -- the stream (handed over by the runner's dispatch, in the stream's reader) ---------
 
-    def on_message(self, msg: m.Message) -> None:
-        """Every stream message, in the stream's reader task: a fill is journaled and handed
-        to the hedge desk before the next frame is read.
+    def on_account_snapshot(self) -> None:
+        """This market's own account_orders snapshot: its fills can be seen from here on."""
+        self.state.account_stream_live = True
+        self._schedule_reconcile()
 
-        A failure here (the journal's disk, say) stops the run: a fill the detector has seen
-        but the journal has not must not be left to a stream that carries on. The next start
-        asks the venue about every journaled quote and finds it.
-        """
-        try:
-            self._handle(msg)
-        except Exception as exc:
-            logger.opt(exception=exc).error("stream message handling failed: {}: {}",
-                                            type(exc).__name__, exc)
-            self.request_stop(f"error:stream handler failed: {type(exc).__name__}")
+    def on_stream_lost(self, why: str = "") -> None:
+        """A reconnect or an auth refusal: not live until this market's snapshot is back."""
+        if why and self.state.account_stream_live:
+            logger.warning("account stream lost ({}) for {}: quoting paused", why, self.spec.symbol)
+        self.state.account_stream_live = False
 
-    def _handle(self, msg: m.Message) -> None:
-        self.state.stream_frames_at_s = self.clock.now_s()
-        if isinstance(msg, m.AccountOrders):
-            for order in msg.all_orders():
-                if order.market_id == self.spec.market_id:
-                    self.on_order(order, msg.recv_ns)
-            if msg.is_snapshot:
-                self.state.account_stream_live = True
-                self._schedule_reconcile()
-        elif isinstance(msg, m.AccountAll):
-            for trade in msg.trades:
-                if trade.market_id == self.spec.market_id:
-                    self.detector.on_trade(trade, self.account_index)
-        elif isinstance(msg, m.Connected):
-            self.state.account_stream_live = False   # until the account snapshot is back
-        elif isinstance(msg, m.ErrorFrame) and msg.is_auth_refusal:
-            if self.state.account_stream_live:
-                logger.warning("account stream lost to error {}: quoting paused", msg.code)
-            self.state.account_stream_live = False
+    def on_trade(self, trade) -> None:
+        self.detector.on_trade(trade, self.account_index)
 
     def on_order(self, order, recv_ns: int, via_rest: bool = False) -> None:
         """One order update: the quote table first, then the fill (hedged at once)."""
@@ -217,10 +186,7 @@ class Engine:
         delta = self.detector.on_update(order)
         if delta is None:
             return
-        frame_log.log_fill(delta)
-        events.emit(events.FILL, self.spec.symbol, fill_id=delta.fill_id,
-                    order_index=delta.order_index, client_order_index=delta.client_order_index,
-                    side=delta.side, size_base=delta.size, price=delta.price, status=delta.status)
+        after_this_step(self._record_fill, delta)
         if via_rest:
             self.state.fills_found_by_rest += 1
             logger.warning("fill {} found over REST, not on the account stream", delta.fill_id)
@@ -233,6 +199,13 @@ class Engine:
                 self.unattributed_fills += 1
                 logger.warning("fill on order {} (client index {}) that this run did not place: "
                                "hedged all the same", order.order_index, order.client_order_index)
+
+    def _record_fill(self, delta) -> None:
+        """The fill's log line and event: after the hedge is on its way (after_this_step)."""
+        frame_log.log_fill(delta)
+        events.emit(events.FILL, self.spec.symbol, fill_id=delta.fill_id,
+                    order_index=delta.order_index, client_order_index=delta.client_order_index,
+                    side=delta.side, size_base=delta.size, price=delta.price, status=delta.status)
 
     def _schedule_reconcile(self) -> None:
         """A reconcile after each (re)subscription, coalesced: reconnects in quick succession
@@ -287,11 +260,14 @@ class Engine:
         """Connected with the account channel subscribed: fills can be seen."""
         return self.ws.connected.is_set() and self.state.account_stream_live
 
+    def stream_silent_ms(self) -> float:
+        return (self.clock.now_s() - self.stream_seen.last_frame_s) * 1000
+
     def market_view(self) -> MarketView:
         bid, ask = self.ws.best_bid_ask(self.spec.market_id)
         size = self.params.order_size
-        silent_ms = (self.clock.now_s() - self.state.stream_frames_at_s) * 1000
-        can_see = (self.ws.connected.is_set() and silent_ms < self.limits.stale_stream_ms
+        can_see = (self.ws.connected.is_set()
+                   and self.stream_silent_ms() < self.limits.stale_stream_ms
                    and not self.state.paused_reason and self.state.account_stream_live
                    and not self.state.account_stream_suspect
                    and not self.desk.unresolved)
@@ -340,13 +316,21 @@ class Engine:
             unhedged_base=abs(self.desk.ledger.owed),
             oldest_unhedged_age_ms=int(self.desk.unhedged_age_ms()),
             consecutive_hedge_failures=stats.consecutive_failures,
-            stream_silent_ms=int((self.clock.now_s() - self.state.stream_frames_at_s) * 1000),
+            stream_silent_ms=int(self.stream_silent_ms()),
             pnl_quote=self.desk.pnl_quote(self.mid(), self.settings.taker_fee_bps),
             halted_reason=stats.halted_reason)
 
     def mid(self) -> Decimal | None:
         bid, ask = self.ws.best_bid_ask(self.spec.market_id)
-        return (bid.price + ask.price) / 2 if bid and ask else None
+        if not (bid and ask):
+            return None
+        self._last_mid = (bid.price + ask.price) / 2
+        return self._last_mid
+
+    def marking_mid(self) -> Decimal | None:
+        """The mid now, else the last one seen: exposure without a book still counts."""
+        mid = self.mid()
+        return mid if mid is not None else self._last_mid
 
     async def _watch_loop(self) -> None:
         """The kill switch; venue calls it starts run as tasks of their own (one at a time), so
@@ -354,13 +338,11 @@ class Engine:
         last_retry = last_check = self.clock.now_s()
         while True:
             await self.clock.sleep(WATCH_INTERVAL_S)
-            reason = None if self.state.paused_reason else kill_reason(self.risk_snapshot(),
-                                                                        self.limits)
-            if reason and self.one_of_many and not reason.startswith(ACCOUNT_WIDE_REASONS):
-                self.pause(reason)
-            elif reason:
+            reason = kill_reason(self.risk_snapshot(), self.limits)   # paused or not
+            if reason and limit_action(reason) == STOP_ALL:
                 self.kill(reason)
                 return
+            pause_or_resume(self, reason)
             if self.clock.now_s() - last_retry >= RETRY_OWED_INTERVAL_S and _idle(self._retry_task):
                 last_retry = self.clock.now_s()
                 self._retry_task = asyncio.create_task(self.desk.retry_owed(), name="retry-owed")
@@ -371,11 +353,10 @@ class Engine:
                                                           name="position-check")
 
     def pause(self, reason: str) -> None:
-        """One market's limit tripped: it stops quoting (its quotes are pulled by the next
-        quoting step); its hedges, retries and position checks carry on, the others trade on."""
-        self.state.paused_reason = reason
-        logger.error("MARKET PAUSED {}: {}", self.spec.symbol, reason)
-        events.emit(events.MARKET_PAUSED, self.spec.symbol, reason=reason)
+        """This market's limit tripped: it stops quoting (its quotes are pulled by the next
+        quoting step); its hedges, retries, position checks and kill reasons carry on, the
+        other markets trade on. The runner stops when no market could trade again."""
+        pause_market(self, reason)
 
     def kill(self, reason: str) -> None:
         logger.error("KILL SWITCH: {}", reason)
@@ -390,7 +371,7 @@ class Engine:
             self.request_stop(f"error:position-check failed: {type(exc).__name__}")
             return
         if reason:
-            self.kill(reason)
+            self.pause(reason)         # for good: the runner stops once no market can trade
 
     async def check_position(self) -> str | None:
         """The backstop: the venue's position against the fills we saw.
@@ -427,17 +408,8 @@ class Engine:
                     f"{self.state.lighter_position})")
         return None
 
-    async def _status_loop(self) -> None:
-        while True:
-            await self.clock.sleep(STATUS_INTERVAL_S)
-            self.log_status()
-
-    def log_status(self) -> None:
-        """The [STATUS] line for people, the status event for diagnose and the report."""
-        logger.info(self.status_line())
-        self.emit_status()
-
     def emit_status(self) -> None:
+        """This market's status event for diagnose and the report (the runner logs the line)."""
         quotes, (tx, requests) = self.quotes.resting(), self._lighter_counts()
         events.emit(events.STATUS, self.spec.symbol, mid=self.mid(), bid=quotes["bid"],
                     ask=quotes["ask"], paused=self.state.paused_reason or self._sides_off(),
@@ -452,16 +424,18 @@ class Engine:
         return "; ".join(sorted({self._target.bid_off, self._target.ask_off} - {""}))
 
     def status_line(self) -> str:
+        """This market's part of the runner's status line."""
         mid = self.mid()
         quotes = self.quotes.resting()
         stats = self.desk.stats
         last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"
-        paused = f" paused=({self._sides_off()})" if self._sides_off() else ""
-        return (f"[STATUS] mid={mid} bid={quotes['bid']} ask={quotes['ask']}{paused} "
+        paused = f" PAUSED({self.state.paused_reason})" if self.state.paused_reason else ""
+        if self._sides_off():
+            paused += f" paused=({self._sides_off()})"
+        return (f"{self.spec.symbol}: mid={mid} bid={quotes['bid']} ask={quotes['ask']}{paused} "
                 f"lighter_pos={self.state.lighter_position} hedge_pos={self.desk.hedge_position} "
                 f"fills={self.detector.fills_emitted} hedges={stats.orders} "
-                f"owed={self.desk.ledger.owed} last_fill_to_hedge={last} "
-                f"{self.lighter_use()}")
+                f"owed={self.desk.ledger.owed} last_fill_to_hedge={last}")
 
     def lighter_use(self) -> str:
         """Transactions and requests sent to Lighter so far, and the budget's window: the

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from loguru import logger
 
@@ -19,10 +20,9 @@ from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
 from hedge.infra import events
-from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
 from hedge.infra.journal import Journal
-from hedge.infra.logs import HEDGE_TAG
+from hedge.infra.logs import HEDGE_TAG, after_this_step
 from hedge.infra.run_files import TradesCsv
 
 TAG = HEDGE_TAG
@@ -111,9 +111,10 @@ class HedgeDesk:
                                   hedge_price_assumed, hedge_price_at_fill)
         self.stats.max_unhedged_base = max(self.stats.max_unhedged_base, abs(self.ledger.owed))
         if self.trades is not None:
-            self.trades.maker_fill("ask" if delta.is_ask else "bid", delta.size, delta.price,
-                                   delta.fill_id, hedge_price_assumed=hedge_price_assumed,
-                                   market=self.market, hedge_price_at_fill=hedge_price_at_fill)
+            after_this_step(partial(self.trades.maker_fill, "ask" if delta.is_ask else "bid",
+                                    delta.size, delta.price, delta.fill_id,
+                                    hedge_price_assumed=hedge_price_assumed, market=self.market,
+                                    hedge_price_at_fill=hedge_price_at_fill))
         self.in_flight_sides.add("ask" if delta.is_ask else "bid")
         if self._unhedged_since_s is None:
             self._unhedged_since_s = self.clock.now_s()
@@ -150,7 +151,12 @@ class HedgeDesk:
             self._last_price = delta.price
             try:
                 async with self._lock:
-                    await self._hedge_owed(delta.key, seen_ns)
+                    # An earlier hedge whose outcome is unknown may have traded: what is owed
+                    # is only known once it is looked up, so nothing goes out before that.
+                    if await self._look_up_unresolved():
+                        await self._hedge_owed(delta.key, seen_ns)
+                    else:
+                        self.last_fill_key = delta.key   # retry_owed hedges it once known
             except Exception as exc:  # the hedge task must outlive any surprise; retry_owed retries
                 self.stats.failures += 1
                 self.stats.consecutive_failures += 1
@@ -174,22 +180,29 @@ class HedgeDesk:
         if not self._queue.empty() or self._lock.locked():
             return None
         async with self._lock:
-            for client_id in list(self.unresolved):
-                try:
-                    found = await self.venue.find_order(self.symbol, client_id)
-                except Exception as exc:  # the venue is still unreachable: try next time
-                    logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
-                    return None
-                self.unresolved.remove(client_id)
-                filled = found.filled if found is not None else Decimal(0)
-                logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
-                average = found.average_price if found else None
-                self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
-                self._count_hedge_fill(filled, average)
+            if not await self._look_up_unresolved():
+                return None
             if self.last_fill_key is None or self.ledger.next_order_amount() == 0:
                 return None
             return await self._hedge_owed(self.last_fill_key, 0,
                                           attempt_base=next(self._retry_attempts))
+
+    async def _look_up_unresolved(self) -> bool:
+        """Ask the venue about every hedge whose outcome is unknown; False while one cannot
+        be answered (the venue is still unreachable): then nothing may be sent."""
+        for client_id in list(self.unresolved):
+            try:
+                found = await self.venue.find_order(self.symbol, client_id)
+            except Exception as exc:  # the venue is still unreachable: try next time
+                logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
+                return False
+            self.unresolved.remove(client_id)
+            filled = found.filled if found is not None else Decimal(0)
+            logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
+            average = found.average_price if found else None
+            self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
+            self._count_hedge_fill(filled, average)
+        return True
 
     async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
                           attempt_base: int = 0, pad_allowed: bool = True) -> HedgeOutcome | None:
@@ -229,12 +242,8 @@ class HedgeDesk:
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
                                write_ahead)
         self._price_at_submit = self.venue.executable_price(self.symbol, abs(amount), amount > 0)
-        logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
-                    "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
-                    self._assumed_price if self._assumed_price is not None else "-")
-        events.emit(events.HEDGE_SUBMIT, self.market, fill_id=key_text,
-                    side="buy" if amount > 0 else "sell", size_base=abs(amount),
-                    owed_base=self.ledger.owed, assumed_price=self._assumed_price)
+        after_this_step(_log_submit, self.market, amount, key_text, self.ledger.owed,
+                        self._assumed_price)
         outcome = await self.venue.submit_hedge(request)
         self.record_outcome(outcome)
         return outcome
@@ -266,12 +275,13 @@ class HedgeDesk:
         if self.trades is not None:
             key = fill_key_text(*outcome.request.fill_key)
             for leg in outcome.legs:
-                if leg.filled:
+                if leg.filled:      # after the maker row, which waits for the same step
                     split = self.attribution.hedged(leg.filled, leg.average_price,
                                                     self._price_at_submit)
-                    self.trades.hedge_fill(self.venue_name, "buy" if leg.filled > 0 else "sell",
-                                           abs(leg.filled), leg.average_price, key, leg.client_id,
-                                           market=self.market, split=split)
+                    after_this_step(partial(
+                        self.trades.hedge_fill, self.venue_name, "buy" if leg.filled > 0 else "sell",
+                        abs(leg.filled), leg.average_price, key, leg.client_id, market=self.market,
+                        split=split))
         if outcome.status is HedgeStatus.FILLED:
             self.stats.consecutive_failures = 0
             logger.info("{} ack {} filled {} avg {} lookups {} submit {:.2f} ms ack {:.2f} ms", TAG,
@@ -324,3 +334,13 @@ class HedgeDesk:
             self.stats.max_unhedged_ms = max(self.stats.max_unhedged_ms, self.unhedged_age_ms())
         self._unhedged_since_s = None
         self.in_flight_sides.clear()
+
+
+def _log_submit(market: str, amount: Decimal, key_text: str, owed: Decimal,
+                assumed: Decimal | None) -> None:
+    """Written once the hedge request is on its way (after_this_step), not before it."""
+    side = "buy" if amount > 0 else "sell"
+    logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG, side, abs(amount),
+                key_text, owed, assumed if assumed is not None else "-")
+    events.emit(events.HEDGE_SUBMIT, market, fill_id=key_text, side=side, size_base=abs(amount),
+                owed_base=owed, assumed_price=assumed)

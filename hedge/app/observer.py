@@ -1,4 +1,8 @@
-"""Watches the running engine once a second for the operator: metrics and alerts.
+"""Watches each market's engine once a second for the operator: metrics and alerts.
+
+One observer per market, each labelling its metrics and naming its market in its alerts; the
+first market's observer also reads what the account has once (the stream's counters, the
+Lighter requests, the kill switch, start and stop) and names every market in those alerts.
 
 It reads the engine's and the hedge desk's state (counters, positions, the latest quote
 decision) in its own task and never touches the fill path: a slow scrape or a dead alert target
@@ -21,9 +25,13 @@ INTERVAL_S = 1.0
 
 class EngineObserver:
     def __init__(self, engine, market: str, metrics: BotMetrics | None, alerts: AlertSender,
-                 settings: AlertsConfig, run_id: str = "") -> None:
+                 settings: AlertsConfig, run_id: str = "", *,
+                 account_markets: tuple[str, ...] | None = None) -> None:
+        """`account_markets`: every market of the run, for the observer that also watches
+        the account (None: this market alone, and it watches the account too)."""
         self.engine = engine
         self.market = market
+        self.account_markets = account_markets if account_markets is not None else (market,)
         self.metrics = metrics
         self.alerts = alerts
         self.settings = settings
@@ -40,15 +48,23 @@ class EngineObserver:
             await asyncio.sleep(INTERVAL_S)
             self.tick()
 
+    @property
+    def watches_account(self) -> bool:
+        return bool(self.account_markets)
+
+    def _markets_text(self) -> str:
+        names = self.account_markets
+        return f"market{'s' if len(names) > 1 else ''} {', '.join(names)}"
+
     def started(self) -> None:
-        if self.settings.on_start_stop:
+        if self.settings.on_start_stop and self.watches_account:
             self.alerts.send(Alert("start", f"hedge bot started {self.run_id}",
-                                   f"market {self.market}", "info"))
+                                   self._markets_text(), "info"))
 
     def stopped(self, exit_reason: str) -> None:
         """Final reading (the kill switch may have tripped since the last tick), then stop."""
         self.tick(final=True)
-        if self.settings.on_start_stop:
+        if self.settings.on_start_stop and self.watches_account:
             clean = exit_reason in ("duration", "signal")
             self.alerts.send(Alert("stop", f"hedge bot stopped {self.run_id}",
                                    f"exit reason: {exit_reason}", "info" if clean else "failure"))
@@ -68,10 +84,10 @@ class EngineObserver:
         if self.metrics is not None:
             self._update_metrics(paused_reason)
         exit_reason = engine.state.exit_reason
-        if exit_reason.startswith("kill_switch:"):
+        if exit_reason.startswith("kill_switch:") and self.watches_account:
             self._once("kill_switch", Alert("kill_switch", "KILL SWITCH tripped",
                                             f"{exit_reason.split(':', 1)[1]} (run {self.run_id}, "
-                                            f"market {self.market})", "failure"))
+                                            f"{self._markets_text()})", "failure"))
         for client_id in desk.unresolved:
             if client_id not in self._unresolved_alerted:
                 self._unresolved_alerted.add(client_id)
@@ -90,7 +106,8 @@ class EngineObserver:
         self._lost_since = (self._lost_since or now) if not engine.stream_live else None
         if self._lost_since is not None and now - self._lost_since >= self.settings.stream_lost_s:
             self._once("stream_lost", Alert("stream_lost", "Lighter stream lost",
-                                            f"no account stream for {now - self._lost_since:.0f} s"))
+                                            f"{self.market}: no account stream for "
+                                            f"{now - self._lost_since:.0f} s"))
         elif self._lost_since is None:
             self._alerted.discard("stream_lost")
 
@@ -123,6 +140,18 @@ class EngineObserver:
             for value in values[seen:]:
                 m.fill_to_hedge.labels(market=market, stage=stage).observe(value / 1000)
             self._seen[f"lat:{stage}"] = len(values)
+        m.pnl.labels(market=market).set(float(engine.risk_snapshot().pnl_quote))
+        labels = (market, paused_reason)
+        if labels != self._quoting_labels:
+            if self._quoting_labels is not None:
+                m.quoting.remove(*self._quoting_labels)
+            self._quoting_labels = labels
+        m.quoting.labels(market=market, reason=paused_reason).set(0 if paused_reason else 1)
+        if self.watches_account:
+            self._update_account_metrics()
+
+    def _update_account_metrics(self) -> None:
+        m, engine = self.metrics, self.engine
         counters = engine.ws.counters
         self._count(m.ws_reconnects, "reconnects", counters.reconnects)
         self._count(m.book_resyncs, "resyncs", counters.book_resyncs)
@@ -133,13 +162,6 @@ class EngineObserver:
                 requests = oc.orders_placed + oc.orders_modified + oc.orders_canceled + oc.cancel_alls
             self._count(m.lighter_requests, "requests", requests)
             self._count(m.lighter_rate_limited, "rate_limited", oc.rate_limited)
-        m.pnl.labels(market=market).set(float(engine.risk_snapshot().pnl_quote))
-        labels = (market, paused_reason)
-        if labels != self._quoting_labels:
-            if self._quoting_labels is not None:
-                m.quoting.remove(*self._quoting_labels)
-            self._quoting_labels = labels
-        m.quoting.labels(market=market, reason=paused_reason).set(0 if paused_reason else 1)
         m.kill_switch.set(1 if engine.state.exit_reason.startswith("kill_switch:") else 0)
 
     def _count(self, counter, key: str, total: int) -> None:

@@ -9,7 +9,6 @@ the venue about it and the answer settles it.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from loguru import logger
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.order_client import LighterOrderClient, TxResult
 from hedge.adapters.lighter.request_budget import SHARE, Priority, request_weight
+from hedge.app.client_indexes import ClientIndexSource
 from hedge.core.quoting import QuotaPacing, QuoteTarget, quota_state, requote_action
 from hedge.core.types import OrderUpdate, is_live
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
@@ -25,7 +25,6 @@ from hedge.infra.journal import Journal
 from hedge.infra.rate_limit import TokenBucket
 
 TAG = "[QUOTE]"
-CLIENT_INDEX_MAX = 2**48 - 1
 SETTLE_TIMEOUT_S = 3.0          # a tx not seen on the stream by then is asked about over REST
 QUOTA_PROBE_S = 30.0            # while paused by quota: one placement this often reads it again
 
@@ -64,18 +63,14 @@ def del_oldest(table: dict, keep: int) -> None:
         del table[next(iter(table))]
 
 
-def client_index_source():
-    """Client order indexes that do not repeat across runs: milliseconds * 64 + a counter."""
-    base = (int(wall_s() * 1000) * 64) % CLIENT_INDEX_MAX
-    return (base + i for i in itertools.count(1))
-
-
 class QuoteKeeper:
     def __init__(self, orders: LighterOrderClient, spec: MarketSpec, order_size: Decimal,
                  tolerance_bps: Decimal, min_lifetime_ms: int, tx_bucket: TokenBucket | None = None,
                  journal: Journal | None = None, *, settle_timeout_s: float = SETTLE_TIMEOUT_S,
-                 quota_pacing: QuotaPacing = QuotaPacing(),
+                 quota_pacing: QuotaPacing = QuotaPacing(), client_indexes=None,
                  clock: MonotonicClock = REAL_CLOCK) -> None:
+        """`client_indexes`: the account's one source (client_indexes.py), shared by every
+        market; None: one of this keeper's own (a single market)."""
         self.clock = clock
         self.orders = orders
         self.spec = spec
@@ -89,7 +84,7 @@ class QuoteKeeper:
         self.own_client_indexes: list[int] = []       # every quote this run placed, oldest first
         self.quota = "ok"                             # ok | slow | paused (premium volume quota)
         self.markets_sharing = 1                      # markets quoting on the same budget
-        self._next_index = client_index_source()
+        self._next_index = client_indexes or ClientIndexSource(journal, clock)
         self._bucket = tx_bucket
         self._journal = journal
         self._quota_probe_at_s = 0.0

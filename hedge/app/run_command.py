@@ -15,6 +15,8 @@ from hedge.adapters.lighter.request_budget import Priority
 from hedge.adapters.lighter.ws_client import LighterWsClient
 from hedge.adapters.lighter.markets import MarketSpec
 from hedge.app.account_engine import AccountEngine, SharedPositions
+from hedge.app.client_indexes import AccountWide
+from hedge.app.dead_mans_switch import DeadMansSwitch
 from hedge.app.engine import Engine
 from hedge.app.fill_attribution import FillAttribution
 from hedge.app.fees_in_force import fee_sources, read_fees, with_fees
@@ -143,37 +145,44 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     config = with_fees(config, fees)
     summary.fees.lighter_maker_source, summary.fees.hedge_taker_source = fee_sources(fees)
     markets = config.trading_markets
-    many = len(markets) > 1
-    positions = SharedPositions(session.rest, account) if many else None
+    positions = SharedPositions(session.rest, account)
     ws = LighterWsClient(session.lighter_url, markets=[sp.market_id for sp in session.specs],
                          account_index=account, token_provider=session.orders.mint_auth_token,
                          recorder=recorder, keepalive_s=config.lighter.ws_keepalive_s,
                          silence_timeout_s=config.lighter.ws_silence_timeout_s,
                          token_lifetime_s=lifetime_s)
+    account_wide = AccountWide(lighter_tx_bucket(config), journal)   # shared by every market
     engines: list[Engine] = []
     for i, (market, spec) in enumerate(zip(markets, session.specs)):
         engines.append(await _market_engine(config, session, market, spec, journal, trades, ws,
-                                            auth_token, many, positions, first=i == 0))
+                                            auth_token, positions, account_wide, first=i == 0))
     session.closers.append(ws.close)
-    runner = (AccountEngine(engines, ws=ws, dead_mans_switch=engines[0].dead_mans_switch,
-                            max_total_unhedged_quote=config.risk.max_total_unhedged_quote,
-                            max_total_loss_quote=config.risk.max_loss_quote,
-                            taker_fee_bps=config.hedge.taker_fee_bps)
-              if many else engines[0])
-    # The observer (metrics, alerts) watches the first market's engine.
-    observer = EngineObserver(engines[0], session.specs[0].symbol, metrics,
-                              alerts or AlertSender(()), config.alerts, run_dir.name)
+    runner = AccountEngine(engines, ws=ws,
+                           dead_mans_switch=DeadMansSwitch(session.orders,
+                                                           config.lighter.dead_mans_switch_s),
+                           max_total_unhedged_quote=config.risk.max_total_unhedged_quote,
+                           max_total_loss_quote=config.risk.max_loss_quote,
+                           taker_fee_bps=config.hedge.taker_fee_bps)
+    # One observer (metrics, alerts) per market; the first also watches the account.
+    symbols = tuple(spec.symbol for spec in session.specs)
+    observers = [EngineObserver(engine, spec.symbol, metrics, alerts or AlertSender(()),
+                                config.alerts, run_dir.name,
+                                account_markets=symbols if i == 0 else ())
+                 for i, (engine, spec) in enumerate(zip(engines, session.specs))]
     ws.start()
     for spec in session.specs:
         await ws.wait_book(spec.market_id, timeout_s=15)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, runner.request_stop, "signal")
-    observer.started()
-    watching = asyncio.create_task(observer.run(), name="observer")
+    for observer in observers:
+        observer.started()
+    watching = [asyncio.create_task(observer.run(), name=f"observer-{observer.market}")
+                for observer in observers]
     try:
         reason = await runner.run(config.duration_s)
-        observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
+        for observer in observers:      # a kill switch is told at once, not after the shutdown
+            observer.tick(final=True)
         logger.info("stopping: {}", reason)
         events.emit(events.STOP, reason=reason)
         session.orders.budget.floor = Priority.CANCEL   # what is left to send is the stop itself
@@ -195,18 +204,20 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         if aborted is not None and not aborted.accepted:
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
-        watching.cancel()
+        for task in watching:
+            task.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    await fill_summary(summary, session, engines, ws, config)
-    observer.stopped(reason)
+    await fill_summary(summary, session, engines, ws, config, runner.dead_mans_switch)
+    for observer in observers:
+        observer.stopped(reason)
     return reason
 
 
 async def _market_engine(config: BotConfig, session: Session, market: MarketConfig,
                          spec: MarketSpec, journal: Journal, trades: TradesCsv,
-                         ws: LighterWsClient, auth_token, many: bool,
-                         positions: SharedPositions | None, first: bool) -> Engine:
+                         ws: LighterWsClient, auth_token, positions: SharedPositions,
+                         account_wide: AccountWide, first: bool) -> Engine:
     """One market: its startup (cancel, journal reconcile) and its engine."""
     account = session.account_index
     detector = FillDetector()
@@ -223,21 +234,20 @@ async def _market_engine(config: BotConfig, session: Session, market: MarketConf
         raise StartupRefused(f"{left} orders still rest on Lighter ({spec.symbol}) after cancel-all")
     report = await reconcile_journal(journal, desk, detector, session.hedge, market.hedge_symbol,
                                      session.rest, account, spec.market_id, token)
-    logger.info("startup reconciled{}: lighter {} hedge {} (lookups {}, re-hedged {})",
-                f" {spec.symbol}" if many else "", report.lighter_position, report.hedge_position,
+    logger.info("startup reconciled {}: lighter {} hedge {} (lookups {}, re-hedged {})",
+                spec.symbol, report.lighter_position, report.hedge_position,
                 report.intents_looked_up, report.fills_rehedged)
     events.emit(events.STARTUP_RECONCILED, spec.symbol, lighter_base=report.lighter_position,
                 hedge_base=report.hedge_position, lookups=report.intents_looked_up,
                 rehedged=report.fills_rehedged)
     quotes = QuoteKeeper(session.orders, spec, market.order_size,
                          config.strategy.refresh_tolerance_bps, config.strategy.min_quote_lifetime_ms,
-                         lighter_tx_bucket(config), journal)
+                         account_wide.tx_bucket, journal, client_indexes=account_wide.client_indexes)
     quotes.markets_sharing = len(config.trading_markets)
     return Engine(engine_settings(config, spec, account, market), orders=session.orders, ws=ws,
                   rest=session.rest, desk=desk, quotes=quotes, detector=detector,
                   hedge_venue=session.hedge, start_lighter_position=report.lighter_position,
-                  auth_token=auth_token, one_of_many=many,
-                  positions=positions.position if positions else None)
+                  auth_token=auth_token, positions=positions.position)
 
 
 async def _bounded(step, what: str, timeout_s: float = STOP_STEP_TIMEOUT_S):

@@ -36,15 +36,13 @@ class Session:
     lighter_url: str
     hedge_url: str | None                    # None = the hedge venue's real URLs
     account_index: int
-    spec: MarketSpec
+    specs: list[MarketSpec]                  # every market (one or more), config order
     orders: LighterOrderClient
     rest: LighterRest
     hedge: CcxtHedgeVenue
-    hedge_rules: MarketRules
+    hedge_rules: dict[str, MarketRules] = field(default_factory=dict)   # by hedge symbol
     paper_venues: PaperVenues | None = None
     closers: list = field(default_factory=list)
-    specs: list[MarketSpec] = field(default_factory=list)    # every market, config order
-    hedge_rules_by_symbol: dict[str, MarketRules] = field(default_factory=dict)
 
     @property
     def pad_small_hedges(self) -> bool:
@@ -140,7 +138,6 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
             raise SessionError(f"{refusal}: the bot will not quote it; choose another "
                                f"lighter.market (or markets[].lighter_market) or wait until the "
                                f"venue lists it active")
-    spec = specs[0]
     orders = LighterOrderClient(lighter_url, creds.lighter_account_index, creds.lighter_api_key_index,
                                 creds.lighter_private_key, catalog, budget=budget)
     try:
@@ -152,8 +149,8 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await orders.close()
         await rest.close()
         raise
-    session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, spec, orders, rest,
-                      hedge, None, paper, specs=specs)  # type: ignore[arg-type]
+    session = Session(config, lighter_url, hedge_url, creds.lighter_account_index, specs, orders,
+                      rest, hedge, paper_venues=paper)
     try:
         await budget.acquire("apikeys", Priority.READ)     # check_key reads the registered key
         await orders.check_key()
@@ -165,12 +162,11 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
                            "padded", config.hedge.exchange)
         for i, (market, market_spec) in enumerate(zip(markets, specs)):
             rules = hedge.rules(market.hedge_symbol)
-            session.hedge_rules_by_symbol[market.hedge_symbol] = rules
+            session.hedge_rules[market.hedge_symbol] = rules
             await hedge.refresh_book(market.hedge_symbol)
             key = "strategy.order_size" if not config.markets else f"markets[{i}].order_size"
             _check_sizes(market.order_size, key, market_spec, rules,
                          hedge.executable_price(market.hedge_symbol, market.order_size, False))
-        session.hedge_rules = session.hedge_rules_by_symbol[markets[0].hedge_symbol]
     except BaseException:
         session.paper_venues = None  # the caller stops them
         await session.close()

@@ -36,6 +36,7 @@ class EngineSettings:
     taker_fee_bps: Decimal = Decimal(0)       # hedge venue; for the PnL the kill switch watches
     position_check_s: float = 5.0
     kill_on_mismatch: bool = True
+    resume_after_s: float = 30.0              # a pause that lifts: its cause clear this long
 
 
 def quote_params(config: BotConfig, spec: MarketSpec,
@@ -87,7 +88,7 @@ def engine_settings(config: BotConfig, spec: MarketSpec, account_index: int,
         quote=quote_params(config, spec, market), risk=risk_limits(config, market),
         dead_mans_switch_s=config.lighter.dead_mans_switch_s,
         taker_fee_bps=config.hedge.taker_fee_bps, position_check_s=config.risk.position_check_s,
-        kill_on_mismatch=config.risk.kill_on_mismatch)
+        kill_on_mismatch=config.risk.kill_on_mismatch, resume_after_s=config.risk.resume_after_s)
 
 
 def hedge_venue_settings(config: BotConfig, base_url: str | None, api_key: Secret | None,
@@ -107,8 +108,8 @@ def hedge_venue_settings(config: BotConfig, base_url: str | None, api_key: Secre
 
 
 def lighter_tx_bucket(config: BotConfig) -> TokenBucket | None:
-    """The optional cap on quote placements and modifies (`lighter.tx_rate_per_min`); None:
-    the account's request budget alone paces them."""
+    """The optional cap on quote placements and modifies (`lighter.tx_rate_per_min`), one for
+    the account, shared by every market; None: the account's request budget alone paces them."""
     rate = config.lighter.tx_rate_per_min
     return TokenBucket(rate / 60, LIGHTER_TX_BURST) if rate else None
 

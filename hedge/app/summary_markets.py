@@ -21,7 +21,7 @@ STOP_STEP_TIMEOUT_S = 10.0       # a stop step or summary read that talks to a v
 
 
 async def fill_summary(summary: RunSummary, session: Session, engines: list[Engine],
-                       ws: LighterWsClient, config: BotConfig) -> None:
+                       ws: LighterWsClient, config: BotConfig, dead_mans_switch) -> None:
     """Counters from the run, positions from the venues themselves."""
     oc = session.orders.counters
     summary.lighter.orders_placed = oc.orders_placed
@@ -92,7 +92,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         desk, st = engine.desk, engine.desk.stats
         check = engine.detector.cross_check()
         rel.fills_lost += len(check.trades_without_fill)
-        step = session.hedge_rules_by_symbol.get(engine.hedge_symbol, session.hedge_rules).amount_step
+        step = session.hedge_rules[engine.hedge_symbol].amount_step
         overshoot = desk.maker_filled_base + st.filled_base
         rel.double_hedges += int(overshoot != 0 and abs(overshoot) >= step
                                  and (overshoot > 0) == (st.filled_base > 0))
@@ -112,7 +112,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
     summary.fees.hedge_quote = hedged * config.hedge.taker_fee_bps / 10_000
     rel.disconnects_survived = wc.reconnects
     rel.reconnect_ms = list(wc.reconnect_ms)
-    _fill_request_figures(summary, session, engines, config)
+    _fill_request_figures(summary, session, engines, config, dead_mans_switch)
 
 
 def _q(value: Decimal) -> Decimal:
@@ -120,7 +120,7 @@ def _q(value: Decimal) -> Decimal:
 
 
 def _fill_request_figures(summary: RunSummary, session: Session, engines: list[Engine],
-                          config: BotConfig) -> None:
+                          config: BotConfig, dead_mans_switch) -> None:
     """The request budget's figures: what the run cost in requests, and what it met."""
     lc, budget = summary.lighter, session.orders.budget
     lc.account_tier = config.lighter.account_tier
@@ -136,7 +136,7 @@ def _fill_request_figures(summary: RunSummary, session: Session, engines: list[E
         skipped += qc.skipped_by_rate
     lc.volume_quota_remaining = (session.orders.counters.volume_quota_remaining
                                  if config.lighter.account_tier == "premium" else None)
-    lc.dead_mans_switch_failures = engines[0].dead_mans_switch.stats.failures
+    lc.dead_mans_switch_failures = dead_mans_switch.stats.failures
     lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
     logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
                 "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,

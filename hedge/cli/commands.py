@@ -64,30 +64,55 @@ async def markets(config: BotConfig) -> int:
 
 async def canary_report(config: BotConfig, options: CanaryOptions | None = None,
                         accounts_path: str | Path = "config/accounts.toml") -> CanaryReport:
-    """The canary against the configured venues (in paper mode, the local ones it starts)."""
-
-    @contextlib.asynccontextmanager
-    async def connect() -> AsyncIterator[CanaryVenues]:
-        session = await open_session(config, accounts_path)
-        try:
-            yield CanaryVenues(
-                lighter_url=session.lighter_url, spec=session.spec,
-                account_index=session.account_index, orders=session.orders, rest=session.rest,
-                hedge=session.hedge, hedge_exchange=config.hedge.exchange,
-                hedge_symbol=config.hedge.symbol,
-                auth_token_lifetime_s=config.lighter.auth_token_lifetime_s)
-        finally:
-            await session.close()
-
-    return await run_canary(connect, config.lighter.market, options)
+    """The canary on the config's first market (see `canary_reports`)."""
+    return (await canary_reports(config, options, accounts_path,
+                                 [config.trading_markets[0].lighter_market]))[0]
 
 
-async def canary(config: BotConfig, out: str | None, options: CanaryOptions | None = None) -> int:
+async def canary_reports(config: BotConfig, options: CanaryOptions | None = None,
+                         accounts_path: str | Path = "config/accounts.toml",
+                         markets: list[str] | None = None) -> list[CanaryReport]:
+    """The canary on each of `markets` (Lighter symbols; None: every market of the config),
+    one after the other in one session against the configured venues (in paper mode, the
+    local ones it starts)."""
+    by_symbol = {m.lighter_market: m for m in config.trading_markets}
+    wanted = markets or list(by_symbol)
+    unknown = [symbol for symbol in wanted if symbol not in by_symbol]
+    if unknown:
+        raise UnknownMarketError(f"--markets {', '.join(unknown)}: not a market of this config "
+                                 f"(its markets: {', '.join(by_symbol)}); name those or add them "
+                                 f"to markets: in the config")
+    session = await open_session(config, accounts_path)
+    reports = []
+    try:
+        specs = {spec.symbol: spec for spec in session.specs}
+        for symbol in wanted:
+
+            @contextlib.asynccontextmanager
+            async def connect(symbol=symbol) -> AsyncIterator[CanaryVenues]:
+                yield CanaryVenues(
+                    lighter_url=session.lighter_url, spec=specs[symbol],
+                    account_index=session.account_index, orders=session.orders,
+                    rest=session.rest, hedge=session.hedge, hedge_exchange=config.hedge.exchange,
+                    hedge_symbol=by_symbol[symbol].hedge_symbol,
+                    auth_token_lifetime_s=config.lighter.auth_token_lifetime_s)
+            reports.append(await run_canary(connect, symbol, options))
+    finally:
+        await session.close()
+    return reports
+
+
+async def canary(config: BotConfig, out: str | None, options: CanaryOptions | None = None,
+                 markets: list[str] | None = None) -> int:
+    """One market: its report as before; several: every market's report and their verdict."""
     setup_logging(None, "WARNING")
-    report = await canary_report(config, options)
-    text = json.dumps(report.to_dict(), indent=2)
+    reports = await canary_reports(config, options, markets=markets)
+    passed = all(report.compliance_pass for report in reports)
+    shown = (reports[0].to_dict() if len(reports) == 1 else
+             {"compliance_pass": passed, "markets": [report.to_dict() for report in reports]})
+    text = json.dumps(shown, indent=2)
     print(text)
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text + "\n", encoding="utf-8")
-    return 0 if report.compliance_pass else 1
+    return 0 if passed else 1

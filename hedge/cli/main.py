@@ -129,7 +129,8 @@ def _diagnostics(args: argparse.Namespace) -> int:
         config = load_config(args.config, {})
         if args.command == "markets":
             return asyncio.run(commands.markets(config))
-        return asyncio.run(commands.canary(config, args.out))
+        markets = [m.strip() for m in args.markets.split(",") if m.strip()] if args.markets else None
+        return asyncio.run(commands.canary(config, args.out, markets=markets))
     except commands.USER_MISTAKES as exc:
         raise UsageError(str(exc)) from None
     except BrokenPipeError:          # `... | head`: the reader left, nothing is wrong

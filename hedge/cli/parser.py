@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                                            "canceled, confirmed by REST; hedge venue read-only")
     canary.add_argument("--config", required=True, help="YAML config")
     canary.add_argument("--out", default=None, help="also write the JSON report to this file")
+    canary.add_argument("--markets", default=None,
+                        help="comma-separated Lighter markets to check (default: every market "
+                             "of the config)")
 
     markets = sub.add_parser("markets", help="the Lighter venue's markets as a table")
     markets.add_argument("--config", required=True, help="YAML config")

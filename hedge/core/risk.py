@@ -40,3 +40,23 @@ def kill_reason(now: RiskSnapshot, limits: RiskLimits) -> str | None:
     if now.pnl_quote < -limits.max_loss_quote:
         return f"loss ({now.pnl_quote} < -{limits.max_loss_quote})"
     return None
+
+
+# What a broken limit does to its market. Exposure stops the whole run (checked on a paused
+# market too); a lost stream or an unreachable hedge venue pauses the market until its cause
+# has been clear for `risk.resume_after_s`; any other limit (the loss limit, a position
+# mismatch) pauses it until the operator restarts.
+STOP_ALL = "stop_all"
+PAUSE_UNTIL_CLEAR = "pause_until_clear"
+PAUSE_FOR_GOOD = "pause_for_good"
+_STOP_ALL_REASONS = ("hedge_halted", "unhedged_age", "unhedged_size")
+_LIFTING_REASONS = ("stale_stream", "hedge_failures")
+
+
+def limit_action(reason: str) -> str:
+    """STOP_ALL, PAUSE_UNTIL_CLEAR or PAUSE_FOR_GOOD for a `kill_reason` (or a mismatch)."""
+    if reason.startswith(_STOP_ALL_REASONS):
+        return STOP_ALL
+    if reason.startswith(_LIFTING_REASONS):
+        return PAUSE_UNTIL_CLEAR
+    return PAUSE_FOR_GOOD

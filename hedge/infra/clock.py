@@ -60,5 +60,10 @@ class MonotonicClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
+    def wall_s(self) -> float:
+        """Seconds since the epoch: for what must not repeat across processes, never for
+        measuring time."""
+        return time.time()
+
 
 REAL_CLOCK = MonotonicClock()

@@ -197,8 +197,13 @@ class RiskConfig:
     stale_stream_ms: int = setting(10_000, minimum=1000, maximum=600_000)
     max_loss_quote: Decimal = setting(Decimal(50), minimum=0, above=True)
     kill_on_mismatch: bool = setting(True)
-    # Global limits over every market (several markets: base amounts do not add up).
+    # Global limits over every market (several markets: base amounts do not add up). None:
+    # the sum of each market's max_unhedged_base at its last mid.
     max_total_unhedged_quote: Decimal | None = setting(None, minimum=0, above=True)
+    resume_after_s: float = setting(30.0, minimum=1, maximum=3600,
+                                    allowed="seconds a lost stream or an unreachable hedge "
+                                            "venue must stay clear before a paused market "
+                                            "quotes again (1..3600)")
     position_check_s: float = setting(5.0, minimum=1, maximum=3600,
                                       allowed="seconds between checks of the Lighter position "
                                               "against the fills seen (1..3600)")

@@ -66,6 +66,10 @@ CREATE INDEX IF NOT EXISTS hedge_results_client ON hedge_results (client_id);
 _FINAL_SQL = ",".join(f"'{status}'" for status in sorted(FINAL_HEDGE_STATUSES))
 
 
+class DuplicateOrderIndex(RuntimeError):
+    """A client order index is journaled already: placing under it again would lose an order."""
+
+
 @dataclass(frozen=True)
 class JournaledFill:
     fill_key: str
@@ -229,10 +233,23 @@ class Journal:
         return (row[0], Decimal(row[1])) if row else None
 
     def record_order(self, client_order_index: int, market: int, side: str) -> None:
-        """Write ahead of placing a quote, so a restart can ask the venue what became of it."""
+        """Write ahead of placing a quote, so a restart can ask the venue what became of it.
+        An index already journaled is refused (DuplicateOrderIndex): the order it names
+        would be lost to recovery."""
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO owned_orders VALUES (?,?,?,?)",
-                             (client_order_index, market, side, time.time()))
+            try:
+                self._db.execute("INSERT INTO owned_orders VALUES (?,?,?,?)",
+                                 (client_order_index, market, side, time.time()))
+            except sqlite3.IntegrityError:
+                raise DuplicateOrderIndex(
+                    f"client order index {client_order_index} (market {market}, {side}) is "
+                    f"already in the journal: refusing to place a second order under it") from None
+
+    def max_client_order_index(self) -> int:
+        """The highest client order index ever journaled (0 for none)."""
+        with self._lock:
+            row = self._db.execute("SELECT MAX(client_order_index) FROM owned_orders").fetchone()
+        return int(row[0] or 0)
 
     def recent_orders(self, market: int, limit: int = 200) -> list[int]:
         """Client order indexes of the newest quotes placed on `market`, newest first."""

@@ -6,9 +6,11 @@ SDK, websockets, ccxt and aiohttp is routed into loguru; noisy libraries only at
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import traceback
+from collections import deque
 from pathlib import Path
 
 from loguru import logger
@@ -20,6 +22,33 @@ FILE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{line} | {m
 CONSOLE_FORMAT = "<green>{time:HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | {message}"
 # Starts every bot.log line about hedging (written by the app, read back by diagnose).
 HEDGE_TAG = "[HEDGE]"
+
+
+_LATER: deque[tuple] = deque()      # what after_this_step holds, oldest first
+
+
+def after_this_step(fn, *args) -> None:
+    """`fn(*args)` after every task that is ready now has run its step: what only records (a
+    log line, a trades.csv row) leaves the way of fills to their hedges, even of several fills
+    read in one frame (a zero-delay timer runs after the loop's ready queue). In call order."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:                 # no loop (a script, a test): now
+        fn(*args)
+        return
+    if not _LATER:
+        loop.call_later(0, _run_later)
+    _LATER.append((fn, args))
+
+
+def _run_later() -> None:
+    while _LATER:
+        fn, args = _LATER.popleft()
+        try:
+            fn(*args)
+        except Exception as exc:         # a record that failed must not drop the ones after it
+            logger.opt(exception=exc).error("deferred {} failed: {}", getattr(fn, "__name__", fn),
+                                            exc)
 
 
 class InterceptHandler(logging.Handler):

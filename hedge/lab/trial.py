@@ -17,6 +17,8 @@ from typing import Any
 from loguru import logger
 
 from hedge.adapters.lighter.markets import MarketSpec
+from hedge.app.account_engine import AccountEngine
+from hedge.app.client_indexes import AccountWide
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.app.quote_keeper import QuoteKeeper
@@ -70,9 +72,10 @@ async def _trial(config: BotConfig, model: MarketModel, seed: int, hours: float,
     journal = Journal(workdir / "journal.sqlite")
     desk = HedgeDesk(hedge, market.hedge_symbol, journal, None, venue_name="lab",
                      market=spec.symbol)
+    account_wide = AccountWide(lighter_tx_bucket(config), journal)
     quotes = QuoteKeeper(lighter, spec, market.order_size, config.strategy.refresh_tolerance_bps,
-                         config.strategy.min_quote_lifetime_ms, lighter_tx_bucket(config),
-                         journal)
+                         config.strategy.min_quote_lifetime_ms, account_wide.tx_bucket, journal,
+                         client_indexes=account_wide.client_indexes)
     lighter.assumed_hedge_price = quotes.hedge_price_assumed
 
     async def auth_token() -> str:
@@ -81,14 +84,18 @@ async def _trial(config: BotConfig, model: MarketModel, seed: int, hours: float,
     engine = Engine(engine_settings(config, spec, ACCOUNT, market), orders=lighter, ws=lighter,
                     rest=lighter, desk=desk, quotes=quotes, detector=FillDetector(),
                     hedge_venue=hedge, start_lighter_position=Decimal(0), auth_token=auth_token)
+    runner = AccountEngine([engine], ws=lighter, dead_mans_switch=None,
+                           max_total_unhedged_quote=config.risk.max_total_unhedged_quote,
+                           max_total_loss_quote=config.risk.max_loss_quote,
+                           taker_fee_bps=config.hedge.taker_fee_bps)
     lighter.start()
     driver = asyncio.create_task(lighter.drive(), name="lab-market")
     try:
-        exit_reason = await engine.run(hours * 3600)
-        await engine.stop_tasks(keep_hedging=True)
+        exit_reason = await runner.run(hours * 3600)
+        await runner.stop_tasks(keep_hedging=True)
         await asyncio.sleep(SETTLE_S)
     finally:
-        await engine.stop_all_tasks()
+        await runner.stop_all_tasks()
         driver.cancel()
         await asyncio.gather(driver, return_exceptions=True)
         journal.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from hedge.report import figures, split_figures
@@ -32,10 +33,11 @@ def build_report(run_dir: str | Path) -> Path:
     if not fees:
         notes.append("summary.json records no fee rates: fees are shown as 0.")
     tf = trade_figures(rows, _float(fees.get("lighter_maker_bps")), _float(fees.get("hedge_taker_bps")))
-    markets = sorted({r.market for r in rows if r.market})
+    markets = list(summary.get("markets") or {}) or sorted({r.market for r in rows if r.market})
     if len(markets) > 1:
-        notes.append(f"This run traded {len(markets)} markets ({', '.join(markets)}): the plots show "
-                     f"the first market's book and every market's fills together.")
+        notes.append(f"This run traded {len(markets)} markets ({', '.join(markets)}): the plots "
+                     f"above the per-market sections show the first market's book and every "
+                     f"market's fills together; each market then has a section of its own.")
     if not log.source:
         notes.append("Neither events.jsonl nor bot.log: no latencies, request rates or stream "
                      "events to show.")
@@ -59,6 +61,8 @@ def build_report(run_dir: str | Path) -> Path:
              timed(split_figures.split_over_time(tf)), split_figures.split_by_side(tf),
              figures.markout_plot(markouts(tf.makers, book.mid, book.last_ts)),
              timed(figures.requests_plot(log, summary))]
+    if len(markets) > 1:
+        plots += [timed(market_section(symbol, rows, log, end_ts, summary)) for symbol in markets]
     page = render(summary, header_rows(summary, duration, tf.volume_quote if rows else None),
                   plots, notes, str(run.resolve().name))
     out = run / REPORT_NAME
@@ -66,6 +70,22 @@ def build_report(run_dir: str | Path) -> Path:
     temp.write_text(page, encoding="utf-8")
     temp.replace(out)
     return out
+
+
+def market_section(symbol: str, rows, log, end_ts: float | None, summary: dict) -> figures.Plot:
+    """One market of several: its positions over the run, its figures from summary.json."""
+    lighter, hedge = log.start_by_market.get(symbol, (0.0, 0.0))
+    own_log = replace(log, start_lighter_base=lighter, start_hedge_base=hedge)
+    plot = figures.position_plot([r for r in rows if r.market == symbol], own_log, end_ts)
+    facts = (summary.get("markets") or {}).get(symbol) or {}
+    lit, hdg, pos = facts.get("lighter") or {}, facts.get("hedge") or {}, facts.get("position") or {}
+    text = (f"{symbol} (hedged as {facts.get('hedge_symbol', '?')}): Lighter fills "
+            f"{lit.get('fills', '-')} ({lit.get('filled_base', '-')}), hedges {hdg.get('orders', '-')} "
+            f"({hdg.get('filled_base', '-')}), failures {hdg.get('failures', '-')}; net position "
+            f"{pos.get('net_base', '-')} base; PnL {facts.get('pnl_quote', '-')} quote"
+            + (f"; paused: {facts['paused']}" if facts.get("paused") else "") + ". "
+            + plot.caption)
+    return figures.Plot(f"market-{symbol}", f"Market {symbol}", text, plot.figure)
 
 
 def _summary(path: Path) -> tuple[dict, list[str]]:

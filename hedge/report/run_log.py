@@ -47,6 +47,7 @@ class RunLog:
     events: list[LogEvent] = field(default_factory=list)
     start_lighter_base: float = 0.0      # summed over the markets, as trades.csv's rows are
     start_hedge_base: float = 0.0
+    start_by_market: dict[str, tuple[float, float]] = field(default_factory=dict)  # lighter, hedge
 
 
 def read_run_log(run_dir: Path) -> RunLog:
@@ -65,8 +66,10 @@ def run_log_from_events(run: RunEvents) -> RunLog:
         elif e.name == ev.STATUS:
             _add_status(log, ts, e)
         elif e.name == ev.STARTUP_RECONCILED:
-            log.start_lighter_base += e.number("lighter_base")
-            log.start_hedge_base += e.number("hedge_base")
+            start = (e.number("lighter_base"), e.number("hedge_base"))
+            log.start_lighter_base += start[0]
+            log.start_hedge_base += start[1]
+            log.start_by_market[e.market or ""] = start
         elif e.name in _MARKERS:
             log.events.append(LogEvent(ts, _MARKERS[e.name], f"{e.name} {e.text()}"[:200]))
     return log

@@ -143,17 +143,20 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
 
 async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
     """One side quoted, so after its first fill nothing fills until the hedge is done: the
-    failures are that hedge and its retry a second later, and the count reads exactly 2."""
+    failures are that hedge and its retry a second later, the count reads exactly 2 and pauses
+    the market; the exposure left unhedged then stops the run."""
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, strategy={"sides": "bid"},
-                          risk={"max_hedge_failures": 2, "max_unhedged_age_ms": 20_000})
+                          risk={"max_hedge_failures": 2, "max_unhedged_age_ms": 5_000})
     venues.hedge_app[HEDGE_STATE_KEY].faults.reject_hedges = True
     pins = freeze_prices(venues.prices)
     bot = start_bot(config, account)
     await sweep_the_bid(venues, pins, account.account_index)
     assert await wait_exit(bot, 90) == 1, bot.stderr.read()
     summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
-    assert summary["exit_reason"] == "kill_switch:hedge_failures (2 in a row)"
+    assert summary["exit_reason"].startswith("kill_switch:unhedged_age"), summary["exit_reason"]
+    bot_log = (tmp_path / "logs" / "latest" / "bot.log").read_text()
+    assert re.search(r"MARKET PAUSED \w+: hedge_failures \(2 in a row\)", bot_log)
     assert summary["hedge"]["failures"] >= 2
     assert summary["reliability"]["orders_left_open"] == 0
     facts = read_run(tmp_path / "logs" / "latest")          # from events.jsonl

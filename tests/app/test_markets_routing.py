@@ -142,8 +142,7 @@ def build(tmp_path):
         desk = HedgeDesk(venue, symbol, journal, None, market=spec.symbol)
         engine = Engine(engine_settings(config, spec, ACCOUNT, market), orders=None, ws=ws,
                         rest=StubRest(), desk=desk, quotes=StubQuotes(), detector=FillDetector(),
-                        hedge_venue=venue, start_lighter_position=Decimal(0), auth_token=None,
-                        one_of_many=True)
+                        hedge_venue=venue, start_lighter_position=Decimal(0), auth_token=None)
         engine.state.account_stream_live = True
         engines.append(engine)
     account = AccountEngine(engines, ws=ws, dead_mans_switch=StubDeadMansSwitch(),

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from hedge.cli.commands import canary_report
+from hedge.adapters.lighter.markets import UnknownMarketError
+from hedge.cli.commands import canary_report, canary_reports
 from hedge.diagnostics.canary import CanaryOptions
 from hedge.infra.config import load_config
 from tests.diagnostics.conftest import REPO, paper_config
@@ -39,6 +40,16 @@ async def test_canary_reports_the_rejection_reason(tmp_path):
     assert d["compliance_pass"] is False and d["terminal_state"] == "rejected"
     assert "21706" in d["rejection_reason"], d
     assert d["resting_after"] == 0
+
+
+async def test_canary_takes_a_markets_list_and_checks_each_on_its_own_hedge_symbol(tmp_path):
+    config = load_config(REPO / "config" / "paper-multi.yaml", {"logging.dir": str(tmp_path)})
+    reports = await canary_reports(config, markets=["SOL", "BTC"])
+    assert [(r.market, r.terminal_state, r.resting_after, r.hedge["symbol"]) for r in reports] == [
+        ("SOL", "canceled", 0, "SOL/USDT:USDT"), ("BTC", "canceled", 0, "BTC/USDT:USDT")]
+    assert all(r.compliance_pass for r in reports)
+    with pytest.raises(UnknownMarketError, match="DOGE: not a market of this config"):
+        await canary_reports(config, markets=["DOGE"])
 
 
 def test_markets_table_lists_eth_and_btc():

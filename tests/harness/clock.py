@@ -33,6 +33,10 @@ class FakeClock:
     def now_s(self) -> float:
         return float(self._now_s)
 
+    def wall_s(self) -> float:
+        """The epoch seconds the fake time stands for (a fixed day in 2026)."""
+        return 1_780_000_000 + float(self._now_s)
+
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         if seconds <= 0:

@@ -45,6 +45,14 @@ def account_orders(*orders: dict[str, Any], snapshot: bool = False,
             "account": account, "orders": grouped}
 
 
+def market_orders(market: int, *orders: dict[str, Any], snapshot: bool = False,
+                  account: int = ACCOUNT) -> dict[str, Any]:
+    """`account_orders` frame of one market's channel (the bot subscribes one per market)."""
+    kind = "subscribed" if snapshot else "update"
+    return {"type": f"{kind}/account_orders", "channel": f"account_orders:{market}:{account}",
+            "account": account, "orders": {str(market): list(orders)} if orders else {}}
+
+
 def book(bids: list[tuple[str, str]], asks: list[tuple[str, str]], *, market: int = MARKET,
          snapshot: bool = True, nonce: int = 1, begin_nonce: int = 0,
          offset: int = 1) -> dict[str, Any]:

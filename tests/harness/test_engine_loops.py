@@ -29,7 +29,7 @@ async def test_a_refused_schedule_is_tried_again_on_time(rig):
     await rig.clock.advance(10)                          # every 5 s after a failure
     assert [c for c in rig.orders.calls if c[0] == "schedule_cancel_all"] == [
         ("schedule_cancel_all", 330_000)] * 3
-    assert rig.engine.dead_mans_switch.stats.failures == 3
+    assert rig.runner.dead_mans_switch.stats.failures == 3
 
 
 async def test_the_hedge_book_task_watches_the_hedge_symbol(rig):
@@ -54,10 +54,10 @@ async def test_the_status_line_says_where_things_stand(rig):
     rig.start_desk()
     rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
     await rig.settle()
-    assert rig.engine.status_line() == (
-        "[STATUS] mid=2000.00 bid=None ask=None lighter_pos=0.0100 hedge_pos=-0.010 fills=1 "
-        "hedges=1 owed=0.0000 last_fill_to_hedge=- lighter_tx=0 lighter_requests=0 "
-        "lighter_budget=0/1000000 per 60s")
+    assert rig.runner.status_line() == (
+        "[STATUS] markets=1 unhedged=0.00 | ETH: mid=2000.00 bid=None ask=None "
+        "lighter_pos=0.0100 hedge_pos=-0.010 fills=1 hedges=1 owed=0.0000 last_fill_to_hedge=- "
+        "| lighter_tx=0 lighter_requests=0 lighter_budget=0/1000000 per 60s")
 
 
 async def test_a_fill_on_an_order_this_run_did_not_place_is_hedged_and_counted(rig):

@@ -5,7 +5,6 @@ import asyncio
 import csv
 from decimal import Decimal as D
 
-from hedge.app.quote_keeper import CLIENT_INDEX_MAX, client_index_source
 from hedge.core.quoting import QuoteTarget
 from hedge.infra.run_files import TradesCsv
 from tests.harness import frames as f
@@ -49,8 +48,8 @@ async def test_the_first_stop_reason_wins_over_a_task_failing_afterwards(rig):
 
 
 async def test_a_run_with_a_duration_ends_with_it(rig):
-    assert await rig.engine.run(0.001) == "duration"
-    await rig.engine.stop_all_tasks()
+    assert await rig.runner.run(0.001) == "duration"
+    await rig.runner.stop_all_tasks()
 
 
 async def test_stopping_the_tasks_keeps_the_hedge_desk_for_the_shutdown(rig):
@@ -79,12 +78,6 @@ async def test_fills_and_hedges_are_written_to_trades_csv(tmp_path):
                  r["client_id"]) for r in csv.DictReader(fh)]
     assert rows == [("lighter", "maker", "bid", "0.0100", "2000.00", "5-0.01", ""),
                     ("hedge", "hedge", "sell", "0.010", "1999.5", "5-0.01", "lh-5-0.01")]
-
-
-def test_client_order_indexes_rise_and_fit_the_venue():
-    source = client_index_source()
-    first, second = next(source), next(source)
-    assert second == first + 1 and 0 < first < CLIENT_INDEX_MAX
 
 
 async def test_the_quote_keeper_remembers_its_last_500_quotes(rig):

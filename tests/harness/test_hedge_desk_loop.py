@@ -123,3 +123,32 @@ async def test_retry_waits_while_a_hedge_is_in_flight(rig):
     async with rig.desk._lock:
         assert await rig.desk.retry_owed() is None
     assert rig.venue.requests == []
+
+
+async def test_an_unknown_outcome_plus_a_second_fill_sends_nothing_until_the_lookup_answers(rig):
+    rig.venue.script = ["unresolved"]
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await rig.settle()
+    assert rig.desk.unresolved == ["lh-5-0.01"]
+    rig.venue.lookup_failures_left = 1                   # the venue cannot answer yet
+    rig.feed(f.account_orders(f.order(6, filled="0.0050", status="filled")))
+    await rig.settle()
+    assert len(rig.venue.requests) == 1                  # the unknown 0.01 was not sent again
+    assert rig.venue.lookups == ["lh-5-0.01"]
+    await rig.desk.retry_owed()                          # the lookup answers: traded
+    assert rig.venue.sent == [(D("-0.0100"), False), (D("-0.0050"), False)]
+    assert rig.venue.position_ == D("-0.0150") == rig.desk.hedge_position
+    assert rig.desk.ledger.owed == 0
+
+
+async def test_a_second_fill_after_an_unknown_outcome_is_hedged_net_of_the_lookup(rig):
+    rig.venue.script = ["unresolved"]
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await rig.settle()
+    rig.feed(f.account_orders(f.order(6, filled="0.0050", status="filled")))
+    await rig.settle()
+    assert rig.venue.lookups == ["lh-5-0.01"]
+    assert rig.venue.sent == [(D("-0.0100"), False), (D("-0.0050"), False)]
+    assert rig.venue.position_ == D("-0.0150") == rig.desk.hedge_position

@@ -78,9 +78,9 @@ async def test_a_cancel_all_already_queued_is_aborted_and_ours_scheduled(tmp_pat
         assert rig.orders.calls == [("schedule_cancel_all", 330_000),
                                     ("abort_scheduled_cancel_all",),
                                     ("schedule_cancel_all", 330_000)]
-        assert rig.engine.dead_mans_switch.stats.scheduled == 1
-        assert rig.engine.dead_mans_switch.fires_at_s == rig.clock.now_s() + 330
-        assert rig.engine.dead_mans_switch.stats.failures == 0
+        assert rig.runner.dead_mans_switch.stats.scheduled == 1
+        assert rig.runner.dead_mans_switch.fires_at_s == rig.clock.now_s() + 330
+        assert rig.runner.dead_mans_switch.stats.failures == 0
     finally:
         await rig.close()
 

@@ -45,15 +45,61 @@ async def test_unhedged_too_large(tmp_path):
     assert reason == "kill_switch:unhedged_size (0.0100 > 0.005)"
 
 
-async def test_too_many_hedge_failures_in_a_row(tmp_path):
-    reason, rig = await run_until_stopped(tmp_path, Options(), script=["reject"] * 3)
-    assert reason == "kill_switch:hedge_failures (3 in a row)"
-    assert rig.desk.stats.consecutive_failures == 3
+async def test_too_many_hedge_failures_pause_the_market_until_the_venue_answers_again(tmp_path):
+    rig = build_rig(tmp_path / "journal.sqlite")
+    rig.venue.script = ["reject"] * 3
+    try:
+        await rig.live()
+        rig.rest.positions[f.MARKET] = D("0.0100")     # Lighter knows the fill below
+        rig.start()
+        rig.feed(BUY_FILL)
+        assert await rig.exit_reason(50) == ""                      # 2.5 s: three rejects
+        assert rig.engine.state.paused_reason == "hedge_failures (3 in a row)"
+        rig.feed(f.account_orders())                                # the stream carries on
+        assert await rig.exit_reason(30) == ""                      # the 4th try filled
+        assert rig.desk.ledger.owed == 0
+        assert rig.engine.state.paused_reason                       # not before 30 s clear
+        for _ in range(10):
+            rig.feed(f.account_orders())
+            assert await rig.exit_reason(70) == ""
+        assert rig.engine.state.paused_reason == ""                 # resumed
+        assert rig.desk.stats.consecutive_failures == 0
+    finally:
+        await rig.close()
 
 
-async def test_stream_silent_too_long(tmp_path):
-    reason, _ = await run_until_stopped(tmp_path, Options())
-    assert reason == "kill_switch:stale_stream (10100 ms without a frame)"
+async def test_a_silent_stream_pauses_the_market_and_it_resumes_once_frames_are_back(tmp_path):
+    rig = build_rig(tmp_path / "journal.sqlite")
+    try:
+        await rig.live()
+        rig.rest.positions[f.MARKET] = D("0.0100")
+        rig.start()
+        rig.feed(BUY_FILL)
+        assert await rig.exit_reason(210) == ""
+        assert rig.engine.state.paused_reason == "stale_stream (10100 ms without a frame)"
+        for _ in range(20):                                         # 35 s of frames again
+            rig.feed(f.account_orders())
+            assert await rig.exit_reason(35) == ""
+        assert rig.engine.state.paused_reason == ""
+    finally:
+        await rig.close()
+
+
+async def test_a_paused_market_still_trips_its_kill_switch(tmp_path):
+    options = Options(limits=limits(max_hedge_failures=100))
+    rig = build_rig(tmp_path / "journal.sqlite", options)
+    try:
+        await rig.live()
+        rig.start()
+        assert await rig.exit_reason(210) == ""
+        assert rig.engine.state.paused_reason.startswith("stale_stream")
+        rig.venue.script = ["reject"] * 200
+        rig.rest.positions[f.MARKET] = D("0.0100")
+        rig.feed(BUY_FILL)                          # a fill the venue will not hedge
+        reason = await rig.exit_reason(200)
+        assert reason.startswith("kill_switch:unhedged_age"), reason
+    finally:
+        await rig.close()
 
 
 async def test_loss_beyond_the_limit(tmp_path):

@@ -153,12 +153,13 @@ def test_signed_totals_count_each_client_id_once_by_its_last_final_answer(tmp_pa
 
 
 def test_owned_orders_are_written_ahead_and_listed_newest_first(tmp_path):
-    from hedge.infra.journal import Journal
+    from hedge.infra.journal import DuplicateOrderIndex, Journal
 
     with Journal(tmp_path / "j.sqlite") as journal:
         for index in (11, 12, 13):
             journal.record_order(index, 0, "bid")
-        journal.record_order(12, 0, "bid")          # idempotent
+        with pytest.raises(DuplicateOrderIndex):     # a second order under 12 would be lost
+            journal.record_order(12, 1, "ask")
         journal.record_order(99, 1, "ask")
     with Journal(tmp_path / "j.sqlite") as reopened:
         assert reopened.recent_orders(0) == [13, 12, 11]

@@ -107,6 +107,36 @@ def test_metrics_reflect_the_engine_and_carry_the_market_label():
     assert 'hedgebot_quoting{market="ETH",reason=""} 1.0' in text and "fill stream down" not in text
 
 
+def test_every_market_is_labelled_and_named_and_the_account_is_counted_once(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("hedge.app.observer.monotonic_s", lambda: clock[0])
+    metrics, sender = BotMetrics(), RecordingSender()
+    eth, btc = engine_state(), engine_state()
+    for engine in (eth, btc):
+        engine.ws.counters.reconnects = 2                          # one stream, seen by both
+    settings = AlertsConfig(quoting_paused_s=5, stream_lost_s=3)
+    observers = [EngineObserver(eth, "ETH", metrics, sender, settings, "r1",
+                                account_markets=("ETH", "BTC")),
+                 EngineObserver(btc, "BTC", metrics, sender, settings, "r1", account_markets=())]
+    btc.desk.stats.maker_fills = 4
+    btc.target = QuoteTarget(None, None, "paused: loss", "paused: loss")
+    for _ in range(7):
+        for observer in observers:
+            observer.tick()
+        clock[0] += 1
+    eth.state.exit_reason = btc.state.exit_reason = "kill_switch:total_loss (-60 < -50)"
+    for observer in observers:
+        observer.tick()
+    text = generate_latest(metrics.registry).decode()
+    assert 'hedgebot_fills_total{market="BTC"} 4.0' in text
+    assert 'hedgebot_fills_total{market="ETH"} 0.0' in text
+    assert 'hedgebot_quoting{market="BTC",reason="paused: loss"} 0.0' in text
+    assert "hedgebot_ws_reconnects_total 2.0" in text                # not 4
+    assert [(a.kind, a.body.split(":")[0]) for a in sender.queued][:1] == [("quoting_paused", "BTC")]
+    kills = [a for a in sender.queued if a.kind == "kill_switch"]
+    assert len(kills) == 1 and "markets ETH, BTC" in kills[0].body
+
+
 def test_the_dashboard_uses_only_metrics_the_bot_exports():
     dashboard = (REPO / "docs" / "grafana-dashboard.json").read_text()
     json.loads(dashboard)

@@ -1,6 +1,7 @@
 """The run report from a small hand-made run directory: every figure it derives is known."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -111,3 +112,29 @@ def test_a_failing_report_is_logged_and_never_fails_the_run(tmp_path, capsys):
         raise RuntimeError("plot broke")
     _write_report(broken, tmp_path)            # no exception
     assert "report:" not in capsys.readouterr().out
+
+
+def test_a_run_of_several_markets_gets_a_section_per_market(run_dir):
+    """The hand-made run, its second fill moved to BTC: each market's own positions and figures."""
+    rows = (run_dir / "trades.csv").read_text().splitlines()
+    rows[0] += ",market"
+    rows[1:] = [row + (",BTC" if row.split(",")[6] == "2-0.01" else ",ETH") for row in rows[1:]]
+    (run_dir / "trades.csv").write_text("\n".join(rows) + "\n")
+    log = (run_dir / "bot.log").read_text().replace(
+        "startup reconciled: lighter 0 hedge 0", "startup reconciled ETH: lighter 0 hedge 0")
+    (run_dir / "bot.log").write_text(log)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary["markets"] = {
+        "ETH": {"hedge_symbol": "ETH/USDT:USDT", "paused": "", "lighter": {"fills": 1, "filled_base": "0.01"},
+                "hedge": {"orders": 1, "filled_base": "0.01", "failures": 0},
+                "position": {"net_base": "0"}, "pnl_quote": "0.01"},
+        "BTC": {"hedge_symbol": "BTC/USDT:USDT", "paused": "loss (-21 < -20)",
+                "lighter": {"fills": 1, "filled_base": "0.01"},
+                "hedge": {"orders": 1, "filled_base": "0.01", "failures": 0},
+                "position": {"net_base": "0"}, "pnl_quote": "-21"}}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    html = build_report(run_dir).read_text()
+    assert 'data-plot="market-ETH"' in html and 'data-plot="market-BTC"' in html
+    assert "ETH (hedged as ETH/USDT:USDT): Lighter fills 1" in html
+    assert "PnL -21 quote; paused: loss (-21 &lt; -20)" in html
+    assert read_run_log(run_dir).start_by_market == {"ETH": (0.0, 0.0)}

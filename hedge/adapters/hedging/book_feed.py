@@ -89,7 +89,10 @@ class HedgeBookFeed:
                 and book.age_ms() <= self.timings.fallback_after_ms)
 
     async def run(self) -> None:
-        """Keep the book fresh until cancelled."""
+        """Keep the book fresh until cancelled. A book read before (the startup checks' one-off
+        read) is dropped: quoting starts on the feed's own first book, not on one that aged
+        through the startup."""
+        self.poll_book = None
         if self._watch is None:
             await self._poll_loop()
             return

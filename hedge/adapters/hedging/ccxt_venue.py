@@ -91,12 +91,13 @@ class CcxtHedgeVenue:
         self._reads = TokenBucket(settings.read_rate_per_s, settings.read_rate_per_s)
         # The book stream: ccxt's pro class of the same venue, public data only (no keys).
         public = {k: v for k, v in config.items() if k not in CREDENTIAL_FIELDS}
+        def new_stream():
+            return stream_client(settings.exchange_id, public, settings.base_url)
         self.books = VenueBooks(
-            self.exchange, stream_client(settings.exchange_id, public, settings.base_url)
-            if settings.book_stream else None, reads=self._reads, to_base=self._to_base,
-            depth=settings.book_depth, max_age_ms=settings.book_max_age_ms,
+            self.exchange, new_stream() if settings.book_stream else None, reads=self._reads,
+            to_base=self._to_base, depth=settings.book_depth, max_age_ms=settings.book_max_age_ms,
             stream_depth=getattr(self.venue_rules, "book_stream_depth", settings.book_depth),
-            timings=settings.book_feed)
+            timings=settings.book_feed, new_stream=new_stream)
         self._rules: dict[str, MarketRules] = {}
         self._markets: dict[str, dict] = {}
         self._contract_size: dict[str, Decimal] = {}

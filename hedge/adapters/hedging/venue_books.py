@@ -1,8 +1,9 @@
 """VenueBooks: every hedge symbol's book feed on one venue, and the reads quoting and hedging make.
 
 The stream client is ccxt's pro class of the venue (public data only, no keys), pointed at the
-same host as the REST client; where ccxt has no pro class, or `hedge.book_stream` is off, each
-feed polls REST. A book older than `max_age_ms` is not used: quoting pauses, a hedge reads REST.
+same host as the REST client, one per symbol: a symbol whose stream goes silent has its own
+connection restarted while the others keep streaming. Where ccxt has no pro class, or
+`hedge.book_stream` is off, each feed polls REST. A book older than `max_age_ms` is not used: quoting pauses, a hedge reads REST.
 """
 from __future__ import annotations
 
@@ -31,9 +32,14 @@ def stream_client(exchange_id: str, public_config: dict, base_url: str | None) -
 class VenueBooks:
     def __init__(self, rest: Any, stream: Any | None, *, reads: TokenBucket,
                  to_base: Callable[[str, Any], Decimal], depth: int, stream_depth: int,
-                 max_age_ms: int, timings: FeedTimings) -> None:
+                 max_age_ms: int, timings: FeedTimings,
+                 new_stream: Callable[[], Any] | None = None) -> None:
+        """`stream`: the first symbol's stream client (and the one the venue's markets are
+        loaded into); `new_stream()`: another one, for each further symbol."""
         self.rest = rest
         self.stream = stream
+        self._new_stream = new_stream
+        self._streams: dict[str, Any] = {}        # symbol -> its own stream client
         self._reads = reads
         self._to_base = to_base
         self._depth = depth
@@ -47,15 +53,28 @@ class VenueBooks:
         feed = self._feeds.get(symbol)
         if feed is None:
             watch = reconnect = None
-            if self.stream is not None:
-                stream, depth = self.stream, self._stream_depth
+            stream = self._stream_for(symbol)
+            if stream is not None:
+                depth = self._stream_depth
                 watch = lambda: stream.watch_order_book(symbol, depth)  # noqa: E731
-                reconnect = stream.close
+                reconnect = stream.close           # this symbol's connection only
             feed = HedgeBookFeed(symbol, fetch_rest=lambda: self._fetch(symbol),
                                  to_levels=lambda side: self._levels(symbol, side), watch=watch,
                                  reconnect=reconnect, timings=self._timings)
             self._feeds[symbol] = feed
         return feed
+
+    def _stream_for(self, symbol: str) -> Any | None:
+        if self.stream is None:
+            return None
+        if not self._streams or self._new_stream is None:
+            client = self.stream
+        else:
+            client = self._new_stream()
+            if getattr(self.stream, "markets", None):
+                client.set_markets(self.stream.markets, self.stream.currencies)
+        self._streams[symbol] = client
+        return client
 
     async def _fetch(self, symbol: str) -> dict:
         await self._reads.acquire()
@@ -98,5 +117,6 @@ class VenueBooks:
                                                           within_bps)
 
     async def close(self) -> None:
-        if self.stream is not None:
-            await self.stream.close()
+        for client in {id(c): c for c in [self.stream, *self._streams.values()]
+                       if c is not None}.values():
+            await client.close()

@@ -1,15 +1,16 @@
 """Lighter transactions through the SDK's SignerClient, with our own nonces and off-loop signing.
 
-Nonces are per API key: fetched once from nextNonce, then incremented locally and
-passed explicitly (so the SDK's nonce manager never runs); sends on the key are
-serialized by a lock, and an "invalid nonce" (21104) hard-refreshes and retries once.
-Signing (~ms in the native signer) runs on a dedicated one-thread executor so the event
-loop, and with it the fill/hedge path, never waits behind a signature. `accepted`
-means the venue took the tx for sequencing (code 200); the outcome comes from the stream.
+Every transaction goes through the account's one transaction lane (tx_lane.py): a priority
+queue whose sender takes budget room first, then assigns the nonce (per API key: fetched once
+from nextNonce, then incremented locally and passed explicitly, so the SDK's nonce manager
+never runs), signs and sends. Signing (~ms in the native signer) runs on a dedicated
+one-thread executor so the event loop, and with it the fill/hedge path, never waits behind a
+signature. `accepted` means the venue took the tx for sequencing (code 200); the outcome
+comes from the stream.
 
 Every nextNonce and sendTx spends the account's request budget (request_budget.py) at the
-caller's priority, and has a timeout: a stalled call gives the lock back and marks the nonce
-for refresh, since the venue may or may not have taken the transaction.
+caller's priority, and has a timeout: a stalled call marks the nonce for refresh, since the
+venue may or may not have taken the transaction.
 """
 from __future__ import annotations
 
@@ -28,14 +29,14 @@ from lighter.signer_client import SignerClient
 
 from hedge.adapters.lighter.markets import MarketCatalog
 from hedge.adapters.lighter.request_budget import Priority, RequestBudget
+from hedge.adapters.lighter.tx_lane import CODE_INVALID_NONCE, CODE_OK, SendAnswer, TransactionLane
 from hedge.infra import events
-from hedge.infra.retry import backoff_s
 from hedge.infra.redact import REDACTOR, Redactor
 from hedge.infra.secret import Secret
-from hedge.infra.clock import perf_s, wall_s
+from hedge.infra.clock import wall_s
 
-CODE_OK = 200
-CODE_INVALID_NONCE = 21104
+__all__ = ["CODE_OK", "CODE_INVALID_NONCE", "LighterOrderClient", "TxResult", "OrderCounters",
+           "LighterKeyError"]
 CODE_RATE_LIMITED = 429
 CODE_VENUE_RATE_LIMITED = 23000
 DEFAULT_CALL_TIMEOUT_S = 5.0
@@ -91,12 +92,13 @@ class LighterOrderClient:
                                     api_private_keys={api_key_index: private_key.reveal()})
         self._tx_api = TransactionApi(self._client.api_client)
         self._signer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lighter-signer")
-        self._lock = asyncio.Lock()
-        self._nonce: int | None = None
-        self._max_429_retries = max_rate_limit_retries
         self._backoff_s = rate_limit_backoff_s
         self.budget = budget if budget is not None else RequestBudget("standard")
         self.call_timeout_s = call_timeout_s
+        self.lane = TransactionLane(
+            self.budget, fetch_nonce=self.fetch_nonce, sign=self._sign, send=self._send,
+            result=TxResult, counters=self.counters, redact=self._safe,
+            max_429_retries=max_rate_limit_retries, rate_limit_backoff_s=rate_limit_backoff_s)
 
     def __repr__(self) -> str:
         return f"LighterOrderClient(url={self.url!r}, account={self.account_index}, key={self.api_key_index})"
@@ -169,123 +171,65 @@ class LighterOrderClient:
         return result
 
     async def close(self) -> None:
+        await self.lane.close()
         await self._client.close()
         self._signer.shutdown(wait=False)
 
-    # -- nonce, signing, sending -----------------------------------------------------
+    # -- nonce, signing, sending: the lane's steps ----------------------------------------
 
-    async def refresh_nonce(self, priority: Priority = Priority.QUOTE) -> int:
-        await self.budget.acquire("nextNonce", priority)
+    async def _submit(self, sign: Callable, priority: Priority) -> TxResult:
+        return await self.lane.submit(sign, priority)
+
+    async def fetch_nonce(self) -> int:
+        """The key's next nonce from the venue (the lane has taken budget room for it)."""
         resp = await asyncio.wait_for(
             self._tx_api.next_nonce(account_index=self.account_index, api_key_index=self.api_key_index),
             self.call_timeout_s)
-        self._nonce = int(resp.nonce)
-        self.counters.nonce_refreshes += 1
-        return self._nonce
+        return int(resp.nonce)
 
-    async def _submit(self, sign: Callable, priority: Priority) -> TxResult:
-        started = perf_s()
-        async with self._lock:
-            nonce_retried = False
-            while True:
-                if self._nonce is None:
-                    try:
-                        await self.refresh_nonce(priority)
-                    except (ApiException, OSError, asyncio.TimeoutError) as exc:
-                        self.counters.rejected += 1
-                        if isinstance(exc, asyncio.TimeoutError):
-                            self.counters.timeouts += 1
-                        return TxResult(False, message=f"nextNonce failed: {self._safe(_describe(exc))}",
-                                        latency_ms=_ms_since(started))
-                nonce = self._nonce
-                t0 = perf_s()
-                tx_type, tx_info, tx_hash, err = await self._off_loop(
-                    partial(sign, nonce=nonce, api_key_index=self.api_key_index))
-                sign_ms = (perf_s() - t0) * 1000
-                self.counters.sign_ms.append(sign_ms)
-                if err is not None:
-                    self.counters.rejected += 1
-                    return TxResult(False, code=None, message=f"signing refused: {self._safe(err)}",
-                                    latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce)
-                code, message, tx_hash, quota = await self._send(tx_type, tx_info, priority)
-                if code == CODE_OK:
-                    self._nonce = nonce + 1
-                    return TxResult(True, tx_hash=tx_hash, code=code, message=message,
-                                    latency_ms=_ms_since(started), sign_ms=sign_ms, nonce=nonce,
-                                    volume_quota_remaining=quota)
-                if code is None and message.startswith("timeout"):
-                    # The venue may have taken it: the next send asks for the nonce afresh.
-                    self._nonce = None
-                    self.counters.timeouts += 1
-                    return TxResult(False, message=message, latency_ms=_ms_since(started),
-                                    sign_ms=sign_ms, nonce=nonce, timed_out=True)
-                if _is_nonce_error(code, message) and not nonce_retried:
-                    nonce_retried = True
-                    self._nonce = None
-                    continue
-                self.counters.rejected += 1
-                return TxResult(False, code=code, message=message, latency_ms=_ms_since(started),
-                                sign_ms=sign_ms, nonce=nonce)
+    async def _sign(self, sign: Callable, nonce: int) -> tuple:
+        return await self._off_loop(partial(sign, nonce=nonce, api_key_index=self.api_key_index))
 
-    async def _send(self, tx_type: int, tx_info: str,
-                    priority: Priority) -> tuple[int | None, str, str, int | None]:
-        """(code, message, tx_hash, volume quota left); a 429 is retried here with jittered
-        backoff (bounded), each try spending the budget again."""
-        for attempt in range(self._max_429_retries + 1):
-            await self.budget.acquire("sendTx", priority)
-            try:
-                resp = await asyncio.wait_for(self._client.send_tx(tx_type=tx_type, tx_info=tx_info),
-                                              self.call_timeout_s)
-                quota = getattr(resp, "volume_quota_remaining", None)
-                if quota is not None:
-                    self.counters.volume_quota_remaining = int(quota)
-                return (int(resp.code), self._safe(resp.message or ""), str(resp.tx_hash or ""),
-                        None if quota is None else int(quota))
-            except ApiException as exc:
-                code, message = _error_body(exc)
-                if "volume quota" in message.lower():
-                    # Out of volume quota (premium): not a rate limit; retrying cannot help.
-                    self.counters.volume_quota_remaining = _quota_in_body(exc)
-                    logger.warning("Lighter refused a transaction: volume quota exhausted ({})",
-                                   self._safe(message))
-                    return code, self._safe(message), "", self.counters.volume_quota_remaining
-                if exc.status == CODE_RATE_LIMITED or code == CODE_VENUE_RATE_LIMITED:
-                    self.counters.rate_limited += 1
-                    self.budget.note_rate_limited(cooldown_s=4 * self._backoff_s)
-                    logger.warning("Lighter rate limit (429) on sendTx: code={} {}", code,
-                                   self._safe(message))
-                    events.emit(events.RATE_LIMITED, venue="lighter", endpoint="sendTx", code=code)
-                    if attempt < self._max_429_retries:
-                        await asyncio.sleep(backoff_s(attempt + 1, self._backoff_s, 30 * self._backoff_s))
-                        continue
-                return code, self._safe(message), "", None
-            except asyncio.TimeoutError:
-                logger.warning("Lighter sendTx timed out after {} s: nonce marked for refresh",
-                               self.call_timeout_s)
-                return None, f"timeout after {self.call_timeout_s} s", "", None
-            except OSError as exc:
-                return None, self._safe(f"{type(exc).__name__}: {exc}"), "", None
-        return CODE_RATE_LIMITED, "rate limited", "", None
+    async def _send(self, tx_type: int, tx_info: str) -> SendAnswer:
+        """One sendTx (the lane has taken budget room for it); a 429 is reported for the lane
+        to back off, never retried here."""
+        try:
+            resp = await asyncio.wait_for(self._client.send_tx(tx_type=tx_type, tx_info=tx_info),
+                                          self.call_timeout_s)
+            quota = getattr(resp, "volume_quota_remaining", None)
+            if quota is not None:
+                self.counters.volume_quota_remaining = int(quota)
+            return SendAnswer(int(resp.code), self._safe(resp.message or ""),
+                              str(resp.tx_hash or ""), None if quota is None else int(quota))
+        except ApiException as exc:
+            code, message = _error_body(exc)
+            if "volume quota" in message.lower():
+                # Out of volume quota (premium): not a rate limit; retrying cannot help.
+                self.counters.volume_quota_remaining = _quota_in_body(exc)
+                logger.warning("Lighter refused a transaction: volume quota exhausted ({})",
+                               self._safe(message))
+                return SendAnswer(code, self._safe(message),
+                                  quota=self.counters.volume_quota_remaining)
+            if exc.status == CODE_RATE_LIMITED or code == CODE_VENUE_RATE_LIMITED:
+                self.counters.rate_limited += 1
+                self.budget.note_rate_limited(cooldown_s=4 * self._backoff_s)
+                logger.warning("Lighter rate limit (429) on sendTx: code={} {}", code,
+                               self._safe(message))
+                events.emit(events.RATE_LIMITED, venue="lighter", endpoint="sendTx", code=code)
+                return SendAnswer(code, self._safe(message), rate_limited=True)
+            return SendAnswer(code, self._safe(message))
+        except asyncio.TimeoutError:
+            logger.warning("Lighter sendTx timed out after {} s: nonce marked for refresh",
+                           self.call_timeout_s)
+            return SendAnswer(None, f"timeout after {self.call_timeout_s} s", timed_out=True)
+        except OSError as exc:
+            return SendAnswer(None, self._safe(f"{type(exc).__name__}: {exc}"))
 
     async def _off_loop(self, fn: Callable):
         return await asyncio.get_running_loop().run_in_executor(self._signer, fn)
 
     def _safe(self, text: object) -> str:
         return self._redactor.redact_text(str(text))
-
-
-def _ms_since(started: float) -> float:
-    return (perf_s() - started) * 1000
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, asyncio.TimeoutError):
-        return "timeout"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _is_nonce_error(code: int | None, message: str) -> bool:
-    return code == CODE_INVALID_NONCE or "invalid nonce" in message.lower()
 
 
 def _quota_in_body(exc: ApiException) -> int:

@@ -27,6 +27,7 @@ from hedge.adapters.lighter.parse import parse_frame
 from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
 from hedge.infra import events
+from hedge.infra.logs import after_this_step
 from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
 from hedge.infra.clock import monotonic_s, perf_ns
@@ -230,7 +231,7 @@ class LighterWsClient:
         if self._recorder is not None:
             self._recorder.record_in(self._conn_name, text, raw)
         msg = parse_frame(raw if raw is not None else text, recv_ns)
-        frame_log.log_frame(msg)
+        after_this_step(frame_log.log_frame, msg)     # a fill's frame reaches its desk first
         if isinstance(msg, m.Ping):
             await self._send(ws, {"type": "pong"})
             self.counters.pings_answered += 1
