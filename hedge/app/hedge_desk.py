@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from loguru import logger
 
+from hedge.adapters.hedging.position_proof import Proof, prove_by_position
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
 from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta, fill_key_text
@@ -55,6 +56,8 @@ class HedgeDesk:
                  pad_small_hedges: bool = True, reduce_only_exempt: bool = True,
                  market: str = "", clock: MonotonicClock = REAL_CLOCK) -> None:
         self.clock = clock
+        # How long an executed hedge may stay invisible to lookups (the venue's rule).
+        self.lookup_lag_ms = int(getattr(venue, "lookup_lag_ms", 0))
         rules = venue.rules(symbol)
         self.rules = rules
         self.pad_small_hedges = pad_small_hedges
@@ -173,16 +176,38 @@ class HedgeDesk:
                 except Exception as exc:  # the venue is still unreachable: try next time
                     logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
                     return None
+                if found is None:   # an empty lookup proves nothing: the position decides
+                    if not await self._settle_by_position(client_id):
+                        return None
+                    continue
                 self.unresolved.remove(client_id)
-                filled = found.filled if found is not None else Decimal(0)
-                logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
-                average = found.average_price if found else None
-                self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
-                self._count_hedge_fill(filled, average)
+                logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, found.filled)
+                self.journal.record_hedge_result(client_id, "resolved", found.filled,
+                                                 found.average_price, "lookup")
+                self._count_hedge_fill(found.filled, found.average_price)
             if self.last_fill_key is None or self.ledger.next_order_amount() == 0:
                 return None
             return await self._hedge_owed(self.last_fill_key, 0,
                                           attempt_base=next(self._retry_attempts))
+
+    async def _settle_by_position(self, client_id: str) -> bool:
+        """An unresolved hedge the venue cannot find: the venue's position against the one the
+        journal expects says whether it executed (and how much). False: still unexplained,
+        nothing more is sent."""
+        amount = self.journal.intent_amount(client_id)
+        if amount is None:
+            return False
+        proof = await prove_by_position(lambda: self.venue.position(self.symbol), amount,
+                                        self.hedge_position, self.lookup_lag_ms,
+                                        self.rules.amount_step, client_id)
+        if proof.proof is Proof.UNEXPLAINED:
+            logger.warning("{} {} stays unresolved: {}; nothing more is sent", TAG, client_id,
+                           proof.describe())
+            return False
+        self.unresolved.remove(client_id)
+        self.journal.record_hedge_result(client_id, "resolved", proof.filled, None, "position")
+        self._count_hedge_fill(proof.filled, None)
+        return True
 
     async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
                           attempt_base: int = 0, pad_allowed: bool = True) -> HedgeOutcome | None:
@@ -220,7 +245,7 @@ class HedgeDesk:
             self.journal.record_hedge_intent(client_id, key_text, self.symbol, amount_now)
 
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
-                               write_ahead)
+                               position_before=self.hedge_position, before_send=write_ahead)
         logger.info("{} submit {} {} for fill {} (owed {}) assumed_price={}", TAG,
                     "buy" if amount > 0 else "sell", abs(amount), key_text, self.ledger.owed,
                     self._assumed_price if self._assumed_price is not None else "-")

@@ -58,6 +58,15 @@ class HyperliquidRules:
     # main wallet) and ccxt retries it before every order; approve once with the wallet's key,
     # then run the API wallet with approvedBuilderFee True.
     ccxt_options = {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True}
+    # A reused cloid: no documented answer (none is assumed); lookups and the position decide.
+    duplicate_id_codes: tuple[str, ...] = ()
+    hedge_mode_codes: tuple[str, ...] = ()
+    position_mode_setting = "none (Hyperliquid has no position modes)"
+    lookup_lag_ms = 500                    # not published: an assumed margin for indexing
+
+    async def position_mode(self, exchange: Any, symbol: str) -> str:
+        """Hyperliquid positions are always net (one-way)."""
+        return "one_way"
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """128 bits of sha256 over the canonical fill key and attempt."""
