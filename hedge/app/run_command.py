@@ -18,8 +18,10 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.app.account_engine import AccountEngine, SharedPositions
 from hedge.app.engine import Engine
 from hedge.app.hedge_desk import HedgeDesk
-from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
-                                 wait_for_hedges)
+from hedge.app.account_watch import AccountWatch
+from hedge.app.preflight import PreflightRefused, run_preflight
+from hedge.app.lifecycle import (JournalUnexplained, StartupRefused, cancel_everything,
+                                 reconcile_journal, wait_for_hedges)
 from hedge.app.quote_keeper import QuoteKeeper
 from hedge.adapters.hedging.ccxt_venue import UnknownExchangeError
 from hedge.adapters.hedging.urls import HedgeUrlError
@@ -45,7 +47,7 @@ class MetricsPortError(Exception):
     """The metrics port cannot be opened; the message names the port and the fix."""
 
 
-USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
+USER_MISTAKES = (SessionError, PreflightRefused, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
                  LighterKeyError, CredentialsError, PaperVenueError, MetricsPortError)
 
 
@@ -70,6 +72,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     except StartupRefused as exc:
         logger.error("refusing to quote: {}", exc)
         summary.exit_reason = f"error:startup_refused: {exc}"
+        user_mistake = isinstance(exc, JournalUnexplained)   # the operator must look: exit 2
     except USER_MISTAKES as exc:
         logger.error("{}", exc)
         summary.exit_reason = f"error:{type(exc).__name__}: {exc}"
@@ -122,6 +125,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     trades = TradesCsv(run_dir / "trades.csv")
     recorder = FrameRecorder(run_dir / "ws_lighter.jsonl")
     session.closers.extend([_closer(journal.close), _closer(trades.close), _closer(recorder.close)])
+    facts = await run_preflight(config, session, journal)
     lifetime_s = config.lighter.auth_token_lifetime_s
     token_cache: dict = {"token": "", "at": None}   # None: never minted (monotonic may be < lifetime)
 
@@ -160,6 +164,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         loop.add_signal_handler(sig, runner.request_stop, "signal")
     observer.started()
     watching = asyncio.create_task(observer.run(), name="observer")
+    account_watch = asyncio.create_task(
+        AccountWatch(config, session, engines, facts, alerts).run(), name="account-watch")
     try:
         reason = await runner.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
@@ -184,6 +190,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
         watching.cancel()
+        account_watch.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     await fill_summary(summary, session, engines, ws, config)

@@ -174,12 +174,12 @@ class LighterRest:
         """Every market's signed base position, from one `account` call (market id -> base)."""
         return positions_of(await self.account(account, priority))
 
-    async def account_tier(self, account: int) -> str | None:
+    async def account_tier(self, account: int, token: str) -> str | None:
         """The account's tier: `user_tier` of `/api/v1/accountLimits` (lighter-sdk's
         AccountLimits); None when the reply has none."""
         reply = await self._read("accountLimits", Priority.READ,
                                  lambda: self._accounts.account_limits_without_preload_content(
-                                     account_index=account))
+                                     account_index=account, authorization=token))
         tier = reply.get("user_tier")
         return tier.lower() if isinstance(tier, str) and tier else None
 

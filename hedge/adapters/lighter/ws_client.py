@@ -59,7 +59,7 @@ class LighterWsClient:
                  greeting_timeout_s: float = 5.0) -> None:
         if account_index is not None and token_provider is None:
             raise ValueError("account channels need a token_provider")
-        self.url = _stream_url(base_url)
+        self.url = stream_url(base_url)
         self.markets = tuple(markets)
         self.account_index = account_index
         self.queue: asyncio.Queue[m.Message] = queue if queue is not None else asyncio.Queue()
@@ -334,7 +334,8 @@ class LighterWsClient:
             pass        # the reader sees the close and reconnects
 
 
-def _stream_url(base_url: str) -> str:
+def stream_url(base_url: str) -> str:
+    """The WebSocket URL of a Lighter REST base URL."""
     url = base_url.rstrip("/")
     if url.startswith("http://"):
         url = "ws://" + url[len("http://"):]
