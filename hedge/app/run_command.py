@@ -142,7 +142,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                          account_index=account, token_provider=session.orders.mint_auth_token,
                          recorder=recorder, keepalive_s=config.lighter.ws_keepalive_s,
                          silence_timeout_s=config.lighter.ws_silence_timeout_s,
-                         token_lifetime_s=lifetime_s)
+                         token_lifetime_s=lifetime_s,
+                         subscribes_per_s=config.lighter.ws_subscribes_per_s)
     engines: list[Engine] = []
     for i, (market, spec) in enumerate(zip(markets, session.specs)):
         engines.append(await _market_engine(config, session, market, spec, journal, trades, ws,

@@ -112,7 +112,7 @@ class LighterConfig:
     tx_rate_per_min: int | None = setting(None, minimum=1, maximum=100_000)
     # WS subscribes a second, each waiting for its acknowledgement (Lighter: about 200 client
     # messages a minute per IP, 50 unanswered).
-    ws_subscribes_per_s: float = setting(2.0, minimum=0.1, maximum=3.3,
+    ws_subscribes_per_s: float = setting(3.0, minimum=0.1, maximum=3.3,
                                          allowed="a number from 0.1 to 3.3 (Lighter's 200 "
                                                  "messages a minute per IP)")
 
