@@ -19,8 +19,7 @@ from typing import Any, TypeVar
 import lighter
 import orjson
 from lighter import AccountApi, OrderApi
-from lighter.models import AccountLimits, DetailedAccounts, OrderBookDetails, Orders
-from pydantic import ValidationError
+from lighter.models import AccountAsset, Order, PerpsOrderBookDetail
 from lighter.exceptions import ApiException
 from loguru import logger
 
@@ -33,10 +32,14 @@ T = TypeVar("T")
 CODE_OK = 200
 DEFAULT_READ_TIMEOUT_S = 5.0
 CLIENT_INDEXES_PER_REQUEST = 20     # accountOrders takes at most 20 client indexes
-_MODELS: dict[str, Any] = {"orderBookDetails": OrderBookDetails, "account": DetailedAccounts,
-                           "accountActiveOrders": Orders, "accountOrders": Orders,
-                           "accountLimits": AccountLimits}
-_warned_unparsable: set[str] = set()     # endpoints whose reply the SDK refused (warned once)
+# The enum fields lighter-sdk validates, by where they sit in a reply: (list key, item path,
+# field, the SDK model's own validator). A value it does not know is warned about once.
+_ENUMS = (("order_book_details", (), "status", PerpsOrderBookDetail.status_validate_enum),
+          ("orders", (), "status", Order.status_validate_enum),
+          ("orders", (), "type", Order.type_validate_enum),
+          ("orders", (), "time_in_force", Order.time_in_force_validate_enum),
+          ("accounts", ("assets",), "margin_mode", AccountAsset.margin_mode_validate_enum))
+_warned_unknown: set[tuple[str, str]] = set()   # (endpoint, field) already warned about
 
 
 class LighterRestError(RuntimeError):
@@ -119,7 +122,7 @@ class LighterRest:
         code = reply.get("code", CODE_OK)
         if code is not None and int(code) != CODE_OK:
             raise LighterRestError(endpoint, int(code), str(reply.get("message", "") or ""))
-        _judge_by_model(endpoint, reply)
+        _warn_unknown_enums(endpoint, reply)
         return reply
 
     async def markets(self) -> MarketCatalog:
@@ -198,20 +201,35 @@ def positions_of(account: dict[str, Any]) -> dict[int, Decimal]:
     return out
 
 
-def _judge_by_model(endpoint: str, reply: dict[str, Any]) -> None:
-    """Let lighter-sdk's model judge the reply: a value it refuses is logged once per endpoint
-    (the read goes on with the raw reply)."""
-    model = _MODELS.get(endpoint)
-    if model is None or endpoint in _warned_unparsable:
-        return
-    try:
-        model.from_dict(reply)
-    except (ValidationError, ValueError) as exc:
-        _warned_unparsable.add(endpoint)
-        first = str(exc).splitlines()
-        logger.warning("Lighter {} reply does not parse in lighter-sdk ({}); read as the venue "
-                       "wrote it, safety checks stay on", endpoint,
-                       "; ".join(line.strip() for line in first[:3]))
+def _warn_unknown_enums(endpoint: str, reply: dict[str, Any]) -> None:
+    """Values lighter-sdk's models would refuse: logged once per endpoint and field; the read
+    goes on with the raw reply (a refusing model would have turned the check off)."""
+    for list_key, path, name, validate in _ENUMS:
+        if (endpoint, name) in _warned_unknown:
+            continue
+        for item in _items(reply.get(list_key), path):
+            value = item.get(name)
+            if value is None:
+                continue
+            try:
+                validate(value)
+            except ValueError:
+                _warned_unknown.add((endpoint, name))
+                logger.warning("Lighter {} reply carries {}={!r}, a value lighter-sdk does not "
+                               "know; read as the venue wrote it, safety checks stay on",
+                               endpoint, name, value)
+                break
+
+
+def _items(rows: Any, path: tuple[str, ...]):
+    """Dicts of `rows` (a list), or of each row's nested lists along `path`."""
+    for row in rows if isinstance(rows, list) else ():
+        if not isinstance(row, dict):
+            continue
+        if not path:
+            yield row
+        else:
+            yield from _items(row.get(path[0]), path[1:])
 
 
 def _error_body(exc: ApiException) -> tuple[int | None, str]:

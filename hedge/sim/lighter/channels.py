@@ -90,7 +90,7 @@ class ChannelFrames:
             begin += 1 + self.venue.rng.randrange(5)
         self.book_nonce[market] = nonce
         self.book_offset[market] += 1 + self.venue.rng.randrange(3)
-        now = time.time_ns() // 1000
+        now = time.time_ns() // 1000 + self.venue.faults.clock_offset_ms * 1000   # venue clock
         self.book_updated_us[market] = now
         off = self.book_offset[market]
         self.deliver(f"order_book/{market}", {
