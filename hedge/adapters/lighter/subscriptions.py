@@ -20,8 +20,14 @@ ALREADY_SUBSCRIBED = 30003
 BACKOFF_MAX_S = 30.0
 
 
-def _normal(channel: str) -> str:
-    return channel.replace(":", "/")
+def answers(frame_channel: object, pending: str) -> bool:
+    """Whether a `subscribed/*` frame's channel is the pending subscribe's. Lighter writes it
+    with colons and may leave the account out (`account_orders:3` answers
+    `account_orders/3/<account>`); a frame without a channel answers the one pending."""
+    if frame_channel is None:
+        return True
+    parts = str(frame_channel).replace(":", "/").split("/")
+    return parts == pending.split("/")[:len(parts)]
 
 
 class SubscriptionPacer:
@@ -61,8 +67,7 @@ class SubscriptionPacer:
             return
         kind = str(frame.get("type") or "")
         if kind.startswith("subscribed/"):
-            channel = frame.get("channel")
-            if channel is None or _normal(str(channel)) == _normal(self._pending):
+            if answers(frame.get("channel"), self._pending):
                 self._settle(True)
             return
         error = frame.get("error")
