@@ -30,13 +30,17 @@ async def test_premium_configured_on_a_standard_account_is_refused(venues, tmp_p
     assert await lighter_state(account) == (Decimal(0), 0)       # nothing was placed
 
 
-async def test_a_venue_clock_5_s_away_is_refused(venues, tmp_path):
+async def _run_with_clock_offset(venues, tmp_path, offset_ms: int, exit_code: int):
     freeze_prices(venues.prices)
     account = await register_bot(venues)
-    venue(venues).faults.clock_offset_ms = 5000
-    config = write_config(tmp_path, account, duration_s=5)
-    proc = start_bot(config, account)
-    assert await wait_exit(proc, 60) == 2, proc.stdout.read()[-2000:]
+    venue(venues).faults.clock_offset_ms = offset_ms
+    proc = start_bot(write_config(tmp_path, account, duration_s=4), account)
+    assert await wait_exit(proc, 90) == exit_code, proc.stdout.read()[-2000:]
+    return account, proc
+
+
+async def test_a_venue_clock_5_s_away_is_refused(venues, tmp_path):
+    account, proc = await _run_with_clock_offset(venues, tmp_path, 5000, 2)
     out = proc.stdout.read()
     assert "behind Lighter's" in out and "synchronise the host clock" in out
     assert "[PREFLIGHT] 5/7 fees" in _bot_log(tmp_path)         # every step before it ran
@@ -44,12 +48,7 @@ async def test_a_venue_clock_5_s_away_is_refused(venues, tmp_path):
 
 
 async def test_a_venue_clock_500_ms_away_is_warned_and_the_run_goes_on(venues, tmp_path):
-    freeze_prices(venues.prices)
-    account = await register_bot(venues)
-    venue(venues).faults.clock_offset_ms = 500
-    config = write_config(tmp_path, account, duration_s=4)
-    proc = start_bot(config, account)
-    assert await wait_exit(proc, 90) == 0, proc.stdout.read()[-2000:]
+    await _run_with_clock_offset(venues, tmp_path, 500, 0)
     log = _bot_log(tmp_path)
     warned = [line for line in log.splitlines() if "WARNING" in line and "behind Lighter's" in line]
     assert len(warned) == 1, log[-3000:]

@@ -23,19 +23,25 @@ class LaggingVenue(FakeHedgeVenue):
         return None
 
 
+async def _answer_lost(tmp_path, script: list[str]):
+    """A rig whose first hedge answer was lost, its lookups lagging."""
+    venue = LaggingVenue(script=script)
+    rig = build_rig(tmp_path / "journal.sqlite", venue=venue, rest=FakeRest())
+    await rig.live()
+    rig.start_desk()
+    rig.feed(f.account_orders(FILL))
+    await rig.settle()
+    assert rig.desk.unresolved
+    return venue, rig
+
+
 @pytest.mark.parametrize("script,sends,position", [
     (["unresolved"], 1, D("-0.0100")),     # traded, answer lost: the position says so
     (["lost"], 2, D("-0.0100")),           # never arrived: the position proves a resend safe
 ])
 async def test_an_unknown_outcome_is_settled_by_the_position(tmp_path, script, sends, position):
-    venue = LaggingVenue(script=list(script))
-    rig = build_rig(tmp_path / "journal.sqlite", venue=venue, rest=FakeRest())
+    venue, rig = await _answer_lost(tmp_path, list(script))
     try:
-        await rig.live()
-        rig.start_desk()
-        rig.feed(f.account_orders(FILL))
-        await rig.settle()
-        assert rig.desk.unresolved            # the first answer was lost
         await rig.desk.retry_owed()
         await rig.settle()
         assert len(venue.requests) == sends
@@ -47,13 +53,8 @@ async def test_an_unknown_outcome_is_settled_by_the_position(tmp_path, script, s
 
 
 async def test_a_position_that_moved_the_wrong_way_sends_nothing(tmp_path):
-    venue = LaggingVenue(script=["lost"])
-    rig = build_rig(tmp_path / "journal.sqlite", venue=venue, rest=FakeRest())
+    venue, rig = await _answer_lost(tmp_path, ["lost"])
     try:
-        await rig.live()
-        rig.start_desk()
-        rig.feed(f.account_orders(FILL))
-        await rig.settle()
         venue.position_ = D("0.0500")          # someone else traded the account
         await rig.desk.retry_owed()
         await rig.settle()
