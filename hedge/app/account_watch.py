@@ -63,11 +63,11 @@ class AccountWatch:
 
     async def _check_hedge_position(self, engine) -> None:
         desk = engine.desk
-        if not desk._idle.is_set() or desk._lock.locked() or desk.unresolved:
+        if desk.busy:
             return              # a hedge in flight: the expectation is about to move
         venue_position = await self.session.hedge.position(desk.symbol)
         expected = desk.hedge_position
-        if abs(venue_position - expected) <= desk.rules.amount_step / 2 or not desk._idle.is_set():
+        if abs(venue_position - expected) <= desk.rules.amount_step / 2 or desk.busy:
             return
         reason = (f"{HEDGE_DIVERGES}: {self.config.hedge.exchange} {desk.symbol} holds "
                   f"{venue_position}, the journal expects {expected} "

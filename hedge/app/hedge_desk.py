@@ -129,6 +129,11 @@ class HedgeDesk:
             return 0.0
         return (self.clock.now_s() - self._unhedged_since_s) * 1000
 
+    @property
+    def busy(self) -> bool:
+        """A hedge is queued, in flight or unresolved: the expected position is about to move."""
+        return not self._idle.is_set() or self._lock.locked() or bool(self.unresolved)
+
     async def wait_idle(self, timeout_s: float) -> bool:
         try:
             await asyncio.wait_for(self._idle.wait(), timeout_s)

@@ -177,3 +177,16 @@ async def test_empty_lookups_resend_only_when_the_position_proves_it(case, case_
         assert await case.ccxt_position(case_venues.hedge_url) == D("-0.05")
     finally:
         await venue.close()
+
+
+async def test_approved_builder_fee_reaches_ccxt_only_when_set():
+    """Hyperliquid API wallets: the approval made once with the main wallet is declared, so
+    ccxt does not try it before every order (no network: only the client's options)."""
+    for approved in (False, True):
+        venue = CcxtHedgeVenue(CcxtVenueSettings(exchange_id="hyperliquid",
+                                                 base_url="http://127.0.0.1:9",
+                                                 approved_builder_fee=approved))
+        try:
+            assert bool(venue.exchange.options.get("approvedBuilderFee")) is approved
+        finally:
+            await venue.close()

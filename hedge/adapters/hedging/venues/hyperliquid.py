@@ -56,7 +56,7 @@ class HyperliquidRules:
     # approvedBuilderFee unless the wallet approved ccxt's builder: orders would carry a builder
     # the account never approved. With an API-wallet key the approval is refused (it needs the
     # main wallet) and ccxt retries it before every order; approve once with the wallet's key,
-    # then run the API wallet with approvedBuilderFee True.
+    # then run the API wallet with hedge.approved_builder_fee: true (approvedBuilderFee).
     ccxt_options = {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True}
     # A reused cloid: no documented answer (none is assumed); lookups and the position decide.
     duplicate_id_codes: tuple[str, ...] = ()
