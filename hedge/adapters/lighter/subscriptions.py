@@ -32,14 +32,17 @@ def answers(frame_channel: object, pending: str) -> bool:
 
 class SubscriptionPacer:
     def __init__(self, send: Callable[[str], Awaitable[None]], per_s: float = 3.0,
-                 ack_timeout_s: float = 10.0, backoff_first_s: float = 0.5) -> None:
+                 ack_timeout_s: float = 10.0, backoff_first_s: float = 0.5,
+                 unsubscribe: Callable[[str], Awaitable[None]] | None = None) -> None:
         self._send = send
+        self._unsubscribe = unsubscribe
         self.min_gap_s = 1.0 / per_s
         self.ack_timeout_s = ack_timeout_s
         self.backoff_first_s = backoff_first_s
         self.subscribed: set[str] = set()
         self.refusals = 0
         self._queue: list[str] = []
+        self._renew: set[str] = set()        # channels to unsubscribe right before subscribing
         self._wake = asyncio.Event()
         self._pending: str | None = None
         self._answered = asyncio.Event()
@@ -50,12 +53,16 @@ class SubscriptionPacer:
     def reset(self, channels: list[str]) -> None:
         """A new connection: nothing is subscribed, every channel goes out again."""
         self.subscribed.clear()
+        self._renew.clear()
         self._queue = list(channels)
         self._pending = None
         self._wake.set()
 
-    def request(self, channel: str) -> None:
-        """(Re)subscribe `channel` when its turn comes."""
+    def request(self, channel: str, renew: bool = False) -> None:
+        """(Re)subscribe `channel` when its turn comes; `renew`: unsubscribe it first, back to
+        back with the subscribe, so the old subscription carries frames until then."""
+        if renew:
+            self._renew.add(channel)
         self.subscribed.discard(channel)
         if channel not in self._queue and channel != self._pending:
             self._queue.append(channel)
@@ -93,6 +100,9 @@ class SubscriptionPacer:
             self._pending, self._accepted = channel, False
             self._answered.clear()
             self._last_sent_s = time.monotonic()
+            if channel in self._renew and self._unsubscribe is not None:
+                self._renew.discard(channel)
+                await self._unsubscribe(channel)
             await self._send(channel)
             try:
                 await asyncio.wait_for(self._answered.wait(), self.ack_timeout_s)

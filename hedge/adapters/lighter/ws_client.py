@@ -92,7 +92,8 @@ class LighterWsClient:
         self._resyncing: set[int] = set()
         self._disconnected_at_s: float | None = None
         self._sessions = 0
-        self.pacer = SubscriptionPacer(self._subscribe_now, per_s=subscribes_per_s)
+        self.pacer = SubscriptionPacer(self._subscribe_now, per_s=subscribes_per_s,
+                                       unsubscribe=self._unsubscribe_now)
 
     # -- public ----------------------------------------------------------------
 
@@ -286,8 +287,7 @@ class LighterWsClient:
             frame_log.log_state("order book {} needs resync ({}): resubscribing", msg.market_id,
                                 book.resync_reason)
             channel = f"order_book/{msg.market_id}"
-            await self._send(ws, {"type": "unsubscribe", "channel": channel})
-            self.pacer.request(channel)
+            self.pacer.request(channel, renew=True)
 
     def _on_auth_error(self) -> None:
         """Schedule a fresh token + resubscribe; repeated rejections back off up to 30 s."""
@@ -317,13 +317,15 @@ class LighterWsClient:
         self.counters.token_refreshes += 1
         frame_log.log_state("auth token re-minted ({}); resubscribing account channels", reason)
         for channel in self._account_channels():
-            if unsubscribe:
-                await self._send(ws, {"type": "unsubscribe", "channel": channel})
-            self.pacer.request(channel)
+            self.pacer.request(channel, renew=unsubscribe)
 
     async def _subscribe_now(self, channel: str) -> None:
         if self._ws is not None:
             await self._subscribe(self._ws, channel)
+
+    async def _unsubscribe_now(self, channel: str) -> None:
+        if self._ws is not None:
+            await self._send(self._ws, {"type": "unsubscribe", "channel": channel})
 
     async def _subscribe(self, ws: ClientConnection, channel: str) -> None:
         frame = {"type": "subscribe", "channel": channel}
