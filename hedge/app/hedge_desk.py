@@ -14,6 +14,7 @@ from functools import partial
 
 from loguru import logger
 
+from hedge.adapters.hedging.position_proof import Proof, prove_by_position
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
 from hedge.app.fill_attribution import FillAttribution
 from hedge.core.hedge_order import ExposureLedger
@@ -57,6 +58,8 @@ class HedgeDesk:
                  pad_small_hedges: bool = True, reduce_only_exempt: bool = True,
                  market: str = "", clock: MonotonicClock = REAL_CLOCK) -> None:
         self.clock = clock
+        # How long an executed hedge may stay invisible to lookups (the venue's rule).
+        self.lookup_lag_ms = int(getattr(venue, "lookup_lag_ms", 0))
         rules = venue.rules(symbol)
         self.rules = rules
         self.pad_small_hedges = pad_small_hedges
@@ -134,6 +137,11 @@ class HedgeDesk:
             return 0.0
         return (self.clock.now_s() - self._unhedged_since_s) * 1000
 
+    @property
+    def busy(self) -> bool:
+        """A hedge is queued, in flight or unresolved: the expected position is about to move."""
+        return not self._idle.is_set() or self._lock.locked() or bool(self.unresolved)
+
     async def wait_idle(self, timeout_s: float) -> bool:
         try:
             await asyncio.wait_for(self._idle.wait(), timeout_s)
@@ -188,20 +196,43 @@ class HedgeDesk:
                                           attempt_base=next(self._retry_attempts))
 
     async def _look_up_unresolved(self) -> bool:
-        """Ask the venue about every hedge whose outcome is unknown; False while one cannot
-        be answered (the venue is still unreachable): then nothing may be sent."""
+        """Ask the venue about every hedge whose outcome is unknown; an empty lookup proves
+        nothing, so the venue's position decides. False while one stays unexplained (or the
+        venue is still unreachable): then nothing may be sent."""
         for client_id in list(self.unresolved):
             try:
                 found = await self.venue.find_order(self.symbol, client_id)
             except Exception as exc:  # the venue is still unreachable: try next time
                 logger.warning("{} lookup of {} failed again: {}", TAG, client_id, type(exc).__name__)
                 return False
+            if found is None:
+                if not await self._settle_by_position(client_id):
+                    return False
+                continue
             self.unresolved.remove(client_id)
-            filled = found.filled if found is not None else Decimal(0)
-            logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, filled)
-            average = found.average_price if found else None
-            self.journal.record_hedge_result(client_id, "resolved", filled, average, "lookup")
-            self._count_hedge_fill(filled, average)
+            logger.info("{} resolved {} by lookup: filled {}", TAG, client_id, found.filled)
+            self.journal.record_hedge_result(client_id, "resolved", found.filled,
+                                             found.average_price, "lookup")
+            self._count_hedge_fill(found.filled, found.average_price)
+        return True
+
+    async def _settle_by_position(self, client_id: str) -> bool:
+        """An unresolved hedge the venue cannot find: the venue's position against the one the
+        journal expects says whether it executed (and how much). False: still unexplained,
+        nothing more is sent."""
+        amount = self.journal.intent_amount(client_id)
+        if amount is None:
+            return False
+        proof = await prove_by_position(lambda: self.venue.position(self.symbol), amount,
+                                        self.hedge_position, self.lookup_lag_ms,
+                                        self.rules.amount_step, client_id)
+        if proof.proof is Proof.UNEXPLAINED:
+            logger.warning("{} {} stays unresolved: {}; nothing more is sent", TAG, client_id,
+                           proof.describe())
+            return False
+        self.unresolved.remove(client_id)
+        self.journal.record_hedge_result(client_id, "resolved", proof.filled, None, "position")
+        self._count_hedge_fill(proof.filled, None)
         return True
 
     async def _hedge_owed(self, fill_key: tuple[int, Decimal], seen_ns: int,
@@ -240,7 +271,7 @@ class HedgeDesk:
             self.journal.record_hedge_intent(client_id, key_text, self.symbol, amount_now)
 
         request = HedgeRequest(self.symbol, amount, fill_key, seen_ns, reduce_only, attempt_base,
-                               write_ahead)
+                               position_before=self.hedge_position, before_send=write_ahead)
         self._price_at_submit = self.venue.executable_price(self.symbol, abs(amount), amount > 0)
         after_this_step(_log_submit, self.market, amount, key_text, self.ledger.owed,
                         self._assumed_price)

@@ -34,6 +34,10 @@ class StartupRefused(RuntimeError):
     """The bot will not quote: the state of the venues does not match what it knows."""
 
 
+class JournalUnexplained(StartupRefused):
+    """The journal owes a hedge that Lighter's position does not explain: the operator decides."""
+
+
 @dataclass(frozen=True)
 class ReconcileReport:
     lighter_position: Decimal
@@ -115,14 +119,23 @@ async def reconcile_journal(journal: Journal, desk: HedgeDesk, detector: FillDet
     hedge_position = await hedge_venue.position(symbol)
     desk.hedge_position = hedge_position
     rehedged = 0
+    step = hedge_venue.rules(symbol).amount_step
     if desk.ledger.next_order_amount() != 0:
+        # Owed X means the fills left Lighter + hedge = -X; anything else is not this journal's.
+        unexplained = lighter_position + hedge_position + desk.ledger.owed
+        if abs(unexplained) > step / 2:
+            raise JournalUnexplained(
+                f"the journal owes a hedge of {desk.ledger.owed}, but the positions do not "
+                f"explain it: Lighter {lighter_position} + hedge {hedge_position} = "
+                f"{lighter_position + hedge_position} (the journal's fills leave "
+                f"{-desk.ledger.owed}); nothing was sent. Check both accounts by hand: flatten "
+                "them, or point the bot at the journal of the run that opened them")
         last = journal.last_fill_key(market)
         logger.info("{} restart: {} owed from the journal; hedging it now", HEDGE_TAG,
                     desk.ledger.owed)
         await desk.hedge_now(last)
         rehedged = 1
     net = lighter_position + desk.hedge_position
-    step = hedge_venue.rules(symbol).amount_step
     if abs(net) > max(step, abs(desk.ledger.owed)):
         raise StartupRefused(
             f"positions do not net out: Lighter {lighter_position} + hedge {desk.hedge_position} "

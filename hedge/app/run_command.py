@@ -21,8 +21,10 @@ from hedge.app.engine import Engine
 from hedge.app.fill_attribution import FillAttribution
 from hedge.app.fees_in_force import fee_sources, read_fees, with_fees
 from hedge.app.hedge_desk import HedgeDesk
-from hedge.app.lifecycle import (StartupRefused, cancel_everything, reconcile_journal,
-                                 wait_for_hedges)
+from hedge.app.account_watch import AccountWatch
+from hedge.app.preflight import PreflightRefused, run_preflight
+from hedge.app.lifecycle import (JournalUnexplained, StartupRefused, cancel_everything,
+                                 reconcile_journal, wait_for_hedges)
 from hedge.app.quote_keeper import QuoteKeeper
 from hedge.adapters.hedging.ccxt_venue import UnknownExchangeError
 from hedge.adapters.hedging.urls import HedgeUrlError
@@ -50,7 +52,7 @@ class MetricsPortError(Exception):
     """The metrics port cannot be opened; the message names the port and the fix."""
 
 
-USER_MISTAKES = (SessionError, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
+USER_MISTAKES = (SessionError, PreflightRefused, UnknownMarketError, UnknownExchangeError, HedgeUrlError,
                  LighterKeyError, CredentialsError, PaperVenueError, MetricsPortError)
 
 
@@ -77,6 +79,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     except StartupRefused as exc:
         logger.error("refusing to quote: {}", exc)
         summary.exit_reason = f"error:startup_refused: {exc}"
+        user_mistake = isinstance(exc, JournalUnexplained)   # the operator must look: exit 2
     except USER_MISTAKES as exc:
         logger.error("{}", exc)
         summary.exit_reason = f"error:{type(exc).__name__}: {exc}"
@@ -130,6 +133,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
     trades = TradesCsv(run_dir / "trades.csv")
     recorder = FrameRecorder(run_dir / "ws_lighter.jsonl")
     session.closers.extend([_closer(journal.close), _closer(trades.close), _closer(recorder.close)])
+    facts = await run_preflight(config, session, journal)
     lifetime_s = config.lighter.auth_token_lifetime_s
     token_cache: dict = {"token": "", "at": None}   # None: never minted (monotonic may be < lifetime)
 
@@ -150,7 +154,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                          account_index=account, token_provider=session.orders.mint_auth_token,
                          recorder=recorder, keepalive_s=config.lighter.ws_keepalive_s,
                          silence_timeout_s=config.lighter.ws_silence_timeout_s,
-                         token_lifetime_s=lifetime_s)
+                         token_lifetime_s=lifetime_s,
+                         subscribes_per_s=config.lighter.ws_subscribes_per_s)
     account_wide = AccountWide(lighter_tx_bucket(config), journal)   # shared by every market
     engines: list[Engine] = []
     for i, (market, spec) in enumerate(zip(markets, session.specs)):
@@ -179,6 +184,8 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         observer.started()
     watching = [asyncio.create_task(observer.run(), name=f"observer-{observer.market}")
                 for observer in observers]
+    watching.append(asyncio.create_task(
+        AccountWatch(config, session, engines, facts, alerts).run(), name="account-watch"))
     try:
         reason = await runner.run(config.duration_s)
         for observer in observers:      # a kill switch is told at once, not after the shutdown

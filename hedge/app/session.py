@@ -154,7 +154,6 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
     try:
         await budget.acquire("apikeys", Priority.READ)     # check_key reads the registered key
         await orders.check_key()
-        await _check_tier(config, rest, creds.lighter_account_index)
         await hedge.start()
         if config.hedge.pad_small_hedges and not hedge.venue_rules.pad_small_hedges_ok:
             logger.warning("hedge.pad_small_hedges is set, but {} does not verifiably exempt "
@@ -172,24 +171,6 @@ async def _connect(config: BotConfig, creds: Credentials, lighter_url: str, hedg
         await session.close()
         raise
     return session
-
-
-async def _check_tier(config: BotConfig, rest: LighterRest, account: int) -> None:
-    """The configured tier against the one the venue reports, where it reports one."""
-    tier = config.lighter.account_tier
-    try:
-        reported = await rest.account_tier(account)
-    except Exception as exc:  # the budget stays on the configured tier
-        logger.warning("could not read the Lighter account tier: {}: {}", type(exc).__name__, exc)
-        return
-    if reported is None:
-        logger.info("Lighter does not report the account tier here; budgeting requests for a {} "
-                    "account as configured (lighter.account_tier)", tier)
-    elif reported != tier:
-        raise SessionError(f"lighter.account_tier is {tier} but Lighter reports account {account} "
-                           f"as {reported}; set lighter.account_tier: {reported}")
-    else:
-        logger.info("Lighter account {} is {} (as configured)", account, tier)
 
 
 def _check_sizes(size: Decimal, key: str, spec: MarketSpec, rules: MarketRules,

@@ -104,7 +104,8 @@ def hedge_venue_settings(config: BotConfig, base_url: str | None, api_key: Secre
         wallet_address=wallet_address or Secret(""), private_key=private_key or Secret(""),
         allow_untested_venue=h.allow_untested_venue, max_slippage_bps=h.max_slippage_bps,
         timeout_ms=h.timeout_ms, order_rate_per_s=h.order_rate_per_s, order_burst=h.order_burst,
-        book_stream=h.book_stream, book_max_age_ms=h.book_max_age_ms)
+        book_stream=h.book_stream, book_max_age_ms=h.book_max_age_ms,
+        lookup_lag_ms=h.lookup_lag_ms, approved_builder_fee=h.approved_builder_fee)
 
 
 def lighter_tx_bucket(config: BotConfig) -> TokenBucket | None:

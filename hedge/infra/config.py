@@ -362,6 +362,11 @@ def _cross_checks(mode: str | None, sections: dict[str, Any], problems: _Problem
             problems.add("lighter.tx_rate_per_min", f"got {lighter.tx_rate_per_min}; allowed: <= "
                          f"{ceiling} on a {lighter.account_tier} account (its request budget, "
                          f"reads included); lower it, remove it, or set lighter.account_tier")
+    preflight = sections.get("preflight")
+    if preflight is not None and preflight.clock_warn_ms >= preflight.clock_refuse_ms:
+        problems.add("preflight.clock_warn_ms", f"got {preflight.clock_warn_ms}; allowed: < "
+                     f"preflight.clock_refuse_ms ({preflight.clock_refuse_ms}), or no offset "
+                     f"would be warned before it is refused")
     if lighter is not None and lighter.ws_silence_timeout_s <= lighter.ws_keepalive_s:
         problems.add("lighter.ws_silence_timeout_s", f"got {lighter.ws_silence_timeout_s}; "
                      f"allowed: > lighter.ws_keepalive_s ({lighter.ws_keepalive_s}), or every "

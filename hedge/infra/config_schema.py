@@ -111,6 +111,11 @@ class LighterConfig:
     account_tier: str = setting("standard", choices=TIERS)
     # An optional cap on sendTx a minute, below what the tier's request budget allows.
     tx_rate_per_min: int | None = setting(None, minimum=1, maximum=100_000)
+    # WS subscribes a second, each waiting for its acknowledgement (Lighter: about 200 client
+    # messages a minute per IP, 50 unanswered).
+    ws_subscribes_per_s: float = setting(3.0, minimum=0.1, maximum=3.3,
+                                         allowed="a number from 0.1 to 3.3 (Lighter's 200 "
+                                                 "messages a minute per IP)")
 
     @property
     def is_sim(self) -> bool:
@@ -152,6 +157,12 @@ class HedgeConfig:
     book_max_age_ms: int = setting(1000, minimum=50, maximum=60_000,
                                    allowed="milliseconds from 50 to 60000: an older hedge book "
                                            "pauses quoting")
+    # How long an executed hedge may stay invisible to lookups before the position is read
+    # to decide a resend; null: the venue's rule (docs/CONFIG.md venue table).
+    lookup_lag_ms: int | None = setting(None, minimum=0, maximum=60_000)
+    # Hyperliquid with an API wallet: ccxt's builder fee was approved once with the main
+    # wallet, so ccxt does not try (and fail) to approve it before every order.
+    approved_builder_fee: bool = setting(False)
 
     @property
     def is_sim(self) -> bool:
@@ -270,10 +281,21 @@ class AlertsConfig:
     on_start_stop: bool = setting(False)
 
 
+@dataclass(frozen=True)
+class PreflightConfig:
+    """The checks before the first quote, and the ones repeated while quoting."""
+    margin_headroom: Decimal = setting(Decimal(2), minimum=1, maximum=100)
+    leverage: Decimal = setting(Decimal(5), minimum=1, maximum=100,
+                                allowed="the leverage the accounts run at, from 1 to 100")
+    clock_warn_ms: int = setting(250, minimum=1, maximum=60_000)
+    clock_refuse_ms: int = setting(2000, minimum=1, maximum=600_000)
+    check_every_s: float = setting(60.0, minimum=1, maximum=86_400)
+
+
 SECTIONS: dict[str, type] = {
     "lighter": LighterConfig, "hedge": HedgeConfig, "strategy": StrategyConfig,
     "risk": RiskConfig, "sim": SimConfig, "logging": LoggingConfig,
-    "metrics": MetricsConfig, "alerts": AlertsConfig,
+    "metrics": MetricsConfig, "alerts": AlertsConfig, "preflight": PreflightConfig,
 }
 
 
@@ -290,6 +312,7 @@ class BotConfig:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    preflight: PreflightConfig = field(default_factory=PreflightConfig)
     markets: tuple[MarketConfig, ...] = ()   # empty: the single-market keys, as one item
     market_model: str | None = setting(None, check=lambda v: v.endswith((".yaml", ".yml")),
                                        allowed="a model file path ending .yaml (config/models/), "

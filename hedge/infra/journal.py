@@ -169,6 +169,13 @@ class Journal:
         return [JournaledFill(r[0], r[1], Decimal(r[2]), r[3], r[4], Decimal(r[5]),
                               Decimal(r[6]), r[7], r[8]) for r in rows]
 
+    def intent_amount(self, client_id: str) -> Decimal | None:
+        """The signed amount written ahead of sending `client_id` (None: never intended)."""
+        with self._lock:
+            row = self._db.execute("SELECT amount FROM hedge_intents WHERE client_id = ?",
+                                   (client_id,)).fetchone()
+        return Decimal(row[0]) if row else None
+
     def intents_without_result(self) -> list[HedgeIntent]:
         """Hedges that may or may not have reached the venue: look each up by client id."""
         sql = f"""

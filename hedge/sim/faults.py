@@ -43,6 +43,8 @@ class LighterFaults:
     volume_quota_start: int = 1000          # premium: quota of a newly registered account
     volume_quota_refill_s: float = 15.0     # premium: one free create/modify every this many s
     cancel_all_single_queued: bool = True   # a second scheduled cancel-all gets 21712
+    clock_offset_ms: int = 0                # the venue's clock runs this far ahead of the host
+    unknown_enum_in_replies: bool = False   # REST replies carry enum values the SDK does not know
 
 
 # id(HedgeFaults) -> called after a knob that opens or closes the listener is set, so the

@@ -42,3 +42,5 @@ class CcxtVenueSettings:
     book_depth: int = 20
     book_stream: bool = True             # stream the book through ccxt.pro where ccxt has it
     book_feed: FeedTimings = field(default_factory=FeedTimings)
+    lookup_lag_ms: int | None = None     # None: the venue's rule (venue_rules.lookup_lag_ms)
+    approved_builder_fee: bool = False   # hyperliquid: ccxt's builder fee approved already

@@ -20,11 +20,13 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from hedge.adapters.hedging.book_feed import FeedBook, HedgeBookFeed
 from hedge.adapters.hedging.ccxt_settings import CREDENTIAL_FIELDS, CcxtVenueSettings
 from hedge.adapters.hedging.errors import HedgeErrorAction, classify_create_error
+from hedge.adapters.hedging.position_proof import Proof, prove_by_position
 from hedge.adapters.hedging.urls import point_at
 from hedge.adapters.hedging.venue import (HedgeLeg, HedgeOutcome, HedgeRequest, HedgeStatus, HedgeTiming,
                                           MarketRules, OrderLookup)
 from hedge.adapters.hedging.venue_books import VenueBooks, stream_client
-from hedge.adapters.hedging.venue_rules import VenueRules, answer_is_final, is_final_status
+from hedge.adapters.hedging.venue_rules import (VenueRules, answer_is_final, is_duplicate_id,
+                                                is_final_status, lookup_lag_ms, needs_side_field)
 from hedge.adapters.hedging.venues import UnsupportedVenueError, is_verified, rules_for
 from hedge.core.hedge_order import ioc_limit_price, truncate_to_step
 from hedge.infra.clock import monotonic_s, perf_ns
@@ -79,6 +81,10 @@ class CcxtHedgeVenue:
             "options": {"fetchCurrencies": False, "adjustForTimeDifference": False,
                         **getattr(self.venue_rules, "ccxt_options", {})},
         }
+        if settings.approved_builder_fee:   # approved once with the main wallet: never again
+            config["options"]["approvedBuilderFee"] = True
+        self.lookup_lag_ms = (settings.lookup_lag_ms if settings.lookup_lag_ms is not None
+                              else lookup_lag_ms(self.venue_rules))
         for name in self.venue_rules.credentials:
             secret = getattr(settings, CREDENTIAL_FIELDS[name])
             if name != "walletAddress":       # an address is public; keys are redacted
@@ -234,6 +240,13 @@ class CcxtHedgeVenue:
         reason = ""
         status = HedgeStatus.FILLED
         book_age_ms: float | None = None
+        expected = request.position_before
+        if expected is None:     # the caller does not know it: the proof needs it before a send
+            try:
+                expected = await self.position(request.symbol)
+            except Exception as exc:
+                logger.warning("hedge position unreadable before {}: {}: {}; an unknown outcome "
+                               "will not be resent", request.symbol, type(exc).__name__, _short(exc))
         for attempt in range(request.first_attempt,
                              request.first_attempt + self.settings.remainder_attempts):
             remaining = to_trade - filled
@@ -266,7 +279,8 @@ class CcxtHedgeVenue:
             if request.before_send is not None:
                 request.before_send(client_id, remaining)
             result, tries_looked_up, stamps = await self._send_resolved(
-                request.symbol, client_id, is_buy, abs(remaining), price, request.reduce_only)
+                request.symbol, client_id, is_buy, abs(remaining), price, request.reduce_only,
+                None if expected is None else expected + filled)
             lookups += tries_looked_up
             if stamps:
                 timings.append(HedgeTiming(stamps[0], perf_ns()))
@@ -292,11 +306,12 @@ class CcxtHedgeVenue:
                             tuple(timings), tuple(legs), book_age_ms)
 
     async def _send_resolved(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
-                             price: Decimal, reduce_only: bool):
+                             price: Decimal, reduce_only: bool, expected: Decimal | None):
         """One IOC, resolved to an OrderLookup, or to (status, reason) when it cannot trade.
 
         Resends happen only through `_SendAgain`: after a rate limit or refused connection, or
-        after the venue said twice that no order exists under `client_id`.
+        when the venue's position, read after its lookup lag, proves that the order under
+        `client_id` never executed (`expected`: the position without it; None: no proof).
         """
         stamps: list[int] = []
         lookups = [0]
@@ -310,7 +325,7 @@ class CcxtHedgeVenue:
             async for attempt in retrying:
                 with attempt:
                     result = await self._send_once(symbol, client_id, is_buy, amount, price,
-                                                   reduce_only, lookups)
+                                                   reduce_only, lookups, expected)
             return result, lookups[0], stamps
         except _SendAgain as exc:
             tries = self.settings.retry_limit + 1
@@ -319,8 +334,10 @@ class CcxtHedgeVenue:
             _fetch_stamps.reset(token)
 
     async def _send_once(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
-                         price: Decimal, reduce_only: bool, lookups: list[int]):
+                         price: Decimal, reduce_only: bool, lookups: list[int],
+                         expected: Decimal | None):
         params = self.venue_rules.order_params(client_id, reduce_only)
+        exists = False
         await self._orders.acquire()
         try:
             order = await self.exchange.create_order(
@@ -334,24 +351,47 @@ class CcxtHedgeVenue:
             if action is HedgeErrorAction.GIVE_UP and unknown is not None and unknown(exc):
                 action = HedgeErrorAction.LOOKUP   # the venue's own "may have executed" error
             what = f"{type(exc).__name__}: {_short(exc)}"
+            if is_duplicate_id(self.venue_rules, exc):   # "it exists": look it up
+                action, exists = HedgeErrorAction.LOOKUP, True
+            elif needs_side_field(self.venue_rules, exc):
+                setting = getattr(self.venue_rules, "position_mode_setting", "position mode")
+                return HedgeStatus.HALTED, (f"{what}: the account is in hedge position mode; "
+                                            f"set {setting}")
         else:
             # Acknowledged without its outcome (okx, bybit): the order exists, read its end.
             found = await self._look_up(symbol, client_id, acknowledged=True)
             if isinstance(found, OrderLookup):
                 return found
-            return HedgeStatus.UNRESOLVED, "acknowledged, but its outcome could not be read"
+            return await self._settle(symbol, client_id, is_buy, amount, expected,
+                                      "acknowledged, but its outcome could not be read")
         if action is HedgeErrorAction.GIVE_UP:
             return HedgeStatus.REJECTED, what
         if action is HedgeErrorAction.HALT:
             return HedgeStatus.HALTED, what
         if action is HedgeErrorAction.LOOKUP:
             lookups[0] += 1
-            found = await self._look_up(symbol, client_id)
+            found = await self._look_up(symbol, client_id, acknowledged=exists)
             if isinstance(found, OrderLookup):
                 return found
-            if found is None:
-                return HedgeStatus.UNRESOLVED, f"{what}; lookups failed"
+            return await self._settle(symbol, client_id, is_buy, amount, expected,
+                                      f"{what}; " + ("lookups failed" if found is None
+                                                     else "not found by lookup"))
         raise _SendAgain(what)
+
+    async def _settle(self, symbol: str, client_id: str, is_buy: bool, amount: Decimal,
+                      expected: Decimal | None, what: str):
+        """Lookups did not tell: the position does, or nothing more is sent."""
+        if expected is None:
+            return HedgeStatus.UNRESOLVED, f"{what}; no expected position to prove a resend by"
+        signed = amount if is_buy else -amount
+        step = self.rules(symbol).amount_step
+        proof = await prove_by_position(lambda: self.position(symbol), signed, expected,
+                                        self.lookup_lag_ms, step, client_id)
+        if proof.proof is Proof.NOT_EXECUTED:
+            raise _SendAgain(f"{what}; {proof.describe()}")
+        if proof.proof is Proof.EXECUTED:
+            return OrderLookup(client_id, "closed", proof.filled, None)
+        return HedgeStatus.UNRESOLVED, f"{what}; {proof.describe()}"
 
     async def _look_up(self, symbol: str, client_id: str,
                        acknowledged: bool = False) -> OrderLookup | _NotFound | None:

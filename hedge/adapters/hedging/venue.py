@@ -26,6 +26,9 @@ class HedgeRequest:
     reduce_only: bool = False  # shrinks the hedge position: exempt from the minimum notional
     #                            where the venue's rules verified it (pad_small_hedges_ok)
     first_attempt: int = 0     # > 0 when hedging again what an earlier hedge of this fill left
+    # The hedge venue position the journal expects before this hedge: what proves a resend
+    # safe (None: the venue reads it before the first send).
+    position_before: Decimal | None = None
     # Called with each client id before its first send: the write-ahead journal hook.
     before_send: Callable[[str, Decimal], None] | None = field(default=None, compare=False)
 

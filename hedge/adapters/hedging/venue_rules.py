@@ -64,6 +64,50 @@ def fill_key_digest(fill_key: tuple[int, Decimal], attempt: int, hex_chars: int)
     return hashlib.sha256(canonical.encode()).hexdigest()[:hex_chars]
 
 
+ONE_WAY = "one_way"
+HEDGE_MODE = "hedge"
+DEFAULT_LOOKUP_LAG_MS = 500
+
+
+def _code_pattern(codes: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not codes:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in codes) + r")(?!\d)")
+
+
+def answer_has_code(codes: tuple[str, ...], exc: BaseException) -> bool:
+    """Whether a venue error's text carries one of the venue's own `codes` (ccxt keeps the
+    venue's body in the message)."""
+    pattern = _code_pattern(codes)
+    return pattern is not None and pattern.search(str(exc)) is not None
+
+
+def is_duplicate_id(rules: Any, exc: BaseException) -> bool:
+    """The venue's "an order under this client id exists": look it up, never resend."""
+    return answer_has_code(getattr(rules, "duplicate_id_codes", ()), exc)
+
+
+def needs_side_field(rules: Any, exc: BaseException) -> bool:
+    """The venue refused an order for lacking its position-side field: hedge position mode."""
+    hint = getattr(rules, "hedge_mode_hint", "")
+    return answer_has_code(getattr(rules, "hedge_mode_codes", ()), exc) and hint in str(exc)
+
+
+def lookup_lag_ms(rules: Any) -> int:
+    """How long an executed order may stay invisible to lookups on this venue."""
+    return int(getattr(rules, "lookup_lag_ms", DEFAULT_LOOKUP_LAG_MS))
+
+
+async def read_position_mode(rules: Any, exchange: Any, symbol: str) -> str:
+    """ONE_WAY or HEDGE_MODE as the venue reports the account's setting (rules may define
+    `position_mode(exchange, symbol)`; the default asks ccxt's fetch_position_mode)."""
+    own = getattr(rules, "position_mode", None)
+    if own is not None:
+        return await own(exchange, symbol)
+    answer = await exchange.fetch_position_mode(symbol)
+    return HEDGE_MODE if answer.get("hedged") else ONE_WAY
+
+
 def _dec(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
@@ -83,6 +127,10 @@ class CcxtVenueRules:
     pad_small_hedges_ok: bool = False
     client_id_rule: re.Pattern[str] = CLIENT_ID_PATTERN
     ccxt_options: dict[str, Any] = {}
+    duplicate_id_codes: tuple[str, ...] = ()   # the venue's "this client id exists" answers
+    hedge_mode_codes: tuple[str, ...] = ()     # "the position-side field is missing"
+    position_mode_setting: str = "position mode"   # what the operator changes, by its name
+    lookup_lag_ms: int = DEFAULT_LOOKUP_LAG_MS
 
     def __init__(self, exchange_id: str | None = None) -> None:
         if exchange_id is not None:

@@ -85,6 +85,7 @@ class LighterOrderClient:
         self.url = url
         self.account_index = account_index
         self.api_key_index = api_key_index
+        self.venue_clock_offset_ms = 0      # Lighter's clock minus ours (the preflight reads it)
         self.catalog = catalog
         self.counters = OrderCounters()
         self._redactor = redactor
@@ -115,8 +116,10 @@ class LighterOrderClient:
 
     async def mint_auth_token(self, lifetime_s: int = 600) -> str:
         """A fresh auth token (registered with the redactor before anyone sees it)."""
-        token, err = await self._off_loop(partial(
-            self._client.create_auth_token_with_expiry, lifetime_s, api_key_index=self.api_key_index))
+        token, err = await self._off_loop(partial(   # the expiry on the venue's clock
+            self._client.create_auth_token_with_expiry, lifetime_s,
+            timestamp=int(wall_s() + self.venue_clock_offset_ms / 1000),
+            api_key_index=self.api_key_index))
         if err is not None or not token:
             raise RuntimeError(f"could not mint a Lighter auth token: {self._redactor.redact_text(str(err))}")
         self._redactor.register(token, token=True)
@@ -159,7 +162,8 @@ class LighterOrderClient:
     async def schedule_cancel_all(self, after_ms: int) -> TxResult:
         """The dead-man's switch: all orders are canceled `after_ms` from now unless renewed."""
         return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_SCHEDULED,
-                                      int(wall_s() * 1000) + after_ms, Priority.DEAD_MANS)
+                                      int(wall_s() * 1000) + self.venue_clock_offset_ms
+                                      + after_ms, Priority.DEAD_MANS)
 
     async def abort_scheduled_cancel_all(self) -> TxResult:
         return await self._cancel_all(SignerClient.CANCEL_ALL_TIF_ABORT, 0, Priority.DEAD_MANS)

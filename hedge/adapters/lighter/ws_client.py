@@ -24,6 +24,7 @@ from websockets.exceptions import WebSocketException
 from hedge.adapters.lighter import frame_log
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
+from hedge.adapters.lighter.subscriptions import SubscriptionPacer
 from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
 from hedge.infra import events
@@ -58,10 +59,10 @@ class LighterWsClient:
                  token_lifetime_s: int = 600, token_refresh_fraction: float = 0.8,
                  backoff_initial_s: float = 0.05, backoff_max_s: float = 5.0,
                  auth_retry_min_s: float = 1.0, open_timeout_s: float = 5.0,
-                 greeting_timeout_s: float = 5.0) -> None:
+                 greeting_timeout_s: float = 5.0, subscribes_per_s: float = 3.0) -> None:
         if account_index is not None and token_provider is None:
             raise ValueError("account channels need a token_provider")
-        self.url = _stream_url(base_url)
+        self.url = stream_url(base_url)
         self.markets = tuple(markets)
         self.account_index = account_index
         self.queue: asyncio.Queue[m.Message] = queue if queue is not None else asyncio.Queue()
@@ -93,6 +94,8 @@ class LighterWsClient:
         self._resyncing: set[int] = set()
         self._disconnected_at_s: float | None = None
         self._sessions = 0
+        self.pacer = SubscriptionPacer(self._subscribe_now, per_s=subscribes_per_s,
+                                       unsubscribe=self._unsubscribe_now)
 
     # -- public ----------------------------------------------------------------
 
@@ -172,6 +175,7 @@ class LighterWsClient:
             book.state = BookState.AWAITING_SNAPSHOT     # stale until this connection's snapshot
         self._resyncing.clear()
         timers = asyncio.create_task(self._timers(ws))
+        pacing = asyncio.create_task(self.pacer.run(), name=f"{self._conn_name}-subscribes")
         frames = 0
         try:
             async for text in ws:
@@ -179,9 +183,10 @@ class LighterWsClient:
                 frames += 1
                 await self._on_text(ws, text, recv_ns)
         finally:
-            timers.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await timers
+            for task in (timers, pacing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             if not self._closing:
                 frame_log.log_state("disconnected from {} code={} reason={!r}", self.url,
                                     ws.close_code, ws.close_reason)
@@ -232,6 +237,7 @@ class LighterWsClient:
             self._recorder.record_in(self._conn_name, text, raw)
         msg = parse_frame(raw if raw is not None else text, recv_ns)
         after_this_step(frame_log.log_frame, msg)     # a fill's frame reaches its desk first
+        self.pacer.on_frame(raw)
         if isinstance(msg, m.Ping):
             await self._send(ws, {"type": "pong"})
             self.counters.pings_answered += 1
@@ -257,8 +263,7 @@ class LighterWsClient:
     async def _on_connected(self, ws: ClientConnection) -> None:
         if self._account_channels():
             await self._mint_token()
-        for channel in self.channels:
-            await self._subscribe(ws, channel)
+        self.pacer.reset(self.channels)     # paced, each waiting for its acknowledgement
         if self._sessions > 1:
             self.counters.reconnects += 1
             if self._disconnected_at_s is not None:
@@ -291,8 +296,7 @@ class LighterWsClient:
                                 book.resync_reason)
             events.emit(events.BOOK_RESYNC, market_id=msg.market_id, reason=book.resync_reason)
             channel = f"order_book/{msg.market_id}"
-            await self._send(ws, {"type": "unsubscribe", "channel": channel})
-            await self._subscribe(ws, channel)
+            self.pacer.request(channel, renew=True)
 
     def _on_auth_error(self) -> None:
         """Schedule a fresh token + resubscribe; repeated rejections back off up to 30 s."""
@@ -322,9 +326,15 @@ class LighterWsClient:
         self.counters.token_refreshes += 1
         frame_log.log_state("auth token re-minted ({}); resubscribing account channels", reason)
         for channel in self._account_channels():
-            if unsubscribe:
-                await self._send(ws, {"type": "unsubscribe", "channel": channel})
-            await self._subscribe(ws, channel)
+            self.pacer.request(channel, renew=unsubscribe)
+
+    async def _subscribe_now(self, channel: str) -> None:
+        if self._ws is not None:
+            await self._subscribe(self._ws, channel)
+
+    async def _unsubscribe_now(self, channel: str) -> None:
+        if self._ws is not None:
+            await self._send(self._ws, {"type": "unsubscribe", "channel": channel})
 
     async def _subscribe(self, ws: ClientConnection, channel: str) -> None:
         frame = {"type": "subscribe", "channel": channel}
@@ -343,7 +353,8 @@ class LighterWsClient:
             pass        # the reader sees the close and reconnects
 
 
-def _stream_url(base_url: str) -> str:
+def stream_url(base_url: str) -> str:
+    """The WebSocket URL of a Lighter REST base URL."""
     url = base_url.rstrip("/")
     if url.startswith("http://"):
         url = "ws://" + url[len("http://"):]

@@ -98,7 +98,8 @@ async def post_account(request: web.Request) -> web.Response:
         extra["position_mode"] = mode
     key = form.normalize(values.pop(form.key))
     state.register(key, balance, **values, **extra)
-    return web.json_response({form.key: key, "balance": str(balance)})
+    return web.json_response({form.key: key, "balance": str(balance),
+                              **{name: str(value) for name, value in extra.items()}})
 
 
 async def post_faults(request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from hedge.sim.faults import LighterFaults
 from hedge.sim.lighter import control, gate, rest
+from hedge.sim.lighter.enum_drift import unknown_enums
 from hedge.sim.lighter.keys import LIGHTER_HUB, LIGHTER_STATE
 from hedge.sim.lighter.market_life import run_market_life
 from hedge.sim.lighter.sequencer import Sequencer
@@ -44,7 +45,7 @@ def build_lighter_app(prices: PriceProcess, faults: LighterFaults, seed: int,
     venue = LighterVenue(prices, faults, seed, default_tier)
     hub = StreamHub(venue)
     venue.hub = hub
-    app = web.Application(middlewares=[gate.request_gate, rest.json_errors])
+    app = web.Application(middlewares=[gate.request_gate, unknown_enums, rest.json_errors])
     app[LIGHTER_STATE] = venue
     app[LIGHTER_HUB] = hub
     app.router.add_get("/stream", handle_stream)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from hedge.sim.lighter.venue import LighterVenue
 
@@ -22,7 +21,7 @@ def token_problem(venue: LighterVenue, token: str | None, account: int | None, *
     if m is None:
         return "invalid token format"
     expiry, acct_index, key_index = int(m[1]), int(m[2]), int(m[3])
-    if expiry <= time.time():
+    if expiry * 1000 <= venue.now_ms():
         return "expired token"
     acct = venue.accounts.get(acct_index)
     if acct is None or key_index not in acct.api_keys:

@@ -90,7 +90,7 @@ class ChannelFrames:
             begin += 1 + self.venue.rng.randrange(5)
         self.book_nonce[market] = nonce
         self.book_offset[market] += 1 + self.venue.rng.randrange(3)
-        now = time.time_ns() // 1000
+        now = time.time_ns() // 1000 + self.venue.faults.clock_offset_ms * 1000   # venue clock
         self.book_updated_us[market] = now
         off = self.book_offset[market]
         self.deliver(f"order_book/{market}", {
@@ -138,7 +138,7 @@ class ChannelFrames:
         for m in self.venue.markets:
             self.deliver("market_stats/all", {"channel": "market_stats:all",
                                               "market_stats": {str(m): self._stats(m)},
-                                              "timestamp": int(time.time() * 1000),
+                                              "timestamp": self.venue.now_ms(),
                                               "type": "update/market_stats"})
 
     def _stats(self, market: int) -> dict:
@@ -162,12 +162,12 @@ class ChannelFrames:
                     "order_book": {"code": 0, "asks": _levels(spec, pub[True], True),
                                    "bids": _levels(spec, pub[False], False), "offset": off,
                                    "nonce": self.book_nonce[m], "last_updated_at": upd, "begin_nonce": 0},
-                    "timestamp": int(time.time() * 1000), "type": "subscribed/order_book"}
+                    "timestamp": self.venue.now_ms(), "type": "subscribed/order_book"}
         if ch.name == "trade":
             return {"channel": f"trade:{ch.market}", "liquidation_trades": [], "nonce": self.nonce,
                     "trades": list(reversed(v.recent_trades[ch.market])), "type": "subscribed/trade"}
         if ch.name == "market_stats":
-            return {"channel": "market_stats:all", "timestamp": int(time.time() * 1000),
+            return {"channel": "market_stats:all", "timestamp": self.venue.now_ms(),
                     "market_stats": {str(m): self._stats(m) for m in v.markets},
                     "type": "subscribed/market_stats"}
         acct = v.accounts.get(ch.account)

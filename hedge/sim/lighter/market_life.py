@@ -83,7 +83,7 @@ async def run_market_life(venue: LighterVenue, hub: ChannelFrames) -> None:
     while True:
         now = time.time()
         try:
-            tick(venue, hub, int(now * 1000))
+            tick(venue, hub, venue.now_ms())
             if now >= next_stats:
                 hub.publish_market_stats()
                 next_stats = now + STATS_EVERY_S

@@ -3,7 +3,6 @@ SDK's own models. Errors are JSON `{"code","message"}` with Lighter's codes."""
 from __future__ import annotations
 
 import json
-import time
 
 from aiohttp import web
 
@@ -73,7 +72,9 @@ async def json_errors(request: web.Request, handler):
 
 @routes.get("/")
 async def status(request: web.Request) -> web.Response:
-    return web.json_response({"status": 200, "network_id": 304, "timestamp": int(time.time())})
+    """Lighter's root: its server time in whole seconds."""
+    venue: LighterVenue = request.app[LIGHTER_STATE]
+    return web.json_response({"status": 200, "network_id": 304, "timestamp": venue.now_ms() // 1000})
 
 
 @routes.get("/info")

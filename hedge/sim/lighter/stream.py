@@ -169,15 +169,17 @@ async def _on_text(venue: LighterVenue, hub: StreamHub, s: Session, text: str) -
         s.queue.put_nowait(error_frame(30010, "Too Many Inflight Messages!"))
         return
     s.inflight += 1
-    _answer(venue, s, _handle(venue, hub, s, kind, msg))
+    _answer(venue, s, lambda: _handle(venue, hub, s, kind, msg))
 
 
-def _answer(venue: LighterVenue, s: Session, frame: dict) -> None:
+def _answer(venue: LighterVenue, s: Session, handle) -> None:
+    """`ws_ack_delay_ms` later, the message is handled and answered: a delayed subscribe
+    starts its channel with its snapshot, as a slow venue does (no updates before it)."""
     delay_s = venue.faults.ws_ack_delay_ms / 1000
     if delay_s > 0:
-        asyncio.get_running_loop().call_later(delay_s, s.queue.put_nowait, Answer(frame))
+        asyncio.get_running_loop().call_later(delay_s, lambda: s.queue.put_nowait(Answer(handle())))
     else:
-        s.queue.put_nowait(Answer(frame))
+        s.queue.put_nowait(Answer(handle()))
 
 
 def _handle(venue: LighterVenue, hub: StreamHub, s: Session, kind: object, msg: dict) -> dict:

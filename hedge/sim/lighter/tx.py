@@ -7,7 +7,6 @@ the tx executes. Signatures are opaque: the venue does not verify them.
 from __future__ import annotations
 
 import json
-import time
 
 from hedge.sim.lighter.venue import LighterVenue, skips_nonce
 
@@ -82,7 +81,7 @@ def validate(venue: LighterVenue, kind: int, info: dict, nonce_offset: int = 0) 
         raise TxRejected(21501, "invalid tx info: api key not found")
     if not skips_nonce(info) and info["Nonce"] != key.next_nonce + nonce_offset:
         raise TxRejected(21104, "invalid nonce")
-    now = int(time.time() * 1000)
+    now = venue.now_ms()
     if info["ExpiredAt"] < now:
         raise TxRejected(21501, "invalid tx info: tx expired")
     if kind in (CREATE, CANCEL, MODIFY) and info["MarketIndex"] not in venue.markets:

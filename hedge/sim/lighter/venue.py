@@ -126,6 +126,11 @@ class LighterVenue:
                                               old.next_nonce if old else 0)
         return acct
 
+    def now_ms(self) -> int:
+        """The venue's clock (the host's, moved by the `clock_offset_ms` knob): its server
+        time, frame timestamps, expiries and deadline checks."""
+        return int(time.time() * 1000) + self.faults.clock_offset_ms
+
     def tier_of(self, account: int) -> Tier:
         acct = self.accounts.get(account)
         return TIERS[acct.tier if acct else self.default_tier]

@@ -15,6 +15,13 @@ class BinanceUsdmRules(CcxtVenueRules):
     exchange_id = "binanceusdm"
     credentials = ("apiKey", "secret")
     pad_small_hedges_ok = True
+    # -4116: the id is in use by an OPEN order (binance forgets ids of closed orders, so a
+    # resend of an IOC that executed executes again: only the position proves a resend safe).
+    duplicate_id_codes = ("-4116",)
+    hedge_mode_codes = ("-4061",)          # "Order's position side does not match user's setting"
+    position_mode_setting = ("Position Mode: One-way (POST /fapi/v1/positionSide/dual "
+                             "dualSidePosition=false)")
+    lookup_lag_ms = 500                    # not published: an assumed margin for indexing
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """The readable id where it fits 36 characters (as before, so a restart finds orders

@@ -35,6 +35,21 @@ class BybitRules:
                     "defaultSubType": "linear"}
     # ccxt's bybit watch_order_book takes only these depths (orderbook.1/50/200/1000 topics).
     book_stream_depth = 50
+    duplicate_id_codes = ("110072",)       # "OrderLinkedID is duplicate": ccxt's InvalidOrder
+    hedge_mode_codes = ("10001",)          # "position idx not match position mode"
+    hedge_mode_hint = "position idx"
+    position_mode_setting = ("Position Mode: One-Way (positionIdx 0; POST "
+                             "/v5/position/switch-mode mode=0)")
+    # Bybit documents that order data may lag (v5 order/open-order); no figure is published.
+    lookup_lag_ms = 1500
+
+    async def position_mode(self, exchange: Any, symbol: str) -> str:
+        """Hedge mode shows as positionIdx 1/2 on the symbol's position rows (ccxt has no
+        fetch_position_mode for bybit); one-way rows carry positionIdx 0."""
+        for row in await exchange.fetch_positions([symbol]):
+            if str((row.get("info") or {}).get("positionIdx", "0")) in ("1", "2"):
+                return "hedge"
+        return "one_way"
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """`lh-<order index hex>-<cumulative filled, '.' as '_'>[-r<attempt>]`, or a digest of

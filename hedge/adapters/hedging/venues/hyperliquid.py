@@ -56,8 +56,17 @@ class HyperliquidRules:
     # approvedBuilderFee unless the wallet approved ccxt's builder: orders would carry a builder
     # the account never approved. With an API-wallet key the approval is refused (it needs the
     # main wallet) and ccxt retries it before every order; approve once with the wallet's key,
-    # then run the API wallet with approvedBuilderFee True.
+    # then run the API wallet with hedge.approved_builder_fee: true (approvedBuilderFee).
     ccxt_options = {"fetchMarkets": {"types": ["swap"]}, "builderFee": False, "refSet": True}
+    # A reused cloid: no documented answer (none is assumed); lookups and the position decide.
+    duplicate_id_codes: tuple[str, ...] = ()
+    hedge_mode_codes: tuple[str, ...] = ()
+    position_mode_setting = "none (Hyperliquid has no position modes)"
+    lookup_lag_ms = 500                    # not published: an assumed margin for indexing
+
+    async def position_mode(self, exchange: Any, symbol: str) -> str:
+        """Hyperliquid positions are always net (one-way)."""
+        return "one_way"
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         """128 bits of sha256 over the canonical fill key and attempt."""

@@ -19,6 +19,12 @@ class OkxRules(CcxtVenueRules):
     client_id_rule = re.compile(r"[A-Za-z0-9]{1,32}")
     # Swaps only: ccxt's default also loads spot, futures and options (three more requests).
     ccxt_options = {"fetchMarkets": {"types": ["swap"]}}
+    duplicate_id_codes = ("51016",)        # "Duplicated clOrdId": ccxt raises InvalidOrder
+    hedge_mode_codes = ("51000",)          # "Parameter posSide error" (51000 is any parameter)
+    hedge_mode_hint = "posSide"
+    position_mode_setting = ("Position mode: One-way (account config posMode net_mode; "
+                             "POST /api/v5/account/set-position-mode)")
+    lookup_lag_ms = 500                    # not published: an assumed margin for indexing
 
     def client_id(self, fill_key: tuple[int, Decimal], attempt: int) -> str:
         return "lh" + fill_key_digest(fill_key, attempt, 30)
