@@ -110,6 +110,9 @@ class LighterConfig:
     account_tier: str = setting("standard", choices=TIERS)
     # An optional cap on sendTx a minute, below what the tier's request budget allows.
     tx_rate_per_min: int | None = setting(None, minimum=1, maximum=100_000)
+    # Tests only (paper mode): the length of the request budget's rolling window, matching the
+    # local venue's `rate_window_s` knob, so a minute's cap is proven in seconds. None: a minute.
+    rate_window_s: float | None = setting(None, minimum=1, maximum=60)
 
     @property
     def is_sim(self) -> bool:

@@ -18,8 +18,9 @@ from tests.app.bot_process import (ROOT, BotAccount, hedge_position, lighter_sta
 from tests.sim.ccxt_loopback import freeze_prices, register_account
 from tests.sim.lighter_helpers import register, venue
 
-STANDARD_RUN_S = 75     # past a whole rolling minute of requoting on the moving price path
-PREMIUM_RUN_S = 20      # the premium budget is never near its cap: the run proves fills, quota
+RATE_WINDOW_S = 5       # the venue's and the bot's "minute" (rate_window_s), so a run crosses
+STANDARD_RUN_S = 16     # three whole rolling windows of requoting in seconds
+PREMIUM_RUN_S = 12      # the premium budget is never near its cap: the run proves fills, quota
 
 
 async def _account(venues, index: int, tier: str) -> BotAccount:
@@ -32,28 +33,28 @@ async def _account(venues, index: int, tier: str) -> BotAccount:
 
 
 async def _run_on_tier(venues, tmp_path, index: int, tier: str, run_s: int,
-                       pins: dict[str, float] | None = None) -> None:
-    """`pins` (from freeze_prices): the mid is pinned and moved under the bot's first bid,
-    so the fill does not depend on the price path; else prices walk and takers fill."""
+                       pins: dict[str, float]) -> None:
+    """`pins` (from freeze_prices): the mid is pinned and moved under the bot's first bid, so
+    the fill does not depend on the price path. The venue and the bot both count over a
+    `RATE_WINDOW_S` window instead of a minute (the same cap, reached 12 times sooner)."""
     account = await _account(venues, index, tier)
+    venue(venues).faults.rate_window_s = RATE_WINDOW_S
     config = write_config(tmp_path, account, duration_s=run_s,
-                          lighter={"account_tier": tier},
+                          lighter={"account_tier": tier, "rate_window_s": RATE_WINDOW_S},
                           strategy={"pricing": "join", "min_quote_lifetime_ms": 500})
     limiter = venue(venues).limiter
     out_path = tmp_path / "bot.out"
-    with open(out_path, "w") as out:          # a file, not a pipe: 75 s of INFO lines fill one
+    with open(out_path, "w") as out:          # a file, not a pipe: INFO lines fill one
         proc = subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config)],
                                 cwd=ROOT, env=account.env(), stdout=out, stderr=subprocess.STDOUT)
-        sweep = (asyncio.create_task(sweep_the_bid(venues, pins, index))
-                 if pins is not None else None)
+        sweep = asyncio.create_task(sweep_the_bid(venues, pins, index))
         most = 0
         while proc.poll() is None:                # the venue's own count, sampled
             most = max(most, limiter.requests_last_window(index)[0])
             await asyncio.sleep(0.25)
     code = await wait_exit(proc, 5)
     assert code == 0, out_path.read_text()[-3000:]
-    if sweep is not None:
-        await sweep
+    await sweep
     summary = json.loads(next((tmp_path / "logs").glob("*/summary.json")).read_text())
     lighter = summary["lighter"]
     acct = venue(venues).accounts[index]
@@ -72,9 +73,9 @@ async def _run_on_tier(venues, tmp_path, index: int, tier: str, run_s: int,
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
 async def test_paper_run_on_a_standard_account_lives_within_its_60_requests(venues, tmp_path):
-    await _run_on_tier(venues, tmp_path, 930_001, "standard", STANDARD_RUN_S)
+    await _run_on_tier(venues, tmp_path, 930_001, "standard", STANDARD_RUN_S,
+                       pins=freeze_prices(venues.prices))
 
 
 @pytest.mark.slow

@@ -42,7 +42,7 @@ def fault_runs(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("fault-runs")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for key in ("LIGHTER_ACCOUNT_INDEX", "LIGHTER_API_KEY_INDEX", "LIGHTER_API_PRIVATE_KEY",
-                "HEDGE_API_KEY", "HEDGE_API_SECRET"):
+                "HEDGE_API_KEY", "HEDGE_API_SECRET", "HEDGE_LOGS_DIR"):   # each run: its own dir
         env.pop(key, None)
     procs = {}
     for profile in PROFILES:
