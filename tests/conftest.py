@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from hedge.infra.run_files import LATEST, LOGS_DIR_ENV
-from hedge.sim.runner import RunningVenues, start_venues
+from hedge.sim.runner import RunningVenues
+from tests.shared_venues import VenuePool, venue_pair
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "fixtures" / "lighter"
 REPO_LATEST = Path(__file__).resolve().parents[1] / "logs" / LATEST
@@ -55,14 +56,20 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(scope="session")
+def venue_pool():
+    """This process's shared venue pairs (tests/shared_venues.py), stopped at the end."""
+    pool = VenuePool()
+    yield pool
+    pool.stop()
+
+
 @pytest.fixture
-async def venues() -> RunningVenues:
-    """Both local venues on free loopback ports, no faults, seed 7."""
-    running = await start_venues(seed=7)
-    try:
+async def venues(request) -> RunningVenues:
+    """Both local venues (binanceusdm on the hedge side), no faults, seed 7: the shared pair,
+    reset after the test (accounts kept: register your own), or a fresh one (`fresh_venue`)."""
+    async for running in venue_pair(request):
         yield running
-    finally:
-        await running.stop()
 
 
 def load_sample(name: str):
@@ -82,3 +89,8 @@ def pytest_collection_modifyitems(config, items):
     if unmarked:
         raise pytest.UsageError("mark these tests @pytest.mark.slow (they use fault_runs): "
                                 + ", ".join(unmarked))
+    long_not_slow = [item.nodeid for item in items
+                     if item.get_closest_marker("long") and not item.get_closest_marker("slow")]
+    if long_not_slow:
+        raise pytest.UsageError("a `long` test is `slow` too (so `-m \"not slow\"` never runs "
+                                "it); add @pytest.mark.slow: " + ", ".join(long_not_slow))

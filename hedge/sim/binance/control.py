@@ -16,7 +16,7 @@ from aiohttp import web
 
 from hedge.sim.binance.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.binance.order_faults import REFUSE_PREFIX, parse_one_shot
-from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile
+from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile, restore_defaults
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,14 @@ async def post_faults(request: web.Request) -> web.Response:
     return web.json_response({"faults": vars(faults)})
 
 
+async def post_reset(request: web.Request) -> web.Response:
+    """POST /sim/reset: faults (refusal, one-shots, rejected symbols) back to defaults;
+    accounts kept. Tests sharing one venue call it after each test."""
+    faults = request.app[HEDGE_STATE_KEY].faults
+    restore_defaults(faults)
+    return web.json_response({"faults": vars(faults)})
+
+
 async def get_state(request: web.Request) -> web.Response:
     return web.json_response(request.app[HEDGE_STATE_KEY].snapshot())
 
@@ -137,4 +145,5 @@ async def get_state(request: web.Request) -> web.Response:
 def add_control_routes(app: web.Application) -> None:
     app.router.add_post("/sim/accounts", post_account)
     app.router.add_post("/sim/faults", post_faults)
+    app.router.add_post("/sim/reset", post_reset)
     app.router.add_get("/sim/state", get_state)

@@ -16,7 +16,7 @@ from aiohttp import web
 from hedge.sim.binance.control import engage_refusal
 from hedge.sim.binance.keys import LISTENER_KEY
 from hedge.sim.binance.order_faults import REFUSE_PREFIX, parse_one_shot
-from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile
+from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile, restore_defaults
 from hedge.sim.hyperliquid.state import HyperliquidState
 
 REFUSAL_POLL_S = 0.01
@@ -117,7 +117,14 @@ async def get_state(request: web.Request) -> web.Response:
     return web.json_response(request.app[HL_STATE_KEY].snapshot())
 
 
+async def post_reset(request: web.Request) -> web.Response:
+    """POST /sim/reset: faults back to defaults, accounts kept (a venue shared by tests)."""
+    restore_defaults(request.app[HL_STATE_KEY].faults)
+    return web.json_response({"status": "ok"})
+
+
 def add_control_routes(app: web.Application) -> None:
     app.router.add_post("/sim/accounts", post_account)
     app.router.add_post("/sim/faults", post_faults)
+    app.router.add_post("/sim/reset", post_reset)
     app.router.add_get("/sim/state", get_state)

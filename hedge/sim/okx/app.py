@@ -14,7 +14,8 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from hedge.sim.binance.control import get_state, post_faults, refusal_watch_ctx, remember_connection
+from hedge.sim.binance.control import (get_state, post_faults, post_reset, refusal_watch_ctx,
+                                       remember_connection)
 from hedge.sim.binance.keys import CONNECTIONS_KEY, HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.faults import HedgeFaults
 from hedge.sim.okx.errors import OkxError, error_response
@@ -78,6 +79,7 @@ def build_app(prices: PriceProcess, faults: HedgeFaults, seed: int) -> web.Appli
     add_routes(app)
     app.router.add_post("/sim/accounts", post_account)
     app.router.add_post("/sim/faults", post_faults)
+    app.router.add_post("/sim/reset", post_reset)
     app.router.add_get("/sim/state", get_state)
     app.cleanup_ctx.append(refusal_watch_ctx)
     return app
