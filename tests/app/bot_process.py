@@ -109,7 +109,7 @@ async def run_in_process(config: Path, account: BotAccount, monkeypatch, *,
     from hedge.infra.config import load_config
 
     for key, value in account.env().items():
-        if key.startswith(("LIGHTER_", "HEDGE_")):
+        if key.startswith(("LIGHTER_", "HEDGE_")) and value:   # "" leaves the test's own
             monkeypatch.setenv(key, value)
     monkeypatch.delenv(LOGS_DIR_ENV, raising=False)
     loaded = load_config(config, overrides)
