@@ -89,6 +89,9 @@ def pytest_collection_modifyitems(config, items):
     if unmarked:
         raise pytest.UsageError("mark these tests @pytest.mark.slow (they use fault_runs): "
                                 + ", ".join(unmarked))
+    for item in items:       # one worker makes the session's fault runs, and runs the matrix
+        if "fault_runs" in getattr(item, "fixturenames", ()) or "reliability" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("bot_batches"))
     long_not_slow = [item.nodeid for item in items
                      if item.get_closest_marker("long") and not item.get_closest_marker("slow")]
     if long_not_slow:
