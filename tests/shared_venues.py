@@ -23,11 +23,25 @@ SEED = 7
 START_TIMEOUT_S = 30
 
 
+# The real clock, taken before any test patches the module (held in a tuple: freezegun swaps
+# every module attribute that is the real function, not what a container holds).
+_REAL_CLOCK = (time.monotonic,)
+
+
+class _RealClockLoop(asyncio.SelectorEventLoop):
+    """An event loop on the real clock. A test that freezes or fakes `time.monotonic`
+    (freezegun, monkeypatch) would otherwise have the venues' loop schedule its timers on the
+    fake clock: ticks and the refusal watch would sleep for years after the test restored it."""
+
+    def time(self) -> float:
+        return _REAL_CLOCK[0]()
+
+
 class VenueThread:
     """One pair of venues running in a daemon thread's event loop."""
 
     def __init__(self, hedge_exchange: str) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = _RealClockLoop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
                                         name=f"venues-{hedge_exchange}")
         self._thread.start()
