@@ -1,4 +1,4 @@
-"""One real bot run per fault profile, two at a time, each in its own logs directory. A process:
+"""One real bot run per fault profile, all at once, each in its own logs directory. A process:
 the paper child's venues take the fault profile as `run.py sim` does, and exit codes show.
 The tests that read these runs share one xdist group, so one worker makes them once.
 
@@ -21,7 +21,7 @@ PROFILES = ("none", "refuse_ws", "reject_auth", "mute_account_orders", "no_taker
             "reject_hedges")
 DURATION_S = 12   # refuse_ws takes ~16 s anyway; a longer healthy run makes a fill certain
 RUN_TIMEOUT_S = 90
-AT_ONCE = 2         # runs started together (the suite keeps bots running at once few)
+AT_ONCE = len(PROFILES)   # all at once: in batches they outlast pytest-timeout under load
 
 
 def paper_config(tmp: Path, name: str, **strategy) -> Path:
