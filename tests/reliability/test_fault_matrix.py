@@ -76,20 +76,6 @@ class CaseRun:
 
 # -- mid-run actions -----------------------------------------------------------------------
 
-def toggle(after_s: float, hold_s: float, side: str, **knobs) -> Action:
-    """Set knobs `after_s` into the run, put them back `hold_s` later."""
-    async def act(run: CaseRun) -> None:
-        setter = run.lighter_faults if side == "lighter" else run.hedge_faults
-        target = (run.venues.lighter_app[LIGHTER_STATE] if side == "lighter"
-                  else run.venues.hedge_app[HEDGE_STATE_KEY]).faults
-        before = {k: getattr(target, k) for k in knobs}
-        await asyncio.sleep(after_s)
-        setter(**knobs)
-        await asyncio.sleep(hold_s)
-        setter(**before)
-    return act
-
-
 async def kill_and_restart(run: CaseRun) -> None:
     """SIGKILL once a fill was hedged (quotes resting, the journal written), at a seeded
     moment after it, then a second run on the same journal."""
