@@ -101,6 +101,7 @@ async def test_late_answer_beyond_timeout_is_request_timeout_but_executed(venues
         await impatient.close()
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 @pytest.mark.slow   # the venue refuses connections for 1.5 s
 async def test_refused_connection_is_network_error_and_never_executes(ex, venues):
     status, _ = await post_faults(venues.hedge_url, {"next": ["refuse:1.5"]})
