@@ -14,6 +14,7 @@ from hedge.sim.lighter.venue import LighterVenue
 
 routes = web.RouteTableDef()
 ALL_MARKETS = 255          # Lighter's market index meaning "every market"
+RESET_DRAIN_STEPS = 300    # 10 ms each: the longest tier latency plus tx_latency_ms faults
 
 
 def _bad(message: str) -> web.Response:
@@ -67,6 +68,10 @@ async def reset(request: web.Request) -> web.Response:
     one venue call it after each test."""
     venue: LighterVenue = request.app[LIGHTER_STATE]
     restore_defaults(venue.faults)
+    for _ in range(RESET_DRAIN_STEPS):     # a create still on its way would land after us
+        if not venue.pending:
+            break
+        await asyncio.sleep(0.01)
     for acct in venue.accounts.values():
         venue.cancel_all(acct, ALL_MARKETS)
         acct.cancel_all_time, acct.cancel_all_market = 0, ALL_MARKETS
