@@ -3,23 +3,73 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from hedge.sim.runner import RunningVenues, start_venues
+from hedge.infra.run_files import LATEST, LOGS_DIR_ENV
+from hedge.sim.runner import RunningVenues
+from tests.shared_venues import VenuePool, venue_pair
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "fixtures" / "lighter"
+REPO_LATEST = Path(__file__).resolve().parents[1] / "logs" / LATEST
+
+
+def _latest_target() -> str | None:
+    """Where the checkout's logs/latest points (None: there is none)."""
+    if REPO_LATEST.is_symlink():
+        return os.readlink(REPO_LATEST)
+    return REPO_LATEST.read_text() if REPO_LATEST.is_file() else None
+
+
+def pytest_configure(config):
+    """Every bot run a test starts, in this process or a child, writes under a temporary
+    directory (HEDGE_LOGS_DIR), never into the user's logs/; a test that names its own
+    `logging.dir` (tmp_path) still gets it where the bot runs in-process."""
+    config._user_latest = _latest_target()
+    config._logs_tmp = tempfile.mkdtemp(prefix="hedge-test-logs-")
+    config._logs_env_before = os.environ.get(LOGS_DIR_ENV)
+    os.environ[LOGS_DIR_ENV] = config._logs_tmp
+
+
+def pytest_unconfigure(config):
+    before = getattr(config, "_logs_env_before", None)
+    if before is None:
+        os.environ.pop(LOGS_DIR_ENV, None)
+    else:
+        os.environ[LOGS_DIR_ENV] = before
+    shutil.rmtree(getattr(config, "_logs_tmp", ""), ignore_errors=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite fails if a test run moved the checkout's logs/latest."""
+    if hasattr(session.config, "workerinput"):
+        return                     # the controller checks once, after every worker
+    now = _latest_target()
+    if now != session.config._user_latest:
+        session.config.get_terminal_writer().line(
+            f"error: a test moved {REPO_LATEST} (now -> {now}); every bot run in a test must "
+            f"write under tmp_path or ${LOGS_DIR_ENV}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def venue_pool():
+    """This process's shared venue pairs (tests/shared_venues.py), stopped at the end."""
+    pool = VenuePool()
+    yield pool
+    pool.stop()
 
 
 @pytest.fixture
-async def venues() -> RunningVenues:
-    """Both local venues on free loopback ports, no faults, seed 7."""
-    running = await start_venues(seed=7)
-    try:
+async def venues(request) -> RunningVenues:
+    """Both local venues (binanceusdm on the hedge side), no faults, seed 7: the shared pair,
+    reset after the test (accounts kept: register your own), or a fresh one (`fresh_venue`)."""
+    async for running in venue_pair(request):
         yield running
-    finally:
-        await running.stop()
 
 
 def load_sample(name: str):
@@ -39,3 +89,11 @@ def pytest_collection_modifyitems(config, items):
     if unmarked:
         raise pytest.UsageError("mark these tests @pytest.mark.slow (they use fault_runs): "
                                 + ", ".join(unmarked))
+    for item in items:       # one worker makes the session's fault runs, and runs the matrix
+        if "fault_runs" in getattr(item, "fixturenames", ()) or "reliability" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("bot_batches"))
+    long_not_slow = [item.nodeid for item in items
+                     if item.get_closest_marker("long") and not item.get_closest_marker("slow")]
+    if long_not_slow:
+        raise pytest.UsageError("a `long` test is `slow` too (so `-m \"not slow\"` never runs "
+                                "it); add @pytest.mark.slow: " + ", ".join(long_not_slow))

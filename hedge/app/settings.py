@@ -13,6 +13,7 @@ from hedge.adapters.lighter.markets import MarketSpec
 from hedge.adapters.lighter.request_budget import RequestBudget
 from hedge.core.pricing import CANCEL_MS_BY_TIER, PricingParams
 from hedge.core.quoting import QuoteParams
+from hedge.core.request_tiers import WINDOW_S
 from hedge.core.risk import RiskLimits
 from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.rate_limit import TokenBucket
@@ -112,9 +113,15 @@ def lighter_tx_bucket(config: BotConfig) -> TokenBucket | None:
     """The optional cap on quote placements and modifies (`lighter.tx_rate_per_min`), one for
     the account, shared by every market; None: the account's request budget alone paces them."""
     rate = config.lighter.tx_rate_per_min
-    return TokenBucket(rate / 60, LIGHTER_TX_BURST) if rate else None
+    return TokenBucket(rate / lighter_window_s(config), LIGHTER_TX_BURST) if rate else None
+
+
+def lighter_window_s(config: BotConfig) -> float:
+    """The rolling window Lighter's caps count over: a minute, or `lighter.rate_window_s`
+    (paper tests, against a local venue whose own window is shortened to match)."""
+    return config.lighter.rate_window_s or WINDOW_S
 
 
 def lighter_request_budget(config: BotConfig) -> RequestBudget:
     """One budget for everything sent to Lighter, shaped to the account's tier."""
-    return RequestBudget(config.lighter.account_tier)
+    return RequestBudget(config.lighter.account_tier, window_s=lighter_window_s(config))

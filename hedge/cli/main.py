@@ -12,6 +12,7 @@ import sys
 from hedge.cli import sim_command
 from hedge.cli.parser import build_parser
 from hedge.infra.config import ConfigError, load_config
+from hedge.infra.run_files import default_run_dir, logs_dir_from_env
 
 
 class UsageError(Exception):
@@ -24,6 +25,8 @@ def main(argv: list[str]) -> int:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
                                                  args.faults, args.hedge_exchange, args.tier))
+        if getattr(args, "run_dir", "") is None:
+            args.run_dir = default_run_dir()
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
         if args.command == "report":
@@ -34,7 +37,8 @@ def main(argv: list[str]) -> int:
             return _record(args)
         config = load_config(args.config, {"duration_s": args.duration, "sim.faults": args.faults,
                                            "logging.level": args.log_level,
-                                           "metrics.port": args.metrics_port})
+                                           "metrics.port": args.metrics_port,
+                                           "logging.dir": logs_dir_from_env()})
         # Imported here: `sim` (the paper venues' own process) never loads the bot, the Lighter
         # SDK or ccxt, so the venues are up sooner.
         from hedge.app.run_command import run_bot

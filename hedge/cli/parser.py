@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--no-compress", action="store_true", help="plain .jsonl, not .jsonl.gz")
 
     report = sub.add_parser("report", help="write a run's report.html (plots, figures)")
-    report.add_argument("run_dir", nargs="?", default="logs/latest",
-                        help="run directory (default %(default)s)")
+    report.add_argument("run_dir", nargs="?", default=None,
+                        help="run directory (default logs/latest, or $HEDGE_LOGS_DIR/latest)")
 
     sim = sub.add_parser("sim", help="run both local venues on 127.0.0.1 until Ctrl-C")
     sim.add_argument("--lighter-port", type=_port, default=8710)
@@ -123,8 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Lighter tier of accounts registered without one (default %(default)s)")
 
     diag = sub.add_parser("diagnose", help="walk the decision tree over a run's logs")
-    diag.add_argument("run_dir", nargs="?", default="logs/latest",
-                      help="run directory (default %(default)s)")
+    diag.add_argument("run_dir", nargs="?", default=None,
+                      help="run directory (default logs/latest, or $HEDGE_LOGS_DIR/latest)")
     diag.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
 
     replay = sub.add_parser("replay", help="re-feed recorded frames through parser, book, detector")

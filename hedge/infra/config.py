@@ -349,6 +349,10 @@ def _cross_checks(mode: str | None, sections: dict[str, Any], problems: _Problem
                 problems.add(f"{name}.url", f"got {shown!r}; paper mode only talks to 127.0.0.1, "
                              f"so a paper config can never send traffic to a real venue; use "
                              f"`sim` or an http://127.0.0.1:PORT URL, or set mode: live")
+    if lighter is not None and lighter.rate_window_s is not None and mode != "paper":
+        problems.add("lighter.rate_window_s", f"got {lighter.rate_window_s:g}; it shortens the request "
+                     f"budget's minute for tests against the local venue and is refused outside "
+                     f"paper mode (a real venue counts a whole minute); remove it")
     if strategy is not None and strategy.max_position < strategy.order_size:
         problems.add("strategy.max_position", f"got {strategy.max_position}; allowed: >= "
                      f"strategy.order_size ({strategy.order_size}), or no order could be placed")

@@ -116,6 +116,9 @@ class LighterConfig:
     ws_subscribes_per_s: float = setting(3.0, minimum=0.1, maximum=3.3,
                                          allowed="a number from 0.1 to 3.3 (Lighter's 200 "
                                                  "messages a minute per IP)")
+    # Tests only (paper mode): the length of the request budget's rolling window, matching the
+    # local venue's `rate_window_s` knob, so a minute's cap is proven in seconds. None: a minute.
+    rate_window_s: float | None = setting(None, minimum=1, maximum=60)
 
     @property
     def is_sim(self) -> bool:

@@ -23,6 +23,20 @@ from hedge.core.fill_split import SPLIT_TERMS, HedgeSplit
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 LATEST = "latest"
+# Set, it replaces the config's `logging.dir` for `run` and the `logs` of `diagnose`/`report`'s
+# default (the test suite points it at a temporary directory, so no test run lands in logs/).
+LOGS_DIR_ENV = "HEDGE_LOGS_DIR"
+
+
+def logs_dir_from_env() -> str | None:
+    """`$HEDGE_LOGS_DIR`, or None when it is unset or blank."""
+    value = os.environ.get(LOGS_DIR_ENV, "").strip()
+    return value or None
+
+
+def default_run_dir() -> str:
+    """What `diagnose` and `report` read when given no run directory: the newest run."""
+    return str(Path(logs_dir_from_env() or "logs") / LATEST)
 
 
 def new_run_id() -> str:

@@ -136,6 +136,13 @@ def fault_profile(name: str) -> FaultProfile:
         reject_hedge_symbols=list(base.hedge.reject_hedge_symbols)))
 
 
+def restore_defaults(target: LighterFaults | HedgeFaults) -> None:
+    """Every knob back to its default, in place (`POST /sim/reset`: a venue shared by tests)."""
+    fresh = type(target)()
+    for f in fields(target):
+        setattr(target, f.name, getattr(fresh, f.name))
+
+
 def apply_knobs(target: LighterFaults | HedgeFaults, knobs: dict[str, Any]) -> None:
     """Set knobs on a venue's fault state, refusing unknown names and wrong types."""
     known = {f.name: f for f in fields(target)}

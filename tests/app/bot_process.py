@@ -21,6 +21,7 @@ import lighter
 import yaml
 from lighter.signer_client import SignerClient, create_api_key
 
+from hedge.infra.run_files import LOGS_DIR_ENV
 from hedge.sim.lighter.app import LIGHTER_STATE
 from tests.sim.ccxt_loopback import loopback_binanceusdm, register_account
 from tests.sim.lighter_helpers import poll, register
@@ -94,6 +95,26 @@ def start_bot(config: Path, account: BotAccount | None, *args: str,
     proc.stdout = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
     proc.stderr = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
     return proc
+
+
+async def run_in_process(config: Path, account: BotAccount, monkeypatch, *,
+                         report: bool = False, **overrides) -> int:
+    """The bot in the test's own event loop, through `run_bot` (the entry point `python run.py
+    run` calls), with `account`'s keys in the environment; returns its exit code. The venues
+    (the shared pair) run in their own thread's loop, so they go on serving while the bot
+    waits. `report` writes report.html at the end as the CLI does; `overrides` as
+    `load_config`'s ({"duration_s": 5})."""
+    from hedge.app.run_command import run_bot
+    from hedge.cli.main import _build_report
+    from hedge.infra.config import load_config
+
+    for key, value in account.env().items():
+        if key.startswith(("LIGHTER_", "HEDGE_")) and value:   # "" leaves the test's own
+            monkeypatch.setenv(key, value)
+    monkeypatch.delenv(LOGS_DIR_ENV, raising=False)
+    loaded = load_config(config, overrides)
+    return await run_bot(loaded, accounts_path=config.parent / "no-accounts.toml",
+                         after_run=_build_report if report else None)
 
 
 async def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int:

@@ -5,6 +5,7 @@ venues themselves (the Lighter SDK, ccxt's binanceusdm) for positions and restin
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import signal
@@ -21,12 +22,13 @@ from hedge.sim.binance.app import HEDGE_STATE_KEY
 from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
 from hedge.sim.lighter.control import state_summary
-from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_files, start_bot,
-                                   sweep_the_bid, wait_exit, wait_for_log, write_config)
+from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_files,
+                                   run_in_process, start_bot, sweep_the_bid, wait_exit,
+                                   wait_for_log, write_config)
 from tests.sim.ccxt_loopback import freeze_prices, loopback_binanceusdm
 from tests.sim.lighter_helpers import poll
 
-pytestmark = pytest.mark.slow   # runs the bot in its own process
+pytestmark = pytest.mark.slow   # runs the bot, in-process or as a process
 
 HEDGE_STEP = Decimal("0.001")
 
@@ -38,6 +40,7 @@ def busy_market(monkeypatch):
 
 
 async def test_fills_are_hedged_and_nothing_rests_after_a_signal_stop(venues, tmp_path):
+    """A process: SIGTERM is what stops it."""
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, logging={"level": "DEBUG"})
     pins = freeze_prices(venues.prices)
@@ -109,7 +112,9 @@ def _freeze_market(venues) -> None:
     venues.lighter_app[LIGHTER_STATE].faults.no_taker_flow = True
 
 
+@pytest.mark.fresh_venue   # counts every order the hedge venue executed
 async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, tmp_path):
+    """A process: SIGKILL mid-hedge, then a restart on the same journal."""
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, hedge={"timeout_ms": 8000})
     hedge_state = venues.hedge_app[HEDGE_STATE_KEY]
@@ -141,18 +146,18 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
     assert hedge_state.executed_order_posts == 1       # the hedge was found, never resent
 
 
-async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
+async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path, monkeypatch):
     """One side quoted, so after its first fill nothing fills until the hedge is done: the
     failures are that hedge and its retry a second later, the count reads exactly 2 and pauses
     the market; the exposure left unhedged then stops the run."""
     account = await register_bot(venues)
-    config = write_config(tmp_path, account, duration_s=0, strategy={"sides": "bid"},
+    config = write_config(tmp_path, account, duration_s=60, strategy={"sides": "bid"},
                           risk={"max_hedge_failures": 2, "max_unhedged_age_ms": 5_000})
     venues.hedge_app[HEDGE_STATE_KEY].faults.reject_hedges = True
     pins = freeze_prices(venues.prices)
-    bot = start_bot(config, account)
-    await sweep_the_bid(venues, pins, account.account_index)
-    assert await wait_exit(bot, 90) == 1, bot.stderr.read()
+    sweep = asyncio.create_task(sweep_the_bid(venues, pins, account.account_index))
+    assert await run_in_process(config, account, monkeypatch) == 1
+    await sweep
     summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
     assert summary["exit_reason"].startswith("kill_switch:unhedged_age"), summary["exit_reason"]
     bot_log = (tmp_path / "logs" / "latest" / "bot.log").read_text()
@@ -168,7 +173,8 @@ async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path):
     assert await hedge_position(account) == 0
 
 
-async def test_startup_refuses_to_quote_when_positions_do_not_net_out(venues, tmp_path):
+async def test_startup_refuses_to_quote_when_positions_do_not_net_out(venues, tmp_path,
+                                                                      monkeypatch):
     """A hedge position no journal explains (someone traded by hand): no quote is placed."""
     account = await register_bot(venues)
     ex = loopback_binanceusdm(account.hedge_url, account.hedge_key, account.hedge_secret)
@@ -178,8 +184,7 @@ async def test_startup_refuses_to_quote_when_positions_do_not_net_out(venues, tm
     finally:
         await ex.close()
     config = write_config(tmp_path, account, duration_s=5)
-    bot = start_bot(config, account)
-    assert await wait_exit(bot, 60) == 1, bot.stderr.read()
+    assert await run_in_process(config, account, monkeypatch) == 1
     summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
     assert summary["exit_reason"].startswith("error:startup_refused")
     assert "do not net out" in summary["exit_reason"]

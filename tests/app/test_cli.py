@@ -1,6 +1,8 @@
 """The CLI contract as a user meets it: real processes, real signals, exit codes."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import signal
 import subprocess
@@ -10,14 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from hedge.infra.run_files import LOGS_DIR_ENV
+
 pytestmark = pytest.mark.slow   # each test starts run.py in its own process
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def _run(*args: str, timeout: float = 60, env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
 
 
 def test_sim_prints_ready_lines_serves_and_stops_on_sigterm():
@@ -93,10 +98,17 @@ def test_bad_config_value_names_the_key_and_exits_2(tmp_path):
 
 
 def test_paper_mode_starts_its_own_venues_and_exits_zero_by_itself(tmp_path):
-    result = _run("run", "--duration", "6", timeout=120)   # a hang fails as TimeoutExpired
+    """`python run.py run` as a user types it (config/paper.yaml, `logging.dir: logs`), its
+    logs sent elsewhere by HEDGE_LOGS_DIR; `diagnose` with no argument reads that run."""
+    env = {**os.environ, LOGS_DIR_ENV: str(tmp_path / "logs")}
+    result = _run("run", "--duration", "3", timeout=120, env=env)   # a hang fails as TimeoutExpired
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     assert re.search(r"run \S+: duration; lighter fills \d+", result.stdout), result.stdout
+    latest = tmp_path / "logs" / "latest"
+    assert json.loads((latest / "summary.json").read_text())["exit_reason"] == "duration"
+    diagnosed = _run("diagnose", "--json", env=env)
+    assert json.loads(diagnosed.stdout)["run_dir"] == str(latest), diagnosed.stdout[-2000:]
 
 
 def test_unknown_market_is_refused_with_the_markets_that_exist(tmp_path):

@@ -64,6 +64,9 @@ async def until(condition, timeout_s: float, what=lambda: "condition not met") -
         await asyncio.sleep(0.2)
 
 
+# A venue of its own: on the shared one a SOL partial fill went unhedged (twice, under load;
+# docs/TESTING.md, to investigate).
+@pytest.mark.fresh_venue
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_three_markets_each_hedged_on_its_own_symbol_and_a_refused_symbol_pauses_one(

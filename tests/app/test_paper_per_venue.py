@@ -1,11 +1,12 @@
 """The bot end to end on each supported hedge venue: fills hedged, the two venues net to zero.
 
-The venues run in the test's loop (so they outlive the bot); the bot is the real process,
-configured with the venue's ccxt id and credentials. After it stops, the positions are asked
+The venues are the shared pair of each hedge exchange (tests/shared_venues.py); the bot runs
+in-process through `run_bot`, configured with the venue's ccxt id and credentials. After it stops, the positions are asked
 of Lighter through lighter-sdk and of the hedge venue through ccxt's own class.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -20,12 +21,11 @@ import yaml
 from lighter.signer_client import create_api_key
 
 from hedge.sim.lighter import market_life
-from hedge.sim.runner import start_venues
-from tests.app.bot_process import (ROOT, BotAccount, lighter_state, start_bot, sweep_the_bid,
-                                   wait_exit, wait_for_log)
+from tests.app.bot_process import ROOT, BotAccount, lighter_state, run_in_process, sweep_the_bid
 from tests.hedging.venue_cases import CASES
 from tests.sim.ccxt_loopback import freeze_prices
 from tests.sim.lighter_helpers import register
+from tests.shared_venues import venue_pair
 
 pytestmark = pytest.mark.slow
 
@@ -37,18 +37,17 @@ def busy_market(monkeypatch):
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
-    venues = await start_venues(seed=11, hedge_exchange=case.exchange_id)
-    pins = freeze_prices(venues.prices)
-    try:
+async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path, request, monkeypatch):
+    async for venues in venue_pair(request, case.exchange_id):
+        pins = freeze_prices(venues.prices)
         private, public, err = create_api_key()
         assert err is None
-        index = 930_001 + CASES.index(case)
+        index = 940_001 + CASES.index(case)
         await register(venues.lighter_url, index, 4, public)
         await case.register(venues.hedge_url)
         config = tmp_path / "bot.yaml"
         config.write_text(yaml.safe_dump({
-            "mode": "paper", "duration_s": 0,
+            "mode": "paper", "duration_s": 8,
             "lighter": {"url": venues.lighter_url, "market": "ETH"},
             "hedge": {"exchange": case.exchange_id, "url": venues.hedge_url,
                       "symbol": case.symbol},
@@ -56,18 +55,13 @@ async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
                          "min_quote_lifetime_ms": 200},
             "risk": {"max_unhedged_base": "0.05"},
             "logging": {"level": "INFO", "dir": str(tmp_path / "logs")}}))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LIGHTER_", "HEDGE_"))}
-        env.update(LIGHTER_ACCOUNT_INDEX=str(index), LIGHTER_API_KEY_INDEX="4",
-                   LIGHTER_API_PRIVATE_KEY=private, **case.env())
-        bot = start_bot(config, None, env=env)
-        try:
-            await sweep_the_bid(venues, pins, index)
-            await wait_for_log(tmp_path / "logs", r"\[HEDGE\] ack .* filled", timeout_s=60)
-        finally:
-            bot.send_signal(signal.SIGTERM)
-        assert await wait_exit(bot, 40) == 0, bot.stderr.read()[-3000:]
-
+        for key, value in case.env().items():
+            monkeypatch.setenv(key, value)
         account = BotAccount(venues.lighter_url, venues.hedge_url, index, private, "", "")
+        sweep = asyncio.create_task(sweep_the_bid(venues, pins, index))
+        assert await run_in_process(config, account, monkeypatch) == 0
+        await sweep
+
         lighter_pos, resting = await lighter_state(account)
         hedge_pos = await case.ccxt_position(venues.hedge_url)
         summary = json.loads((tmp_path / "logs" / "latest" / "summary.json").read_text())
@@ -82,8 +76,6 @@ async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path):
         for secret in case.credentials.values():
             if secret != case.credentials.get("wallet_address"):
                 assert secret not in log
-    finally:
-        await venues.stop()
 
 
 # Where each local hedge venue answers a public call, to tell which one `run.py sim` serves.

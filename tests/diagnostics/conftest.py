@@ -1,4 +1,6 @@
-"""One real bot run per fault profile, all started at once, each in its own logs directory.
+"""One real bot run per fault profile, all at once, each in its own logs directory. A process:
+the paper child's venues take the fault profile as `run.py sim` does, and exit codes show.
+The tests that read these runs share one xdist group, so one worker makes them once.
 
 The runs use `pricing: join` (quotes at the best level) so that a short run sees fills when the
 profile allows any. `refuse_ws` takes longest: the bot waits 15 s for a book, then gives up.
@@ -19,6 +21,7 @@ PROFILES = ("none", "refuse_ws", "reject_auth", "mute_account_orders", "no_taker
             "reject_hedges")
 DURATION_S = 12   # refuse_ws takes ~16 s anyway; a longer healthy run makes a fill certain
 RUN_TIMEOUT_S = 90
+AT_ONCE = len(PROFILES)   # all at once: in batches they outlast pytest-timeout under load
 
 
 def paper_config(tmp: Path, name: str, **strategy) -> Path:
@@ -42,21 +45,23 @@ def fault_runs(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("fault-runs")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for key in ("LIGHTER_ACCOUNT_INDEX", "LIGHTER_API_KEY_INDEX", "LIGHTER_API_PRIVATE_KEY",
-                "HEDGE_API_KEY", "HEDGE_API_SECRET"):
+                "HEDGE_API_KEY", "HEDGE_API_SECRET", "HEDGE_LOGS_DIR"):   # each run: its own dir
         env.pop(key, None)
-    procs = {}
-    for profile in PROFILES:
-        config = paper_config(tmp, profile, pricing="join")
-        out = open(tmp / f"{profile}.out", "wb")  # noqa: SIM115 - closed below
-        procs[profile] = (subprocess.Popen(
-            [sys.executable, "run.py", "run", "--config", str(config), "--duration", str(DURATION_S),
-             "--faults", profile], cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env), out)
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    for profile, (proc, out) in procs.items():
-        try:
-            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            proc.wait(timeout=10)
-        out.close()
+    for batch in range(0, len(PROFILES), AT_ONCE):
+        procs = {}
+        for profile in PROFILES[batch:batch + AT_ONCE]:
+            config = paper_config(tmp, profile, pricing="join")
+            out = open(tmp / f"{profile}.out", "wb")  # noqa: SIM115 - closed below
+            procs[profile] = (subprocess.Popen(
+                [sys.executable, "run.py", "run", "--config", str(config), "--duration",
+                 str(DURATION_S), "--faults", profile], cwd=REPO, stdout=out,
+                stderr=subprocess.STDOUT, env=env), out)
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        for profile, (proc, out) in procs.items():
+            try:
+                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                proc.wait(timeout=10)
+            out.close()
     return {profile: run_dir_of(tmp / f"logs-{profile}") for profile in PROFILES}

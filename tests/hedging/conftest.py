@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hedge.sim.runner import start_venues
+from tests.shared_venues import venue_pair
 from tests.hedging.venue_cases import CASES
 
 
@@ -13,10 +13,20 @@ def case(request):
 
 
 @pytest.fixture
-async def case_venues(case):
-    """Both local venues, the hedge one being the case's, no faults, seed 7."""
-    running = await start_venues(seed=7, hedge_exchange=case.exchange_id)
-    try:
+async def case_venues(case, request):
+    """Both local venues, the hedge one being the case's, no faults, seed 7 (the shared pair
+    of that exchange, reset after the test; `fresh_venue` for a pair of its own)."""
+    async for running in venue_pair(request, case.exchange_id):
         yield running
-    finally:
-        await running.stop()
+
+
+@pytest.fixture
+async def counted(case, case_venues):
+    """`await counted()`: (order requests, executed ones) the venue counted since the test
+    began; the venue is shared, so its totals hold every earlier test's orders too."""
+    base = await case.counters(case_venues.hedge_url)
+
+    async def since() -> tuple[int, int]:
+        posts, executed = await case.counters(case_venues.hedge_url)
+        return posts - base[0], executed - base[1]
+    return since

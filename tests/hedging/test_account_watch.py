@@ -43,7 +43,7 @@ async def watch(tmp_path, venues):
     alerts = SimpleNamespace(sent=[])
     alerts.send = alerts.sent.append
     session = SimpleNamespace(rest=rest, account_index=950_001, hedge=venue,
-                              hedge_rules=venue.rules(CASE.symbol))
+                              hedge_rules={CASE.symbol: venue.rules(CASE.symbol)})
     config = parse_config({"hedge": {"symbol": CASE.symbol}})
     facts = PreflightFacts(margin_need_quote=D(1000))
     try:

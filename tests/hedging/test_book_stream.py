@@ -62,6 +62,7 @@ async def _until(condition, deadline_s: float = 15.0, what: str = "") -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_ccxt_pro_book_is_the_venue_book_and_stays_on_its_host(venues):
     ex = _pro(venues.hedge_url)
     try:
@@ -90,6 +91,7 @@ def test_stream_class_is_pointed_at_the_configured_host_only(exchange_id):
     assert any(u.startswith("ws://127.0.0.1:9/") for u in leaves)
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_sequence_gap_makes_ccxt_resync_from_a_new_snapshot(venues):
     state = venues.hedge_app[HEDGE_STATE_KEY]
     ex = _pro(venues.hedge_url)

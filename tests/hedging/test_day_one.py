@@ -62,7 +62,7 @@ def _config(case, **preflight_keys):
 
 
 @pytest.mark.parametrize("case", ONE_WAY_CASES, ids=str)
-async def test_hedge_mode_account_is_refused_naming_the_setting(case, case_venues):
+async def test_hedge_mode_account_is_refused_naming_the_setting(case, case_venues, counted):
     freeze_prices(case_venues.prices)
     if not _echoes(await _register(case, case_venues, position_mode="hedge"), "position_mode",
                    "hedge"):
@@ -77,7 +77,7 @@ async def test_hedge_mode_account_is_refused_naming_the_setting(case, case_venue
         outcome = await venue.submit_hedge(HedgeRequest(case.symbol, D("0.05"), (1, D(1)),
                                                         position_before=D(0)))
         assert outcome.status is HedgeStatus.HALTED and "hedge position mode" in outcome.reason
-        assert (await case.counters(case_venues.hedge_url))[1] == 0
+        assert (await counted())[1] == 0
     finally:
         await venue.close()
 
@@ -139,7 +139,8 @@ async def test_margin_that_covers_max_position_passes(case, case_venues):
         await venue.close()
 
 
-async def test_lost_answers_behind_a_lookup_lag_hedge_each_fill_once(case, case_venues):
+async def test_lost_answers_behind_a_lookup_lag_hedge_each_fill_once(case, case_venues,
+                                                                   counted):
     """Every hedge executes and its answer is lost; the venue hides it from lookups for
     1.5 s. The position decides: exactly one order executes per fill."""
     freeze_prices(case_venues.prices)
@@ -156,7 +157,7 @@ async def test_lost_answers_behind_a_lookup_lag_hedge_each_fill_once(case, case_
                                                             position_before=expected))
             expected += amount
             assert outcome.filled == amount, outcome.reason
-        assert (await case.counters(case_venues.hedge_url))[1] == 2
+        assert (await counted())[1] == 2
         assert await case.venue_position(case_venues.hedge_url) == expected
         assert await case.ccxt_position(case_venues.hedge_url) == expected
     finally:
@@ -164,7 +165,8 @@ async def test_lost_answers_behind_a_lookup_lag_hedge_each_fill_once(case, case_
 
 
 @pytest.mark.parametrize("drop", [True, False], ids=["executed", "never-executed"])
-async def test_empty_lookups_resend_only_when_the_position_proves_it(case, case_venues, drop):
+async def test_empty_lookups_resend_only_when_the_position_proves_it(case, case_venues, drop,
+                                                                   counted):
     """Until the venue's lookup lag knob lands, the lag is the venue's lookups answering
     "no such order" for every id: after a dropped answer the order executed and the position
     shows it (no resend); after a 502 before matching it did not, and one resend executes."""
@@ -182,7 +184,7 @@ async def test_empty_lookups_resend_only_when_the_position_proves_it(case, case_
         outcome = await venue.submit_hedge(HedgeRequest(case.symbol, D("-0.05"), (7, D(1)),
                                                         position_before=D(0)))
         assert outcome.status is HedgeStatus.FILLED and outcome.filled == D("-0.05"), outcome.reason
-        assert (await case.counters(case_venues.hedge_url))[1] == 1
+        assert (await counted())[1] == 1
         assert await case.venue_position(case_venues.hedge_url) == D("-0.05")
         assert await case.ccxt_position(case_venues.hedge_url) == D("-0.05")
     finally:

@@ -71,6 +71,7 @@ async def test_without_padding_a_small_fill_is_carried_not_failed(desk_parts):
     assert await _venue_position(venue) == D("0.008") and desk.carry == 0
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_fills_queued_during_a_hedge_are_netted_into_one(desk_parts, venues):
     """The desk's own task: while the first hedge waits for its answer, three more fills
     arrive (one a repeat); they go out as one hedge when it is back."""

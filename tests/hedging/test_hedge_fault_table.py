@@ -73,7 +73,7 @@ FAULT_CASES = [
     pytest.param(*c, id="+".join(c[0]), marks=[pytest.mark.slow] if "late" in c[0] else [])
     for c in FAULT_CASES])
 async def test_fault_never_doubles_nor_loses_the_hedge(case, case_venues, hedge_venue, faults,
-                                                       lookups, executed):
+                                                       lookups, executed, counted):
     await hedge_venue.refresh_book(case.symbol)   # the faults hit the order, not the book
     status, _ = await post_faults(case_venues.hedge_url, {"next": faults, "late_ms": 1500})
     assert status == 200
@@ -81,8 +81,12 @@ async def test_fault_never_doubles_nor_loses_the_hedge(case, case_venues, hedge_
     assert outcome.status is HedgeStatus.FILLED, outcome.reason
     assert outcome.filled == D("0.1")
     assert outcome.lookups == lookups
-    assert (await case.counters(case_venues.hedge_url))[1] == executed
+    assert (await counted())[1] == executed
     await _assert_position(case, case_venues, D("0.1"))
+
+
+async def _executed_once(counted) -> bool:
+    return (await counted())[1] == 1
 
 
 async def _refuses_connections(base_url: str) -> bool:
@@ -100,7 +104,7 @@ async def _accepts_connections(base_url: str) -> bool:
 
 
 async def test_refused_connections_are_retried_until_the_venue_is_back(case, case_venues,
-                                                                      hedge_venue):
+                                                                      hedge_venue, counted):
     """The book is read first and kept, and the refusal is in force before the hedge starts:
     it is the order itself that meets the closed port (not the book read, nor nothing). The
     port stays closed 0.3 s, well inside the client's backoff (20 ms doubling to 300 ms; 40
@@ -111,20 +115,21 @@ async def test_refused_connections_are_retried_until_the_venue_is_back(case, cas
     await poll(lambda: _refuses_connections(case_venues.hedge_url))
     outcome = await hedge_venue.submit_hedge(_request(case, "-0.2"))
     assert outcome.status is HedgeStatus.FILLED, outcome.reason
-    assert (await case.counters(case_venues.hedge_url))[1] == 1
+    assert (await counted())[1] == 1
     await _assert_position(case, case_venues, D("-0.2"))
 
 
-async def test_insufficient_margin_is_rejected_once_and_not_retried(case, case_venues, hedge_venue):
+async def test_insufficient_margin_is_rejected_once_and_not_retried(case, case_venues, hedge_venue,
+                                                                   counted):
     await post_faults(case_venues.hedge_url, {"reject_hedges": True})
     outcome = await hedge_venue.submit_hedge(_request(case, "0.1"))
     assert outcome.status is HedgeStatus.REJECTED
     assert "InsufficientFunds" in outcome.reason
-    assert (await case.counters(case_venues.hedge_url))[0] == 1
+    assert (await counted())[0] == 1
     await _assert_position(case, case_venues, D(0))
 
 
-async def test_minimum_notional_is_the_venues_rule(case, case_venues, hedge_venue):
+async def test_minimum_notional_is_the_venues_rule(case, case_venues, hedge_venue, counted):
     """The smallest tradable amount: refused before sending where it is under the venue's
     minimum notional (binanceusdm: 20 USDT), sent where there is none (okx)."""
     rules = hedge_venue.rules(case.symbol)
@@ -134,7 +139,7 @@ async def test_minimum_notional_is_the_venues_rule(case, case_venues, hedge_venu
     outcome = await hedge_venue.submit_hedge(_request(case, str(smallest)))
     if rules.min_notional:
         assert outcome.status is HedgeStatus.REJECTED and "minimum notional" in outcome.reason
-        assert (await case.counters(case_venues.hedge_url))[0] == 0
+        assert (await counted())[0] == 0
         assert outcome.client_ids == ()
         await _assert_position(case, case_venues, D(0))
     else:
@@ -200,19 +205,15 @@ async def test_residual_below_one_step_waits_for_the_next_fill(case, case_venues
 
 
 @pytest.mark.slow   # waits out a 1.5 s late answer
-async def _executed(case, base_url: str) -> bool:
-    return (await case.counters(base_url))[1] == 1
-
-
 async def test_venue_down_past_the_lookup_deadline_is_unresolved_not_resent(case, case_venues,
-                                                                           hedge_venue):
+                                                                           hedge_venue, counted):
     hedge_venue.settings.__dict__["lookup_deadline_ms"] = 400
     await hedge_venue.refresh_book(case.symbol)
     faults = case_venues.faults.hedge    # the live knobs the hedge venue reads
     await post_faults(case_venues.hedge_url, {"next": ["late"], "late_ms": 1500})
 
     async def venue_goes_down():   # after the order executed, before its late answer
-        await poll(lambda: _executed(case, case_venues.hedge_url), timeout=10)
+        await poll(lambda: _executed_once(counted), timeout=10)
         faults.refuse_connections = True
         await poll(lambda: _refuses_connections(case_venues.hedge_url))
 
@@ -223,7 +224,7 @@ async def test_venue_down_past_the_lookup_deadline_is_unresolved_not_resent(case
     assert outcome.filled == 0 and outcome.lookups == 1
     faults.refuse_connections = False
     await poll(lambda: _accepts_connections(case_venues.hedge_url))
-    assert (await case.counters(case_venues.hedge_url))[1] == 1  # never resent
+    assert (await counted())[1] == 1  # never resent
     await _assert_position(case, case_venues, D("0.3"))
     found = await hedge_venue.find_order(case.symbol, outcome.client_ids[0])
     assert found is not None and found.filled == D("0.3")  # resolvable once the venue is back

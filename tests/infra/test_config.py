@@ -235,3 +235,16 @@ def test_tx_rate_must_fit_under_the_tier_budget():
                               "it, or set lighter.account_tier"]
     assert parse_config({"lighter": {"tx_rate_per_min": 55, "account_tier": "premium"}}) \
         .lighter.tx_rate_per_min == 55
+
+
+def test_rate_window_is_for_paper_tests_only_and_shapes_the_budget():
+    from hedge.app.settings import lighter_request_budget, lighter_tx_bucket
+    config = parse_config({"lighter": {"rate_window_s": 6, "tx_rate_per_min": 30}})
+    assert lighter_request_budget(config).window_s == 6
+    assert lighter_tx_bucket(config).rate_per_s == 5    # 30 per (shortened) minute of 6 s
+    assert lighter_request_budget(parse_config({})).window_s == 60
+    error = refusal({"mode": "live", "lighter": {"url": "mainnet", "rate_window_s": 6},
+                     "hedge": {"url": "real"}})
+    assert error.problems == ["lighter.rate_window_s: got 6; it shortens the request budget's "
+                              "minute for tests against the local venue and is refused outside "
+                              "paper mode (a real venue counts a whole minute); remove it"]

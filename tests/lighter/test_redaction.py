@@ -66,6 +66,7 @@ def test_recorder_splices_inbound_text_and_redacts_auth(tmp_path):
     assert parsed[3]["dir"] == "out" and parsed[3]["frame"]["auth"] == REDACTED
 
 
+@pytest.mark.fresh_venue   # its quote must be the touch: no order another test left in flight
 @pytest.mark.slow   # waits for token refreshes and a fill
 async def test_a_run_writes_no_secret_and_the_tagged_lines(venues, account, run_logs, monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)

@@ -1,10 +1,11 @@
-"""The fault matrix: the real bot under every fault a venue can throw, judged by the venues.
+"""The fault matrix: the real bot process where the process is the point (SIGKILL and restart,
+SIGTERM mid-hedge, the kill switch's exit and the restart after it), judged by the venues.
 
-Each case runs the bot process against its own pair of local venues with one fault (or all of
-them), then asks the venues, not the bot: did every maker fill get hedged (Lighter + hedge
-positions net to zero within one hedge step), was anything hedged twice, is any order left
-resting, did the kill switch trip exactly when it should, did a secret reach any file. One row
-per case goes to logs/reliability.json.
+Each case runs the bot process against its own pair of local venues, a fill swept in
+(`sweep_the_bid`), then asks the venues, not the bot: did every maker fill get hedged (Lighter
++ hedge positions net to zero within one hedge step), was anything hedged twice, is any order
+left resting, did the kill switch trip exactly when it should, did a secret reach any file.
+One row per case goes to the test's tmp_path/reliability.json.
 """
 from __future__ import annotations
 
@@ -28,14 +29,15 @@ from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
 from hedge.sim.lighter.control import state_summary
 from hedge.sim.runner import start_venues
-from tests.app.bot_process import (ROOT, BotAccount, hedge_position, lighter_state, register_bot,
-                                   start_bot, wait_exit, wait_for_log, write_config)
+from tests.app.bot_process import (BotAccount, hedge_position, lighter_state, register_bot,
+                                   start_bot, sweep_the_bid, wait_exit, wait_for_log, write_config)
+from tests.sim.ccxt_loopback import freeze_prices
 
-pytestmark = pytest.mark.slow   # runs the bot in its own process
+# Runs the bot in its own process (killing it is the point); ~100 s under load: `long`.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 HEDGE_STEP = Decimal("0.001")
-REPORT = ROOT / "logs" / "reliability.json"
-CONCURRENCY = 4
+CONCURRENCY = 2     # at most two bots at once
 TOKEN = re.compile(r"\d{9,}:\d+:\d+:[0-9a-f]{20,}")
 
 Action = Callable[["CaseRun"], Awaitable[None]]
@@ -74,23 +76,11 @@ class CaseRun:
 
 # -- mid-run actions -----------------------------------------------------------------------
 
-def toggle(after_s: float, hold_s: float, side: str, **knobs) -> Action:
-    """Set knobs `after_s` into the run, put them back `hold_s` later."""
-    async def act(run: CaseRun) -> None:
-        setter = run.lighter_faults if side == "lighter" else run.hedge_faults
-        target = (run.venues.lighter_app[LIGHTER_STATE] if side == "lighter"
-                  else run.venues.hedge_app[HEDGE_STATE_KEY]).faults
-        before = {k: getattr(target, k) for k in knobs}
-        await asyncio.sleep(after_s)
-        setter(**knobs)
-        await asyncio.sleep(hold_s)
-        setter(**before)
-    return act
-
-
 async def kill_and_restart(run: CaseRun) -> None:
-    """SIGKILL at a seeded moment, then a second run on the same journal."""
-    await asyncio.sleep(random.Random(run.case.seed).uniform(2.0, 5.0))
+    """SIGKILL once a fill was hedged (quotes resting, the journal written), at a seeded
+    moment after it, then a second run on the same journal."""
+    await wait_for_log(run.logs, r"\[HEDGE\] ack", timeout_s=30)
+    await asyncio.sleep(random.Random(run.case.seed).uniform(0.2, 1.0))
     run.bot.send_signal(signal.SIGKILL)
     run.exit_codes.append(await wait_exit(run.bot, 10))
     run.bot = start_bot(run.logs.parent / "bot.yaml", run.account, "--duration", "5")
@@ -109,33 +99,21 @@ async def sigterm_during_hedge(run: CaseRun) -> None:
 
 SELECTED = {n for n in os.environ.get("MATRIX_CASES", "").split(",") if n}
 
+# Only what a process can show stays here: a SIGKILL and the restart on its journal, a SIGTERM
+# while a hedge is in flight, and the kill switch's exit code followed by the restart that
+# resolves what it left. Every other venue fault is proven in-process, each where it is decided
+# (docs/TESTING.md, "The fault matrix"): the hedging fault table (hedge 429, 5xx, answers lost
+# or late, refused connections), tests/lighter (disconnects, silence, auth expiry, nonce
+# errors, book gaps, silent rejects), tests/unit/test_fill_detector.py and
+# tests/lighter/test_fills_over_stream.py (duplicate and late account frames), and the harness.
 CASES = [
-    Case("baseline"),
-    Case("chaos", profile="chaos", lighter={"ws_disconnect_every_s": 4.0}, duration_s=12,
-         hedge={"late_ms": 4000}),
-    Case("chaos_premium", profile="chaos", lighter={"ws_disconnect_every_s": 4.0}, duration_s=12,
-         hedge={"late_ms": 4000}, tier="premium"),
-    Case("silent_rejects", lighter={"silent_reject_prob": 0.3}),
-    Case("ws_disconnects", lighter={"ws_disconnect_every_s": 2.0}),
-    Case("duplicate_account_frames", lighter={"duplicate_account_frame_prob": 0.5}),
-    Case("late_account_frames", lighter={"late_account_frame_prob": 0.5}),
-    Case("book_nonce_gaps", lighter={"book_nonce_gap_prob": 0.05}),
-    Case("hedge_429", hedge={"http_429_prob": 0.3}),
-    Case("hedge_5xx", hedge={"http_5xx_prob": 0.3}),
-    Case("hedge_execute_then_drop", hedge={"execute_then_drop_prob": 0.3}),
-    Case("hedge_execute_then_late", hedge={"execute_then_late_prob": 0.3, "late_ms": 4000}),
-    Case("ws_silent", config={"lighter": {"ws_silence_timeout_s": 3, "ws_keepalive_s": 1}},
-         action=toggle(3, 4, "lighter", ws_silent=True), duration_s=11),
-    Case("auth_expired_mid_run", action=toggle(3, 1.5, "lighter", reject_auth=True), duration_s=11),
-    Case("nonce_error_on_requote", action=toggle(3, 0.1, "lighter", nonce_error_next=3)),
-    Case("hedge_refuses_briefly", action=toggle(2.5, 2, "hedge", refuse_connections=True)),
     Case("hedge_down_past_age_limit", hedge={"next": ["late"], "late_ms": 3000},
          action=lambda run: refuse_once_hedging(run), expect_kill=True,
          kill_reason=r"kill_switch:unhedged_age \(\d+ ms > 2000 ms\)",
-         config={"risk": {"max_unhedged_age_ms": 2000}}, duration_s=40),
-    Case("sigkill_and_restart", action=kill_and_restart),
+         config={"risk": {"max_unhedged_age_ms": 2000}}, duration_s=20),
+    Case("sigkill_and_restart", action=lambda run: kill_and_restart(run)),
     Case("sigterm_during_hedge", hedge={"next": ["late"], "late_ms": 2000},
-         action=sigterm_during_hedge, duration_s=30),
+         action=sigterm_during_hedge, duration_s=20),
 ]
 
 
@@ -155,9 +133,10 @@ async def run_case(case: Case, root: Path) -> dict:
             run.lighter_faults(**case.lighter)
         if case.hedge:
             run.hedge_faults(**case.hedge)
+        pins = freeze_prices(venues.prices)
         run.bot = start_bot(config, account)
+        await sweep_the_bid(venues, pins, account.account_index)   # a fill, whatever the path
         if case.action is not None:
-            await wait_for_log(run.logs, r"subscribe account_orders", timeout_s=30)
             await case.action(run)
         run.exit_codes.append(await wait_exit(run.bot, case.duration_s + 60))
         run.hedge_faults(refuse_connections=False)
@@ -241,8 +220,7 @@ async def test_fault_matrix(tmp_path):
 
     cases = [c for c in CASES if not SELECTED or c.name in SELECTED]
     rows = await asyncio.gather(*(one(c) for c in cases))
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(json.dumps({"cases": rows}, indent=2) + "\n")
+    (tmp_path / "reliability.json").write_text(json.dumps({"cases": rows}, indent=2) + "\n")
     problems = []
     for row in rows:
         name = row["case"]
@@ -273,4 +251,4 @@ async def test_fault_matrix(tmp_path):
             problems.append(f"{name}: venue filled {row['venue_filled_base']}, bot saw "
                             f"{row['detected_filled_base']}")
     assert not problems, "\n".join(problems)
-    assert sum(r["venue_fills"] for r in rows) > len(rows)   # the matrix really traded
+    assert all(r["venue_fills"] >= 1 for r in rows), rows   # every case really traded

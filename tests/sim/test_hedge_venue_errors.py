@@ -13,6 +13,7 @@ def executed(venues) -> int:
     return venues.hedge_app[HEDGE_STATE_KEY].executed_order_posts
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_margin_insufficient_is_insufficient_funds(venues):
     freeze_prices(venues.prices)
     poor = await connected_client(venues.hedge_url, "poor-key", "poor-secret", balance="10")
@@ -24,6 +25,7 @@ async def test_margin_insufficient_is_insufficient_funds(venues):
         await poor.close()
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_reject_hedges_knob_rejects_every_order(ex, venues):
     venues.faults.hedge.reject_hedges = True
     with pytest.raises(ccxt_async.InsufficientFunds):
@@ -31,6 +33,7 @@ async def test_reject_hedges_knob_rejects_every_order(ex, venues):
     assert executed(venues) == 0
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_min_notional_is_invalid_order(ex, venues):
     with pytest.raises(ccxt_async.InvalidOrder, match="-4164"):
         await ex.create_order(ETH, "market", "buy", 0.005, None)   # 15 USDT < 20
@@ -85,6 +88,7 @@ async def test_stale_timestamp_is_invalid_nonce(ex):
         await ex.fetch_balance()
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_off_tick_price_and_off_step_quantity_are_refused(ex, venues):
     """ccxt rounds before sending, so send the raw request to see the venue's own checks."""
     base = {"symbol": "ETHUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC"}

@@ -44,6 +44,7 @@ async def wait_until_refused(port: int, refused: bool = True, within_s: float = 
     ("503", ccxt_async.ExchangeNotAvailable),
     ("-1001", ccxt_async.OperationFailed),
 ])
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_faults_before_matching_leave_no_order(ex, venues, fault, error):
     status, _ = await post_faults(venues.hedge_url, {"next": [fault]})
     assert status == 200
@@ -100,6 +101,7 @@ async def test_late_answer_beyond_timeout_is_request_timeout_but_executed(venues
         await impatient.close()
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 @pytest.mark.slow   # the venue refuses connections for 1.5 s
 async def test_refused_connection_is_network_error_and_never_executes(ex, venues):
     status, _ = await post_faults(venues.hedge_url, {"next": ["refuse:1.5"]})
@@ -126,6 +128,7 @@ async def test_refuse_connections_knob_holds_until_cleared(ex, venues):
     assert (await ex.fetch_balance())["USDT"]["total"] == 10000
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_probabilistic_faults_are_seeded(ex, venues):
     venues.faults.hedge.http_429_prob = 0.5
     outcomes = []
@@ -152,6 +155,7 @@ async def test_control_api_validates_profiles_and_knobs(venues):
     assert status == 200 and venues.faults.hedge.reject_hedges is False
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_state_endpoint_reports_positions_and_counters(ex, venues):
     await ex.create_order(ETH, "market", "sell", 0.02, None)
     venues.faults.hedge.next = ["503"]

@@ -109,6 +109,7 @@ async def test_heavy_endpoint_cap_applies_to_both_tiers(venues, tier):
         await client.close()
 
 
+@pytest.mark.fresh_venue   # counts what the venue saw, from its start
 async def test_ip_cap_counts_public_requests(venues):
     long_window(venues)
     venue(venues).faults.ip_requests_per_window = 5

@@ -22,6 +22,7 @@ async def connect(http: aiohttp.ClientSession, venues):
     return ws
 
 
+@pytest.mark.fresh_venue   # the exact book: no order another test left in flight
 async def test_order_book_snapshot_then_chained_updates(venues):
     async with aiohttp.ClientSession() as http:
         ws = await connect(http, venues)

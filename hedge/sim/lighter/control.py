@@ -7,12 +7,14 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile
+from hedge.sim.faults import UnknownFaultError, apply_knobs, fault_profile, restore_defaults
 from hedge.sim.lighter.keys import LIGHTER_HUB, LIGHTER_STATE
 from hedge.sim.lighter.tiers import UnknownTierError, tier_named
 from hedge.sim.lighter.venue import LighterVenue
 
 routes = web.RouteTableDef()
+ALL_MARKETS = 255          # Lighter's market index meaning "every market"
+RESET_DRAIN_STEPS = 300    # 10 ms each: the longest tier latency plus tx_latency_ms faults
 
 
 def _bad(message: str) -> web.Response:
@@ -56,6 +58,26 @@ async def set_faults(request: web.Request) -> web.Response:
             apply_knobs(venue.faults, body)
     except (UnknownFaultError, ValueError) as e:
         return _bad(str(e))
+    return web.json_response({"code": 200, "faults": asdict(venue.faults)})
+
+
+@routes.post("/sim/reset")
+async def reset(request: web.Request) -> web.Response:
+    """Faults, market status and the rate window back to defaults, every resting order
+    canceled, the request counts cleared; accounts, keys and positions kept. Tests that share
+    one venue call it after each test."""
+    venue: LighterVenue = request.app[LIGHTER_STATE]
+    restore_defaults(venue.faults)
+    for _ in range(RESET_DRAIN_STEPS):     # a create still on its way would land after us
+        if not venue.pending:
+            break
+        await asyncio.sleep(0.01)
+    for acct in venue.accounts.values():
+        venue.cancel_all(acct, ALL_MARKETS)
+        acct.cancel_all_time, acct.cancel_all_market = 0, ALL_MARKETS
+    limiter = venue.limiter
+    for table in (limiter.by_account, limiter.by_ip, limiter.ws_messages, limiter.ws_connections):
+        table.clear()
     return web.json_response({"code": 200, "faults": asdict(venue.faults)})
 
 

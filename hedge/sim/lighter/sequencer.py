@@ -21,6 +21,10 @@ class Sequencer:
         self._heap: list[tuple[int, int, Any]] = []
         self._wake = asyncio.Event()
 
+    def __len__(self) -> int:
+        """Transactions still waiting for their due time."""
+        return len(self._heap)
+
     def put(self, rec: Any) -> None:
         heapq.heappush(self._heap, (rec.due_ms, rec.sequence, rec))
         self._wake.set()
