@@ -35,6 +35,7 @@ from hedge.app.quote_keeper import QuoteKeeper
 from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.core.risk import RiskSnapshot, kill_reason
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock
 
@@ -107,7 +108,7 @@ class Engine:
                                       lambda order: self.on_order(order, time.perf_counter_ns(),
                                                                   via_rest=True),
                                       clock)
-        self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
+        self.book_age_at_quote_ms = LatencyHistogram()   # hedge book age when quotes were sent
         ws.on_message = self.on_message
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -411,7 +412,7 @@ class Engine:
         mid = self.mid()
         quotes = self.quotes.resting()
         stats = self.desk.stats
-        last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"
+        last = f"{stats.submit_ms.last:.2f}/{stats.ack_ms.last:.2f} ms" if stats.submit_ms else "-"
         paused = ""
         if self._target is not None and (self._target.bid_off or self._target.ask_off):
             reasons = {self._target.bid_off, self._target.ask_off} - {""}

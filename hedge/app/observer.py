@@ -119,8 +119,7 @@ class EngineObserver:
         m.position.labels(market=market, venue="hedge").set(float(hedge))
         m.position.labels(market=market, venue="net").set(float(lighter + hedge))
         for stage, values in (("submit", stats.submit_ms), ("ack", stats.ack_ms)):
-            seen = self._seen.get(f"lat:{stage}", 0)
-            for value in values[seen:]:
+            for value in values.since(self._seen.get(f"lat:{stage}", 0)):
                 m.fill_to_hedge.labels(market=market, stage=stage).observe(value / 1000)
             self._seen[f"lat:{stage}"] = len(values)
         counters = engine.ws.counters

@@ -44,10 +44,10 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         summary.hedge.orders += st.orders
         summary.hedge.filled_base += st.hedge_filled_abs
         summary.hedge.failures += st.failures
-        summary.fill_to_hedge_submit_ms.extend(st.submit_ms)
-        summary.fill_to_hedge_ack_ms.extend(st.ack_ms)
-        summary.hedge_book_age_at_quote_ms.extend(engine.book_age_at_quote_ms)
-        summary.hedge_book_age_at_hedge_ms.extend(st.book_age_ms)
+        summary.fill_to_hedge_submit_ms.merge(st.submit_ms)
+        summary.fill_to_hedge_ack_ms.merge(st.ack_ms)
+        summary.hedge_book_age_at_quote_ms.merge(engine.book_age_at_quote_ms)
+        summary.hedge_book_age_at_hedge_ms.merge(st.book_age_ms)
         feed = session.hedge.feed(engine.hedge_symbol)
         book = {"streamed": feed.stream_updates > 0, "resyncs": feed.resyncs,
                 "stream_failures": feed.stream_failures, "polls": feed.polls}
@@ -111,7 +111,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
     summary.fees.lighter_quote = notional * config.strategy.maker_fee_bps / 10_000
     summary.fees.hedge_quote = hedged * config.hedge.taker_fee_bps / 10_000
     rel.disconnects_survived = wc.reconnects
-    rel.reconnect_ms = list(wc.reconnect_ms)
+    rel.reconnect_ms = wc.reconnect_ms
     _fill_request_figures(summary, session, engines, config)
 
 
@@ -130,7 +130,7 @@ def _fill_request_figures(summary: RunSummary, session: Session, engines: list[E
     skipped = 0
     for engine in engines:
         qc = engine.quotes.counters
-        lc.tx_latency_ms.extend(qc.tx_latency_ms)
+        lc.tx_latency_ms.merge(qc.tx_latency_ms)
         lc.silent_rejects_found += qc.silent_rejects_found
         lc.quota_pauses += qc.quota_pauses
         skipped += qc.skipped_by_rate

@@ -27,6 +27,7 @@ from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
 from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
 
@@ -45,7 +46,7 @@ class WsCounters:
     auth_errors: int = 0
     token_refreshes: int = 0
     pings_answered: int = 0
-    reconnect_ms: list[float] = field(default_factory=list)   # disconnect -> resubscribed
+    reconnect_ms: LatencyHistogram = field(default_factory=LatencyHistogram)  # disconnect -> resubscribed
 
 
 class LighterWsClient:
