@@ -33,7 +33,8 @@ from hedge.core.fill_detector import FillDetector
 from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
-from hedge.infra.recorder import FrameRecorder
+from hedge.infra.frame_files import LIVE_NAME
+from hedge.infra.recorder import MB, FrameRecorder
 from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
@@ -120,7 +121,9 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
     journal = Journal(journal_path)
     trades = TradesCsv(run_dir / "trades.csv")
-    recorder = FrameRecorder(run_dir / "ws_lighter.jsonl")
+    recorder = FrameRecorder(run_dir / LIVE_NAME,
+                             rotate_bytes=int(config.logging.frames_rotate_mb * MB),
+                             max_run_bytes=int(config.logging.max_run_mb * MB))
     session.closers.extend([_closer(journal.close), _closer(trades.close), _closer(recorder.close)])
     lifetime_s = config.lighter.auth_token_lifetime_s
     token_cache: dict = {"token": "", "at": None}   # None: never minted (monotonic may be < lifetime)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hedge.adapters.lighter.messages import AUTH_ERROR_CODES
+from hedge.infra.frame_files import frame_lines, frame_parts
 from hedge.infra.logs import HEDGE_TAG
 
 # `2026-11-21 23:52:09.349 | INFO     | hedge.x:55 | message`
@@ -250,9 +251,7 @@ def read_run(run_dir: str | Path) -> RunFacts:
         facts.log_present = True
         with open(log, encoding="utf-8", errors="replace") as fh:
             facts_from_log_lines(fh, facts)
-    jsonl = run / "ws_lighter.jsonl"
-    if jsonl.exists():
-        with open(jsonl, encoding="utf-8", errors="replace") as fh:
-            facts_from_jsonl_lines(fh, facts)
+    if frame_parts(run):                          # rotated parts and the live file, one stream
+        facts_from_jsonl_lines(frame_lines(run), facts)
     read_summary(run / "summary.json", facts)
     return facts

@@ -18,6 +18,7 @@ import orjson
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
 from hedge.core.types import is_live
+from hedge.infra.frame_files import frame_lines
 
 
 @dataclass
@@ -69,53 +70,50 @@ class BookSeries:
 def read_book_series(path: Path, market_id: int | None = None) -> BookSeries:
     """`market_id` None: the first market whose book appears."""
     out = BookSeries()
-    if not path.exists():
-        return out
     book: FloatBook | None = None
     channel = None if market_id is None else f"order_book:{market_id}"
     orders: dict[int, tuple[bool, float]] = {}   # our live orders
-    with open(path, "rb") as lines:
-        for line in lines:
-            if b'"dir":"in"' not in line[:120] and b'"dir": "in"' not in line[:120]:
+    for line in frame_lines(path):                 # every rotated part, then the live file
+        if b'"dir":"in"' not in line[:120] and b'"dir": "in"' not in line[:120]:
+            continue
+        is_book = b"order_book" in line
+        if not is_book and b"account_orders" not in line:
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        frame = record.get("frame")
+        if not isinstance(frame, dict):
+            continue
+        ts = record.get("ts_ns", 0) / 1e9
+        out.first_ts = ts if out.first_ts is None else out.first_ts
+        out.last_ts = ts
+        out.frames += 1
+        kind = frame.get("type", "")
+        if kind in ("subscribed/order_book", "update/order_book"):
+            channel = channel or frame.get("channel")
+            if frame.get("channel") != channel:
                 continue
-            is_book = b"order_book" in line
-            if not is_book and b"account_orders" not in line:
+            if market_id is None:
+                market_id = _market_of(channel)
+            levels = frame.get("order_book") or {}
+            if book is None or kind == "subscribed/order_book":
+                book = FloatBook()
+            book.apply(levels.get("bids") or (), levels.get("asks") or ())
+            out.mid.add(ts, book.mid())
+        elif "account_orders" in kind:
+            msg = parse_frame(frame, record.get("ts_ns", 0))
+            if not isinstance(msg, m.AccountOrders):
                 continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            frame = record.get("frame")
-            if not isinstance(frame, dict):
-                continue
-            ts = record.get("ts_ns", 0) / 1e9
-            out.first_ts = ts if out.first_ts is None else out.first_ts
-            out.last_ts = ts
-            out.frames += 1
-            kind = frame.get("type", "")
-            if kind in ("subscribed/order_book", "update/order_book"):
-                channel = channel or frame.get("channel")
-                if frame.get("channel") != channel:
+            for order in msg.all_orders():
+                if market_id is not None and order.market_id != market_id:
                     continue
-                if market_id is None:
-                    market_id = _market_of(channel)
-                levels = frame.get("order_book") or {}
-                if book is None or kind == "subscribed/order_book":
-                    book = FloatBook()
-                book.apply(levels.get("bids") or (), levels.get("asks") or ())
-                out.mid.add(ts, book.mid())
-            elif "account_orders" in kind:
-                msg = parse_frame(frame, record.get("ts_ns", 0))
-                if not isinstance(msg, m.AccountOrders):
-                    continue
-                for order in msg.all_orders():
-                    if market_id is not None and order.market_id != market_id:
-                        continue
-                    if is_live(order.status):
-                        orders[order.order_index] = (order.is_ask, float(order.price))
-                    else:
-                        orders.pop(order.order_index, None)
-                _quote_points(out, ts, orders)
+                if is_live(order.status):
+                    orders[order.order_index] = (order.is_ask, float(order.price))
+                else:
+                    orders.pop(order.order_index, None)
+            _quote_points(out, ts, orders)
     return out
 
 
