@@ -35,11 +35,12 @@ from hedge.infra.journal import Journal
 from hedge.infra.logs import setup_logging
 from hedge.infra.frame_files import LIVE_NAME
 from hedge.infra.recorder import MB, FrameRecorder
-from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
+from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics
 from hedge.app.summary_markets import STOP_STEP_TIMEOUT_S, fill_summary
+from hedge.app.summary_writes import SummaryWrites
 
 
 class MetricsPortError(Exception):
@@ -57,6 +58,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     run_dir = create_run_dir(config.logging.dir, config.logging.retention_runs)
     setup_logging(run_dir, config.logging.level)
     summary = RunSummary(run_id=run_dir.name, mode=config.mode)
+    summaries = SummaryWrites(run_dir)
     logger.info("run {} ({} mode) logs in {}", run_dir.name, config.mode, run_dir)
     session: Session | None = None
     user_mistake = False
@@ -67,7 +69,8 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
             _serve_metrics(metrics, config.metrics.port)
         alerts.start()
         session = await open_session(config, accounts_path)
-        summary.exit_reason = await _trade(config, session, run_dir, summary, metrics, alerts)
+        summary.exit_reason = await _trade(config, session, run_dir, summary, metrics, alerts,
+                                           summaries)
     except StartupRefused as exc:
         logger.error("refusing to quote: {}", exc)
         summary.exit_reason = f"error:startup_refused: {exc}"
@@ -81,7 +84,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     finally:
         if session is not None:
             await session.close()
-        write_summary(run_dir, summary)
+        summaries.write(summary, final=True)
         logger.info("summary: {}", run_dir / "summary.json")
         await asyncio.to_thread(alerts.close)
         if metrics is not None:
@@ -115,7 +118,8 @@ def _write_report(after_run, run_dir: Path) -> None:
 
 
 async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary,
-                 metrics: BotMetrics | None = None, alerts: AlertSender | None = None) -> str:
+                 metrics: BotMetrics | None = None, alerts: AlertSender | None = None,
+                 summaries: SummaryWrites | None = None) -> str:
     account = session.account_index
     journal_path = (run_dir / "journal.sqlite" if session.owns_venues
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
@@ -163,6 +167,13 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
         loop.add_signal_handler(sig, runner.request_stop, "signal")
     observer.started()
     watching = asyncio.create_task(observer.run(), name="observer")
+
+    async def snapshot() -> RunSummary:
+        running = RunSummary(run_id=run_dir.name, mode=config.mode)
+        await fill_summary(running, session, engines, ws, config, ask_venues=False)
+        return running
+    writing = asyncio.create_task((summaries or SummaryWrites(run_dir)).run(
+        snapshot, config.logging.summary_every_s), name="summary")
     try:
         reason = await runner.run(config.duration_s)
         observer.tick(final=True)       # a kill switch is told at once, not after the shutdown
@@ -187,6 +198,7 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
             logger.warning("scheduled cancel-all not aborted: code={} {}", aborted.code, aborted.message)
     finally:
         watching.cancel()
+        writing.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     await fill_summary(summary, session, engines, ws, config)

@@ -21,14 +21,15 @@ STOP_STEP_TIMEOUT_S = 10.0       # a stop step or summary read that talks to a v
 
 
 async def fill_summary(summary: RunSummary, session: Session, engines: list[Engine],
-                       ws: LighterWsClient, config: BotConfig) -> None:
-    """Counters from the run, positions from the venues themselves."""
+                       ws: LighterWsClient, config: BotConfig, ask_venues: bool = True) -> None:
+    """Counters from the run, positions from the venues themselves (`ask_venues` False: the
+    bot's own positions, for the summaries written while the run goes)."""
     oc = session.orders.counters
     summary.lighter.orders_placed = oc.orders_placed
     summary.lighter.orders_modified = oc.orders_modified
     summary.lighter.orders_canceled = oc.orders_canceled
     try:
-        lighter_positions = await asyncio.wait_for(
+        lighter_positions = None if not ask_venues else await asyncio.wait_for(
             session.rest.account_positions(session.account_index), STOP_STEP_TIMEOUT_S)
     except Exception as exc:
         logger.warning("summary: Lighter positions not readable from the venue ({}: {}); using "
@@ -56,8 +57,9 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
             totals[key] = totals.get(key, 0) + book[key]
         lighter_base = (lighter_positions.get(spec.market_id, Decimal(0))
                         if lighter_positions is not None else engine.state.lighter_position)
-        hedge_base = await _ask_venue(session.hedge.position(engine.hedge_symbol),
-                                      desk.hedge_position, f"hedge position {engine.hedge_symbol}")
+        hedge_base = desk.hedge_position if not ask_venues else await _ask_venue(
+            session.hedge.position(engine.hedge_symbol), desk.hedge_position,
+            f"hedge position {engine.hedge_symbol}")
         summary.position.lighter_base += lighter_base
         summary.position.hedge_base += hedge_base
         mid = engine.mid() or Decimal(0)
@@ -112,7 +114,7 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
     summary.fees.hedge_quote = hedged * config.hedge.taker_fee_bps / 10_000
     rel.disconnects_survived = wc.reconnects
     rel.reconnect_ms = wc.reconnect_ms
-    _fill_request_figures(summary, session, engines, config)
+    _fill_request_figures(summary, session, engines, config, log=ask_venues)
 
 
 def _q(value: Decimal) -> Decimal:
@@ -120,7 +122,7 @@ def _q(value: Decimal) -> Decimal:
 
 
 def _fill_request_figures(summary: RunSummary, session: Session, engines: list[Engine],
-                          config: BotConfig) -> None:
+                          config: BotConfig, log: bool = True) -> None:
     """The request budget's figures: what the run cost in requests, and what it met."""
     lc, budget = summary.lighter, session.orders.budget
     lc.account_tier = config.lighter.account_tier
@@ -138,9 +140,10 @@ def _fill_request_figures(summary: RunSummary, session: Session, engines: list[E
                                  if config.lighter.account_tier == "premium" else None)
     lc.dead_mans_switch_failures = engines[0].dead_mans_switch.stats.failures
     lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
-    logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
-                "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
-                lc.rate_limited, skipped)
+    if log:
+        logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
+                    "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
+                    lc.rate_limited, skipped)
 
 
 async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:

@@ -180,6 +180,7 @@ class RunSummary:
     run_id: str
     mode: str
     exit_reason: str = "error:not_stopped"
+    final: bool = True       # false: written while the run goes (every logging.summary_every_s)
     lighter: LighterCounters = field(default_factory=LighterCounters)
     hedge: HedgeCounters = field(default_factory=HedgeCounters)
     position: PositionSnapshot = field(default_factory=PositionSnapshot)
@@ -199,6 +200,7 @@ class RunSummary:
                                              self.reliability)
         return {
             "run_id": self.run_id, "mode": self.mode, "exit_reason": self.exit_reason,
+            "final": self.final,
             "lighter": {"orders_placed": lighter.orders_placed,
                         "orders_modified": lighter.orders_modified,
                         "orders_canceled": lighter.orders_canceled,
