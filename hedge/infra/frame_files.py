@@ -48,8 +48,12 @@ def part_numbers(run_dir: Path) -> list[int]:
 
 
 def frame_parts(path: str | Path) -> list[Path]:
-    """Every file of the record in stream order; a part still being compressed is read plain."""
-    run = run_dir_of(path)
+    """Every file of the record in stream order; a part still being compressed is read plain.
+    A file that is neither the live file nor a part (a copied capture) is read alone."""
+    source = Path(path)
+    if source.is_file() and not is_frame_record(source):
+        return [source]
+    run = run_dir_of(source)
     out = []
     for number in part_numbers(run):
         plain = run / part_name(number, compressed=False)
