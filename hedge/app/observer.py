@@ -122,6 +122,10 @@ class EngineObserver:
             for value in values.since(self._seen.get(f"lat:{stage}", 0)):
                 m.fill_to_hedge.labels(market=market, stage=stage).observe(value / 1000)
             self._seen[f"lat:{stage}"] = len(values)
+        try:
+            m.asyncio_tasks.set(len(asyncio.all_tasks()))
+        except RuntimeError:        # read outside the loop (a test ticking by hand)
+            pass
         counters = engine.ws.counters
         self._count(m.ws_reconnects, "reconnects", counters.reconnects)
         self._count(m.book_resyncs, "resyncs", counters.book_resyncs)
