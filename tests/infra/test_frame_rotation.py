@@ -6,10 +6,12 @@ import gzip
 import json
 
 import orjson
+import pytest
 from loguru import logger
 
 from hedge.diagnostics.replay import replay_path
 from hedge.diagnostics.run_facts import read_run
+from hedge.infra.config import ConfigError, parse_config
 from hedge.infra.frame_files import LIVE_NAME, frame_lines, frame_parts
 from hedge.infra.recorder import FrameRecorder
 from hedge.report.book_series import read_book_series
@@ -86,3 +88,13 @@ def test_the_run_directory_cap_deletes_the_oldest_frame_parts_and_says_so(tmp_pa
     assert any("deleted the oldest frame parts ws_lighter.1.jsonl.gz" in w for w in warnings)
     stamps = [json.loads(line)["ts_ns"] for line in frame_lines(tmp_path)]
     assert stamps == sorted(stamps) and stamps[-1] == 10**9 * (1_800_000_000 + FRAMES - 1)
+
+
+def test_the_logging_bounds_have_documented_defaults_and_a_cap_must_hold_two_parts():
+    logs = parse_config({"mode": "paper"}).logging
+    assert (logs.frames_rotate_mb, logs.max_run_mb, logs.summary_every_s) == (100.0, 2000.0, 60.0)
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"mode": "paper", "logging": {"frames_rotate_mb": 50, "max_run_mb": 80}})
+    assert "logging.max_run_mb" in str(caught.value) and "frames_rotate_mb" in str(caught.value)
+    with pytest.raises(ConfigError, match="logging.summary_every_s"):
+        parse_config({"mode": "paper", "logging": {"summary_every_s": 0}})
