@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hedge.app.paper import register_paper_accounts  # noqa: E402
+from hedge.infra.frame_files import frame_parts  # noqa: E402
 from hedge.infra.frame_parts import directory_bytes  # noqa: E402
 from hedge.sim.price import STEP_MS  # noqa: E402
 from hedge.sim.runner import start_venues  # noqa: E402
@@ -163,7 +164,7 @@ def figures(out: Path, run_dir: Path | None, samples: list[dict], exit_code: int
         "sim_hours": round(sim_hours, 2),
         "fills": (summary.get("lighter") or {}).get("fills"),
         "fills_lost": rel.get("fills_lost"), "double_hedges": rel.get("double_hedges"),
-        "frame_parts": sorted(p.name for p in run_dir.glob("ws_lighter.*.jsonl.gz")) if run_dir else [],
+        "frame_parts": [p.name for p in frame_parts(run_dir)[:-1]] if run_dir else [],
         "exit_code": exit_code, "final": summary.get("final"),
         "exit_reason": summary.get("exit_reason"),
         "minutes": args.minutes, "speed": args.speed,
