@@ -37,6 +37,7 @@ from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.app.market_pause import pause_market, pause_or_resume
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.core.risk import STOP_ALL, RiskSnapshot, kill_reason, limit_action
 from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, perf_ns
@@ -112,7 +113,7 @@ class Engine:
                                       lambda order: self.on_order(order, perf_ns(),
                                                                   via_rest=True),
                                       clock)
-        self.book_age_at_quote_ms: list[float] = []   # hedge book age when quotes were sent
+        self.book_age_at_quote_ms = LatencyHistogram()   # hedge book age when quotes were sent
         self.pricing = PricingInputs(self.params.terms)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -428,7 +429,7 @@ class Engine:
         mid = self.mid()
         quotes = self.quotes.resting()
         stats = self.desk.stats
-        last = f"{stats.submit_ms[-1]:.2f}/{stats.ack_ms[-1]:.2f} ms" if stats.submit_ms else "-"
+        last = f"{stats.submit_ms.last:.2f}/{stats.ack_ms.last:.2f} ms" if stats.submit_ms else "-"
         paused = f" PAUSED({self.state.paused_reason})" if self.state.paused_reason else ""
         if self._sides_off():
             paused += f" paused=({self._sides_off()})"

@@ -20,6 +20,7 @@ from hedge.app.fill_attribution import FillAttribution
 from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
 from hedge.infra.journal import Journal
@@ -43,9 +44,10 @@ class HedgeStats:
     failures: int = 0
     consecutive_failures: int = 0
     lookups: int = 0
-    submit_ms: list[float] = field(default_factory=list)
-    ack_ms: list[float] = field(default_factory=list)
-    book_age_ms: list[float] = field(default_factory=list)   # hedge book age at each hedge
+    # Fixed memory whatever the run's length (hedge/core/latency_histogram.py).
+    submit_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
+    ack_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
+    book_age_ms: LatencyHistogram = field(default_factory=LatencyHistogram)  # book age at each hedge
     max_unhedged_ms: float = 0.0
     max_unhedged_base: Decimal = Decimal(0)
     halted_reason: str = ""

@@ -136,8 +136,7 @@ class EngineObserver:
         m.position.labels(market=market, venue="hedge").set(float(hedge))
         m.position.labels(market=market, venue="net").set(float(lighter + hedge))
         for stage, values in (("submit", stats.submit_ms), ("ack", stats.ack_ms)):
-            seen = self._seen.get(f"lat:{stage}", 0)
-            for value in values[seen:]:
+            for value in values.since(self._seen.get(f"lat:{stage}", 0)):
                 m.fill_to_hedge.labels(market=market, stage=stage).observe(value / 1000)
             self._seen[f"lat:{stage}"] = len(values)
         m.pnl.labels(market=market).set(float(engine.risk_snapshot().pnl_quote))
@@ -152,6 +151,10 @@ class EngineObserver:
 
     def _update_account_metrics(self) -> None:
         m, engine = self.metrics, self.engine
+        try:
+            m.asyncio_tasks.set(len(asyncio.all_tasks()))
+        except RuntimeError:        # read outside the loop (a test ticking by hand)
+            pass
         counters = engine.ws.counters
         self._count(m.ws_reconnects, "reconnects", counters.reconnects)
         self._count(m.book_resyncs, "resyncs", counters.book_resyncs)

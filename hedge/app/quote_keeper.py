@@ -20,6 +20,7 @@ from hedge.adapters.lighter.request_budget import SHARE, Priority, request_weigh
 from hedge.app.client_indexes import ClientIndexSource
 from hedge.core.quoting import QuotaPacing, QuoteTarget, quota_state, requote_action
 from hedge.core.types import OrderUpdate, is_live
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
 from hedge.infra.journal import Journal
 from hedge.infra.rate_limit import TokenBucket
@@ -55,7 +56,7 @@ class QuoteCounters:
     skipped_by_rate: int = 0            # requotes the request budget (or tx cap) could not afford
     silent_rejects_found: int = 0       # accepted, never on the stream, not at the venue
     quota_pauses: int = 0
-    tx_latency_ms: list[float] = field(default_factory=list)   # 200 answer -> seen open
+    tx_latency_ms: LatencyHistogram = field(default_factory=LatencyHistogram)  # 200 answer -> seen open
 
 
 def del_oldest(table: dict, keep: int) -> None:

@@ -39,12 +39,14 @@ from hedge.infra.config_schema import BotConfig, MarketConfig
 from hedge.infra.journal import Journal
 from hedge.infra import events
 from hedge.infra.logs import setup_logging
-from hedge.infra.recorder import FrameRecorder
-from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir, write_summary
+from hedge.infra.frame_files import LIVE_NAME
+from hedge.infra.recorder import MB, FrameRecorder
+from hedge.infra.run_files import RunSummary, TradesCsv, create_run_dir
 from hedge.app.observer import EngineObserver
 from hedge.infra.alerts import AlertSender
 from hedge.infra.metrics import BotMetrics
 from hedge.app.summary_markets import STOP_STEP_TIMEOUT_S, fill_summary
+from hedge.app.summary_writes import SummaryWrites
 from hedge.infra.clock import monotonic_s
 
 
@@ -64,6 +66,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     setup_logging(run_dir, config.logging.level)
     events.EVENTS.open(run_dir)
     summary = RunSummary(run_id=run_dir.name, mode=config.mode)
+    summaries = SummaryWrites(run_dir)
     logger.info("run {} ({} mode) logs in {}", run_dir.name, config.mode, run_dir)
     events.emit(events.START, run_id=run_dir.name, mode=config.mode)
     session: Session | None = None
@@ -75,7 +78,8 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
             _serve_metrics(metrics, config.metrics.port)
         alerts.start()
         session = await open_session(config, accounts_path)
-        summary.exit_reason = await _trade(config, session, run_dir, summary, metrics, alerts)
+        summary.exit_reason = await _trade(config, session, run_dir, summary, metrics, alerts,
+                                           summaries)
     except StartupRefused as exc:
         logger.error("refusing to quote: {}", exc)
         summary.exit_reason = f"error:startup_refused: {exc}"
@@ -90,7 +94,7 @@ async def run_bot(config: BotConfig, accounts_path: str | Path = "config/account
     finally:
         if session is not None:
             await session.close()
-        write_summary(run_dir, summary)
+        summaries.write(summary, final=True)
         logger.info("summary: {}", run_dir / "summary.json")
         events.EVENTS.close()
         await asyncio.to_thread(alerts.close)
@@ -125,13 +129,16 @@ def _write_report(after_run, run_dir: Path) -> None:
 
 
 async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: RunSummary,
-                 metrics: BotMetrics | None = None, alerts: AlertSender | None = None) -> str:
+                 metrics: BotMetrics | None = None, alerts: AlertSender | None = None,
+                 summaries: SummaryWrites | None = None) -> str:
     account = session.account_index
     journal_path = (run_dir / "journal.sqlite" if session.owns_venues
                     else Path(config.logging.dir) / f"journal-{account}.sqlite")
     journal = Journal(journal_path)
     trades = TradesCsv(run_dir / "trades.csv")
-    recorder = FrameRecorder(run_dir / "ws_lighter.jsonl")
+    recorder = FrameRecorder(run_dir / LIVE_NAME,
+                             rotate_bytes=int(config.logging.frames_rotate_mb * MB),
+                             max_run_bytes=int(config.logging.max_run_mb * MB))
     session.closers.extend([_closer(journal.close), _closer(trades.close), _closer(recorder.close)])
     facts = await run_preflight(config, session, journal)
     lifetime_s = config.lighter.auth_token_lifetime_s
@@ -186,6 +193,14 @@ async def _trade(config: BotConfig, session: Session, run_dir: Path, summary: Ru
                 for observer in observers]
     watching.append(asyncio.create_task(
         AccountWatch(config, session, engines, facts, alerts).run(), name="account-watch"))
+
+    async def snapshot() -> RunSummary:
+        running = RunSummary(run_id=run_dir.name, mode=config.mode)
+        await fill_summary(running, session, engines, ws, config, runner.dead_mans_switch,
+                           ask_venues=False)
+        return running
+    watching.append(asyncio.create_task((summaries or SummaryWrites(run_dir)).run(
+        snapshot, config.logging.summary_every_s), name="summary"))
     try:
         reason = await runner.run(config.duration_s)
         for observer in observers:      # a kill switch is told at once, not after the shutdown

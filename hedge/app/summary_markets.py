@@ -21,14 +21,16 @@ STOP_STEP_TIMEOUT_S = 10.0       # a stop step or summary read that talks to a v
 
 
 async def fill_summary(summary: RunSummary, session: Session, engines: list[Engine],
-                       ws: LighterWsClient, config: BotConfig, dead_mans_switch) -> None:
-    """Counters from the run, positions from the venues themselves."""
+                       ws: LighterWsClient, config: BotConfig, dead_mans_switch,
+                       ask_venues: bool = True) -> None:
+    """Counters from the run, positions from the venues themselves (`ask_venues` False: the
+    bot's own positions, for the summaries written while the run goes)."""
     oc = session.orders.counters
     summary.lighter.orders_placed = oc.orders_placed
     summary.lighter.orders_modified = oc.orders_modified
     summary.lighter.orders_canceled = oc.orders_canceled
     try:
-        lighter_positions = await asyncio.wait_for(
+        lighter_positions = None if not ask_venues else await asyncio.wait_for(
             session.rest.account_positions(session.account_index), STOP_STEP_TIMEOUT_S)
     except Exception as exc:
         logger.warning("summary: Lighter positions not readable from the venue ({}: {}); using "
@@ -44,10 +46,10 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
         summary.hedge.orders += st.orders
         summary.hedge.filled_base += st.hedge_filled_abs
         summary.hedge.failures += st.failures
-        summary.fill_to_hedge_submit_ms.extend(st.submit_ms)
-        summary.fill_to_hedge_ack_ms.extend(st.ack_ms)
-        summary.hedge_book_age_at_quote_ms.extend(engine.book_age_at_quote_ms)
-        summary.hedge_book_age_at_hedge_ms.extend(st.book_age_ms)
+        summary.fill_to_hedge_submit_ms.merge(st.submit_ms)
+        summary.fill_to_hedge_ack_ms.merge(st.ack_ms)
+        summary.hedge_book_age_at_quote_ms.merge(engine.book_age_at_quote_ms)
+        summary.hedge_book_age_at_hedge_ms.merge(st.book_age_ms)
         feed = session.hedge.feed(engine.hedge_symbol)
         book = {"streamed": feed.stream_updates > 0, "resyncs": feed.resyncs,
                 "stream_failures": feed.stream_failures, "polls": feed.polls}
@@ -56,8 +58,9 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
             totals[key] = totals.get(key, 0) + book[key]
         lighter_base = (lighter_positions.get(spec.market_id, Decimal(0))
                         if lighter_positions is not None else engine.state.lighter_position)
-        hedge_base = await _ask_venue(session.hedge.position(engine.hedge_symbol),
-                                      desk.hedge_position, f"hedge position {engine.hedge_symbol}")
+        hedge_base = desk.hedge_position if not ask_venues else await _ask_venue(
+            session.hedge.position(engine.hedge_symbol), desk.hedge_position,
+            f"hedge position {engine.hedge_symbol}")
         summary.position.lighter_base += lighter_base
         summary.position.hedge_base += hedge_base
         mid = engine.mid() or Decimal(0)
@@ -111,8 +114,8 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
     summary.fees.lighter_quote = notional * config.strategy.maker_fee_bps / 10_000
     summary.fees.hedge_quote = hedged * config.hedge.taker_fee_bps / 10_000
     rel.disconnects_survived = wc.reconnects
-    rel.reconnect_ms = list(wc.reconnect_ms)
-    _fill_request_figures(summary, session, engines, config, dead_mans_switch)
+    rel.reconnect_ms = wc.reconnect_ms
+    _fill_request_figures(summary, session, engines, config, dead_mans_switch, log=ask_venues)
 
 
 def _q(value: Decimal) -> Decimal:
@@ -120,7 +123,7 @@ def _q(value: Decimal) -> Decimal:
 
 
 def _fill_request_figures(summary: RunSummary, session: Session, engines: list[Engine],
-                          config: BotConfig, dead_mans_switch) -> None:
+                          config: BotConfig, dead_mans_switch, log: bool = True) -> None:
     """The request budget's figures: what the run cost in requests, and what it met."""
     lc, budget = summary.lighter, session.orders.budget
     lc.account_tier = config.lighter.account_tier
@@ -130,7 +133,7 @@ def _fill_request_figures(summary: RunSummary, session: Session, engines: list[E
     skipped = 0
     for engine in engines:
         qc = engine.quotes.counters
-        lc.tx_latency_ms.extend(qc.tx_latency_ms)
+        lc.tx_latency_ms.merge(qc.tx_latency_ms)
         lc.silent_rejects_found += qc.silent_rejects_found
         lc.quota_pauses += qc.quota_pauses
         skipped += qc.skipped_by_rate
@@ -138,9 +141,10 @@ def _fill_request_figures(summary: RunSummary, session: Session, engines: list[E
                                  if config.lighter.account_tier == "premium" else None)
     lc.dead_mans_switch_failures = dead_mans_switch.stats.failures
     lc.call_timeouts = session.orders.counters.timeouts + session.rest.timeouts
-    logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
-                "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
-                lc.rate_limited, skipped)
+    if log:
+        logger.info("Lighter requests: {} ({} account), at most {} in a rolling minute, 429s {}, "
+                    "skipped requotes {}", lc.requests, lc.account_tier, lc.max_requests_per_min,
+                    lc.rate_limited, skipped)
 
 
 async def _ask_venue(read, fallback: Decimal, what: str) -> Decimal:

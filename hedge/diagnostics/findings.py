@@ -156,6 +156,13 @@ def market_paused(f: RunFacts) -> Finding | None:
 
 
 def run_incomplete(f: RunFacts) -> Finding | None:
+    if f.summary is not None and f.summary.get("final") is False:
+        return Finding("run_incomplete", "summary.json is not final (written while the run went, "
+                       f"exit_reason {f.summary.get('exit_reason')}): its figures stop at its last "
+                       "periodic write",
+                       "The run is still going, or it was killed without its stop sequence: if "
+                       "it is not running, check the position on both venues and the last lines "
+                       "of bot.log, then restart (docs/OPERATIONS.md).")
     if f.summary is not None and not str(f.summary.get("exit_reason", "")).startswith("error:"):
         return None
     what = f.summary_problem or f"exit_reason {f.summary.get('exit_reason')}"

@@ -1,7 +1,8 @@
 """`python run.py replay FILE`: recorded frames through the bot's own parser, book and detector.
 
-Accepts a run's `ws_lighter.jsonl` (recorder lines `{"ts_ns","conn","dir","frame"}`; only
-`dir: in` frames are fed), a jsonl of bare frames, a JSON file holding one frame, a list of
+Accepts a run's `ws_lighter.jsonl` or its run directory (recorder lines
+`{"ts_ns","conn","dir","frame"}`; only `dir: in` frames are fed; the rotated parts
+`ws_lighter.<n>.jsonl.gz` are read first, as one stream), a jsonl of bare frames, a JSON file holding one frame, a list of
 frames, or capture wrappers `{"data": frame}`, or a directory of such `.json` files (read in
 name order). Malformed lines are counted, never fatal.
 """
@@ -17,6 +18,7 @@ from hedge.adapters.lighter.parse import parse_frame
 from hedge.core.fill_detector import FillDetector
 from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import FillDelta
+from hedge.infra.frame_files import LIVE_NAME, frame_lines, frame_parts
 
 
 @dataclass
@@ -110,12 +112,22 @@ def replay_path(path: str | Path) -> ReplayReport:
     source = Path(path)
     if not source.exists():
         raise FileNotFoundError(f"no such file or directory: {source}")
+    replayer = FrameReplayer()
+    if _is_run_record(source):
+        _replay_lines(frame_lines(source), replayer)
+        return replayer.finish()
     files = sorted(p for p in source.iterdir() if p.suffix in (".json", ".jsonl")) \
         if source.is_dir() else [source]
-    replayer = FrameReplayer()
     for file in files:
         _replay_file(file, replayer)
     return replayer.finish()
+
+
+def _is_run_record(source: Path) -> bool:
+    """A run directory (or its live file): the recorder's parts, read as one stream."""
+    if source.is_dir():
+        return (source / LIVE_NAME).exists() or any(p.name != LIVE_NAME for p in frame_parts(source))
+    return source.name == LIVE_NAME
 
 
 def _replay_file(file: Path, replayer: FrameReplayer) -> None:
@@ -129,7 +141,11 @@ def _replay_file(file: Path, replayer: FrameReplayer) -> None:
         for frame in _frames_of_json(value):
             replayer.feed(frame)
         return
-    for line in text.splitlines():
+    _replay_lines(text.splitlines(), replayer)
+
+
+def _replay_lines(lines, replayer: FrameReplayer) -> None:
+    for line in lines:
         if not line.strip():
             continue
         try:

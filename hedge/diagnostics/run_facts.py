@@ -21,6 +21,8 @@ from hedge.adapters.lighter.messages import AUTH_ERROR_CODES
 from hedge.infra import events as ev
 from hedge.infra.events import EVENTS_FILE, read_events_file
 from hedge.infra.run_events import LINE_RE, events_from_message, parse_time
+from hedge.infra.frame_files import frame_lines, frame_parts
+from hedge.infra.logs import HEDGE_TAG
 
 CONNECTED_RE = re.compile(r"\[LIGHTER WS\] connected (\S+)")
 SUBSCRIBE_RE = re.compile(r"\[LIGHTER WS\] subscribe (\S+)")
@@ -266,9 +268,7 @@ def read_run(run_dir: str | Path) -> RunFacts:
         facts.log_present = True
         with open(log, encoding="utf-8", errors="replace") as fh:
             facts_from_log_lines(fh, facts, with_events=not has_events)
-    jsonl = run / "ws_lighter.jsonl"
-    if jsonl.exists():
-        with open(jsonl, encoding="utf-8", errors="replace") as fh:
-            facts_from_jsonl_lines(fh, facts)
+    if frame_parts(run):                          # rotated parts and the live file, one stream
+        facts_from_jsonl_lines(frame_lines(run), facts)
     read_summary(run / "summary.json", facts)
     return facts

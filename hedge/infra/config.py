@@ -375,6 +375,11 @@ def _cross_checks(mode: str | None, sections: dict[str, Any], problems: _Problem
         problems.add("lighter.ws_silence_timeout_s", f"got {lighter.ws_silence_timeout_s}; "
                      f"allowed: > lighter.ws_keepalive_s ({lighter.ws_keepalive_s}), or every "
                      f"quiet keepalive interval would count as a dead stream")
+    logs = sections.get("logging")
+    if logs is not None and logs.max_run_mb < 2 * logs.frames_rotate_mb:
+        problems.add("logging.max_run_mb", f"got {logs.max_run_mb}; allowed: >= twice "
+                     f"logging.frames_rotate_mb ({logs.frames_rotate_mb}), or the live frame file "
+                     f"alone could fill the run directory; raise it or lower frames_rotate_mb")
 
 
 def _kind(value: Any) -> str:

@@ -261,6 +261,12 @@ class LoggingConfig:
     level: str = setting("INFO", choices=LOG_LEVELS)
     dir: str = setting("logs", check=lambda v: bool(v.strip()), allowed="a directory path")
     retention_runs: int = setting(20, minimum=1, maximum=10_000)
+    # ws_lighter.jsonl is closed and compressed past this size (docs/LOGGING.md, "Bounds").
+    frames_rotate_mb: float = setting(100.0, minimum=0.01, maximum=10_000)
+    # A run directory's cap: its oldest frame parts are deleted first to stay under it.
+    max_run_mb: float = setting(2000.0, minimum=1, maximum=1_000_000)
+    # summary.json is rewritten this often during the run ("final": false), then at the end.
+    summary_every_s: float = setting(60.0, minimum=1, maximum=86_400)
 
 
 def _alert_urls_ok(value: tuple[str, ...]) -> bool:

@@ -39,6 +39,8 @@ class BotMetrics:
         self.quoting = Gauge("hedgebot_quoting", "1 while quoting, 0 while paused (reason label)",
                              ["market", "reason"], registry=r)
         self.kill_switch = Gauge("hedgebot_kill_switch", "1 once the kill switch tripped", registry=r)
+        self.asyncio_tasks = Gauge("hedgebot_asyncio_tasks",
+                                   "asyncio tasks alive in the bot (flat over a long run)", registry=r)
         self._server = None
 
     def serve(self, port: int) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import re
 import secrets
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hedge.core.fill_split import SPLIT_TERMS, HedgeSplit
+from hedge.core.latency_histogram import LatencyHistogram, nearest_rank
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 LATEST = "latest"
@@ -94,21 +94,12 @@ def prune_runs(logs_dir: Path, retention_runs: int, keep: Path | None = None) ->
 
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100): always one of the values; None when empty."""
-    if not values:
-        return None
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile q must be in 0..100, got {q}")
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return nearest_rank(values, q)
 
 
-def latency_stats(values_ms: list[float]) -> dict[str, Any]:
-    def rounded(value: float | None) -> float | None:
-        return None if value is None else round(value, 3)
-    return {"n": len(values_ms), "p50": rounded(percentile(values_ms, 50)),
-            "p99": rounded(percentile(values_ms, 99)),
-            "max": rounded(max(values_ms) if values_ms else None)}
+def latency_stats(values_ms: list[float] | LatencyHistogram) -> dict[str, Any]:
+    histogram = values_ms if isinstance(values_ms, LatencyHistogram) else LatencyHistogram(values_ms)
+    return histogram.stats()
 
 
 @dataclass
@@ -124,7 +115,7 @@ class LighterCounters:
     requests: int = 0                   # every REST read, nextNonce and sendTx sent to Lighter
     max_requests_per_min: int = 0       # most in any rolling 60 s
     rate_limited: int = 0               # 429s received
-    tx_latency_ms: list[float] = field(default_factory=list)   # sendTx answer -> seen open
+    tx_latency_ms: LatencyHistogram = field(default_factory=LatencyHistogram)  # sendTx answer -> seen open
     silent_rejects_found: int = 0       # accepted, never on the stream, unknown to the venue
     volume_quota_remaining: int | None = None    # premium only: the last sendTx answer's
     quota_pauses: int = 0               # times quoting paused for want of volume quota
@@ -194,7 +185,7 @@ class ReliabilityCounters:
     orders_left_open: int = 0
     # Beyond the design's four: the figures of the fault matrix (docs/DIAGNOSTIC_GUIDE.md).
     disconnects_survived: int = 0
-    reconnect_ms: list[float] = field(default_factory=list)
+    reconnect_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
     duplicate_frames_ignored: int = 0
     ambiguous_hedges_resolved: int = 0
     max_unhedged_base: Decimal = Decimal(0)
@@ -208,13 +199,14 @@ class RunSummary:
     run_id: str
     mode: str
     exit_reason: str = "error:not_stopped"
+    final: bool = True       # false: written while the run goes (every logging.summary_every_s)
     lighter: LighterCounters = field(default_factory=LighterCounters)
     hedge: HedgeCounters = field(default_factory=HedgeCounters)
     position: PositionSnapshot = field(default_factory=PositionSnapshot)
-    fill_to_hedge_submit_ms: list[float] = field(default_factory=list)
-    fill_to_hedge_ack_ms: list[float] = field(default_factory=list)
-    hedge_book_age_at_quote_ms: list[float] = field(default_factory=list)
-    hedge_book_age_at_hedge_ms: list[float] = field(default_factory=list)
+    fill_to_hedge_submit_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
+    fill_to_hedge_ack_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
+    hedge_book_age_at_quote_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
+    hedge_book_age_at_hedge_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
     ws: WsCounters = field(default_factory=WsCounters)
     reliability: ReliabilityCounters = field(default_factory=ReliabilityCounters)
     fees: FeeFigures = field(default_factory=FeeFigures)
@@ -227,6 +219,7 @@ class RunSummary:
                                              self.reliability)
         return {
             "run_id": self.run_id, "mode": self.mode, "exit_reason": self.exit_reason,
+            "final": self.final,
             "lighter": {"orders_placed": lighter.orders_placed,
                         "orders_modified": lighter.orders_modified,
                         "orders_canceled": lighter.orders_canceled,

@@ -4,7 +4,7 @@ The book is rebuilt from the recorded order_book frames with plain floats (a sna
 it, an update sets absolute level sizes, size 0 deletes): an hour holds ~40,000 frames and the
 bot's Decimal parser would take most of a minute over them. A gap in the nonces is not checked
 here; the next snapshot (the bot resubscribes on a gap) puts the book right. Our quotes come from
-the account_orders frames, read with the bot's own parser: each carries the full state of the
+the account_orders frames (read in floats, like the book): each carries the full state of the
 orders that changed. Only change points are kept; plots downsample further.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import orjson
 
-from hedge.adapters.lighter import messages as m
-from hedge.adapters.lighter.parse import parse_frame
+from hedge.adapters.lighter.fields import FieldError, read_bool
 from hedge.core.types import is_live
+from hedge.infra.frame_files import frame_lines
 
 
 @dataclass
@@ -69,54 +69,64 @@ class BookSeries:
 def read_book_series(path: Path, market_id: int | None = None) -> BookSeries:
     """`market_id` None: the first market whose book appears."""
     out = BookSeries()
-    if not path.exists():
-        return out
     book: FloatBook | None = None
     channel = None if market_id is None else f"order_book:{market_id}"
-    orders: dict[int, tuple[bool, float]] = {}   # our live orders
-    with open(path, "rb") as lines:
-        for line in lines:
-            if b'"dir":"in"' not in line[:120] and b'"dir": "in"' not in line[:120]:
+    quotes = OurQuotes()
+    for line in frame_lines(path):                 # every rotated part, then the live file
+        if b'"dir":"in"' not in line[:120] and b'"dir": "in"' not in line[:120]:
+            continue
+        is_book = b"order_book" in line
+        if not is_book and b"account_orders" not in line:
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        frame = record.get("frame")
+        if not isinstance(frame, dict):
+            continue
+        ts = record.get("ts_ns", 0) / 1e9
+        out.first_ts = ts if out.first_ts is None else out.first_ts
+        out.last_ts = ts
+        out.frames += 1
+        kind = frame.get("type", "")
+        if kind in ("subscribed/order_book", "update/order_book"):
+            channel = channel or frame.get("channel")
+            if frame.get("channel") != channel:
                 continue
-            is_book = b"order_book" in line
-            if not is_book and b"account_orders" not in line:
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            frame = record.get("frame")
-            if not isinstance(frame, dict):
-                continue
-            ts = record.get("ts_ns", 0) / 1e9
-            out.first_ts = ts if out.first_ts is None else out.first_ts
-            out.last_ts = ts
-            out.frames += 1
-            kind = frame.get("type", "")
-            if kind in ("subscribed/order_book", "update/order_book"):
-                channel = channel or frame.get("channel")
-                if frame.get("channel") != channel:
+            if market_id is None:
+                market_id = _market_of(channel)
+            levels = frame.get("order_book") or {}
+            if book is None or kind == "subscribed/order_book":
+                book = FloatBook()
+            book.apply(levels.get("bids") or (), levels.get("asks") or ())
+            out.mid.add(ts, book.mid())
+        elif "account_orders" in kind:
+            for index, market, is_ask, price, status in _orders_of(frame):
+                if market_id is not None and market != market_id:
                     continue
-                if market_id is None:
-                    market_id = _market_of(channel)
-                levels = frame.get("order_book") or {}
-                if book is None or kind == "subscribed/order_book":
-                    book = FloatBook()
-                book.apply(levels.get("bids") or (), levels.get("asks") or ())
-                out.mid.add(ts, book.mid())
-            elif "account_orders" in kind:
-                msg = parse_frame(frame, record.get("ts_ns", 0))
-                if not isinstance(msg, m.AccountOrders):
-                    continue
-                for order in msg.all_orders():
-                    if market_id is not None and order.market_id != market_id:
-                        continue
-                    if is_live(order.status):
-                        orders[order.order_index] = (order.is_ask, float(order.price))
-                    else:
-                        orders.pop(order.order_index, None)
-                _quote_points(out, ts, orders)
+                quotes.update(index, is_ask, price, is_live(status))
+            out.our_bid.add(ts, quotes.newest(is_ask=False))
+            out.our_ask.add(ts, quotes.newest(is_ask=True))
     return out
+
+
+def _orders_of(frame: dict):
+    """(order_index, market, is_ask, price, status) of each readable order of an account orders
+    frame, in floats (the bot's Decimal parser would cost a day's report a minute); an entry
+    that cannot be read is skipped, as the bot's parser drops it."""
+    orders = frame.get("orders")
+    if not isinstance(orders, dict):
+        return
+    for key, items in orders.items():
+        if not isinstance(items, list):
+            continue
+        for d in items:
+            try:
+                yield (int(d["order_index"]), int(d.get("market_index", key)), read_bool(d, "is_ask"),
+                       float(d["price"]), str(d["status"]))
+            except (KeyError, TypeError, ValueError, AttributeError, FieldError):
+                continue
 
 
 def _market_of(channel: str | None) -> int | None:
@@ -136,27 +146,8 @@ class FloatBook:
         self.best_ask: float | None = None
 
     def apply(self, bids, asks) -> None:
-        self.best_bid = self._side(self.bids, bids, self.best_bid, max)
-        self.best_ask = self._side(self.asks, asks, self.best_ask, min)
-
-    @staticmethod
-    def _side(side: dict[float, float], levels, best: float | None, pick) -> float | None:
-        stale = False
-        for level in levels:
-            try:
-                price, size = float(level["price"]), float(level["size"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if size > 0:
-                side[price] = size
-                if best is None or pick(price, best) == price:
-                    best = price
-            else:
-                side.pop(price, None)
-                stale = stale or price == best
-        if stale:
-            best = pick(side) if side else None
-        return best
+        self.best_bid = _apply_side(self.bids, bids, self.best_bid, True)
+        self.best_ask = _apply_side(self.asks, asks, self.best_ask, False)
 
     def mid(self) -> float | None:
         if self.best_bid is None or self.best_ask is None:
@@ -164,8 +155,51 @@ class FloatBook:
         return round((self.best_bid + self.best_ask) / 2, 10)   # no float noise in the page
 
 
-def _quote_points(out: BookSeries, ts: float, orders: dict[int, tuple[bool, float]]) -> None:
-    bids = [price for is_ask, price in orders.values() if not is_ask]
-    asks = [price for is_ask, price in orders.values() if is_ask]
-    out.our_bid.add(ts, max(bids) if bids else None)
-    out.our_ask.add(ts, min(asks) if asks else None)
+def _apply_side(side: dict[float, float], levels, best: float | None, is_bid: bool) -> float | None:
+    """Set absolute sizes (0 deletes) and return the new best; the hot loop of a day's report."""
+    try:
+        pairs = [(float(level["price"]), float(level["size"])) for level in levels]
+    except (KeyError, TypeError, ValueError):
+        pairs = list(_readable_levels(levels))
+    stale = False
+    for price, size in pairs:
+        if size > 0:
+            side[price] = size
+            if best is None or (price > best if is_bid else price < best):
+                best = price
+        elif side.pop(price, None) is not None and price == best:
+            stale = True
+    if stale:
+        best = (max(side) if is_bid else min(side)) if side else None
+    return best
+
+
+def _readable_levels(levels):
+    for level in levels:
+        try:
+            yield float(level["price"]), float(level["size"])
+        except (KeyError, TypeError, ValueError):
+            continue
+
+
+class OurQuotes:
+    """Our live orders per side, newest update last: the quote shown is the newest live order
+    (the bot rests one order a side; during a requote the new one is the quote). O(1) a frame,
+    and at most `KEEP` orders a side are remembered (an order never seen to end is forgotten)."""
+
+    KEEP = 1000
+
+    def __init__(self) -> None:
+        self.sides: dict[bool, dict[int, float]] = {False: {}, True: {}}
+
+    def update(self, order_index: int, is_ask: bool, price: float, live: bool) -> None:
+        side = self.sides[is_ask]
+        side.pop(order_index, None)
+        if live:
+            side[order_index] = price
+            if len(side) > self.KEEP:
+                del side[next(iter(side))]
+
+    def newest(self, is_ask: bool) -> float | None:
+        side = self.sides[is_ask]
+        return next(reversed(side.values())) if side else None

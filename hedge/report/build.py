@@ -95,7 +95,13 @@ def _summary(path: Path) -> tuple[dict, list[str]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return {}, [f"summary.json is unreadable ({type(exc).__name__}): the header is incomplete."]
-    return (data if isinstance(data, dict) else {}), []
+    if not isinstance(data, dict):
+        return {}, []
+    if data.get("final") is False:
+        return data, ["summary.json is not final: it was written while the run went (every "
+                      "logging.summary_every_s), so the run is still going or was killed; its "
+                      "figures stop at that write."]
+    return data, []
 
 
 def _float(value) -> float:

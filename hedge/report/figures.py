@@ -17,7 +17,9 @@ from hedge.report.markouts import Markout
 from hedge.report.run_log import RunLog
 from hedge.report.trades import TradeFigures, TradeRow, positions
 
-MAX_POINTS = 2000
+MAX_POINTS = 2000          # points a line keeps (a day of fills is thinned to this)
+MAX_MARKERS = 1500         # fill markers a trace keeps: every k-th beyond that, said in the caption
+HISTOGRAM_BINS = 40
 LAYOUT = dict(template="plotly_white", height=380, margin=dict(l=70, r=20, t=50, b=50),
               legend=dict(orientation="h", y=-0.2))
 
@@ -47,6 +49,29 @@ def set_span(plot: Plot, start_ts: float | None, end_ts: float | None) -> Plot:
     return plot
 
 
+def thin_steps(ts: list[float], max_points: int = MAX_POINTS) -> list[int]:
+    """Indexes to draw of a step series: the first point and the last of each time bucket, so a
+    long run keeps its shape in a bounded page; the figures computed from it stay exact."""
+    if len(ts) <= max_points or ts[-1] <= ts[0]:
+        return list(range(len(ts)))
+    width = (ts[-1] - ts[0]) / max_points
+    keep, bucket = [0], 0
+    for i, t in enumerate(ts):
+        b = int((t - ts[0]) / width)
+        if b == bucket and i:
+            keep[-1] = i
+        elif i:
+            keep.append(i)
+            bucket = b
+    return keep
+
+
+def thin_markers(rows: list, max_markers: int = MAX_MARKERS) -> tuple[list, int]:
+    """Every k-th row (k = 1 up to max_markers rows) and k."""
+    k = max(1, -(-len(rows) // max_markers))
+    return rows[::k], k
+
+
 def _step(fig: go.Figure, series: Series, name: str, until_ts: float | None = None,
           **style) -> None:
     """A step line; `until_ts`: the last value holds until then (a quote still resting at the
@@ -69,15 +94,20 @@ def prices(book: BookSeries, tf: TradeFigures, end_ts: float | None = None) -> P
     _step(fig, book.our_bid, "our bid", end_ts, color="#2a9d3f", width=1.5)
     _step(fig, book.our_ask, "our ask", end_ts, color="#d1495b", width=1.5)
     for side, symbol, color in (("bid", "triangle-up", "#2a9d3f"), ("ask", "triangle-down", "#d1495b")):
-        rows = [r for r in tf.makers if r.side == side]
+        rows, k = thin_markers([r for r in tf.makers if r.side == side])
+        if k > 1:
+            caption += f" Every {k}th {side} fill is marked (of {len(tf.makers)} fills in all)."
         if rows:
             fig.add_trace(go.Scatter(x=_times([r.ts for r in rows]), y=[r.price for r in rows],
                                      mode="markers", name=f"maker fill ({side})",
                                      marker=dict(symbol=symbol, size=11, color=color)))
-    if tf.hedges:
-        fig.add_trace(go.Scatter(x=_times([r.ts for r in tf.hedges]), y=[r.price for r in tf.hedges],
+    hedges, k = thin_markers(tf.hedges)
+    if k > 1:
+        caption += f" Every {k}th hedge fill is marked (of {len(tf.hedges)})."
+    if hedges:
+        fig.add_trace(go.Scatter(x=_times([r.ts for r in hedges]), y=[r.price for r in hedges],
                                  mode="markers", name="hedge fill",
-                                 text=[f"{r.side} {r.size}" for r in tf.hedges],
+                                 text=[f"{r.side} {r.size}" for r in hedges],
                                  marker=dict(symbol="x", size=9, color="#1d3557")))
     return Plot("prices", "Prices", caption, fig)
 
@@ -92,11 +122,14 @@ def position_plot(rows: list[TradeRow], log: RunLog, end_ts: float | None) -> Pl
         ts, lighter, hedge = ts + [end_ts], lighter + [lighter[-1]], hedge + [hedge[-1]]
     if not ts:
         return Plot("positions", "Positions", "No trades and no start time: nothing to draw.", None)
+    keep = thin_steps(ts)
+    ts, lighter, hedge = [ts[i] for i in keep], [lighter[i] for i in keep], [hedge[i] for i in keep]
     net = [round(a + b, 10) for a, b in zip(lighter, hedge)]
     fig = _figure("Positions", "time (UTC)", "position (base units)")
     for values, name, color in ((lighter, "Lighter", "#2a9d3f"), (hedge, "hedge venue", "#1d3557"),
                                 (net, "net", "#e76f51")):
-        fig.add_trace(go.Scatter(x=_times(ts), y=values, name=name, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=_times(ts), y=values, name=name,
+                                 mode="lines+markers" if len(keep) < MAX_POINTS else "lines",
                                  line=dict(shape="hv", color=color), marker=dict(size=4)))
     return Plot("positions", "Positions",
                 "Lighter position, hedge venue position and their sum (net, the unhedged "
@@ -111,8 +144,13 @@ def latency_plot(log: RunLog, summary_latency: dict) -> Plot:
     colors = {"submit": "#457b9d", "ack": "#e63946"}
     for stage, index in (("submit", 1), ("ack", 2)):
         values = [row[index] for row in log.hedge_latency_ms]
-        fig.add_trace(go.Histogram(x=values, name=f"fill → hedge {stage}", opacity=0.6,
-                                   marker_color=colors[stage], nbinsx=40))
+        if len(values) <= MAX_POINTS:
+            fig.add_trace(go.Histogram(x=values, name=f"fill → hedge {stage}", opacity=0.6,
+                                       marker_color=colors[stage], nbinsx=HISTOGRAM_BINS))
+        else:                                   # a long run: the bins counted here, exactly
+            centers, counts, width = _bins(values)
+            fig.add_trace(go.Bar(x=centers, y=counts, width=width, opacity=0.6,
+                                 name=f"fill → hedge {stage}", marker_color=colors[stage]))
         stats = summary_latency.get(f"fill_to_hedge_{stage}") or {}
         for q in ("p50", "p99"):
             value = stats.get(q) if stats.get(q) is not None else percentile(values, int(q[1:]))
@@ -127,12 +165,22 @@ def latency_plot(log: RunLog, summary_latency: dict) -> Plot:
                 "dotted p99 (summary.json's).", fig)
 
 
+def _bins(values: list[float]) -> tuple[list[float], list[int], float]:
+    low, high = min(values), max(values)
+    width = (high - low) / HISTOGRAM_BINS or 1.0
+    counts = [0] * HISTOGRAM_BINS
+    for value in values:
+        counts[min(HISTOGRAM_BINS - 1, int((value - low) / width))] += 1
+    return [round(low + (i + 0.5) * width, 6) for i in range(HISTOGRAM_BINS)], counts, width
+
+
 def pnl_plot(rows: list[TradeRow], tf: TradeFigures, book: BookSeries, end_ts: float | None) -> Plot:
     if not tf.makers:
         return Plot("pnl", "PnL", "No fills in this run: no PnL to split.", None)
     grid = sorted({r.ts for r in rows} | set(book.mid.sampled(MAX_POINTS // 2)[0])
                   | ({end_ts} if end_ts else set()))
     grid = [t for t in grid if t >= rows[0].ts]
+    grid = [grid[i] for i in thin_steps(grid)]      # every row still counts; fewer points drawn
     total = []
     fees_at = _steps_at(tf, grid)
     i, cash, net = 0, 0.0, 0.0

@@ -42,8 +42,14 @@ class PriceProcess:
     """
 
     def __init__(self, seed: int, assets: tuple[AssetPath, ...] = DEFAULT_ASSETS,
-                 origin_ms: int | None = None) -> None:
+                 origin_ms: int | None = None, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError(f"speed must be > 0, got {speed}")
         self.seed = seed
+        # The market's clock runs `speed` times the wall clock: price steps here, and the
+        # Lighter venue's book ticks and takers (hedge/sim/lighter/market_life.py). A soak at
+        # speed 20 lives an hour of market in three minutes (bench/soak.py).
+        self.speed = speed
         self.origin_ms = int(time.time() * 1000) if origin_ms is None else origin_ms
         self._assets = {a.asset: a for a in assets}
         self._paths: dict[str, list[float]] = {a.asset: [a.start_price] for a in assets}
@@ -55,7 +61,7 @@ class PriceProcess:
 
     def step_index(self, now_ms: int | None = None) -> int:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-        return max(0, (now_ms - self.origin_ms) // STEP_MS)
+        return max(0, int((now_ms - self.origin_ms) * self.speed) // STEP_MS)
 
     def mid(self, asset: str, now_ms: int | None = None) -> float:
         """Mid price of `asset` at `now_ms` (wall clock when omitted)."""

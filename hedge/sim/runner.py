@@ -108,13 +108,14 @@ class RunningVenues:
 async def start_venues(seed: int = 1, faults: str | FaultProfile = "none",
                        lighter_port: int = 0, hedge_port: int = 0,
                        hedge_exchange: str = "binanceusdm",
-                       default_tier: str = "standard") -> RunningVenues:
+                       default_tier: str = "standard", speed: float = 1.0) -> RunningVenues:
     """Start both venues; port 0 picks a free port (read it back from the result).
     `hedge_exchange` picks which local hedge venue (a ccxt id) serves the hedge side;
-    `default_tier` is the Lighter tier of accounts registered without one."""
+    `default_tier` is the Lighter tier of accounts registered without one; `speed` runs the
+    market (price steps, book ticks, takers) that many times faster than the wall clock."""
     build_hedge_app = hedge_app_builder(hedge_exchange)
     profile = fault_profile(faults) if isinstance(faults, str) else faults
-    prices = PriceProcess(seed)
+    prices = PriceProcess(seed, speed=speed)
     lighter_app = build_lighter_app(prices, profile.lighter, seed, default_tier)
     hedge_app = build_hedge_app(prices, profile.hedge, seed)
     lighter = Listener(lighter_app, LOOPBACK, lighter_port)

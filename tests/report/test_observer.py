@@ -17,6 +17,7 @@ from prometheus_client import generate_latest
 from hedge.app.observer import EngineObserver
 from hedge.core.quoting import QuoteTarget
 from hedge.infra.alerts import Alert, AlertSender
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.infra.config_schema import AlertsConfig
 from hedge.infra.metrics import BotMetrics
 from hedge.infra.redact import redact_text, register_url_secrets, shown_url
@@ -35,7 +36,8 @@ class RecordingSender(AlertSender):
 
 def engine_state(**over):
     """The parts of the engine the observer reads, as plain values."""
-    desk = SimpleNamespace(stats=SimpleNamespace(maker_fills=0, by_status={}, submit_ms=[], ack_ms=[]),
+    desk = SimpleNamespace(stats=SimpleNamespace(maker_fills=0, by_status={}, submit_ms=LatencyHistogram(),
+                                                              ack_ms=LatencyHistogram()),
                            ledger=SimpleNamespace(owed=Decimal(0)), unhedged_age_ms=lambda: 0.0,
                            hedge_position=Decimal(0), unresolved=[])
     engine = SimpleNamespace(desk=desk, state=SimpleNamespace(lighter_position=Decimal(0), exit_reason=""),
@@ -88,8 +90,8 @@ def test_metrics_reflect_the_engine_and_carry_the_market_label():
     observer = EngineObserver(engine, "ETH", metrics, RecordingSender(), AlertsConfig())
     engine.desk.stats.maker_fills = 3
     engine.desk.stats.by_status = {"filled": 2, "rejected": 1}
-    engine.desk.stats.submit_ms = [2.0, 4.0]
-    engine.desk.stats.ack_ms = [10.0, 20.0]
+    engine.desk.stats.submit_ms.extend([2.0, 4.0])
+    engine.desk.stats.ack_ms.extend([10.0, 20.0])
     engine.state.lighter_position = Decimal("0.01")
     engine.target = QuoteTarget(None, None, "max_position reached", "fill stream down")
     observer.tick()

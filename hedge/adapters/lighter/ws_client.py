@@ -29,6 +29,7 @@ from hedge.core.order_book import BookState, OrderBook
 from hedge.core.types import BookLevel
 from hedge.infra import events
 from hedge.infra.logs import after_this_step
+from hedge.core.latency_histogram import LatencyHistogram
 from hedge.infra.retry import backoff_s
 from hedge.infra.recorder import FrameRecorder
 from hedge.infra.clock import monotonic_s, perf_ns
@@ -48,7 +49,7 @@ class WsCounters:
     auth_errors: int = 0
     token_refreshes: int = 0
     pings_answered: int = 0
-    reconnect_ms: list[float] = field(default_factory=list)   # disconnect -> resubscribed
+    reconnect_ms: LatencyHistogram = field(default_factory=LatencyHistogram)  # disconnect -> resubscribed
 
 
 class LighterWsClient:

@@ -89,4 +89,4 @@ async def run_market_life(venue: LighterVenue, hub: ChannelFrames) -> None:
                 next_stats = now + STATS_EVERY_S
         except Exception:  # keep the markets alive; the log names the bug
             log.exception("lighter sim: market tick failed")
-        await asyncio.sleep(BOOK_TICK_S)
+        await asyncio.sleep(BOOK_TICK_S / venue.prices.speed)   # faster market, more ticks
