@@ -1,16 +1,8 @@
-"""Bybit v5's public order-book stream (`orderbook.<depth>.<symbol>` on /v5/public/linear), as
-ccxt's bybit pro class consumes it.
-
-`{"req_id": "1", "op": "subscribe", "args": ["orderbook.50.ETHUSDT"]}` is answered
-`{"success": true, "ret_msg": "", "conn_id": ..., "req_id": "1", "op": "subscribe"}`, followed
-by a `snapshot` of the book and then one `delta` per 100 ms price step (changed levels, "0"
-removes one), each with `ts`, `cts` and `data` {`s`, `b`, `a`, `u`, `seq`}; `u` is the book
-nonce of the step. `{"op": "ping"}` gets `{"success": true, "ret_msg": "pong", ...}` (ccxt drops
-a connection that misses its pongs). Each connection gets deltas from what it was last sent, so
-a client that joins between steps still ends up with the venue's book. ccxt's bybit class does
-not check `u`, so `book_stream_gap` would go unnoticed by it. The faults and the publish clock
-are the shared stream plumbing's (hedge_venue/streams.py).
-"""
+"""Bybit v5's order-book stream (`orderbook.<depth>.<symbol>` on /v5/public/linear), as ccxt's
+bybit pro class consumes it: subscribe, a `snapshot`, then one `delta` per 100 ms price step
+("0" removes a level; `u` is the book nonce). Each connection gets deltas from what it was last
+sent, so a client joining between steps still ends up with the venue's book. ccxt does not check
+`u`, so `book_stream_gap` goes unnoticed by it. Faults and clock: hedge_venue/streams.py."""
 from __future__ import annotations
 
 import json
