@@ -12,10 +12,10 @@ from typing import Any, Callable
 from aiohttp import web
 
 from hedge.sim.hedge_venue.accounts import BPS
-from hedge.sim.hyperliquid.accounts import HlAccount as Account, order_status, order_wire
+from hedge.sim.hyperliquid.state import HlAccount as Account, HyperliquidState, order_status, \
+    order_wire
 from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
 from hedge.sim.hyperliquid.orders import CLOID
-from hedge.sim.hyperliquid.state import HyperliquidState
 
 DESERIALIZE_FAILED = "Failed to deserialize the JSON body into the target type"
 USDC_TOKEN = {"name": "USDC", "szDecimals": 8, "weiDecimals": 8, "index": 0,

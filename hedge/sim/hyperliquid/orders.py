@@ -14,10 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from hedge.sim.hedge_venue.accounts import Order
 from hedge.sim.hedge_venue.matching import MatchRules, OrderRequest, Refusal, execute
-from hedge.sim.hyperliquid.accounts import BUILDER_FEE_UNIT, TIFS, HlAccount
+from hedge.sim.hyperliquid.state import BUILDER_FEE_UNIT, TIFS, HlAccount, HyperliquidState
 from hedge.sim.hyperliquid.markets import (BY_ASSET, Perp, price_is_valid, size_is_valid,
                                            wire_decimal)
-from hedge.sim.hyperliquid.state import HyperliquidState
 
 CLOID = re.compile(r"0x[0-9a-fA-F]{32}")
 MAX_PRICE_DISTANCE = Decimal("0.8")
