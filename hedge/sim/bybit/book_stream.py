@@ -46,7 +46,6 @@ async def book_ws(request: web.Request) -> web.StreamResponse:
     conn_id = secrets.token_hex(8)
     streams.connections.add(ws)
     sent[ws] = {}
-    topics: dict[str, str] = {}           # symbol -> topic
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
@@ -70,13 +69,11 @@ async def book_ws(request: web.Request) -> web.StreamResponse:
             state = request.app[HEDGE_STATE_KEY]
             for topic, symbol in found:
                 if op == "unsubscribe":
-                    topics.pop(symbol, None)
                     sent[ws].pop(symbol, None)
                     streams.subscribers.get(symbol, set()).discard(ws)
                     continue
                 now = state.now_ms()
                 book = state.book(symbol, now)
-                topics[symbol] = topic
                 sent[ws][symbol] = (topic, book)
                 streams.subscribers.setdefault(symbol, set()).add(ws)
                 await ws.send_str(_message(topic, "snapshot", book, _full(book.bids),

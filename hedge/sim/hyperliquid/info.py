@@ -1,9 +1,6 @@
-"""POST /info: the read requests ccxt's hyperliquid class makes, answered in Hyperliquid's shapes.
-
-Market data comes from the shared book (mark = the book's mid); account reads take any `user`
-(an unknown user reads as an empty account, as on Hyperliquid). A request type the venue does not
-serve gets Hyperliquid's answer to an unknown type: HTTP 422 in plain text.
-"""
+"""POST /info: the reads ccxt's hyperliquid class makes. Market data comes from the shared book
+(mark = mid); an unknown `user` reads as an empty account and an unknown request type is HTTP 422
+in plain text, as on Hyperliquid."""
 from __future__ import annotations
 
 from decimal import Decimal

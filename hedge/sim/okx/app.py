@@ -1,5 +1,5 @@
 """The okx-compatible hedge venue: the one hedge-venue simulator with OKX v5's /api/v5 routes
-(the fields ccxt's okx class parses), `{"code", "msg", "data"}` answers and contracts on the wire."""
+(the fields ccxt's okx class parses), `{"code", "msg", "data"}` answers, contracts on the wire."""
 from __future__ import annotations
 
 import random
@@ -16,8 +16,8 @@ from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.hedge_venue.order_faults import FaultAnswers, gated_order
 from hedge.sim.okx import wire as E
 from hedge.sim.okx.markets import INSTRUMENTS, currency_docs, instrument_doc
-from hedge.sim.okx.wire import (OkxError, OkxVenueState, OrderRefused, cancel, error_response, find,
-                                instrument, map_error, ok, order_doc, place_order)
+from hedge.sim.okx.wire import (OkxError, OkxVenueState, OrderRefused, cancel, error_response,
+                                find, instrument, map_error, ok, order_doc, place_order)
 from hedge.sim.price import PriceProcess
 
 __all__ = ["build_app", "LISTENER_KEY", "HEDGE_STATE_KEY", "OkxVenueState"]
