@@ -9,6 +9,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from hedge.sim.hedge_venue.accounts import BPS
+from hedge.sim.hedge_venue.state import MarginView
 from hedge.sim.hyperliquid.state import HlAccount as Account, HyperliquidState, order_status, \
     order_wire
 from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
@@ -56,15 +57,11 @@ def _l2_book(state: HyperliquidState, body: dict, now: int) -> Any:
 
 
 def clearinghouse_state(state: HyperliquidState, account: Account | None, now: int) -> dict:
+    """An unknown user reads as an empty account (every figure "0.0")."""
+    zero = Decimal(0)
+    m = state.margin(account, now) if account else MarginView(zero, zero, zero, zero)
     positions = []
-    if account is None:
-        summary = {"accountValue": "0.0", "totalNtlPos": "0.0", "totalRawUsd": "0.0",
-                   "totalMarginUsed": "0.0"}
-        return {"marginSummary": summary, "crossMarginSummary": dict(summary),
-                "crossMaintenanceMarginUsed": "0.0", "withdrawable": "0.0",
-                "assetPositions": [], "time": now}
-    m = state.margin(account, now)
-    for coin, pos in account.positions.items():
+    for coin, pos in (account.positions.items() if account else ()):
         if not pos.amount:
             continue
         perp = PERPS[coin]
