@@ -1,15 +1,7 @@
 """Binance USD-M's diff depth stream (`<symbol>@depth@100ms`), as ccxt's binanceusdm pro class
-consumes it.
-
-A client connects to `/public/ws/<n>` (or `/ws`), sends `{"method": "SUBSCRIBE", "params":
-["ethusdt@depth@100ms"], "id": 1}` and is answered `{"result": null, "id": 1}`; it then fetches
-`/fapi/v1/depth` and applies the diff events that follow. One event is published per 100 ms
-step of the shared price process (also when no level changed, as for a liquid market): `u` is
-the book nonce of that step (the `lastUpdateId` the REST snapshot gives at the same step), `pu`
-the `u` of the event before, `U` = `pu` + 1; quantities are absolute and "0" removes a level.
-
-The faults and the publish clock are the shared stream plumbing's (hedge_venue/streams.py).
-"""
+consumes it: SUBSCRIBE, then one event per 100 ms price step (also when no level changed), `u`
+the book nonce of that step (the REST snapshot's `lastUpdateId`), `pu` the `u` before, `U` = `pu`
++ 1; quantities are absolute and "0" removes a level. Faults and clock: hedge_venue/streams.py."""
 from __future__ import annotations
 
 import json
@@ -28,10 +20,8 @@ PATHS = ("/ws", "/public/ws", "/public/ws/{index}", "/market/ws", "/market/ws/{i
 
 
 def _symbol_of(stream: object) -> str | None:
-    if not isinstance(stream, str):
-        return None
     for suffix in STREAM_SUFFIXES:
-        if stream.endswith(suffix):
+        if isinstance(stream, str) and stream.endswith(suffix):
             symbol = stream[:-len(suffix)].upper()
             return symbol if symbol in SYMBOLS else None
     return None

@@ -1,8 +1,5 @@
-"""The perpetual symbols the hedge venue lists (one per local Lighter market), and the exchangeInfo document ccxt parses.
-
-Filters are what ccxt turns into precision and limits (TICK_SIZE mode: tickSize and stepSize
-become precision.price and precision.amount; MIN_NOTIONAL becomes limits.cost.min).
-"""
+"""The perpetuals the binance venue lists (one per local Lighter market) and exchangeInfo: ccxt
+turns tickSize/stepSize into precision (TICK_SIZE mode) and MIN_NOTIONAL into limits.cost.min."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -33,54 +30,38 @@ SYMBOLS: dict[str, SymbolSpec] = {
 }
 
 
+SYMBOL_CONSTANTS = {
+    "contractType": "PERPETUAL", "deliveryDate": 4133404800000, "onboardDate": 1569398400000,
+    "status": "TRADING", "maintMarginPercent": "2.5000", "requiredMarginPercent": "5.0000"}
+SYMBOL_LIMITS = {
+    "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": "COIN",
+    "underlyingSubType": [], "triggerProtect": "0.0500", "liquidationFee": "0.012500",
+    "marketTakeBound": "0.05", "maxMoveOrderLimit": 10000}
+
+
 def _symbol_info(spec: SymbolSpec) -> dict:
-    return {
-        "symbol": spec.symbol,
-        "pair": spec.symbol,
-        "contractType": "PERPETUAL",
-        "deliveryDate": 4133404800000,
-        "onboardDate": 1569398400000,
-        "status": "TRADING",
-        "maintMarginPercent": "2.5000",
-        "requiredMarginPercent": "5.0000",
-        "baseAsset": spec.base,
-        "quoteAsset": spec.quote,
-        "marginAsset": spec.quote,
-        "pricePrecision": spec.price_precision,
-        "quantityPrecision": spec.qty_precision,
-        "baseAssetPrecision": 8,
-        "quotePrecision": 8,
-        "underlyingType": "COIN",
-        "underlyingSubType": [],
-        "triggerProtect": "0.0500",
-        "liquidationFee": "0.012500",
-        "marketTakeBound": "0.05",
-        "maxMoveOrderLimit": 10000,
-        "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": str(spec.tick),
-             "maxPrice": "1000000", "tickSize": str(spec.tick)},
-            {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": str(spec.max_qty),
-             "stepSize": str(spec.step)},
-            {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty),
-             "maxQty": str(spec.market_max_qty), "stepSize": str(spec.step)},
-            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
-            {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
-            {"filterType": "MIN_NOTIONAL", "notional": str(spec.min_notional)},
-            {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500",
-             "multiplierDown": "0.9500", "multiplierDecimal": "4"},
-        ],
-        "orderTypes": ORDER_TYPES,
-        "timeInForce": TIME_IN_FORCE,
-    }
+    return {"symbol": spec.symbol, "pair": spec.symbol} | SYMBOL_CONSTANTS | {
+        "baseAsset": spec.base, "quoteAsset": spec.quote, "marginAsset": spec.quote,
+        "pricePrecision": spec.price_precision, "quantityPrecision": spec.qty_precision,
+    } | SYMBOL_LIMITS | {"filters": [
+        {"filterType": "PRICE_FILTER", "minPrice": str(spec.tick), "maxPrice": "1000000",
+         "tickSize": str(spec.tick)},
+        {"filterType": "LOT_SIZE", "minQty": str(spec.min_qty), "maxQty": str(spec.max_qty),
+         "stepSize": str(spec.step)},
+        {"filterType": "MARKET_LOT_SIZE", "minQty": str(spec.min_qty),
+         "maxQty": str(spec.market_max_qty), "stepSize": str(spec.step)},
+        {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+        {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+        {"filterType": "MIN_NOTIONAL", "notional": str(spec.min_notional)},
+        {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500",
+         "multiplierDecimal": "4"},
+    ], "orderTypes": ORDER_TYPES, "timeInForce": TIME_IN_FORCE}
 
 
 def exchange_info(now_ms: int) -> dict:
     """GET /fapi/v1/exchangeInfo."""
     return {
-        "timezone": "UTC",
-        "serverTime": now_ms,
-        "futuresType": "U_MARGINED",
-        "rateLimits": [
+        "timezone": "UTC", "serverTime": now_ms, "futuresType": "U_MARGINED", "rateLimits": [
             {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
              "limit": 2400},
             {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},

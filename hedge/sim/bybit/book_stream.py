@@ -1,16 +1,8 @@
-"""Bybit v5's public order-book stream (`orderbook.<depth>.<symbol>` on /v5/public/linear), as
-ccxt's bybit pro class consumes it.
-
-`{"req_id": "1", "op": "subscribe", "args": ["orderbook.50.ETHUSDT"]}` is answered
-`{"success": true, "ret_msg": "", "conn_id": ..., "req_id": "1", "op": "subscribe"}`, followed
-by a `snapshot` of the book and then one `delta` per 100 ms price step (changed levels, "0"
-removes one), each with `ts`, `cts` and `data` {`s`, `b`, `a`, `u`, `seq`}; `u` is the book
-nonce of the step. `{"op": "ping"}` gets `{"success": true, "ret_msg": "pong", ...}` (ccxt drops
-a connection that misses its pongs). Each connection gets deltas from what it was last sent, so
-a client that joins between steps still ends up with the venue's book. ccxt's bybit class does
-not check `u`, so `book_stream_gap` would go unnoticed by it. The faults and the publish clock
-are the shared stream plumbing's (hedge_venue/streams.py).
-"""
+"""Bybit v5's order-book stream (`orderbook.<depth>.<symbol>` on /v5/public/linear), as ccxt's
+bybit pro class consumes it: subscribe, a `snapshot`, then one `delta` per 100 ms price step
+("0" removes a level; `u` is the book nonce). Each connection gets deltas from what it was last
+sent, so a client joining between steps still ends up with the venue's book. ccxt does not check
+`u`, so `book_stream_gap` goes unnoticed by it. Faults and clock: hedge_venue/streams.py."""
 from __future__ import annotations
 
 import json
@@ -54,7 +46,6 @@ async def book_ws(request: web.Request) -> web.StreamResponse:
     conn_id = secrets.token_hex(8)
     streams.connections.add(ws)
     sent[ws] = {}
-    topics: dict[str, str] = {}           # symbol -> topic
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
@@ -78,13 +69,11 @@ async def book_ws(request: web.Request) -> web.StreamResponse:
             state = request.app[HEDGE_STATE_KEY]
             for topic, symbol in found:
                 if op == "unsubscribe":
-                    topics.pop(symbol, None)
                     sent[ws].pop(symbol, None)
                     streams.subscribers.get(symbol, set()).discard(ws)
                     continue
                 now = state.now_ms()
                 book = state.book(symbol, now)
-                topics[symbol] = topic
                 sent[ws][symbol] = (topic, book)
                 streams.subscribers.setdefault(symbol, set()).add(ws)
                 await ws.send_str(_message(topic, "snapshot", book, _full(book.bids),

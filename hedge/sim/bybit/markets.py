@@ -1,10 +1,5 @@
-"""The two USDT perpetuals the bybit venue lists, and the instruments-info rows ccxt parses.
-
-Filters follow bybit's real linear contracts: ETHUSDT trades in 0.01 ETH steps, BTCUSDT in
-0.001 BTC, both with a 5 USDT `minNotionalValue`. ccxt reads `qtyStep` and `tickSize` into
-precision, `minOrderQty`/`maxOrderQty` into limits.amount, and leaves `minNotionalValue` out of
-limits.cost (a client that needs it reads `market["info"]["lotSizeFilter"]`).
-"""
+"""The USDT perpetuals the bybit venue lists (bybit's real filters, 5 USDT `minNotionalValue`,
+which ccxt leaves out of limits.cost) and the instruments-info rows ccxt parses."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -30,15 +25,9 @@ SYMBOLS: dict[str, SymbolSpec] = {
 
 def instrument_row(spec: SymbolSpec) -> dict:
     return {
-        "symbol": spec.symbol,
-        "contractType": "LinearPerpetual",
-        "status": "Trading",
-        "baseCoin": spec.base,
-        "quoteCoin": spec.quote,
-        "launchTime": "1585526400000",
-        "deliveryTime": "0",
-        "deliveryFeeRate": "",
-        "priceScale": str(spec.price_precision),
+        "symbol": spec.symbol, "contractType": "LinearPerpetual", "status": "Trading",
+        "baseCoin": spec.base, "quoteCoin": spec.quote, "launchTime": "1585526400000",
+        "deliveryTime": "0", "deliveryFeeRate": "", "priceScale": str(spec.price_precision),
         "leverageFilter": {"minLeverage": "1", "maxLeverage": "100.00", "leverageStep": "0.01"},
         "priceFilter": {"minPrice": str(spec.tick), "maxPrice": "1999999.80",
                         "tickSize": str(spec.tick)},
@@ -46,17 +35,11 @@ def instrument_row(spec: SymbolSpec) -> dict:
                           "qtyStep": str(spec.step), "postOnlyMaxOrderQty": str(spec.max_qty),
                           "maxMktOrderQty": str(spec.market_max_qty),
                           "minNotionalValue": str(spec.min_notional)},
-        "unifiedMarginTrade": True,
-        "fundingInterval": 480,
-        "settleCoin": spec.quote,
-        "copyTrading": "both",
-        "upperFundingRate": "0.005",
-        "lowerFundingRate": "-0.005",
-        "isPreListing": False,
-        "preListingInfo": None,
+        "unifiedMarginTrade": True, "fundingInterval": 480, "settleCoin": spec.quote,
+        "copyTrading": "both", "upperFundingRate": "0.005", "lowerFundingRate": "-0.005",
+        "isPreListing": False, "preListingInfo": None,
         "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.1"},
-        "displayName": "",
-    }
+        "displayName": ""}
 
 
 def instruments_info(category: str, symbol: str | None, status: str | None) -> dict:

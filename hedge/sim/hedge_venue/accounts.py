@@ -1,9 +1,6 @@
-"""Accounts of the hedge venues: keys, the margin wallet, net positions, orders and fills.
-
-One record serves every exchange's wire format: statuses are kept as NEW / PARTIALLY_FILLED /
-FILLED / CANCELED / EXPIRED / REJECTED and each venue names them its own way. Fee rates and the
-position mode are per account (`/sim/accounts`), so a venue books the fee it serves.
-"""
+"""Accounts of the hedge venues: keys, wallet, net positions, orders and fills. Statuses are kept
+as NEW / PARTIALLY_FILLED / FILLED / CANCELED / EXPIRED / REJECTED and each venue names them its
+own way; fee rates and position mode are per account."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -2,6 +2,8 @@
 mapper), and what all venues share (control routes, the refusal switch, connection tracking)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -63,6 +65,38 @@ def signed_by(authenticate: Authenticate) -> Callable[[Callable], Handler]:
 def now_ms(request: web.Request) -> int:
     """The venue's clock (the `clock_offset_ms` knob shifts it)."""
     return request.app[HEDGE_STATE_KEY].now_ms()
+
+
+def add_route_table(app: web.Application, routes: list[tuple[str, str, Handler]]) -> None:
+    """A venue's routes as (method, path, handler); GET also answers HEAD, as aiohttp's add_get."""
+    for method, path, handler in routes:
+        if method == "GET":
+            app.router.add_get(path, handler)
+        else:
+            app.router.add_route(method, path, handler)
+
+
+class WireError(Exception):
+    """A request the venue refuses: its code, message and HTTP status; `envelope` (each venue's
+    subclass sets it) gives the body."""
+
+    default_status = 200
+
+    def __init__(self, code, msg: str, status: int | None = None) -> None:
+        super().__init__(f"{code} {msg}")
+        self.code, self.msg = code, msg
+        self.status = self.default_status if status is None else status
+
+    def response(self) -> web.Response:
+        return self.envelope(self.code, self.msg, self.status)
+
+    @staticmethod
+    def envelope(code, msg: str, status: int) -> web.Response:
+        raise NotImplementedError
+
+
+def hmac_sha256(secret: str, payload: str) -> bytes:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
 
 
 def log_bug(request: web.Request, venue: str) -> None:

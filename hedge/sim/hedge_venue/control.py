@@ -1,10 +1,6 @@
-"""The /sim control API of every hedge venue: accounts, faults, state and reset.
-
-Same paths and payloads on every exchange's venue; only the credential fields of
-`/sim/accounts` differ (`AccountForm`). `POST /sim/reset` puts faults, price pins and the
-refusal switch back to their defaults and keeps the accounts, so one venue can serve many
-tests in turn.
-"""
+"""The /sim control API of every hedge venue: accounts, faults, state and reset, with only the
+credential fields of `/sim/accounts` differing (`AccountForm`). Reset keeps the accounts, so one
+venue can serve many tests in turn."""
 from __future__ import annotations
 
 import json

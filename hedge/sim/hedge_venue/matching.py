@@ -137,8 +137,3 @@ def execute(state: HedgeVenueState, account: Account, req: OrderRequest, now: in
     elif order.executed_qty > 0:
         order.status = "PARTIALLY_FILLED"
     return order
-
-
-def lookup_visible(state: HedgeVenueState, orders, now: int) -> list[Order]:
-    """The orders an order lookup may show now (the `lookup_lag_ms` knob hides fresh ones)."""
-    return [o for o in orders if state.visible(o, now)]

@@ -1,10 +1,6 @@
-"""Which fault, if any, hits one order request, and the gate every venue's order route runs.
-
-Faults that answer *before* matching leave no order behind (429, 418, 502/503, -1001); the
-others (drop, late, -1007) execute the order and then hide or delay the answer, which is what
-makes a blind retry dangerous. Knobs are read on every request, so /sim/faults applies live.
-Each venue gives only the answers (`FaultAnswers`): the gate is the same everywhere.
-"""
+"""Which fault hits one order request, and the gate every venue's order route runs (each venue
+gives only its answers, `FaultAnswers`). Faults before matching leave no order behind; drop, late
+and -1007 execute and then hide or delay the answer, which makes a blind retry dangerous."""
 from __future__ import annotations
 
 import asyncio

@@ -1,10 +1,7 @@
-"""The connection-refusal switch: `refuse_connections`, and a queued `refuse:<s>` one-shot.
-
-Refusal closes the listening socket through the runner's Listener and also closes the
-keep-alive connections already accepted; otherwise a pooled client connection would keep
-working and the client would never see 'connection refused'. The switch is driven by the knob
-being set (HedgeFaults notifies on assignment), never by polling.
-"""
+"""The connection-refusal switch: `refuse_connections` and a queued `refuse:<s>` one-shot close
+the listening socket and the keep-alive connections already accepted (a pooled connection would
+otherwise never see 'connection refused'). Setting a knob drives it (HedgeFaults notifies on
+assignment); nothing polls."""
 from __future__ import annotations
 
 import asyncio

@@ -1,12 +1,7 @@
 """The book-stream plumbing every hedge venue's WebSocket shares: subscribers, the publish clock
-(one tick per 100 ms price step), the gap, drop and refusal faults, and shutdown.
-
-A venue's stream module keeps only its wire: the subscribe protocol and the event it sends
-(`Publisher.event`). Faults (HedgeFaults): `book_stream_gap` skips the next N events,
-`book_stream_gap_prob` each with that probability; `book_stream_drop` (one-shot, cleared once
-done) closes every stream connection, and `book_stream_refuse_s` then answers new stream
-connections HTTP 503 for that long.
-"""
+(one tick per 100 ms price step), the faults and shutdown; a venue keeps its subscribe protocol
+and events. `book_stream_gap`/`_gap_prob` skip events, `book_stream_drop` (one-shot) closes every
+stream connection and `book_stream_refuse_s` then answers new ones HTTP 503 for that long."""
 from __future__ import annotations
 
 import asyncio

@@ -1,12 +1,8 @@
-"""Who signed an /exchange action: the two EIP-712 schemes Hyperliquid accepts.
-
-L1 actions (order, cancel, updateLeverage, setReferrer, ...) are signed as a "phantom agent":
-the keccak of msgpack(action) + nonce + vault flag (+ expiresAfter) becomes the `connectionId`
-of an `Agent` struct in the "Exchange" domain (chain 1337); source "a" is mainnet, "b" testnet.
-User-signed actions (approveBuilderFee) sign their own fields in the
-"HyperliquidSignTransaction" domain. The venue recovers the address from the signature; a
-signature made for another network or over other bytes recovers some other address.
-"""
+"""Who signed an /exchange action. L1 actions are signed as a "phantom agent": the keccak of
+msgpack(action) + nonce + vault flag (+ expiresAfter) is the `connectionId` of an `Agent` in the
+"Exchange" domain (chain 1337, source "a" = mainnet). User-signed actions (approveBuilderFee) sign
+their own fields in "HyperliquidSignTransaction". A signature over other bytes or for another
+network recovers some other address."""
 from __future__ import annotations
 
 from typing import Any

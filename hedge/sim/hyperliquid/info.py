@@ -1,9 +1,6 @@
-"""POST /info: the read requests ccxt's hyperliquid class makes, answered in Hyperliquid's shapes.
-
-Market data comes from the shared book (mark = the book's mid); account reads take any `user`
-(an unknown user reads as an empty account, as on Hyperliquid). A request type the venue does not
-serve gets Hyperliquid's answer to an unknown type: HTTP 422 in plain text.
-"""
+"""POST /info: the reads ccxt's hyperliquid class makes. Market data comes from the shared book
+(mark = mid); an unknown `user` reads as an empty account and an unknown request type is HTTP 422
+in plain text, as on Hyperliquid."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,10 +9,11 @@ from typing import Any, Callable
 from aiohttp import web
 
 from hedge.sim.hedge_venue.accounts import BPS
-from hedge.sim.hyperliquid.accounts import HlAccount as Account, order_status, order_wire
+from hedge.sim.hedge_venue.state import MarginView
+from hedge.sim.hyperliquid.state import HlAccount as Account, HyperliquidState, order_status, \
+    order_wire
 from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
 from hedge.sim.hyperliquid.orders import CLOID
-from hedge.sim.hyperliquid.state import HyperliquidState
 
 DESERIALIZE_FAILED = "Failed to deserialize the JSON body into the target type"
 USDC_TOKEN = {"name": "USDC", "szDecimals": 8, "weiDecimals": 8, "index": 0,
@@ -59,15 +57,11 @@ def _l2_book(state: HyperliquidState, body: dict, now: int) -> Any:
 
 
 def clearinghouse_state(state: HyperliquidState, account: Account | None, now: int) -> dict:
+    """An unknown user reads as an empty account (every figure "0.0")."""
+    zero = Decimal(0)
+    m = state.margin(account, now) if account else MarginView(zero, zero, zero, zero)
     positions = []
-    if account is None:
-        summary = {"accountValue": "0.0", "totalNtlPos": "0.0", "totalRawUsd": "0.0",
-                   "totalMarginUsed": "0.0"}
-        return {"marginSummary": summary, "crossMarginSummary": dict(summary),
-                "crossMaintenanceMarginUsed": "0.0", "withdrawable": "0.0",
-                "assetPositions": [], "time": now}
-    m = state.margin(account, now)
-    for coin, pos in account.positions.items():
+    for coin, pos in (account.positions.items() if account else ()):
         if not pos.amount:
             continue
         perp = PERPS[coin]

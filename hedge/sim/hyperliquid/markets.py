@@ -1,10 +1,6 @@
-"""The two perpetuals the local Hyperliquid venue lists, and Hyperliquid's price and size rules.
-
-Rules (Hyperliquid docs, "Tick and lot size"): a size is a multiple of 10^-szDecimals; a perp
-price has at most 5 significant figures and at most 6 - szDecimals decimals, and an integer price
-is always valid whatever its number of figures. The tick is therefore not a constant: it is
-derived from the price, which is how ccxt derives it too (from `markPx`).
-"""
+"""The perpetuals the local Hyperliquid venue lists, and its price and size rules ("Tick and lot
+size"): a size is a multiple of 10^-szDecimals; a price has at most 5 significant figures and
+6 - szDecimals decimals, or is an integer. The tick follows the price, as ccxt derives it."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,12 +1,7 @@
-"""The `order` and `cancel` actions: Hyperliquid's per-order checks, then matching.
-
-Each order of an action gets its own status ({"filled"}, {"resting"} or {"error"}), as on the
-real venue. A refused order is still recorded with its `<reason>Rejected` status, so a lookup by
-cloid after a lost answer finds it rejected rather than unknown. The $10 minimum is applied to
-reduce-only orders too: Hyperliquid documents no exemption (API docs, "Error responses":
-MinTradeNtl), and reports that reduce-only closes below $10 are accepted are unconfirmed
-(`state.reduce_only_exempt_from_min_value = True` models them).
-"""
+"""The `order` and `cancel` actions: per-order checks, then matching, a status per order.
+A refused order is recorded with its `<reason>Rejected` status, so a lookup by cloid after a lost
+answer finds it rejected rather than unknown. The $10 minimum applies to reduce-only orders too
+(no documented exemption; `state.reduce_only_exempt_from_min_value` models the reports of one)."""
 from __future__ import annotations
 
 import re
@@ -14,10 +9,9 @@ from decimal import Decimal, InvalidOperation
 
 from hedge.sim.hedge_venue.accounts import Order
 from hedge.sim.hedge_venue.matching import MatchRules, OrderRequest, Refusal, execute
-from hedge.sim.hyperliquid.accounts import BUILDER_FEE_UNIT, TIFS, HlAccount
+from hedge.sim.hyperliquid.state import BUILDER_FEE_UNIT, TIFS, HlAccount, HyperliquidState
 from hedge.sim.hyperliquid.markets import (BY_ASSET, Perp, price_is_valid, size_is_valid,
                                            wire_decimal)
-from hedge.sim.hyperliquid.state import HyperliquidState
 
 CLOID = re.compile(r"0x[0-9a-fA-F]{32}")
 MAX_PRICE_DISTANCE = Decimal("0.8")

@@ -1,8 +1,5 @@
-"""The USDT-margined swaps the okx venue lists, in OKX's units: sizes are contracts of `ctVal`.
-
-The book and the accounts keep base units (the shared Binance-style book and account code);
-the wire speaks contracts. A size crosses between the two only through `to_base`/`to_contracts`.
-"""
+"""The USDT-margined swaps the okx venue lists. The book and accounts keep base units; the wire
+speaks contracts of `ctVal`, converted only through `to_base`/`to_contracts`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
