@@ -23,7 +23,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
-                                                 args.faults, args.hedge_exchange, args.tier))
+                                                 args.faults, args.hedge_exchange, args.tier,
+                                                 args.model))
         if args.command in ("diagnose", "replay", "canary", "markets"):
             return _diagnostics(args)
         if args.command == "report":

@@ -138,7 +138,7 @@ class LighterVenue:
 
     def mark(self, market: int) -> Decimal:
         spec = self.markets[market]
-        return spec.price(spec.to_ticks(self.prices.mid(spec.symbol)))
+        return spec.price(spec.to_ticks(self.prices.lighter_mid(spec.symbol)))
 
     # --- accepting transactions -----------------------------------------------------------
     def accept(self, tx_type: int, info: dict, raw: str) -> TxRecord:
