@@ -92,7 +92,7 @@ def taker_flow(venue: LighterVenue, market: int, now_ms: int) -> None:
             is_ask = flow.uninformed.random() < 0.5
             size = model.uninformed.size_median_base * math.exp(
                 model.uninformed.size_sigma * flow.uninformed.gauss(0, 1))
-            lots = max(spec.min_base_lots, round(size * 10 ** spec.size_decimals))
+            lots = _whole_minimums(spec, size)
             if not venue.faults.no_taker_flow:
                 venue.synthetic_taker(market, is_ask, lots, None)
         if flow.informed.random() < informed_p and not venue.faults.no_taker_flow:
@@ -100,6 +100,13 @@ def taker_flow(venue: LighterVenue, market: int, now_ms: int) -> None:
     while flow.due and flow.due[0][0] <= now_ms:
         _, _, order_index, price = heapq.heappop(flow.due)
         _land_informed(venue, market, order_index, price)
+
+
+def _whole_minimums(spec, size_base: float) -> int:
+    """A taker's size in lots, in whole multiples of the market's minimum order (at least one),
+    so a fill of ours is never smaller than what the hedge venue accepts."""
+    minimum = max(spec.min_base_lots, 1)
+    return minimum * max(1, round(size_base * 10 ** spec.size_decimals / minimum))
 
 
 def _aim_informed(venue: LighterVenue, market: int, flow: TakerFlow, now_ms: int) -> None:
@@ -128,7 +135,7 @@ def _land_informed(venue: LighterVenue, market: int, order_index: int, price: in
     spec, model = venue.markets[market], venue.prices.model
     for order in venue.books[market].sorted_orders(True) + venue.books[market].sorted_orders(False):
         if order.order_index == order_index and order.price == price and not order.synthetic:
-            lots = max(spec.min_base_lots, round(model.informed.size_base * 10 ** spec.size_decimals))
+            lots = _whole_minimums(spec, model.informed.size_base)
             venue.synthetic_taker(market, not order.is_ask, lots, price)
             return
 
