@@ -35,13 +35,13 @@ class TakerFlow:
     due: list[tuple[int, int, int, int]] = field(default_factory=list)  # (at ms, seq, order, price)
 
 
-def _flow(venue: LighterVenue, market: int) -> TakerFlow:
+def _flow(venue: LighterVenue, market: int, now_ms: int) -> TakerFlow:
     flows = vars(venue).setdefault("taker_flows", {})
     if market not in flows:
         symbol = venue.markets[market].symbol
         flows[market] = TakerFlow(stream(venue.seed, "uninformed", symbol),
                                   stream(venue.seed, "informed", symbol),
-                                  venue.prices.step_index())
+                                  venue.prices.step_index(now_ms))
     return flows[market]
 
 
@@ -79,7 +79,7 @@ def _clear_of_own_orders(targets: dict[bool, dict[int, int]], book) -> None:
 def taker_flow(venue: LighterVenue, market: int, now_ms: int) -> None:
     """Draw every model step up to now (same draws per step whatever the bot does); land the
     informed takers whose delay has passed."""
-    flow = _flow(venue, market)
+    flow = _flow(venue, market, now_ms)
     model = venue.prices.model
     step_s = model.step_ms / 1000
     per_s = model.uninformed.per_s if TAKERS_PER_S is None else TAKERS_PER_S
