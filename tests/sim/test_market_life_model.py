@@ -3,6 +3,12 @@ touch with the price standing still, informed takers take a quote through the fa
 tier's taker delay, and the bot's orders never change the market's draws."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from hedge.market.model_file import MarketModel, with_changes
 from hedge.sim.faults import LighterFaults
 from hedge.sim.lighter import market_life
@@ -12,6 +18,7 @@ from hedge.sim.price import PriceProcess
 
 ETH = 0
 OURS = 77
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _venue(model: MarketModel, seed: int = 3) -> LighterVenue:
@@ -70,3 +77,29 @@ def test_the_bots_orders_do_not_change_the_markets_draws():
     assert flows[0].uninformed.getstate() == flows[1].uninformed.getstate()
     assert flows[0].informed.getstate() == flows[1].informed.getstate()
     assert quiet.prices.mid("ETH", 3_000) == busy.prices.mid("ETH", 3_000)
+
+
+async def test_start_venues_draws_both_books_from_the_model_given():
+    from hedge.sim.runner import start_venues
+    from tests.sim.lighter_helpers import best_prices, poll
+    model = with_changes(STILL, fair={"start": 1234.0})
+    venues = await start_venues(seed=5, model=model)
+    try:
+        assert venues.prices.mid("ETH") == 1234.0
+        await poll(lambda: best_prices(venues)[0] > 0)
+        bid, ask = best_prices(venues)                  # ticks of 0.01: 10 bp either side
+        assert (bid, ask) == (123276, 123524)
+    finally:
+        await venues.stop()
+
+
+@pytest.mark.slow
+def test_sim_refuses_a_bad_model_file_naming_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  lighter:\n    half_sprad_bps: 3\n")
+    result = subprocess.run([sys.executable, "run.py", "sim", "--lighter-port", "0",
+                             "--hedge-port", "0", "--model", str(bad)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown key model.lighter.half_sprad_bps" in result.stderr
+    assert "--model" in result.stderr and "Traceback" not in result.stderr
