@@ -10,6 +10,7 @@ import asyncio
 import heapq
 import logging
 import math
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -29,14 +30,14 @@ STATS_EVERY_S = 1.0
 class TakerFlow:
     """One market's taker streams and the model step they have been drawn up to."""
 
-    uninformed: object
-    informed: object
+    uninformed: random.Random
+    informed: random.Random
     step: int = 0
     due: list[tuple[int, int, int, int]] = field(default_factory=list)  # (at ms, seq, order, price)
 
 
 def _flow(venue: LighterVenue, market: int, now_ms: int) -> TakerFlow:
-    flows = vars(venue).setdefault("taker_flows", {})
+    flows = venue.taker_flows
     if market not in flows:
         symbol = venue.markets[market].symbol
         flows[market] = TakerFlow(stream(venue.seed, "uninformed", symbol),
