@@ -19,6 +19,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:          # run as a script: python bench/lab_agreement.py
+    sys.path.insert(0, str(ROOT))
 K_STANDARD_ERRORS = 3.0
 METRICS = ("pnl_per_fill_bps", "fills_per_min")
 
@@ -75,9 +77,9 @@ def agreement(paper: list[dict], lab: list[dict], k: float = K_STANDARD_ERRORS) 
 
 
 def compare(config_path: str, model_path: str, seeds: list[int], duration_s: float) -> dict:
+    lab = [lab_run(config_path, model_path, s, duration_s) for s in seeds]
     with tempfile.TemporaryDirectory(prefix="lab-agreement-") as tmp:
         paper = [paper_run(config_path, model_path, s, duration_s, Path(tmp)) for s in seeds]
-    lab = [lab_run(config_path, model_path, s, duration_s) for s in seeds]
     metrics = agreement(paper, lab)
     return {"config": config_path, "model": model_path, "seeds": seeds, "duration_s": duration_s,
             "k_standard_errors": K_STANDARD_ERRORS, "paper": paper, "lab": lab,
