@@ -5,8 +5,7 @@ import asyncio
 import errno
 import signal
 
-from hedge.market.model_file import ModelFileError, load_model
-from hedge.sim.price import DEFAULT_MODEL_FILE
+from hedge.market.model_file import DEFAULT_MODEL_FILE, ModelFileError, load_model
 from hedge.sim.runner import start_venues
 
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from hedge.market.fair import Basis, FairPath
-from hedge.market.model_file import USUAL_PRICES, MarketModel, load_model, usual_price
+from hedge.market.model_file import (DEFAULT_MODEL_FILE, USUAL_PRICES, MarketModel, load_model,
+                                     usual_price)
 
 STEP_MS = 100                       # the default model's step (hedge venues' publishing cadence)
-DEFAULT_MODEL_FILE = Path(__file__).resolve().parents[2] / "config" / "models" / "default.yaml"
 
 
 def default_model() -> MarketModel:
