@@ -141,7 +141,7 @@ async def soak(args) -> dict:
             if sample["rss_mb"] is not None:
                 samples.append(sample)
         exit_code = bot.wait()
-        sim_hours = venues.prices.step_index() * STEP_MS / 3_600_000
+        sim_hours = venues.prices.step_index() * venues.prices.step_ms / 3_600_000
     finally:
         await venues.stop()
     return figures(out, run_dir, samples, exit_code, sim_hours, args)

@@ -47,10 +47,13 @@ class PaperAccounts:
 class PaperVenues:
     """`python run.py sim` as a child process; `lighter_url`/`hedge_url` once it is ready."""
 
-    def __init__(self, seed: int, faults: str, hedge_exchange: str = "binanceusdm") -> None:
+    def __init__(self, seed: int, faults: str, hedge_exchange: str = "binanceusdm",
+                 model_path: str | None = None) -> None:
         self.seed = seed
         self.faults = faults
         self.hedge_exchange = hedge_exchange
+        # the venue process runs from the repository root: a relative path is the caller's
+        self.model_args = ["--model", str(Path(model_path).resolve())] if model_path else []
         self.lighter_url = ""
         self.hedge_url = ""
         self._proc: asyncio.subprocess.Process | None = None
@@ -59,7 +62,7 @@ class PaperVenues:
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable, str(ROOT / "run.py"), "sim", "--lighter-port", "0", "--hedge-port", "0",
             "--seed", str(self.seed), "--faults", self.faults,
-            "--hedge-exchange", self.hedge_exchange, cwd=str(ROOT),
+            "--hedge-exchange", self.hedge_exchange, *self.model_args, cwd=str(ROOT),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             await asyncio.wait_for(self._read_ready(), timeout_s)

@@ -82,7 +82,7 @@ async def open_session(config: BotConfig, accounts_path: str | Path) -> Session:
     hedge_url = config.hedge.base_url
     if config.lighter.is_sim or config.hedge.is_sim:
         local_hedge = config.hedge.exchange if config.hedge.is_sim else "binanceusdm"
-        paper = PaperVenues(config.sim.seed, config.sim.faults, local_hedge)
+        paper = PaperVenues(config.sim.seed, config.sim.faults, local_hedge, config.market_model)
         await paper.start()
         lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
         hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url

@@ -24,7 +24,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "sim":
             return asyncio.run(sim_command.serve(args.lighter_port, args.hedge_port, args.seed,
-                                                 args.faults, args.hedge_exchange, args.tier))
+                                                 args.faults, args.hedge_exchange, args.tier,
+                                                 args.model))
         if getattr(args, "run_dir", "") is None:
             args.run_dir = default_run_dir()
         if args.command in ("diagnose", "replay", "canary", "markets"):

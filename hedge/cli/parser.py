@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which local hedge venue to serve (a ccxt id; default %(default)s)")
     sim.add_argument("--tier", choices=("standard", "premium"), default="standard",
                      help="Lighter tier of accounts registered without one (default %(default)s)")
+    sim.add_argument("--model", default=None, metavar="FILE",
+                     help="market model file (default config/models/default.yaml)")
 
     diag = sub.add_parser("diagnose", help="walk the decision tree over a run's logs")
     diag.add_argument("run_dir", nargs="?", default=None,

@@ -16,9 +16,8 @@ from hedge.lab.params import Choice, LabUsageError, corners, grid, parse_set, tr
 from hedge.lab.recorded_market import Replay, load_replay
 from hedge.lab.recording import RecordingError
 from hedge.lab.trial import run_trial, simulated
-from hedge.market.model_file import MarketModel, load_model
+from hedge.market.model_file import DEFAULT_MODEL, MarketModel, load_model
 
-DEFAULT_MODEL = "config/models/default.yaml"
 
 
 @dataclass

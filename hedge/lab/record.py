@@ -86,7 +86,8 @@ async def record(config: BotConfig, duration_s: float, out: Path, compress: bool
     lighter_url, hedge_url = config.lighter.base_url, config.hedge.base_url
     if config.lighter.is_sim or config.hedge.is_sim:
         paper = PaperVenues(config.sim.seed, config.sim.faults,
-                            config.hedge.exchange if config.hedge.is_sim else "binanceusdm")
+                            config.hedge.exchange if config.hedge.is_sim else "binanceusdm",
+                            config.market_model)
         await paper.start()
         lighter_url = paper.lighter_url if config.lighter.is_sim else lighter_url
         hedge_url = paper.hedge_url if config.hedge.is_sim else hedge_url

@@ -89,6 +89,10 @@ KEY_UNITS = {   # for the docs and messages: the unit of every key whose name do
 }
 
 OPTIONAL = {"start", "delay_ms"}    # keys whose absence (or null) means "derive it"
+# The model paper mode and the lab use when neither the config nor the command names one
+# (as the docs and config overlays name it, and as a file the venue process can open).
+DEFAULT_MODEL = "config/models/default.yaml"
+DEFAULT_MODEL_FILE = Path(__file__).resolve().parents[2] / DEFAULT_MODEL
 
 # A market's usual price when the model gives no `fair.start` (hedge quote currency).
 USUAL_PRICES = {"ETH": 3000.0, "BTC": 100000.0, "SOL": 200.0, "DOGE": 0.25, "1000PEPE": 0.01}

@@ -142,7 +142,7 @@ class MarketSimulation(OrderLanding):
 
     def _uninformed_arrivals(self) -> None:
         flow = self.model.uninformed
-        for _ in range(_poisson(self._uninformed, self._uninformed_mean)):
+        for _ in range(poisson(self._uninformed, self._uninformed_mean)):
             buys = self._uninformed.random() < 0.5
             size = flow.size_median_base * math.exp(flow.size_sigma * self._uninformed.gauss(0, 1))
             for fill in self.lighter_book.take(buys, self.lots(size)):
@@ -217,7 +217,7 @@ class MarketSimulation(OrderLanding):
         self._event(fill.order_id, "fill", fill.price_ticks, fill.lots, fill.remaining_lots, taker)
 
 
-def _poisson(rng, mean: float) -> int:
+def poisson(rng, mean: float) -> int:
     """Knuth's count of arrivals in one step (small means: a draw or two per step)."""
     if mean <= 0:
         return 0

@@ -1,83 +1,96 @@
-"""One seeded price process shared by both local venues.
+"""The local venues' prices, drawn from the market model (hedge/market), the same code the lab
+steps.
 
-Both venues quote around the same mid (the hedge venue adds a small basis), so a quote that
-looks profitable against the hedge venue's book really is, and a test run replays the same
-path for the same seed however often or whenever the venues ask for a price.
+Per asset: the fair X(t) (what the hedge venues quote around) and Lighter's fair, X(t - lag)
+shifted by the model's OU basis and divided by the quote-currency rate. Time into the model is
+the venue's clock since `origin_ms`, in the model's steps; a step's value depends only on the
+seed, the asset and the step index, so two venues asking at different moments, in any order,
+see one path, and the bot's own traffic never moves it.
+
+Tests pin prices by replacing `mid` on the instance (tests/sim/ccxt_loopback.freeze_prices);
+a pinned mid is then both venues' fair, with no lag and no basis, so a test can compute the
+exact books it trades against.
 """
 from __future__ import annotations
 
-import math
-import random
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 
-STEP_MS = 100
+from hedge.market.fair import Basis, FairPath
+from hedge.market.model_file import (DEFAULT_MODEL_FILE, USUAL_PRICES, MarketModel, load_model,
+                                     usual_price)
+
+STEP_MS = 100                       # the default model's step (hedge venues' publishing cadence)
 
 
-@dataclass(frozen=True)
-class AssetPath:
-    """Start price and volatility of one asset (ETH, BTC, ...); each asset walks its own path,
-    seeded by (seed, asset), so adding an asset never moves another's prices."""
-
-    asset: str
-    start_price: float
-    vol_bps_per_step: float
+def default_model() -> MarketModel:
+    """config/models/default.yaml: paper mode's market when the config names no model."""
+    return load_model(DEFAULT_MODEL_FILE)
 
 
-DEFAULT_ASSETS = (
-    AssetPath("ETH", 3000.0, 0.6),
-    AssetPath("BTC", 100000.0, 0.5),
-    AssetPath("SOL", 200.0, 0.8),
-    AssetPath("DOGE", 0.25, 1.0),
-    AssetPath("1000PEPE", 0.01, 1.2),
-)
+class _AssetPath:
+    """One asset's fair and basis, one entry per model step, drawn on demand."""
+
+    def __init__(self, model: MarketModel, seed: int, asset: str) -> None:
+        start = model.fair.start if model.fair.start is not None else usual_price(asset)
+        self.fair = FairPath(model.fair, model.step_ms, start, seed, asset, 0)
+        self.basis = Basis(model.lighter, model.step_ms, seed, asset)
+        self.x = [self.fair.x]
+        self.basis_bps = [self.basis.bps]
+
+    def extend_to(self, k: int) -> None:
+        while len(self.x) <= k:
+            self.x.append(self.fair.advance())
+            self.basis_bps.append(self.basis.advance())
 
 
 class PriceProcess:
-    """Geometric random walk in 100 ms steps, keyed by step index rather than by call order.
+    """Fair prices of every asset from one model and seed, keyed by step index."""
 
-    `mid(asset, now_ms)` depends only on the seed and on how many steps have elapsed since
-    `origin_ms`, so two venues asking at different moments see one consistent path.
-    """
-
-    def __init__(self, seed: int, assets: tuple[AssetPath, ...] = DEFAULT_ASSETS,
+    def __init__(self, seed: int, model: MarketModel | None = None,
                  origin_ms: int | None = None, speed: float = 1.0) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed}")
         self.seed = seed
+        self.model = model or default_model()
+        self.step_ms = self.model.step_ms
         # The market's clock runs `speed` times the wall clock: price steps here, and the
         # Lighter venue's book ticks and takers (hedge/sim/lighter/market_life.py). A soak at
         # speed 20 lives an hour of market in three minutes (bench/soak.py).
         self.speed = speed
         self.origin_ms = int(time.time() * 1000) if origin_ms is None else origin_ms
-        self._assets = {a.asset: a for a in assets}
-        self._paths: dict[str, list[float]] = {a.asset: [a.start_price] for a in assets}
-        self._rngs = {a.asset: random.Random(f"{seed}:{a.asset}") for a in assets}
+        self._lag_steps = round(self.model.lighter.lag_ms / self.step_ms)
+        self._paths: dict[str, _AssetPath] = {}
 
     @property
     def assets(self) -> tuple[str, ...]:
-        return tuple(self._assets)
+        return tuple(USUAL_PRICES)
 
     def step_index(self, now_ms: int | None = None) -> int:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-        return max(0, int((now_ms - self.origin_ms) * self.speed) // STEP_MS)
+        return max(0, int((now_ms - self.origin_ms) * self.speed) // self.step_ms)
+
+    def _path(self, asset: str, k: int) -> _AssetPath:
+        path = self._paths.get(asset)
+        if path is None:
+            path = self._paths[asset] = _AssetPath(self.model, self.seed, asset)
+        path.extend_to(k)
+        return path
 
     def mid(self, asset: str, now_ms: int | None = None) -> float:
-        """Mid price of `asset` at `now_ms` (wall clock when omitted)."""
-        path = self._paths[asset]
+        """The fair X of `asset` at `now_ms` (wall clock when omitted), hedge quote currency."""
         k = self.step_index(now_ms)
-        if k >= len(path):
-            spec = self._assets[asset]
-            rng = self._rngs[asset]
-            sigma = spec.vol_bps_per_step / 10_000
-            price = path[-1]
-            for _ in range(len(path), k + 1):
-                # Mean-reverting toward the start keeps long paper runs in a sane range.
-                pull = 0.001 * math.log(spec.start_price / price)
-                price *= math.exp(rng.gauss(0.0, sigma) + pull)
-                path.append(price)
-        return path[k]
+        return self._path(asset, k).x[k]
+
+    def lighter_mid(self, asset: str, now_ms: int | None = None, lagged: bool = True) -> float:
+        """Lighter's fair: X(t - lag) with the basis, in Lighter's quote currency (`lagged`
+        False: X(t), what an informed taker knows); a pinned `mid` is taken as it is."""
+        if "mid" in vars(self):
+            return self.mid(asset, now_ms)
+        k = self.step_index(now_ms)
+        path = self._path(asset, k)
+        x = path.x[max(0, k - self._lag_steps)] if lagged else path.x[k]
+        return x * (1 + path.basis_bps[k] / 1e4) / self.model.lighter.quote_rate
 
     def mid_decimal(self, asset: str, now_ms: int | None = None, places: int = 2) -> Decimal:
         return Decimal(repr(round(self.mid(asset, now_ms), places)))

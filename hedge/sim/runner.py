@@ -1,4 +1,5 @@
-"""Start both local venues on 127.0.0.1, sharing one price process, and stop them cleanly."""
+"""Start both local venues on 127.0.0.1, sharing one market model's prices, and stop them
+cleanly."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ from aiohttp import web
 from hedge.sim.hedge_venue.keys import LISTENER_KEY
 from hedge.sim.faults import FaultProfile, fault_profile
 from hedge.sim.lighter.app import build_lighter_app
+from hedge.market.model_file import MarketModel
 from hedge.sim.price import PriceProcess
 
 LOOPBACK = "127.0.0.1"
@@ -108,14 +110,16 @@ class RunningVenues:
 async def start_venues(seed: int = 1, faults: str | FaultProfile = "none",
                        lighter_port: int = 0, hedge_port: int = 0,
                        hedge_exchange: str = "binanceusdm",
-                       default_tier: str = "standard", speed: float = 1.0) -> RunningVenues:
+                       default_tier: str = "standard", speed: float = 1.0,
+                       model: MarketModel | None = None) -> RunningVenues:
     """Start both venues; port 0 picks a free port (read it back from the result).
+    `model` is the market both venues draw from (None: config/models/default.yaml).
     `hedge_exchange` picks which local hedge venue (a ccxt id) serves the hedge side;
     `default_tier` is the Lighter tier of accounts registered without one; `speed` runs the
     market (price steps, book ticks, takers) that many times faster than the wall clock."""
     build_hedge_app = hedge_app_builder(hedge_exchange)
     profile = fault_profile(faults) if isinstance(faults, str) else faults
-    prices = PriceProcess(seed, speed=speed)
+    prices = PriceProcess(seed, model, speed=speed)
     lighter_app = build_lighter_app(prices, profile.lighter, seed, default_tier)
     hedge_app = build_hedge_app(prices, profile.hedge, seed)
     lighter = Listener(lighter_app, LOOPBACK, lighter_port)

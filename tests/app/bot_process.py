@@ -155,8 +155,10 @@ async def sweep_the_bid(venues, pins: dict[str, float], account_index: int,
 
     def fresh_bid():
         account = lighter.accounts.get(account_index)
-        bids = [o for o in (account.live_orders(market) if account else [])
-                if not o.is_ask and o.order_index not in swept]
+        # a bid the model's takers filled before this poll saw it rest counts too
+        bids = [o for o in (account.orders.values() if account else [])
+                if o.market_index == market and not o.is_ask and o.order_index not in swept
+                and (o.live or o.filled > 0)]
         return bids[0] if bids else None
 
     bid = await poll(fresh_bid, timeout=timeout_s, step=0.05)

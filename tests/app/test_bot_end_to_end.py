@@ -116,7 +116,9 @@ def _freeze_market(venues) -> None:
 async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, tmp_path):
     """A process: SIGKILL mid-hedge, then a restart on the same journal."""
     account = await register_bot(venues)
-    config = write_config(tmp_path, account, duration_s=0, hedge={"timeout_ms": 8000})
+    # one side: the model's takers reach both quotes at the touch, and this run wants one fill
+    config = write_config(tmp_path, account, duration_s=0, hedge={"timeout_ms": 8000},
+                          strategy={"sides": "bid"})
     hedge_state = venues.hedge_app[HEDGE_STATE_KEY]
     hedge_state.faults.next = ["late"]          # the first hedge executes, its answer waits 3 s
     hedge_state.faults.late_ms = 3000

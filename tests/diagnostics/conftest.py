@@ -62,6 +62,10 @@ def fault_runs(tmp_path_factory) -> dict[str, Path]:
                 proc.wait(timeout=max(1.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.terminate()
-                proc.wait(timeout=10)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:   # its run directory tells what it reached
+                    proc.kill()
+                    proc.wait()
             out.close()
     return {profile: run_dir_of(tmp / f"logs-{profile}") for profile in PROFILES}

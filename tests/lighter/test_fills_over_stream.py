@@ -52,7 +52,7 @@ async def test_post_only_at_best_bid_fills_partially_then_fully(venues, account,
     try:
         await ws.wait_book(ETH)
         await poll(lambda: best_prices(venues)[0] < 300_000 < best_prices(venues)[1])  # at 3000
-        size = Decimal("0.0400")
+        size = Decimal("0.2000")
         bid, ask = best_prices(venues)
         assert ask - bid > 1
         assert (await account.orders.create_post_only(ETH, False, size, Decimal(bid + 1).scaleb(-2),

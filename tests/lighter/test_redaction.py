@@ -1,6 +1,7 @@
 """No secret and no auth token in anything a run writes; the bot.log tags and jsonl format hold."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -87,6 +88,9 @@ async def test_a_run_writes_no_secret_and_the_tagged_lines(venues, account, run_
     detector, fills = FillDetector(), []
     try:
         await ws.wait_book(ETH)
+        # Subscribes are paced: the order goes in once the account stream is there to see it.
+        while not isinstance(msg := await asyncio.wait_for(ws.queue.get(), 10), m.AccountOrders):
+            pass
         logger.info("planted: key {} token {}", account.private_key, minted[0])
         try:
             raise RuntimeError(f"sdk said: bad key {account.private_key} / {minted[0]}")

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from lighter.signer_client import SignerClient
 
-from hedge.sim.lighter import stream
+from hedge.sim.lighter import market_life, stream
 from tests.sim.lighter_helpers import best_prices, frame_where, new_client, next_frame, poll, token, venue
 
 ETH = 0
@@ -95,7 +95,8 @@ async def test_subscribe_errors(venues):
         await client.close()
 
 
-async def test_post_only_at_best_bid_fills_and_streams_cumulative_amounts(venues):
+async def test_post_only_at_best_bid_fills_and_streams_cumulative_amounts(venues, monkeypatch):
+    monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)   # the model's takers, faster
     client = await new_client(venues)
     acct = client.account_index
     v = venue(venues)

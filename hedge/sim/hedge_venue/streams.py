@@ -14,7 +14,6 @@ from aiohttp import WSCloseCode, web
 
 from hedge.sim.hedge_venue.book import Book
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
-from hedge.sim.price import STEP_MS
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +106,9 @@ async def _publish_loop(app: web.Application, publish: Publish) -> None:
         except Exception:  # a bug here must not end the stream for good
             log.exception("hedge sim: book stream publish failed")
         now = int(time.time() * 1000)
-        step_start = state.prices.origin_ms + state.prices.step_index(now) * STEP_MS
-        await asyncio.sleep(max(0.0, (step_start + STEP_MS + PUBLISH_OFFSET_MS - now) / 1000))
+        step_start = state.prices.origin_ms + state.prices.step_index(now) * state.prices.step_ms
+        next_ms = step_start + state.prices.step_ms + PUBLISH_OFFSET_MS
+        await asyncio.sleep(max(0.0, (next_ms - now) / 1000))
 
 
 async def close_stream_connections(app: web.Application) -> None:

@@ -6,17 +6,15 @@ an order that joined a level keeps its place ahead of liquidity that arrives lat
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
+from hedge.market.model_file import LighterBookModel
 from hedge.sim.lighter.accounts import Order
 from hedge.sim.lighter.markets import MarketSpec
 
 SYNTHETIC_ACCOUNT = 281474976710654   # the account the captures show as the LLP maker
-LEVELS_PER_SIDE = 20
-NEAR_LEVELS = 5          # 1-tick spacing for the levels nearest the touch
-FAR_STEP_TICKS = 5       # deeper levels sit on a coarser grid
-SPREAD_TICKS = 2
 
 
 @dataclass(frozen=True)
@@ -134,23 +132,17 @@ class OrderBook:
             del levels[price]
 
 
-def synthetic_targets(spec: MarketSpec, mid_ticks: int, seed: int) -> dict[bool, dict[int, int]]:
-    """Depth around `mid_ticks`: sizes depend only on (seed, market, price), so a level that
-    stays in range keeps its size and re-centring emits small diffs."""
-    min_lots = max(spec.min_base_lots, 1)
-    best_bid = mid_ticks - SPREAD_TICKS // 2
-    best_ask = best_bid + SPREAD_TICKS
-    out: dict[bool, dict[int, int]] = {False: {}, True: {}}
-    for is_ask, touch, step in ((False, best_bid, -1), (True, best_ask, 1)):
-        prices = [touch + step * i for i in range(NEAR_LEVELS)]
-        edge = prices[-1]
-        grid = (edge // FAR_STEP_TICKS) * FAR_STEP_TICKS
-        while len(prices) < LEVELS_PER_SIDE:
-            grid += step * FAR_STEP_TICKS
-            if (grid - edge) * step > 0:
-                prices.append(grid)
-        for rank, price in enumerate(prices):
-            h = ((price * 2654435761) ^ (seed * 40503 + spec.market_id * 97)) & 0xFFFFFFFF
-            mult = 1 + h % 4 if rank < NEAR_LEVELS else 2 + h % 20
-            out[is_ask][price] = min_lots * mult
-    return out
+def synthetic_targets(spec: MarketSpec, lighter_fair: float,
+                      book: LighterBookModel) -> dict[bool, dict[int, int]]:
+    """The model's background book around Lighter's fair, on this market's grid: the best
+    bid/ask `half_spread_bps` away, `levels` levels `level_step_ticks` apart, `level_base` each
+    (at least the market's minimum). Sizes do not depend on time, so re-centring emits small
+    diffs."""
+    tick = float(spec.price(1))
+    half = lighter_fair * book.half_spread_bps / 1e4
+    best_bid = math.floor((lighter_fair - half) / tick + 1e-9)
+    best_ask = max(math.ceil((lighter_fair + half) / tick - 1e-9), best_bid + 1)
+    lots = max(spec.min_base_lots, 1, round(book.level_base * 10 ** spec.size_decimals))
+    step = book.level_step_ticks
+    return {False: {best_bid - i * step: lots for i in range(book.levels)},
+            True: {best_ask + i * step: lots for i in range(book.levels)}}

@@ -101,6 +101,7 @@ class LighterVenue:
         self.hub: Publisher = NullPublisher()
         self.pending: Sequencer | None = None
         self.limiter = RequestLimiter(self)
+        self.taker_flows: dict[int, Any] = {}    # market -> market_life.TakerFlow
         self.pending_client_ids: dict[int, list[int]] = {}
         self._next_ask = ASK_INDEX_BASE + 1_953_000_000
         self._next_bid = BID_INDEX_BASE + 1_953_000_000
@@ -143,7 +144,7 @@ class LighterVenue:
 
     def mark(self, market: int) -> Decimal:
         spec = self.markets[market]
-        return spec.price(spec.to_ticks(self.prices.mid(spec.symbol)))
+        return spec.price(spec.to_ticks(self.prices.lighter_mid(spec.symbol)))
 
     # --- accepting transactions -----------------------------------------------------------
     def accept(self, tx_type: int, info: dict, raw: str) -> TxRecord:
