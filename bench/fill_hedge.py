@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
+import pstats
 import hashlib
 import hmac
 import itertools
@@ -81,6 +84,7 @@ class Probe:
                 self.natural.append(row[:2])
         desk.record_outcome = record
         self.stages: dict[str, list[float]] = {}
+        self.profile: cProfile.Profile | None = None    # --profile: ccxt's create_order, to HTTP
         self._trace(engine)
 
         for name in ("sign_create_order", "sign_modify_order", "sign_cancel_order",
@@ -154,6 +158,8 @@ class Probe:
         async def create(*args, **kwargs):
             stamp = time.perf_counter_ns()
             self._pending_create = stamp
+            if self.profile is not None:
+                self.profile.enable()
             return await original_create(*args, **kwargs)
         venue.exchange.create_order = create
         original_fetch = venue.exchange.fetch
@@ -161,6 +167,8 @@ class Probe:
         async def fetch(*args, **kwargs):
             started = getattr(self, "_pending_create", None)
             if started is not None:
+                if self.profile is not None:
+                    self.profile.disable()
                 self._stage("ccxt create_order -> request handed to HTTP", (time.perf_counter_ns() - started) / 1e6)
                 self._pending_create = None
             return await original_fetch(*args, **kwargs)
@@ -240,11 +248,13 @@ class RawClient:
 
 
 async def drive(engine_box: dict, singles: int, batches: int, batch_size: int, gap_s: float,
-                result: dict) -> None:
+                result: dict, profile: bool = False) -> None:
     while "engine" not in engine_box:
         await asyncio.sleep(0.05)
     engine = engine_box["engine"]
     probe = Probe(engine)
+    if profile:
+        probe.profile = cProfile.Profile()
     deadline = time.monotonic() + 30
     while not (engine.quotes.own_client_indexes and engine.mid() is not None
                and engine._tasks and engine.hedge_venue.book_age_ms(engine.hedge_symbol) is not None):
@@ -320,6 +330,10 @@ async def drive(engine_box: dict, singles: int, batches: int, batch_size: int, g
             "stages_ms_p50": {k: _r(pct(v, 50)) for k, v in probe.stages.items()},
             "stages_ms_p99": {k: _r(pct(v, 99)) for k, v in probe.stages.items()},
         })
+        if probe.profile is not None:
+            out = io.StringIO()
+            pstats.Stats(probe.profile, stream=out).sort_stats("cumulative").print_stats(40)
+            print(out.getvalue(), file=sys.stderr)
     finally:
         await raw.close()
         await http.close()
@@ -341,7 +355,7 @@ async def main_async(args) -> dict:
             "duration_s": args.duration, "logging.dir": tmp, "logging.level": "WARNING",
             "risk.max_unhedged_base": "1"})       # a 10-fill frame owes 0.1 until hedged
         driver = asyncio.create_task(drive(captured, args.singles, args.batches, args.batch_size,
-                                           args.gap_s, result))
+                                           args.gap_s, result, args.profile))
         code = await run_command.run_bot(config)
         if driver.done() and driver.exception() is not None:
             raise driver.exception()
@@ -365,6 +379,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=10)
     ap.add_argument("--gap-s", type=float, default=0.15)
     ap.add_argument("--duration", type=float, default=600)
+    ap.add_argument("--profile", action="store_true",
+                    help="cProfile ccxt's create_order up to its HTTP call; the table to stderr")
     args = ap.parse_args()
     print(orjson.dumps(asyncio.run(main_async(args))).decode(), flush=True)
 

@@ -83,7 +83,7 @@ class IdleQuotes:
     def on_order(self, order) -> None:
         pass
 
-    def hedge_price_assumed(self, client_order_index):
+    def hedge_price_assumed(self, client_order_index, fill_price=None):
         return None
 
 

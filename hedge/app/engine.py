@@ -37,6 +37,7 @@ from hedge.app.settings import EngineSettings
 from hedge.core.fill_detector import FillDetector
 from hedge.core.quoting import MarketView, QuoteTarget, quote_target
 from hedge.app.market_pause import pause_market, pause_or_resume
+from hedge.app.settled_book import SettledBookWait
 from hedge.core.latency_histogram import LatencyHistogram
 from hedge.core.risk import STOP_ALL, RiskSnapshot, kill_reason, limit_action
 from hedge.infra import events
@@ -114,6 +115,7 @@ class Engine:
                                                                   via_rest=True),
                                       clock)
         self.book_age_at_quote_ms = LatencyHistogram()   # hedge book age when quotes were sent
+        self.settled_book = SettledBookWait(self.hedge_symbol)   # first quotes on a fresh book
         self.pricing = PricingInputs(self.params.terms)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -299,9 +301,11 @@ class Engine:
     async def _quote_loop(self) -> None:
         while True:
             book_age_ms = self.hedge_venue.book_age_ms(self.hedge_symbol)
-            self._target = quote_target(self.market_view(), self.params)
-            if await self.quotes.apply(self._target) and book_age_ms is not None:
-                self.book_age_at_quote_ms.append(book_age_ms)
+            resting = any(q is not None for q in self.quotes.sides.values())
+            if self.settled_book.allows(book_age_ms, resting, self.clock.now_s()):
+                self._target = quote_target(self.market_view(), self.params)
+                if await self.quotes.apply(self._target) and book_age_ms is not None:
+                    self.book_age_at_quote_ms.append(book_age_ms)
             await self.clock.sleep(QUOTE_INTERVAL_S)
 
     async def _hedge_book_loop(self) -> None:

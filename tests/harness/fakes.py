@@ -203,6 +203,7 @@ class FakeHedgeVenue:
         HEDGE_SYMBOL, Decimal("0.001"), Decimal("0.01"), Decimal("0.001"), Decimal("5")))
     position_: Decimal = Decimal(0)
     book_fresh: bool = True
+    book_age: float = 0.0                 # ms, while the book is fresh
     script: list[str] = field(default_factory=list)
     lookup_failures_left: int = 0
     requests: list[HedgeRequest] = field(default_factory=list)
@@ -237,7 +238,7 @@ class FakeHedgeVenue:
         await asyncio.Event().wait()
 
     def book_age_ms(self, symbol: str) -> float | None:
-        return 0.0 if self.book_fresh else None
+        return self.book_age if self.book_fresh else None
 
     def executable_price(self, symbol: str, amount: Decimal, is_buy: bool) -> Decimal | None:
         if not self.book_fresh:
