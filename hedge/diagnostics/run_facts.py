@@ -33,7 +33,7 @@ ORDER_RE = re.compile(r"\[LIGHTER WS\]\s+order order_index=(\S+) client_order_in
 QUOTE_REJECT_RE = re.compile(r"\[QUOTE\] .* rejected: code=(\S+) (.*)")
 QUOTE_ACCEPT_RE = re.compile(r"\[QUOTE\] (place|modify|cancel) .* accepted")
 REST_AUTH_RE = re.compile(r"code=(" + "|".join(map(str, AUTH_ERROR_CODES)) + r") message='([^']*)'")
-RATE_LIMIT_RE = re.compile(r"(?<![\d.])429(?![\d.])|code=23000|Too Many Requests|rate.limited", re.I)
+RATE_LIMIT_RE = re.compile(r"(?<![\d.])429(?![\d.s])|code=23000|Too Many Requests|rate.limited", re.I)
 CLOCK_SKEW_RE = re.compile(r"(?<![\d.])-1021(?!\d)|recvWindow|clock skew", re.I)
 
 

@@ -24,10 +24,16 @@ RUN_TIMEOUT_S = 90
 AT_ONCE = len(PROFILES)   # all at once: in batches they outlast pytest-timeout under load
 
 
+# A refused hedge pauses its market; the fill it leaves unhedged trips the kill switch once it
+# is this old: short, so that a fill late in the short run still ends in the kill.
+RISK = {"reject_hedges": {"max_unhedged_age_ms": 2000}}
+
+
 def paper_config(tmp: Path, name: str, **strategy) -> Path:
     config = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
     config["logging"]["dir"] = str(tmp / f"logs-{name}")
     config["strategy"].update(strategy)
+    config.setdefault("risk", {}).update(RISK.get(name, {}))
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

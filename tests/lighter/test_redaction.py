@@ -117,6 +117,10 @@ async def test_a_run_writes_no_secret_and_the_tagged_lines(venues, account, run_
         while ws.counters.token_refreshes < 1 and time.monotonic() < deadline:
             await ws.queue.get()
         assert ws.counters.token_refreshes >= 1
+        # The refreshed token's resubscribes are paced (a few a second): both are sent.
+        deadline = time.monotonic() + 3
+        while not ws.pacer.idle and time.monotonic() < deadline:
+            await ws.queue.get()
     finally:
         await ws.close()
         recorder.close()

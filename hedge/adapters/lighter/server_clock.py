@@ -12,6 +12,7 @@ import asyncio
 import aiohttp
 import orjson
 from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
 
 from hedge.adapters.lighter.ws_client import stream_url
 from hedge.infra.clock import wall_s
@@ -27,8 +28,8 @@ async def lighter_clock_offset_ms(base_url: str, market: int, timeout_s: float =
     """Lighter's clock minus ours, in ms (positive: the venue is ahead)."""
     try:
         return await asyncio.wait_for(_from_stream(base_url, market), timeout_s)
-    except (asyncio.TimeoutError, LookupError):
-        return await _from_rest_root(base_url)
+    except (asyncio.TimeoutError, LookupError, OSError, WebSocketException):
+        return await _from_rest_root(base_url)     # the stream refused or gave no stamp
 
 
 async def _from_stream(base_url: str, market: int) -> float:

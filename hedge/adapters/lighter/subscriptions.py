@@ -58,6 +58,11 @@ class SubscriptionPacer:
         self._pending = None
         self._wake.set()
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing waiting for its answer."""
+        return not self._queue and self._pending is None
+
     def request(self, channel: str, renew: bool = False) -> None:
         """(Re)subscribe `channel` when its turn comes; `renew`: unsubscribe it first, back to
         back with the subscribe, so the old subscription carries frames until then."""
