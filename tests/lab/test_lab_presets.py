@@ -69,3 +69,12 @@ def test_every_preset_reports_markouts_by_side(preset: str):
     if preset in ("default", "alt-wide"):
         assert t["fills"] >= 10, t
         assert all(markouts[side][h] is not None for side in ("bid", "ask") for h in HORIZONS)
+
+
+def test_markouts_belong_to_the_side_that_filled():
+    """Bid only on alt-wide: the ask side has no markouts, the bid side has them all."""
+    config = load_config(PAPER, {"strategy.sides": "bid"})
+    t = run_trial(config, load_model("config/models/alt-wide.yaml"), 1, 0.05)
+    assert t["fills"] >= 5, t
+    assert all(t["markouts_bps"]["bid"][h] is not None for h in HORIZONS), t["markouts_bps"]
+    assert all(t["markouts_bps"]["ask"][h] is None for h in HORIZONS), t["markouts_bps"]
