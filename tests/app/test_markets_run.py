@@ -40,10 +40,16 @@ def multi_config(tmp_path: Path, account) -> Path:
     config["hedge"]["url"] = account.hedge_url
     config["strategy"]["pricing"] = "join"          # quotes at the touch: fills come quickly
     config["strategy"]["min_quote_lifetime_ms"] = 200
+    # Three markets on a standard account spend a minute's budget in seconds: a short window
+    # (the venue's too, below) lets the paused market's neighbours requote while the test waits.
+    config["lighter"]["rate_window_s"] = RATE_WINDOW_S
     config["logging"] = {"level": "INFO", "dir": str(tmp_path / "logs")}
     path = tmp_path / "multi.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+RATE_WINDOW_S = 10
 
 
 def hedged_markets(logs: Path) -> set[str]:
@@ -73,6 +79,7 @@ async def until(condition, timeout_s: float, what=lambda: "condition not met") -
 async def test_three_markets_each_hedged_on_its_own_symbol_and_a_refused_symbol_pauses_one(
         venues, tmp_path):
     account = await register_bot(venues)
+    venues.lighter_app[LIGHTER_STATE].faults.rate_window_s = RATE_WINDOW_S
     bot = start_bot(multi_config(tmp_path, account), account)
     logs = tmp_path / "logs"
     hedge_faults = venues.hedge_app[HEDGE_STATE_KEY].faults

@@ -120,6 +120,7 @@ async def test_one_shot_faults_answer_before_matching(case, venue, ex, one_shot,
     assert await case.venue_position(venue.hedge_url) == 0
 
 
+@pytest.mark.fresh_venue   # counts the venue's executed orders: no other test's order in flight
 @pytest.mark.parametrize("one_shot", ["418", "503", "-1001", "refuse:0.5"])
 async def test_every_before_matching_fault_leaves_no_order(case, venue, ex, one_shot):
     executed = (await case.counters(venue.hedge_url))[1]
