@@ -101,7 +101,10 @@ async def fill_summary(summary: RunSummary, session: Session, engines: list[Engi
                                  and (overshoot > 0) == (st.filled_base > 0))
         rel.max_unhedged_ms = max(rel.max_unhedged_ms, round(st.max_unhedged_ms, 3))
         rel.max_unhedged_base = max(rel.max_unhedged_base, st.max_unhedged_base)
-        rel.hedge_carry_base += desk.ledger.owed if desk.carry else Decimal(0)
+        # owed at the stop and not tradable on its own: carried below the minimum notional,
+        # or below one amount step (a partial fill smaller than the hedge venue's step)
+        if desk.carry or desk.ledger.next_order_amount() == 0:
+            rel.hedge_carry_base += desk.ledger.owed
         rel.duplicate_frames_ignored += (engine.detector.stale_frames
                                          + engine.detector.repeated_fills)
         rel.ambiguous_hedges_resolved += st.lookups

@@ -19,6 +19,7 @@ from hedge.adapters.lighter.parse import parse_frame
 from hedge.adapters.lighter.request_budget import Priority, RequestBudget
 from hedge.core.lighter_tiers import endpoint_weight
 from hedge.core.types import BookLevel, OrderUpdate
+from hedge.lab.account_frames import account_all_orders, order_entry
 from hedge.lab.ledger import MARKOUT_HORIZONS_S, FillFact, Ledger
 from hedge.market.simulation import MarketSimulation, OrderEvent
 
@@ -83,7 +84,7 @@ class LabLighter:
         """Connected, then the account snapshot: the engine can see fills."""
         self.connected.set()
         self._feed({"type": "connected", "session_id": "lab"})
-        self._feed(_account_orders([], snapshot=True))
+        self._feed(account_all_orders([], account=ACCOUNT, snapshot=True))
 
     # -- frames ----------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ class LabLighter:
                 self._note_fill(event, state)
             changed.append(self._raw_order(event.order_id))
         if changed:
-            self._feed(_account_orders(changed))
+            self._feed(account_all_orders(changed, account=ACCOUNT))
 
     def _note_fill(self, event: OrderEvent, state: dict[str, Any]) -> None:
         size = event.lots * self.sim.model.lighter.lot
@@ -142,14 +143,11 @@ class LabLighter:
         price = self._tick * s["price_ticks"]
         initial, filled = self._lot * s["initial_lots"], self._lot * s["filled_lots"]
         remaining = initial - filled if s["status"] in ("open", "pending") else Decimal(0)
-        return {"order_index": coi, "client_order_index": coi, "order_id": str(coi),
-                "client_order_id": str(coi), "market_index": self.spec.market_id,
-                "owner_account_index": ACCOUNT, "initial_base_amount": str(initial),
-                "price": str(price), "remaining_base_amount": str(remaining),
-                "is_ask": s["is_ask"], "side": "sell" if s["is_ask"] else "buy", "type": "limit",
-                "time_in_force": "post-only", "reduce_only": False,
-                "filled_base_amount": str(filled), "filled_quote_amount": str(filled * price),
-                "status": s["status"], "timestamp": int(self.now_ms())}
+        return order_entry(order_index=coi, client_order_index=coi, market=self.spec.market_id,
+                           account=ACCOUNT, is_ask=s["is_ask"], price=str(price),
+                           initial=str(initial), filled=str(filled), remaining=str(remaining),
+                           filled_quote=str(filled * price), status=s["status"],
+                           timestamp_ms=int(self.now_ms()))
 
     # -- the order client ------------------------------------------------------------------
 
@@ -220,7 +218,9 @@ class LabLighter:
 
     def _updates(self, indexes) -> list[OrderUpdate]:
         raws = [self._raw_order(i) for i in indexes if i in self._orders]
-        return list(parse_frame(_account_orders(raws), 0).all_orders()) if raws else []
+        if not raws:
+            return []
+        return list(parse_frame(account_all_orders(raws, account=ACCOUNT), 0).all_orders())
 
     async def account_position(self, account: int, market: int,
                                priority: Priority = Priority.SAFETY) -> Decimal:
@@ -251,11 +251,3 @@ class LabLighter:
         return (BookLevel(self._tick * bid, self._lot * bid_lots),
                 BookLevel(self._tick * ask, self._lot * ask_lots))
 
-
-def _account_orders(orders: list[dict[str, Any]], snapshot: bool = False) -> dict[str, Any]:
-    grouped: dict[str, list] = {}
-    for entry in orders:
-        grouped.setdefault(str(entry["market_index"]), []).append(entry)
-    kind = "subscribed" if snapshot else "update"
-    return {"type": f"{kind}/account_all_orders", "channel": f"account_all_orders:{ACCOUNT}",
-            "account": ACCOUNT, "orders": grouped}

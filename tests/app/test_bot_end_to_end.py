@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import signal
+import sqlite3
 import time
 from decimal import Decimal
 
@@ -126,8 +127,11 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
     bot = start_bot(config, account)
     logs = tmp_path / "logs"
     await sweep_the_bid(venues, pins, account.account_index)
-    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=60)
+    orders = venues.lighter_app[LIGHTER_STATE].accounts[account.account_index].orders
+    # the takers stop the moment a bid of ours trades (stopped earlier, nothing would trade it)
+    await poll(lambda: any(o.filled > 0 for o in orders.values()), timeout=60, step=0.005)
     _freeze_market(venues)
+    await wait_for_log(logs, r"\[HEDGE\] submit", timeout_s=60)
     await poll(lambda: hedge_state.executed_order_posts >= 1)
     assert hedge_state.executed_order_posts == 1   # executed on the venue, not yet answered
     bot.send_signal(signal.SIGKILL)
@@ -138,14 +142,24 @@ async def test_a_restart_in_the_middle_of_a_hedge_does_not_hedge_twice(venues, t
     assert await wait_exit(restarted, 60) == 0, restarted.stderr.read()
     assert (logs / "latest").resolve() != first_run
     restart_log = (logs / "latest" / "bot.log").read_text()
-    assert re.search(r"\[HEDGE\] restart: lh-\S+ looked up: filled", restart_log), restart_log[-3000:]
+    found = re.search(r"\[HEDGE\] restart: (lh-\S+) looked up: filled", restart_log)
+    assert found, restart_log[-3000:]
 
     lighter_pos, resting = await lighter_state(account)
     hedge_pos = await hedge_position(account)
     assert resting == 0
     assert lighter_pos != 0
     assert lighter_pos + hedge_pos == 0, (lighter_pos, hedge_pos)
-    assert hedge_state.executed_order_posts == 1       # the hedge was found, never resent
+    # The hedge was found, never resent: its fill has one intent in the journal, and every order
+    # the venue executed is a journaled intent of a fill of its own (a second taker may have
+    # filled the rest of the bid before the freeze; its hedge is owed and legitimate).
+    with sqlite3.connect(logs / f"journal-{account.account_index}.sqlite") as db:
+        intents = dict(db.execute("SELECT client_id, fill_key FROM hedge_intents").fetchall())
+    executed = [o.client_order_id for o in hedge_state.accounts[account.hedge_key].orders.values()
+                if o.executed_qty != 0]
+    assert found.group(1) in executed and len(executed) == hedge_state.executed_order_posts
+    assert all(cid in intents for cid in executed), (executed, intents)
+    assert len({intents[cid] for cid in executed}) == len(executed), (executed, intents)
 
 
 async def test_kill_switch_trips_when_hedges_keep_failing(venues, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from typing import Any
 
 from hedge.adapters.lighter import messages as m
 from hedge.adapters.lighter.parse import parse_frame
+from hedge.lab.account_frames import account_all_orders, order_entry
 
 ACCOUNT = 1234
 MARKET = 0
@@ -19,30 +20,17 @@ def order(order_index: int, *, coi: int = 0, is_ask: bool = False, price: str = 
           initial: str = "0.0100", filled: str = "0", status: str = "open",
           market: int = MARKET, filled_quote: str | None = None) -> dict[str, Any]:
     """One entry of an `orders` list, as in the venue's account_orders frames."""
-    remaining = Decimal(initial) - Decimal(filled)
     quote = filled_quote if filled_quote is not None else str(Decimal(filled) * Decimal(price))
-    return {
-        "order_index": order_index, "client_order_index": coi,
-        "order_id": str(order_index), "client_order_id": str(coi),
-        "market_index": market, "owner_account_index": ACCOUNT,
-        "initial_base_amount": initial, "price": price,
-        "remaining_base_amount": str(remaining), "is_ask": is_ask,
-        "side": "sell" if is_ask else "buy", "type": "limit",
-        "time_in_force": "post-only", "reduce_only": False,
-        "filled_base_amount": filled, "filled_quote_amount": quote,
-        "status": status, "timestamp": 1777941383576,
-    }
+    return order_entry(order_index=order_index, client_order_index=coi, market=market,
+                       account=ACCOUNT, is_ask=is_ask, price=price, initial=initial,
+                       filled=filled, remaining=str(Decimal(initial) - Decimal(filled)),
+                       filled_quote=quote, status=status, timestamp_ms=1777941383576)
 
 
 def account_orders(*orders: dict[str, Any], snapshot: bool = False,
                    account: int = ACCOUNT) -> dict[str, Any]:
     """`account_all_orders` frame: orders grouped by the market id string, as sent."""
-    grouped: dict[str, list] = {}
-    for entry in orders:
-        grouped.setdefault(str(entry["market_index"]), []).append(entry)
-    kind = "subscribed" if snapshot else "update"
-    return {"type": f"{kind}/account_all_orders", "channel": f"account_all_orders:{account}",
-            "account": account, "orders": grouped}
+    return account_all_orders(list(orders), account=account, snapshot=snapshot)
 
 
 def market_orders(market: int, *orders: dict[str, Any], snapshot: bool = False,
