@@ -1,5 +1,5 @@
-"""The binanceusdm-compatible hedge venue: the one hedge-venue simulator with Binance USD-M's
-/fapi routes (the fields ccxt's parsers read), HMAC auth, errors and diff depth stream."""
+"""The binanceusdm-compatible hedge venue: the hedge-venue simulator with Binance USD-M's /fapi
+routes and the fields ccxt's parsers read."""
 from __future__ import annotations
 
 import random
@@ -18,6 +18,7 @@ from hedge.sim.hedge_venue.app import add_route_table, build_venue_app, now_ms, 
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.hedge_venue.order_faults import FaultAnswers, gated_order
 from hedge.sim.hedge_venue.state import HedgeVenueState
+from hedge.sim.hedge_venue.streams import levels_json
 from hedge.sim.price import PriceProcess
 
 __all__ = ["build_hedge_app", "LISTENER_KEY", "HEDGE_STATE_KEY", "HedgeVenueState"]
@@ -35,8 +36,6 @@ def _rows(request: web.Request, row) -> web.Response:
     rows = [row(state, s, now) for s in ([symbol] if symbol is not None else SYMBOLS)]
     return web.json_response(rows if symbol is None else rows[0])
 
-
-# --- public -----------------------------------------------------------------------------------
 
 async def ping(request: web.Request) -> web.Response:
     return web.json_response({})
@@ -61,8 +60,7 @@ async def depth(request: web.Request) -> web.Response:
     book = state.book(spec.symbol, now)
     return web.json_response({
         "lastUpdateId": book.nonce, "E": now, "T": now,
-        "bids": [[str(lv.price), str(lv.qty)] for lv in book.bids[:limit]],
-        "asks": [[str(lv.price), str(lv.qty)] for lv in book.asks[:limit]]})
+        "bids": levels_json(book.bids, limit), "asks": levels_json(book.asks, limit)})
 
 
 def _book_ticker(state: HedgeVenueState, symbol: str, now: int) -> dict:
@@ -107,8 +105,6 @@ async def premium_index(request: web.Request) -> web.Response:
 async def get_leverage_brackets(request, state, account, params, now) -> web.Response:
     return web.json_response(leverage_brackets())
 
-
-# --- orders -----------------------------------------------------------------------------------
 
 def _fault_answer(kind: str, now: int) -> web.Response | None:
     if kind == "429":
@@ -156,8 +152,6 @@ async def open_orders(request, state, account, params, now) -> web.Response:
     return web.json_response([order_json(o) for o in account.open_orders()
                               if symbol in (None, o.symbol) and state.visible(o, now)])
 
-
-# --- account ----------------------------------------------------------------------------------
 
 def _position_rows(state: HedgeVenueState, account: Account, now: int,
                    symbol: str | None) -> list[dict]:

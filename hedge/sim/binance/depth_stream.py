@@ -1,18 +1,18 @@
 """Binance USD-M's diff depth stream (`<symbol>@depth@100ms`), as ccxt's binanceusdm pro class
 consumes it: SUBSCRIBE, then one event per 100 ms price step (also when no level changed), `u`
 the book nonce of that step (the REST snapshot's `lastUpdateId`), `pu` the `u` before, `U` = `pu`
-+ 1; quantities are absolute and "0" removes a level. Faults and clock: hedge_venue/streams.py."""
++ 1; quantities are absolute and "0" removes a level."""
 from __future__ import annotations
 
 import json
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from hedge.sim.binance.markets import SYMBOLS
 from hedge.sim.hedge_venue.book import Book
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
 from hedge.sim.hedge_venue.streams import (DEPTH_STREAMS_KEY, DepthStreams, add_book_stream,
-                                           levels_changed, send_all, skip_event)
+                                           levels_changed, send_all, serve_stream, skip_event)
 from hedge.sim.price import STEP_MS
 
 STREAM_SUFFIXES = ("@depth@100ms", "@depth")
@@ -35,28 +35,16 @@ def depth_event(previous: Book, book: Book, at_ms: int) -> dict:
 
 
 async def depth_ws(request: web.Request) -> web.StreamResponse:
-    """One stream connection: SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS, then diff events."""
+    """SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS, each answered; events come from publish_once."""
     streams = request.app[DEPTH_STREAMS_KEY]
-    if streams.refusing():
-        return web.Response(status=503, text="stream unavailable")
-    ws = web.WebSocketResponse(autoping=True)
-    await ws.prepare(request)
-    streams.connections.add(ws)
     mine: set[str] = set()
-    try:
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                continue
-            reply = _handle_request(streams, ws, mine, msg.data)
-            if reply is not None:
-                await ws.send_str(json.dumps(reply))
-    finally:
-        streams.unsubscribe_all(ws)
-    return ws
+
+    async def on_text(ws: web.WebSocketResponse, text: str) -> None:
+        await ws.send_str(json.dumps(_answer(streams, ws, mine, text)))
+    return await serve_stream(request, on_text)
 
 
-def _handle_request(streams: DepthStreams, ws: web.WebSocketResponse, mine: set[str],
-                    text: str) -> dict | None:
+def _answer(streams: DepthStreams, ws: web.WebSocketResponse, mine: set[str], text: str) -> dict:
     try:
         request = json.loads(text)
     except json.JSONDecodeError:
@@ -74,20 +62,18 @@ def _handle_request(streams: DepthStreams, ws: web.WebSocketResponse, mine: set[
         bad = params[symbols.index(None)]
         return {"error": {"code": 2, "msg": f"Invalid request: unknown stream {bad!r}"}, "id": rid}
     for symbol in symbols:
-        if method == "SUBSCRIBE":
+        wanted = method == "SUBSCRIBE"
+        if wanted:
             mine.add(symbol)
-            streams.subscribers.setdefault(symbol, set()).add(ws)
         else:
             mine.discard(symbol)
-            streams.subscribers.get(symbol, set()).discard(ws)
+        streams.subscribe(symbol, ws, wanted)
     return {"result": None, "id": rid}
 
 
 async def publish_once(app: web.Application, at_ms: int) -> None:
-    """One event per symbol whose book stepped since the last one, sent to its subscribers.
-
-    The chain runs from the venue's start, so a client subscribing at any moment gets events
-    whose `pu` continues what the REST snapshot's `lastUpdateId` says."""
+    """One event per symbol whose book stepped since the last one. The chain runs from the
+    venue's start, so whoever subscribes gets events continuing the REST snapshot's nonce."""
     state, streams = app[HEDGE_STATE_KEY], app[DEPTH_STREAMS_KEY]
     for symbol in SYMBOLS:   # every symbol steps, listened to or not, as on the real venue
         book = state.book(symbol, at_ms)

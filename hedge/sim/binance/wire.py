@@ -16,7 +16,7 @@ from aiohttp import web
 
 from hedge.sim.binance.markets import SYMBOLS, TIME_IN_FORCE
 from hedge.sim.hedge_venue.accounts import Account, Order
-from hedge.sim.hedge_venue.app import WireError, hmac_sha256, log_bug
+from hedge.sim.hedge_venue.app import WireError, body_text, hmac_sha256, wire_error_mapper
 from hedge.sim.hedge_venue.book import SymbolSpec
 from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
                                             execute, flag_param)
@@ -58,21 +58,16 @@ RULES = MatchRules()
 CLIENT_ORDER_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 
 
-def map_error(request: web.Request, exc: Exception) -> web.Response:
-    """Refusals, unknown routes and bugs as Binance JSON (a bare 404 or 500 would look
-    retryable to ccxt)."""
-    if isinstance(exc, VenueError):
-        return exc.response()
+def _http_answer(request: web.Request, exc: web.HTTPException) -> tuple:
     if isinstance(exc, web.HTTPNotFound):
-        return error_response(-5000, f"Path {request.path}, Method {request.method} is invalid",
-                              status=404)
+        return -5000, f"Path {request.path}, Method {request.method} is invalid", 404
     if isinstance(exc, web.HTTPMethodNotAllowed):
-        return error_response(-1000, f"Method {request.method} is not supported for "
-                                     f"{request.path}", status=405)
-    if isinstance(exc, web.HTTPException):
-        return error_response(-1000, exc.reason, status=exc.status if exc.status < 500 else 400)
-    log_bug(request, "binance")
-    return error_response(-1000, "An unknown error occurred while processing the request.")
+        return -1000, f"Method {request.method} is not supported for {request.path}", 405
+    return -1000, exc.reason, exc.status if exc.status < 500 else 400
+
+
+map_error = wire_error_mapper("binance", VenueError, _http_answer, (
+    -1000, "An unknown error occurred while processing the request."))
 
 
 # --- signed requests --------------------------------------------------------------------------
@@ -83,8 +78,7 @@ def map_error(request: web.Request, exc: Exception) -> web.Response:
 async def request_params(request: web.Request) -> tuple[str, dict[str, str]]:
     """The raw signed payload (query + body) and its parsed parameters."""
     query = request.raw_path.partition("?")[2]   # query_string would be percent-decoded
-    body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body \
-        else ""
+    body = await body_text(request)
     total = f"{query}&{body}" if query and body else query + body
     return total, dict(parse_qsl(total, keep_blank_values=True))
 

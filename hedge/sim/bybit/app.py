@@ -10,7 +10,7 @@ from aiohttp import web
 from hedge.sim.bybit.book_stream import add_book_stream
 from hedge.sim.bybit.markets import CATEGORIES, SYMBOLS, coin_rows, instruments_info
 from hedge.sim.bybit.wire import (FAULT_ANSWERS, BybitError, BybitVenueState, authenticate,
-                                  cancel_order, map_error, ok, order_id_from_text,
+                                  cancel_order, map_error, ok, order_id_param,
                                   order_id_text, order_json, params_error, place_order,
                                   require_category, symbol_spec)
 from hedge.sim.faults import HedgeFaults
@@ -18,6 +18,7 @@ from hedge.sim.hedge_venue.accounts import BPS, Account
 from hedge.sim.hedge_venue.app import add_route_table, build_venue_app, now_ms, signed_by
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY, LISTENER_KEY
 from hedge.sim.hedge_venue.order_faults import gated_order
+from hedge.sim.hedge_venue.streams import levels_json
 from hedge.sim.price import PriceProcess
 
 __all__ = ["build_app", "LISTENER_KEY", "HEDGE_STATE_KEY", "BybitVenueState"]
@@ -35,8 +36,6 @@ def _limit(params: dict, default: int, maximum: int) -> int:
         raise params_error(f"limit must be between 1 and {maximum}")
     return limit
 
-
-# --- public -----------------------------------------------------------------------------------
 
 async def server_time(request: web.Request) -> web.Response:
     now = now_ms(request)
@@ -59,8 +58,7 @@ async def orderbook(request: web.Request) -> web.Response:
     now = now_ms(request)
     book = request.app[HEDGE_STATE_KEY].book(spec.symbol, now)
     return ok({"s": spec.symbol,
-               "b": [[str(lv.price), str(lv.qty)] for lv in book.bids[:limit]],
-               "a": [[str(lv.price), str(lv.qty)] for lv in book.asks[:limit]],
+               "b": levels_json(book.bids, limit), "a": levels_json(book.asks, limit),
                "ts": now, "u": book.nonce, "seq": book.nonce, "cts": now})
 
 
@@ -81,8 +79,6 @@ async def tickers(request: web.Request) -> web.Response:
                      "fundingRate": "0.0001", "openInterest": "0"})
     return ok({"category": "linear", "list": rows})
 
-
-# --- account setup ----------------------------------------------------------------------------
 
 @signed
 async def query_api(request, state, account, params, now) -> web.Response:
@@ -108,8 +104,6 @@ async def coin_info(request, state, account, params, now) -> web.Response:
     return ok({"rows": coin_rows()})
 
 
-# --- orders -----------------------------------------------------------------------------------
-
 @signed
 async def create_order(request, state, account, params, now) -> web.StreamResponse:
     def execute() -> web.Response:
@@ -122,16 +116,9 @@ async def create_order(request, state, account, params, now) -> web.StreamRespon
     return await gated_order(request, FAULT_ANSWERS, execute)
 
 
-def _order_id(params: dict) -> int | None:
-    raw = params.get("orderId")
-    if raw in (None, ""):
-        return None
-    return order_id_from_text(str(raw)) or -1     # unknown ids match nothing
-
-
 @signed
 async def cancel(request, state, account, params, now) -> web.Response:
-    order = cancel_order(account, params, _order_id(params), now)
+    order = cancel_order(account, params, now)
     return ok({"orderId": order_id_text(order.order_id), "orderLinkId": order.client_order_id})
 
 
@@ -146,7 +133,7 @@ def _select(state: BybitVenueState, account: Account, params: dict, open_only: b
     elif not (params.get("settleCoin") or params.get("baseCoin")):
         raise params_error(NO_SCOPE)
     base = params.get("baseCoin")
-    order_id = _order_id(params)
+    order_id = order_id_param(params)
     link_id = None if order_id is not None else (params.get("orderLinkId") or None)
     if order_id is not None or link_id is not None:
         open_only = None
@@ -190,8 +177,6 @@ async def orders_history(request, state, account, params, now) -> web.Response:
     limit = _limit(params, 20, MAX_ORDERS_PAGE)
     return ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
 
-
-# --- positions and wallet ---------------------------------------------------------------------
 
 def _position_idx(account: Account, amount) -> int:
     """0 in one-way mode; in hedge mode 1 for the buy side, 2 for the sell side."""

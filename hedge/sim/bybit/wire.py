@@ -20,7 +20,7 @@ from aiohttp import web
 
 from hedge.sim.bybit.markets import CATEGORIES, CATEGORY, SYMBOLS
 from hedge.sim.hedge_venue.accounts import Account, Order
-from hedge.sim.hedge_venue.app import WireError, hmac_sha256, log_bug
+from hedge.sim.hedge_venue.app import WireError, body_text, hmac_sha256, wire_error_mapper
 from hedge.sim.hedge_venue.book import SymbolSpec
 from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
                                             execute, flag_param)
@@ -34,12 +34,16 @@ def order_id_text(order_id: int) -> str:
     return str(uuid.UUID(int=ORDER_ID_BASE + order_id))
 
 
-def order_id_from_text(text: str) -> int | None:
-    try:
-        value = uuid.UUID(text).int - ORDER_ID_BASE
-    except ValueError:
+def order_id_param(params: dict) -> int | None:
+    """The `orderId` sent, as the venue's number; -1 (matching nothing) for an unknown id."""
+    raw = params.get("orderId")
+    if raw in (None, ""):
         return None
-    return value if value > 0 else None
+    try:
+        value = uuid.UUID(str(raw)).int - ORDER_ID_BASE
+    except ValueError:
+        return -1
+    return value if value > 0 else -1
 
 
 @dataclass
@@ -113,20 +117,16 @@ def _fault_answer(kind: str, now: int) -> web.Response | None:
 FAULT_ANSWERS = FaultAnswers(_fault_answer)
 
 
-def map_error(request: web.Request, exc: Exception) -> web.Response:
-    """Refusals, unknown routes and bugs in bybit's envelope (a bare 404 or 500 would look
-    retryable to ccxt)."""
-    if isinstance(exc, BybitError):
-        return exc.response()
+def _http_answer(request: web.Request, exc: web.HTTPException) -> tuple:
     if isinstance(exc, web.HTTPNotFound):
-        return error_response(10001, f"path {request.path} not found", status=404)
+        return 10001, f"path {request.path} not found", 404
     if isinstance(exc, web.HTTPMethodNotAllowed):
-        return error_response(10001, f"method {request.method} not allowed for {request.path}",
-                              status=405)
-    if isinstance(exc, web.HTTPException):
-        return error_response(10001, exc.reason, status=exc.status if exc.status < 500 else 400)
-    log_bug(request, "bybit")
-    return error_response(10016, "Internal server error.")
+        return 10001, f"method {request.method} not allowed for {request.path}", 405
+    return 10001, exc.reason, exc.status if exc.status < 500 else 400
+
+
+map_error = wire_error_mapper("bybit", BybitError, _http_answer,
+                              (10016, "Internal server error."))
 
 
 # --- signed requests --------------------------------------------------------------------------
@@ -141,8 +141,7 @@ async def authenticate(request: web.Request, state: BybitVenueState,
         payload = request.raw_path.partition("?")[2]
         params = dict(parse_qsl(payload, keep_blank_values=True))
     else:
-        payload = (await request.read()).decode("utf-8", errors="replace") \
-            if request.can_read_body else ""
+        payload = await body_text(request)
         try:
             params = json.loads(payload) if payload else {}
         except json.JSONDecodeError:
@@ -265,11 +264,12 @@ def place_order(state: BybitVenueState, account: Account, params: dict, now: int
         raise BybitError(*REFUSALS[refusal.reason]) from None
 
 
-def cancel_order(account: Account, params: dict, order_id: int | None, now: int) -> Order:
+def cancel_order(account: Account, params: dict, now: int) -> Order:
     """An order that is not open (or not found) is 110001; by orderId, the link id must match
     too when given."""
     require_category(params)
     spec = symbol_spec(params)
+    order_id = order_id_param(params)
     link_id = params.get("orderLinkId")
     if order_id is None and not link_id:
         raise params_error("orderId or orderLinkId is required")

@@ -1,5 +1,5 @@
-"""The app factory every hedge venue is built by: its state, its wire (routes and the error
-mapper), and what all venues share (control routes, the refusal switch, connection tracking)."""
+"""The app factory every hedge venue is built by, and what the venues' wires share: the error
+class, request bodies, HMAC and the route table."""
 from __future__ import annotations
 
 import hashlib
@@ -15,15 +15,15 @@ from hedge.sim.hedge_venue.refusal import refusal_switch_ctx, remember_connectio
 from hedge.sim.hedge_venue.state import HedgeVenueState
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# The venue's error mapper: the answer to an exception a handler raised (its own refusals,
-# aiohttp's 404/405, or a bug: `log_bug` it), in the venue's own shape; None lets it propagate.
+# The answer to an exception a handler raised (its own refusals, aiohttp's 404/405, or a bug),
+# in the venue's own shape; None lets it propagate.
 ErrorMapper = Callable[[web.Request, Exception], web.StreamResponse | None]
 
 
 def build_venue_app(state: HedgeVenueState, map_error: ErrorMapper,
                     add_routes: Callable[[web.Application], None],
                     form: AccountForm = AccountForm()) -> web.Application:
-    """The venue app; `state.faults` is read on every request, so mutating it applies live."""
+    """`state.faults` is read on every request, so mutating it applies live."""
 
     @web.middleware
     async def venue_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -49,9 +49,9 @@ Authenticate = Callable[[web.Request, HedgeVenueState, int], Awaitable[tuple[Any
 
 
 def signed_by(authenticate: Authenticate) -> Callable[[Callable], Handler]:
-    """A decorator for a venue's private routes: `authenticate(request, state, now)` checks the
-    request on the venue's clock and gives (account, params); the route then gets
-    (request, state, account, params, now)."""
+    """A decorator for a venue's private routes: `authenticate(request, state, now)` gives
+    (account, params) on the venue's clock; the route gets (request, state, account, params,
+    now)."""
     def signed(handler: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
         async def route(request: web.Request) -> web.StreamResponse:
             state = request.app[HEDGE_STATE_KEY]
@@ -76,6 +76,12 @@ def add_route_table(app: web.Application, routes: list[tuple[str, str, Handler]]
             app.router.add_route(method, path, handler)
 
 
+async def body_text(request: web.Request) -> str:
+    if not request.can_read_body:
+        return ""
+    return (await request.read()).decode("utf-8", errors="replace")
+
+
 class WireError(Exception):
     """A request the venue refuses: its code, message and HTTP status; `envelope` (each venue's
     subclass sets it) gives the body."""
@@ -93,6 +99,23 @@ class WireError(Exception):
     @staticmethod
     def envelope(code, msg: str, status: int) -> web.Response:
         raise NotImplementedError
+
+
+HttpAnswer = Callable[[web.Request, web.HTTPException], tuple]
+
+
+def wire_error_mapper(venue: str, error: type[WireError], http_answer: HttpAnswer,
+                      bug: tuple) -> ErrorMapper:
+    """Refusals, unknown routes (`http_answer`: the error's arguments) and bugs (`bug`, logged)
+    in the venue's envelope: a bare 404 or 500 would look retryable to ccxt."""
+    def map_error(request: web.Request, exc: Exception) -> web.Response:
+        if isinstance(exc, error):
+            return exc.response()
+        if isinstance(exc, web.HTTPException):
+            return error(*http_answer(request, exc)).response()
+        log_bug(request, venue)
+        return error(*bug).response()
+    return map_error
 
 
 def hmac_sha256(secret: str, payload: str) -> bytes:

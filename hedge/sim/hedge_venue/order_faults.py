@@ -39,23 +39,21 @@ def parse_one_shot(item: str) -> OrderFault:
                      f"{', '.join(BEFORE_MATCHING + AFTER_MATCHING)}, refuse:<seconds>")
 
 
+# The random knobs, drawn in this order; None: a 502 or a 503, drawn too.
+RANDOM_FAULTS = (("http_429_prob", "429"), ("http_418_prob", "418"), ("http_5xx_prob", None),
+                 ("err_1001_prob", "-1001"), ("execute_then_drop_prob", "drop"),
+                 ("execute_then_late_prob", "late"))
+
+
 def draw_order_fault(faults: HedgeFaults, rng: random.Random) -> OrderFault | None:
-    """Consume the next one-shot fault, else draw the probabilistic knobs in a fixed order."""
+    """Consume the next one-shot fault, else draw the random knobs."""
     if faults.next:
         head, faults.next = faults.next[0], faults.next[1:]   # assigned: the refusal switch sees it
         return parse_one_shot(head)
-    if faults.http_429_prob and rng.random() < faults.http_429_prob:
-        return OrderFault("429")
-    if faults.http_418_prob and rng.random() < faults.http_418_prob:
-        return OrderFault("418")
-    if faults.http_5xx_prob and rng.random() < faults.http_5xx_prob:
-        return OrderFault(rng.choice(("502", "503")))
-    if faults.err_1001_prob and rng.random() < faults.err_1001_prob:
-        return OrderFault("-1001")
-    if faults.execute_then_drop_prob and rng.random() < faults.execute_then_drop_prob:
-        return OrderFault("drop")
-    if faults.execute_then_late_prob and rng.random() < faults.execute_then_late_prob:
-        return OrderFault("late")
+    for knob, kind in RANDOM_FAULTS:
+        probability = getattr(faults, knob)
+        if probability and rng.random() < probability:
+            return OrderFault(kind or rng.choice(("502", "503")))
     return None
 
 

@@ -1,7 +1,8 @@
-"""The book-stream plumbing every hedge venue's WebSocket shares: subscribers, the publish clock
-(one tick per 100 ms price step), the faults and shutdown; a venue keeps its subscribe protocol
-and events. `book_stream_gap`/`_gap_prob` skip events, `book_stream_drop` (one-shot) closes every
-stream connection and `book_stream_refuse_s` then answers new ones HTTP 503 for that long."""
+"""The book-stream plumbing every hedge venue's WebSocket shares: connections, subscribers, the
+publish clock (one tick per 100 ms price step), the faults and shutdown; a venue keeps its
+subscribe protocol and frames. `book_stream_gap`/`_gap_prob` skip events, `book_stream_drop`
+(one-shot) closes every stream connection and `book_stream_refuse_s` then answers new ones HTTP
+503 for that long."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from hedge.sim.hedge_venue.book import Book
 from hedge.sim.hedge_venue.keys import HEDGE_STATE_KEY
@@ -22,10 +23,12 @@ PUBLISH_OFFSET_MS = 2          # publish just after each price step begins
 
 @dataclass
 class DepthStreams:
-    """Subscribers per symbol, the last book published per symbol, and the fault clock."""
+    """Subscribers per symbol, the last book published per symbol (or sent per connection), and
+    the fault clock."""
 
     subscribers: dict[str, set[web.WebSocketResponse]] = field(default_factory=dict)
     last: dict[str, Book] = field(default_factory=dict)
+    sent: dict[web.WebSocketResponse, dict] = field(default_factory=dict)
     connections: set[web.WebSocketResponse] = field(default_factory=set)
     refuse_until_s: float = 0.0
     events_published: int = 0
@@ -39,13 +42,24 @@ class DepthStreams:
             return True
         return False
 
+    def subscribe(self, symbol: str, ws: web.WebSocketResponse, wanted: bool = True) -> None:
+        if wanted:
+            self.subscribers.setdefault(symbol, set()).add(ws)
+        else:
+            self.subscribers.get(symbol, set()).discard(ws)
+
     def unsubscribe_all(self, ws: web.WebSocketResponse) -> None:
         self.connections.discard(ws)
+        self.sent.pop(ws, None)
         for clients in self.subscribers.values():
             clients.discard(ws)
 
 
 DEPTH_STREAMS_KEY = web.AppKey("depth_streams", DepthStreams)
+
+
+def levels_json(levels: tuple, limit: int | None = None) -> list[list[str]]:
+    return [[str(lv.price), str(lv.qty)] for lv in levels[:limit]]
 
 
 def levels_changed(old: tuple, new: tuple) -> list[list[str]]:
@@ -89,6 +103,27 @@ async def send_all(streams: DepthStreams, symbol: str,
             await ws.send_str(body)
         except (ConnectionError, RuntimeError):
             clients.discard(ws)
+
+
+OnText = Callable[[web.WebSocketResponse, str], Awaitable[None]]
+
+
+async def serve_stream(request: web.Request, on_text: OnText) -> web.StreamResponse:
+    """One stream connection: HTTP 503 while a drop's refusal lasts, else every text frame to
+    `on_text` until the client leaves."""
+    streams = request.app[DEPTH_STREAMS_KEY]
+    if streams.refusing():
+        return web.Response(status=503, text="stream unavailable")
+    ws = web.WebSocketResponse(autoping=True)
+    await ws.prepare(request)
+    streams.connections.add(ws)
+    try:
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                await on_text(ws, msg.data)
+    finally:
+        streams.unsubscribe_all(ws)
+    return ws
 
 
 Publish = Callable[[web.Application, int], Awaitable[None]]

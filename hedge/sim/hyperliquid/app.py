@@ -26,7 +26,8 @@ from hedge.sim.hyperliquid.auth import USER_SIGNED_TYPES, SignatureError, l1_sig
     user_signed_signer
 from hedge.sim.hyperliquid.info import read_info, unprocessable
 from hedge.sim.hyperliquid.markets import BY_ASSET
-from hedge.sim.hyperliquid.orders import ActionError, WireError, cancel_orders, place_orders
+from hedge.sim.hyperliquid.orders import (DESERIALIZE_FAILED, ActionError, WireError,
+                                          cancel_orders, place_orders)
 from hedge.sim.hyperliquid.state import HlAccount as Account, HyperliquidState
 from hedge.sim.price import PriceProcess
 
@@ -122,7 +123,7 @@ def _user_signed(state: HyperliquidState, body: dict, now: int) -> web.Response:
         return err(problem)
     builder = action.get("builder")
     if not isinstance(builder, str):
-        raise WireError("Failed to deserialize the JSON body into the target type")
+        raise WireError(DESERIALIZE_FAILED)
     account.builder_max_fee[builder.lower()] = _max_fee_rate(action.get("maxFeeRate"))
     return ok()
 
@@ -135,7 +136,7 @@ def _acting_account(state: HyperliquidState, body: dict, signer: str) -> Account
     if vault is None:
         return account
     if not isinstance(vault, str):
-        raise WireError("Failed to deserialize the JSON body into the target type")
+        raise WireError(DESERIALIZE_FAILED)
     target = state.accounts.get("0x" + vault.lower().removeprefix("0x"))
     if target is None or signer not in (target.wallet, target.agent):
         return f"Vault 0x{vault.removeprefix('0x')} is not traded by {signer}."
@@ -159,7 +160,7 @@ def _update_leverage(account: Account, action: dict) -> web.Response:
     perp = BY_ASSET.get(action.get("asset"))   # type: ignore[arg-type]
     leverage = action.get("leverage")
     if perp is None or not isinstance(leverage, int) or isinstance(leverage, bool):
-        raise WireError("Failed to deserialize the JSON body into the target type")
+        raise WireError(DESERIALIZE_FAILED)
     if action.get("isCross") is not True:
         return err("Isolated margin is not served by the local venue; use cross.")
     if not 1 <= leverage <= perp.max_leverage:

@@ -13,9 +13,8 @@ from hedge.sim.hedge_venue.state import MarginView
 from hedge.sim.hyperliquid.state import HlAccount as Account, HyperliquidState, order_status, \
     order_wire
 from hedge.sim.hyperliquid.markets import PERPS, universe, wire_decimal
-from hedge.sim.hyperliquid.orders import CLOID
+from hedge.sim.hyperliquid.orders import CLOID, DESERIALIZE_FAILED
 
-DESERIALIZE_FAILED = "Failed to deserialize the JSON body into the target type"
 USDC_TOKEN = {"name": "USDC", "szDecimals": 8, "weiDecimals": 8, "index": 0,
               "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054", "isCanonical": True,
               "evmContract": None, "fullName": None}

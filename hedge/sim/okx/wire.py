@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 from hedge.sim.hedge_venue.accounts import Account, Order
-from hedge.sim.hedge_venue.app import WireError, hmac_sha256, log_bug
+from hedge.sim.hedge_venue.app import WireError, body_text, hmac_sha256, wire_error_mapper
 from hedge.sim.hedge_venue.matching import (MatchRules, OrderRequest, Refusal, decimal_param,
                                             execute, flag_param)
 from hedge.sim.hedge_venue.state import HedgeVenueState
@@ -84,18 +84,16 @@ STATUS_UNKNOWN = ("50004", "API endpoint request timeout (does not mean that the
                            "successful or failed, please check the request result).")
 
 
-def map_error(request: web.Request, exc: Exception) -> web.Response:
-    """Refusals, unknown routes and bugs as OKX JSON."""
-    if isinstance(exc, OkxError):
-        return exc.response()
+def _http_answer(request: web.Request, exc: web.HTTPException) -> tuple:
     if isinstance(exc, web.HTTPNotFound):
-        return error_response("404", "Not Found", status=404)
+        return "404", "Not Found", 404
     if isinstance(exc, web.HTTPMethodNotAllowed):
-        return error_response("405", "Method Not Allowed", status=405)
-    if isinstance(exc, web.HTTPException):
-        return error_response(str(exc.status), exc.reason, status=exc.status)
-    log_bug(request, "okx")
-    return error_response("50026", "System error. Try again later.", status=500)
+        return "405", "Method Not Allowed", 405
+    return str(exc.status), exc.reason, exc.status
+
+
+map_error = wire_error_mapper("okx", OkxError, _http_answer,
+                              ("50026", "System error. Try again later.", 500))
 
 
 # --- signed requests --------------------------------------------------------------------------
@@ -140,8 +138,7 @@ def verify(state: OkxVenueState, request: web.Request, body: str, now_ms: int) -
 
 async def authenticate(request: web.Request, state: OkxVenueState, now: int):
     """The OK-ACCESS headers, checked; the parameters are the query or the JSON body."""
-    body = (await request.read()).decode("utf-8", errors="replace") if request.can_read_body \
-        else ""
+    body = await body_text(request)
     account = verify(state, request, body, now)
     if request.method == "GET":
         return account, dict(request.query)
