@@ -10,6 +10,7 @@ import pytest
 from lighter.signer_client import SignerClient
 
 from hedge.sim.lighter import market_life, stream
+from tests.sim.ccxt_loopback import freeze_prices
 from tests.sim.lighter_helpers import best_prices, frame_where, new_client, next_frame, poll, token, venue
 
 ETH = 0
@@ -97,6 +98,7 @@ async def test_subscribe_errors(venues):
 
 async def test_post_only_at_best_bid_fills_and_streams_cumulative_amounts(venues, monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)   # the model's takers, faster
+    freeze_prices(venues.prices)       # the bid stays at the touch until the takers fill it
     client = await new_client(venues)
     acct = client.account_index
     v = venue(venues)
@@ -124,7 +126,7 @@ async def test_post_only_at_best_bid_fills_and_streams_cumulative_amounts(venues
             assert order["status"] in ("open", "filled") and order["client_order_index"] == coi
             seen: list[Decimal] = [Decimal(order["filled_base_amount"])]
             kinds: list[str] = []
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30     # ~1 s idle; the venue's tick slips under load
             while (seen[-1] < Decimal("0.0400") or kinds[-1:] != ["position"]) and time.monotonic() < deadline:
                 f = await next_frame(ws, timeout=deadline - time.monotonic())
                 if f["type"] == "update/account_orders":
