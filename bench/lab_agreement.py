@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -48,9 +49,13 @@ def paper_run(config_path: str, model_path: str, seed: int, duration_s: float,
     config.setdefault("logging", {})["dir"] = str(workdir / f"logs-{seed}")
     path = workdir / f"paper-{seed}.yaml"
     path.write_text(yaml.safe_dump(config))
+    from hedge.infra.run_files import LOGS_DIR_ENV
+    # The run's logs where this reads them, also under pytest (which points the variable at a
+    # directory of its own, and the variable wins over the config's logging.dir).
+    env = {**os.environ, LOGS_DIR_ENV: str(workdir / f"logs-{seed}")}
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "run", "--config", str(path),
                            "--duration", str(duration_s)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=duration_s + 180)
+                          text=True, timeout=duration_s + 180, env=env)
     summary_path = workdir / f"logs-{seed}" / "latest" / "summary.json"
     if not summary_path.exists():
         raise RuntimeError(f"paper run seed {seed} wrote no summary: {done.stderr[-1000:]}")

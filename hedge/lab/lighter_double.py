@@ -229,8 +229,14 @@ class LabLighter:
 
     async def orders_in_chunks(self, account: int, client_order_indexes: list[int],
                                token: str) -> AsyncIterator[list[OrderUpdate]]:
+        if not client_order_indexes:       # as the REST client: no indexes, no request
+            return
         await self._spend("accountActiveOrders", Priority.SAFETY)
         yield self._updates(client_order_indexes)
+
+    async def read(self, kind: str, priority: Priority = Priority.READ) -> None:
+        """A read whose answer the lab does not need, spent as the run spends it."""
+        await self._spend(kind, priority)
 
     async def orders_by_client_index(self, account: int, client_order_indexes: list[int],
                                      token: str, priority: Priority = Priority.SAFETY

@@ -66,6 +66,11 @@ class PriceProcess:
     def assets(self) -> tuple[str, ...]:
         return tuple(USUAL_PRICES)
 
+    @property
+    def pinned(self) -> bool:
+        """A test replaced `mid` on this instance (tests/sim/ccxt_loopback.freeze_prices)."""
+        return "mid" in vars(self)
+
     def step_index(self, now_ms: int | None = None) -> int:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         return max(0, int((now_ms - self.origin_ms) * self.speed) // self.step_ms)
@@ -85,7 +90,7 @@ class PriceProcess:
     def lighter_mid(self, asset: str, now_ms: int | None = None, lagged: bool = True) -> float:
         """Lighter's fair: X(t - lag) with the basis, in Lighter's quote currency (`lagged`
         False: X(t), what an informed taker knows); a pinned `mid` is taken as it is."""
-        if "mid" in vars(self):
+        if self.pinned:
             return self.mid(asset, now_ms)
         k = self.step_index(now_ms)
         path = self._path(asset, k)

@@ -1,8 +1,15 @@
-"""A hedge venue's instruments and order book: levels laid around the shared mid plus a basis.
+"""A hedge venue's instruments and order book, laid around the market model's fair.
 
-The book is recomputed from `PriceProcess.mid` on every read and is not depleted by fills, so a
-hedge never changes the price it will see next; that keeps seeded runs reproducible whatever
-order requests arrive in.
+The book is the model's hedge book (`model.hedge`: half-spread, `levels` of `level_base` every
+`level_step_bps`), the one the lab trades against, so paper mode pays the lab's hedge prices.
+A test that pins the mid (tests/sim/ccxt_loopback.freeze_prices) gets the fixed test shape
+instead: +2 bp basis, 0.5 bp half-spread, the symbol's own level sizes and gaps, so it can
+compute the exact book it trades against.
+
+The book is recomputed on every read and is not depleted by fills (the lab's book is; at the
+presets' depth a hedge of a quote's size never reaches past the first level), so a hedge never
+changes the price it will see next; that keeps seeded runs reproducible whatever order
+requests arrive in.
 """
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from hedge.sim.price import PriceProcess
 
-BASIS_BPS = Decimal("2")        # the hedge venue trades this much above the Lighter mid
+BASIS_BPS = Decimal("2")        # pinned mid: the venue trades this much above it
 HALF_SPREAD_BPS = Decimal("0.5")
 LEVELS = 20
 BPS = Decimal("0.0001")
@@ -93,6 +100,8 @@ def _to_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
 
 def book_at(spec: SymbolSpec, prices: PriceProcess, now_ms: int) -> Book:
     """The book of `spec.symbol` at `now_ms`; the nonce is the price step, so it only grows."""
+    if not prices.pinned:
+        return _model_book(spec, prices, now_ms)
     raw_mid = Decimal(repr(prices.mid(spec.base, now_ms)))
     mid = raw_mid * (1 + BASIS_BPS * BPS)
     best_bid = _to_tick(mid * (1 - HALF_SPREAD_BPS * BPS), spec.tick, ROUND_FLOOR)
@@ -107,3 +116,30 @@ def book_at(spec: SymbolSpec, prices: PriceProcess, now_ms: int) -> Book:
         asks.append(Level(best_ask + gap * i, qty))
     return Book(spec.symbol, prices.step_index(now_ms) + 1, mid.quantize(spec.tick),
                 tuple(bids), tuple(asks))
+
+
+def _model_book(spec: SymbolSpec, prices: PriceProcess, now_ms: int) -> Book:
+    """The model's hedge book around the fair X: level i sits (half_spread + i * level_step)
+    bp from X with `level_base` depth, prices rounded away from X to the symbol's tick."""
+    hedge = prices.model.hedge
+    fair = Decimal(repr(prices.mid(spec.base, now_ms)))
+    qty = max(spec.step, _to_tick(Decimal(repr(hedge.level_base)), spec.step, ROUND_FLOOR))
+    bids, asks = [], []
+    for i in range(hedge.levels):
+        away = Decimal(repr(hedge.half_spread_bps + i * hedge.level_step_bps)) * BPS
+        bids.append(Level(_to_tick(fair * (1 - away), spec.tick, ROUND_FLOOR), qty))
+        ask = _to_tick(fair * (1 + away), spec.tick, ROUND_CEILING)
+        asks.append(Level(max(ask, bids[0].price + spec.tick), qty))   # never a crossed book
+    return Book(spec.symbol, prices.step_index(now_ms) + 1, fair.quantize(spec.tick),
+                tuple(_distinct(bids)), tuple(_distinct(asks)))
+
+
+def _distinct(levels: list[Level]) -> list[Level]:
+    """Levels closer than a tick round onto one price: merge them (a book has one per price)."""
+    merged: list[Level] = []
+    for level in levels:
+        if merged and merged[-1].price == level.price:
+            merged[-1] = Level(level.price, merged[-1].qty + level.qty)
+        else:
+            merged.append(level)
+    return merged
