@@ -86,9 +86,12 @@ def load_sample(name: str):
     return data
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """A test that needs real bot runs (the fault_runs fixture) must be marked slow, or the
-    fast suite (`-m "not slow"`) would start the bot after all."""
+    fast suite (`-m "not slow"`) would start the bot after all. First of the hooks: xdist's
+    worker reads the `xdist_group` marks in its own hook, registered after this conftest (so
+    called before it, without `tryfirst`: the fault runs were made once on each worker)."""
     unmarked = [item.nodeid for item in items
                 if "fault_runs" in getattr(item, "fixturenames", ())
                 and item.get_closest_marker("slow") is None]

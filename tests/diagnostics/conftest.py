@@ -1,12 +1,13 @@
 """One real bot run per fault profile, two at a time, each in its own logs directory. A process:
 the paper child's venues take the fault profile as `run.py sim` does, and exit codes show.
-The tests that read these runs share one xdist group, so one worker makes them once.
+The first worker that needs them makes them, once per pytest run (`fault_runs`).
 
 The runs use `pricing: join` (quotes at the best level) so that a short run sees fills when the
 profile allows any. `refuse_ws` takes longest: the bot waits 15 s for a book, then gives up.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -50,8 +51,23 @@ def run_dir_of(logs: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def fault_runs(tmp_path_factory) -> dict[str, Path]:
-    """profile -> its run directory, after every run has stopped."""
-    tmp = tmp_path_factory.mktemp("fault-runs")
+    """profile -> its run directory, after every run has stopped. Made once per pytest run:
+    under xdist the first worker to ask makes them and the other waits on a lock file in the
+    run's shared temporary root, then reads them (xdist 3.8's `xdist_group` does not keep these
+    tests on one worker under pytest 9: it renames a node id pytest 9 no longer reads)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    tmp = root / "fault-runs"
+    with open(root / "fault-runs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (tmp / "done").exists():
+            tmp.mkdir(exist_ok=True)
+            _make_runs(tmp)
+            (tmp / "done").write_text("")
+    return {profile: run_dir_of(tmp / f"logs-{profile}") for profile in PROFILES}
+
+
+def _make_runs(tmp: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for key in ("LIGHTER_ACCOUNT_INDEX", "LIGHTER_API_KEY_INDEX", "LIGHTER_API_PRIVATE_KEY",
                 "HEDGE_API_KEY", "HEDGE_API_SECRET", "HEDGE_LOGS_DIR"):   # each run: its own dir
@@ -65,7 +81,6 @@ def fault_runs(tmp_path_factory) -> dict[str, Path]:
                     or time.monotonic() > r.deadline]:
             _finish(run)
             running.remove(run)
-    return {profile: run_dir_of(tmp / f"logs-{profile}") for profile in PROFILES}
 
 
 class _Run:

@@ -13,6 +13,7 @@ from tests.hedging.venue_cases import BINANCEUSDM, CASES
 EVERY_VENUE_SLOW = {"test_hedge_fault_table.py", "test_venue_knobs.py"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
