@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import ccxt.async_support
 import pytest
 
 from hedge.infra.run_files import LATEST, LOGS_DIR_ENV
@@ -16,6 +17,11 @@ from tests.shared_venues import VenuePool, venue_pair
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "fixtures" / "lighter"
 REPO_LATEST = Path(__file__).resolve().parents[1] / "logs" / LATEST
+# ccxt's close() waits 250 ms for TLS connections to wind down; on loopback there is no TLS,
+# and the tests close several clients each (about 0.5 s a hedging test).
+ccxt.async_support.Exchange.timeout_on_exit = 0
+# The first test that uses `fault_runs` makes all six runs (two at a time) in its setup.
+FAULT_RUNS_TIMEOUT_S = 400
 
 
 def _latest_target() -> str | None:
@@ -80,9 +86,12 @@ def load_sample(name: str):
     return data
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """A test that needs real bot runs (the fault_runs fixture) must be marked slow, or the
-    fast suite (`-m "not slow"`) would start the bot after all."""
+    fast suite (`-m "not slow"`) would start the bot after all. First of the hooks: xdist's
+    worker reads the `xdist_group` marks in its own hook, registered after this conftest (so
+    called before it, without `tryfirst`: the fault runs were made once on each worker)."""
     unmarked = [item.nodeid for item in items
                 if "fault_runs" in getattr(item, "fixturenames", ())
                 and item.get_closest_marker("slow") is None]
@@ -90,6 +99,8 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("mark these tests @pytest.mark.slow (they use fault_runs): "
                                 + ", ".join(unmarked))
     for item in items:       # one worker makes the session's fault runs, and runs the matrix
+        if "fault_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(FAULT_RUNS_TIMEOUT_S))
         if "fault_runs" in getattr(item, "fixturenames", ()) or "reliability" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group("bot_batches"))
     long_not_slow = [item.nodeid for item in items

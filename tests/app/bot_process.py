@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -115,6 +116,51 @@ async def run_in_process(config: Path, account: BotAccount, monkeypatch, *,
     loaded = load_config(config, overrides)
     return await run_bot(loaded, accounts_path=config.parent / "no-accounts.toml",
                          after_run=_build_report if report else None)
+
+
+class BotRun:
+    """A bot running in the test's own loop (`start_in_process`). `stop()` does what SIGTERM
+    does to `python run.py run`: it calls the handler the run installed for it (held here,
+    not in the worker's real signal table, so a signal after the run can never hit pytest)."""
+
+    def __init__(self, task: asyncio.Task, handlers: dict) -> None:
+        self.task = task
+        self._handlers = handlers
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """The stop signal, if the run still listens for it (it ended otherwise)."""
+        if sig in self._handlers:
+            callback, args = self._handlers[sig]
+            callback(*args)
+
+    def poll(self) -> int | None:
+        """The exit code once the run ended, else None."""
+        return self.task.result() if self.task.done() else None
+
+    async def wait(self, timeout_s: float) -> int:
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.task), timeout_s)
+        except asyncio.TimeoutError:
+            self.task.cancel()
+            raise AssertionError(f"bot did not stop within {timeout_s}s") from None
+
+
+async def start_in_process(config: Path, account: BotAccount, monkeypatch, **kwargs) -> BotRun:
+    """`run_in_process` as a task: the test watches the venues meanwhile and stops the run with
+    `stop()` (its SIGTERM) where a process test would signal the process."""
+    loop = asyncio.get_running_loop()
+    handlers: dict = {}
+
+    def add_signal_handler(sig, callback, *args):
+        handlers[sig] = (callback, args)
+
+    def remove_signal_handler(sig) -> bool:
+        return handlers.pop(sig, None) is not None
+    monkeypatch.setattr(loop, "add_signal_handler", add_signal_handler)
+    monkeypatch.setattr(loop, "remove_signal_handler", remove_signal_handler)
+    task = asyncio.create_task(run_in_process(config, account, monkeypatch, **kwargs),
+                               name="bot-in-process")
+    return BotRun(task, handlers)
 
 
 async def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int:

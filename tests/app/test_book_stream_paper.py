@@ -4,14 +4,13 @@ The bot quotes on the book ccxt's binanceusdm pro class keeps from the local ven
 stream; mid-run the venue skips an event (ccxt resyncs from a new snapshot) and then drops every
 stream connection and refuses new ones for 2 s (the bot polls REST meanwhile, then streams
 again). summary.json carries the book age at quote and at hedge; positions, asked of both venues,
-net to zero.
+net to zero. The bot runs in the test's loop; its stop is the run's own SIGTERM handler.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import re
-import signal
 import time
 from decimal import Decimal
 
@@ -20,10 +19,10 @@ import pytest
 from hedge.sim.binance.app import HEDGE_STATE_KEY
 from hedge.sim.hedge_venue.streams import DEPTH_STREAMS_KEY
 from hedge.sim.lighter import market_life
-from tests.app.bot_process import (hedge_position, lighter_state, register_bot, start_bot,
-                                   wait_exit, wait_for_log, write_config)
+from tests.app.bot_process import (hedge_position, lighter_state, register_bot, start_in_process,
+                                   wait_for_log, write_config)
 
-pytestmark = pytest.mark.slow   # runs the bot in its own process
+pytestmark = pytest.mark.slow   # runs the bot, for seconds
 
 HEDGE_STEP = Decimal("0.001")
 STREAM_UP = r"\[HEDGE\] book ETH/USDT:USDT stream up"
@@ -45,10 +44,11 @@ def busy_market(monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 10.0)
 
 
-async def test_paper_run_on_the_streamed_book_through_a_gap_and_a_drop(venues, tmp_path):
+async def test_paper_run_on_the_streamed_book_through_a_gap_and_a_drop(venues, tmp_path,
+                                                                       monkeypatch):
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, strategy={"pricing": "join"})
-    bot = start_bot(config, account)
+    bot = await start_in_process(config, account, monkeypatch)
     logs = tmp_path / "logs"
     faults = venues.hedge_app[HEDGE_STATE_KEY].faults
     streams = venues.hedge_app[DEPTH_STREAMS_KEY]
@@ -65,9 +65,9 @@ async def test_paper_run_on_the_streamed_book_through_a_gap_and_a_drop(venues, t
         await _wait_for_count(logs, STREAM_UP, ups + 1, timeout_s=30)   # back on the stream
         assert streams.refused >= 1   # it knocked while refused, and was polling meanwhile
     finally:
-        bot.send_signal(signal.SIGTERM)
-        code = await wait_exit(bot, 60)
-    assert code == 0, bot.stderr.read()
+        bot.stop()
+        code = await bot.wait(60)
+    assert code == 0
     assert len(streams.connections) == 0   # the bot closed its stream at the stop
 
     summary = json.loads((logs / "latest" / "summary.json").read_text())

@@ -1,13 +1,13 @@
 """config/paper-multi.yaml as a user runs it: three markets in one process, each filled and
 hedged on its own symbol, judged by the venues (lighter-sdk, ccxt) per symbol; a hedge venue
-that refuses one symbol pauses that market while the others keep quoting."""
+that refuses one symbol pauses that market while the others keep quoting. The bot runs in the
+test's loop; its stop is the run's own SIGTERM handler."""
 from __future__ import annotations
 
 import asyncio
 import csv
 import json
 import time
-import signal
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from hedge.infra.run_events import read_run_events
 from hedge.sim.binance.app import HEDGE_STATE_KEY
 from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
-from tests.app.bot_process import (ROOT, hedge_position, lighter_state, register_bot, start_bot,
-                                   wait_exit, wait_for_log)
+from tests.app.bot_process import (ROOT, hedge_position, lighter_state, register_bot,
+                                   start_in_process, wait_for_log)
 
 MARKETS = {"ETH": (0, "ETH/USDT:USDT"), "BTC": (1, "BTC/USDT:USDT"), "SOL": (2, "SOL/USDT:USDT")}
 HEDGE_STEP = {"ETH": Decimal("0.001"), "BTC": Decimal("0.001"), "SOL": Decimal("1")}
@@ -77,10 +77,10 @@ async def until(condition, timeout_s: float, what=lambda: "condition not met") -
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_three_markets_each_hedged_on_its_own_symbol_and_a_refused_symbol_pauses_one(
-        venues, tmp_path):
+        venues, tmp_path, monkeypatch):
     account = await register_bot(venues)
     venues.lighter_app[LIGHTER_STATE].faults.rate_window_s = RATE_WINDOW_S
-    bot = start_bot(multi_config(tmp_path, account), account)
+    bot = await start_in_process(multi_config(tmp_path, account), account, monkeypatch)
     logs = tmp_path / "logs"
     hedge_faults = venues.hedge_app[HEDGE_STATE_KEY].faults
     try:
@@ -97,9 +97,9 @@ async def test_three_markets_each_hedged_on_its_own_symbol_and_a_refused_symbol_
         hedge_faults.reject_hedge_symbols = []      # what BTC owes is retried and hedged
         await wait_for_log(logs, r"\[HEDGE\] ack .*", timeout_s=10)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        code = await wait_exit(bot, 90)
-    assert code == 0, bot.stderr.read()[-3000:]
+        bot.stop()
+        code = await bot.wait(90)
+    assert code == 0
 
     summary = json.loads((logs / "latest" / "summary.json").read_text())
     assert summary["exit_reason"] == "signal"

@@ -4,7 +4,22 @@ from __future__ import annotations
 import pytest
 
 from tests.shared_venues import venue_pair
-from tests.hedging.venue_cases import CASES
+from tests.hedging.venue_cases import BINANCEUSDM, CASES
+
+# The two venue tables run each row on all four venues in the whole suite; the fast part
+# (`-m "not slow"`) keeps binanceusdm's row of each. The other venues' wire formats keep fast
+# tests of their own: tests/sim/test_{okx,bybit,hyperliquid}_ccxt.py, test_contract_size.py,
+# test_bybit_rules.py, test_hyperliquid_rules.py, test_day_one.py.
+EVERY_VENUE_SLOW = {"test_hedge_fault_table.py", "test_venue_knobs.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (item.path.name in EVERY_VENUE_SLOW and callspec is not None
+                and callspec.params.get("case", BINANCEUSDM) is not BINANCEUSDM):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(params=CASES, ids=str)

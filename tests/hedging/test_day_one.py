@@ -20,7 +20,7 @@ from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus
 from hedge.adapters.lighter.rest import LighterRest
 from hedge.app import preflight
 from hedge.infra.config import parse_config
-from tests.hedging.venue_cases import CASES
+from tests.hedging.venue_cases import CASES, LOOKUP_LAG_MS
 from tests.sim.ccxt_loopback import freeze_prices, post_faults
 from tests.sim.lighter_helpers import register
 
@@ -33,7 +33,7 @@ async def _open(case, venues) -> CcxtHedgeVenue:
     venue = CcxtHedgeVenue(CcxtVenueSettings(
         exchange_id=case.exchange_id, base_url=venues.hedge_url, **case.settings(),
         timeout_ms=600, lookup_grace_ms=50, backoff_base_ms=20, backoff_max_ms=300,
-        lookup_deadline_ms=4000, book_max_age_ms=60_000))
+        lookup_deadline_ms=1000, book_max_age_ms=60_000, lookup_lag_ms=LOOKUP_LAG_MS))
     await venue.start()
     await venue.refresh_book(case.symbol)
     return venue

@@ -14,6 +14,7 @@ import pytest
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus
 from hedge.core.hedge_order import ExposureLedger
+from tests.hedging.venue_cases import LOOKUP_LAG_MS
 from tests.sim.ccxt_loopback import freeze_prices, post_faults
 from tests.sim.lighter_helpers import poll
 
@@ -25,7 +26,7 @@ async def hedge_venue(case, case_venues):
     venue = CcxtHedgeVenue(CcxtVenueSettings(
         exchange_id=case.exchange_id, base_url=case_venues.hedge_url, **case.settings(),
         timeout_ms=600, lookup_grace_ms=50, backoff_base_ms=20, backoff_max_ms=300,
-        max_slippage_bps=D("10"), book_max_age_ms=60_000))
+        max_slippage_bps=D("10"), book_max_age_ms=60_000, lookup_lag_ms=LOOKUP_LAG_MS))
     await venue.start()
     try:
         yield venue

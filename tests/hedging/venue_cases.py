@@ -22,6 +22,10 @@ _FIELDS = {"api_key": ("api_key", "HEDGE_API_KEY"), "api_secret": ("secret", "HE
            "wallet_address": ("wallet_address", "HEDGE_WALLET_ADDRESS"),
            "private_key": (None, "HEDGE_PRIVATE_KEY")}
 _CCXT_NAME = {settings_field: attr for attr, settings_field in CREDENTIAL_FIELDS.items()}
+# The local venues index an order at once unless a test sets their lookup-lag knob: a hedge
+# venue in a test waits this long before its position proof, not the real venue's lag
+# (bybit's 1.5 s).
+LOOKUP_LAG_MS = 50
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The operator's live view of a paper run: the metrics endpoint follows what the venues report,
 and alerts reach a local webhook exactly when they should (one for a kill switch, none when
-healthy)."""
+healthy). The bot runs in the test's loop (its metrics server in its own thread, as in a
+process); its stop is the run's own SIGTERM handler."""
 from __future__ import annotations
 
 import asyncio
 import re
-import signal
 import socket
 import time
 import urllib.request
@@ -18,8 +18,8 @@ from hedge.sim.binance.app import HEDGE_STATE_KEY
 from hedge.sim.lighter import market_life
 from hedge.sim.lighter.app import LIGHTER_STATE
 from hedge.sim.lighter.control import state_summary
-from tests.app.bot_process import (hedge_position, lighter_state, register_bot, start_bot,
-                                   sweep_the_bid, wait_exit, write_config)
+from tests.app.bot_process import (hedge_position, lighter_state, register_bot, run_in_process,
+                                   start_in_process, sweep_the_bid, write_config)
 from tests.sim.ccxt_loopback import freeze_prices
 
 pytestmark = pytest.mark.slow
@@ -78,13 +78,14 @@ def hedge_orders_filled(venues, account) -> int:
     return sum(1 for order in acct.orders.values() if order.executed_qty > 0)
 
 
-async def test_metrics_follow_the_venues_and_a_healthy_run_sends_no_alert(venues, receiver, tmp_path):
+async def test_metrics_follow_the_venues_and_a_healthy_run_sends_no_alert(venues, receiver, tmp_path,
+                                                                          monkeypatch):
     url, received = receiver
     port = free_port()
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, alerts={"urls": [url]})
     pins = freeze_prices(venues.prices)
-    bot = start_bot(config, account, "--metrics-port", str(port))
+    bot = await start_in_process(config, account, monkeypatch, **{"metrics.port": port})
     market = 'market="ETH"'
     matched, deadline, last = None, time.monotonic() + 90, None
     try:
@@ -92,12 +93,12 @@ async def test_metrics_follow_the_venues_and_a_healthy_run_sends_no_alert(venues
         await sweep_the_bid(venues, pins, account.account_index, swept)     # a second fill
         while time.monotonic() < deadline and bot.poll() is None:
             await asyncio.sleep(0.5)
-            last = scrape(port)
+            last = await asyncio.to_thread(scrape, port)
             if not last or last.get(f"hedgebot_fills_total{{{market}}}", 0) < 2:
                 continue
             lighter_pos, _ = await lighter_state(account)
             hedge_pos = await hedge_position(account)
-            now = scrape(port)
+            now = await asyncio.to_thread(scrape, port)
             if now is None:
                 continue
             fills, hedges = venue_fill_count(venues, account), hedge_orders_filled(venues, account)
@@ -110,10 +111,10 @@ async def test_metrics_follow_the_venues_and_a_healthy_run_sends_no_alert(venues
                 matched = now
                 break
     finally:
-        bot.send_signal(signal.SIGTERM)
-        code = await wait_exit(bot, 60)
+        bot.stop()
+        code = await bot.wait(60)
     assert matched is not None, f"metrics never agreed with the venues; last scrape: {last}"
-    assert code == 0, bot.stderr.read()
+    assert code == 0
     assert matched[f'hedgebot_quoting{{{market},reason=""}}'] in (0.0, 1.0)
     assert matched["hedgebot_kill_switch"] == 0
     assert matched[f'hedgebot_fill_to_hedge_seconds_count{{{market},stage="submit"}}'] >= 2
@@ -127,16 +128,17 @@ async def test_metrics_follow_the_venues_and_a_healthy_run_sends_no_alert(venues
     assert received == [], received                       # healthy: no alert at all
 
 
-async def test_a_kill_switch_sends_exactly_one_alert_with_the_reason(venues, receiver, tmp_path):
+async def test_a_kill_switch_sends_exactly_one_alert_with_the_reason(venues, receiver, tmp_path,
+                                                                    monkeypatch):
     url, received = receiver
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0, alerts={"urls": [url]},
                           strategy={"pricing": "join"})            # join the best level: filled soon
     venues.hedge_app[HEDGE_STATE_KEY].faults.reject_hedges = True
     pins = freeze_prices(venues.prices)
-    bot = start_bot(config, account)
-    await sweep_the_bid(venues, pins, account.account_index)
-    assert await wait_exit(bot, 90) == 1, bot.stderr.read()
+    sweep = asyncio.create_task(sweep_the_bid(venues, pins, account.account_index))
+    assert await asyncio.wait_for(run_in_process(config, account, monkeypatch), 90) == 1
+    await sweep
     summary = (tmp_path / "logs" / "latest" / "summary.json").read_text()
     reason = re.search(r'"exit_reason": "kill_switch:([^"]+)"', summary).group(1)
     assert len(received) == 1, received

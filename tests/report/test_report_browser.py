@@ -1,16 +1,16 @@
 """The report opened in a real headless Chromium: every plot draws its points, no script error,
-the header is summary.json's. A screenshot is kept beside each test's output (tmp_path)."""
+the header is summary.json's. A screenshot is kept beside each test's output (tmp_path). The
+paper run is in the test's loop; its stop is the run's own SIGTERM handler."""
 from __future__ import annotations
 
 import asyncio
 import json
-import signal
 
 import pytest
 
 from hedge.report.build import build_report
 from hedge.sim.lighter import market_life
-from tests.app.bot_process import (register_bot, start_bot, sweep_the_bid, wait_exit, wait_for_log,
+from tests.app.bot_process import (register_bot, start_in_process, sweep_the_bid, wait_for_log,
                                    write_config)
 from tests.report.browser import browser_or_skip, render
 from tests.report.run_dir import SUMMARY, write_run_dir
@@ -51,18 +51,22 @@ def busy_market(monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 10.0)
 
 
-async def test_a_paper_runs_report_is_written_at_the_end_and_renders(venues, tmp_path):
+async def test_a_paper_runs_report_is_written_at_the_end_and_renders(venues, tmp_path,
+                                                                    monkeypatch, capsys):
     browser_or_skip()
     account = await register_bot(venues)
     config = write_config(tmp_path, account, duration_s=0)
     pins = freeze_prices(venues.prices)
-    bot = start_bot(config, account)
-    await sweep_the_bid(venues, pins, account.account_index)
-    await wait_for_log(tmp_path / "logs", r"\[HEDGE\] ack .* filled", timeout_s=60)
-    await asyncio.sleep(6)                          # a markout horizon and a status line more
-    bot.send_signal(signal.SIGTERM)
-    assert await wait_exit(bot, 60) == 0, bot.stderr.read()
-    out = bot.stdout.read().strip().splitlines()
+    bot = await start_in_process(config, account, monkeypatch, report=True)
+    try:
+        await sweep_the_bid(venues, pins, account.account_index)
+        await wait_for_log(tmp_path / "logs", r"\[HEDGE\] ack .* filled", timeout_s=60)
+        await asyncio.sleep(6)                      # a markout horizon and a status line more
+    finally:
+        bot.stop()
+        code = await bot.wait(60)
+    assert code == 0
+    out = capsys.readouterr().out.strip().splitlines()
     run = (tmp_path / "logs" / "latest").resolve()
     report = tmp_path / "logs" / run.name / "report.html"
     assert out[-1] == f"report: {report}", out[-3:]          # the run ends with the report's path
