@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -115,6 +117,7 @@ class Journal:
         # disk flushes (5-8 ms each under load) on every fill's way to its hedge.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._one_commit = False              # inside one_commit(): fills wait for its commit
 
     def close(self) -> None:
         with self._lock:
@@ -126,12 +129,38 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """The fills journaled inside share one commit, at the end: the fills of one frame cost
+        one commit, not one each. Each is written at once (a replay is told at once); their
+        hedges start only after this returns, so every fill is committed before its hedge is
+        sent. The commit happens even when the body raises (the fills written are real). A
+        commit that fails is rolled back and raises: the caller stops the run."""
+        if self._one_commit:
+            yield
+            return
+        self._one_commit = True
+        try:
+            yield
+        finally:
+            self._one_commit = False
+            with self._lock:
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("COMMIT")
+                    except sqlite3.Error:
+                        if self._db.in_transaction:
+                            self._db.execute("ROLLBACK")
+                        raise
+
     def record_fill(self, fill: FillDelta, seen_ns: int = 0) -> bool:
         """Journal one fill delta; False if its key was journaled before (a replay)."""
         row = (fill_key_text(fill.order_index, fill.cum_filled_base), fill.order_index,
                decimal_text(fill.cum_filled_base), fill.market_id, "ask" if fill.is_ask else "bid",
                str(fill.size), str(fill.price), fill.client_order_index, seen_ns, time.time())
         with self._lock:
+            if self._one_commit and not self._db.in_transaction:
+                self._db.execute("BEGIN")
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?)", row)
         return cursor.rowcount == 1

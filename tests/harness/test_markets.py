@@ -4,6 +4,7 @@ client order indexes never repeat, and the account's limits cover every market."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from decimal import Decimal as D
 
 import pytest
@@ -55,25 +56,48 @@ async def test_a_reconnect_or_an_auth_refusal_takes_every_market_off_live(market
     assert not any(live(markets).values())
 
 
-async def test_fills_on_several_markets_in_one_frame_are_all_queued_before_any_hedge_goes(markets):
+async def test_fills_on_several_markets_in_one_frame_are_all_journaled_before_any_hedge_goes(
+        markets, tmp_path):
+    """The frame's three fills are read, journaled in one commit and owed before the first
+    hedge is handed to the venue; then each market's hedge goes in the reader's own step,
+    once."""
     await markets.live()
     for engine in markets.engines.values():
         markets.tasks.append(asyncio.create_task(engine.desk.run()))
     await settle()
+    seen_at_submit = []            # (fills committed, owed per market) as each hedge is sent
+    reader = sqlite3.connect(tmp_path / "journal.sqlite")   # sees committed rows only
+    submit = markets.venue.submit_hedge
+
+    async def watched(request):
+        committed = reader.execute("SELECT COUNT(*) FROM fills").fetchone()[0]
+        seen_at_submit.append((committed, [e.desk.ledger.owed for e in markets.engines.values()]))
+        return await submit(request)
+    markets.venue.submit_hedge = watched
+    statements: list[str] = []
+    markets.journal._db.set_trace_callback(statements.append)
     markets.feed(f.account_orders(f.order(5, filled="0.0100", status="filled", market=ETH),
                                   f.order(6, filled="0.0100", status="filled", market=BTC),
                                   f.order(7, is_ask=True, filled="0.0100", status="filled",
                                           market=SOL)))
-    # The frame's handling returned: every fill is journaled and owed, nothing is sent yet.
-    assert markets.venue.requests == []
-    assert [e.desk.ledger.owed for e in markets.engines.values()] == [D("-0.0100"), D("-0.0100"),
-                                                                       D("0.0100")]
-    assert markets.journal.totals().fills == 3
-    await settle()
+    markets.journal._db.set_trace_callback(None)
+    reader.close()
+    # The frame's handling returned: every hedge was handed over in it, each after all three
+    # fills were committed and owed.
+    assert [committed for committed, _ in seen_at_submit] == [3, 3, 3]
+    assert seen_at_submit[0][1] == [D("-0.0100"), D("-0.0100"), D("0.0100")]
     assert sorted(r.amount for r in markets.venue.requests) == [D("-0.0100"), D("-0.0100"),
                                                                  D("0.0100")]
+    fills = [s for s in statements if s.startswith("INSERT OR IGNORE INTO fills")]
+    assert len(fills) == 3
+    commits = [i for i, s in enumerate(statements) if s == "COMMIT"]
+    first_intent = next(i for i, s in enumerate(statements) if "hedge_intents" in s)
+    assert len(commits) == 1 and commits[0] < first_intent     # one commit, before any send
+    await settle()
+    assert len(markets.venue.requests) == 3                       # once each
     assert [e.state.lighter_position for e in markets.engines.values()] == [
         D("0.0100"), D("0.0100"), D("-0.0100")]
+    assert all(e.desk.ledger.owed == 0 for e in markets.engines.values())
 
 
 async def test_an_order_of_a_market_this_run_does_not_trade_reaches_no_engine(markets):
