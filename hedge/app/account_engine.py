@@ -103,9 +103,10 @@ class AccountEngine:
 
     def _on_orders(self, msg: m.AccountOrders) -> None:
         """Every order of the frame is read, and its fill journaled, before any hedge starts;
-        the frame's fills share one journal commit; then each desk with a fill starts its hedge
-        in this step, so every hedge of the frame is on its way before the frame's other work
-        (log lines, trades.csv rows: after_this_step)."""
+        then each desk with a fill starts its hedge in this step, so every hedge of the frame
+        is on its way before the frame's other work (log lines, trades.csv rows wait for
+        after_this_step). The frame's fills share one journal commit, with the first hedge's
+        intent, right before that hedge is sent (Journal.one_commit)."""
         by_market = self._by_market
         with self._journal.one_commit():
             for orders in msg.orders.values():
@@ -115,8 +116,8 @@ class AccountEngine:
                         self.unrouted_orders += 1
                     else:
                         engine.on_order(order, msg.recv_ns)
-        for engine in self.engines:
-            engine.desk.hedge_pending_now()
+            for engine in self.engines:
+                engine.desk.hedge_pending_now()
         if msg.is_snapshot:     # a market's snapshot makes that market live, no other
             if msg.market_id is None:       # the account-wide channel's: every market
                 for engine in self.engines:

@@ -131,11 +131,12 @@ class Journal:
 
     @contextmanager
     def one_commit(self) -> Iterator[None]:
-        """The fills journaled inside share one commit, at the end: the fills of one frame cost
-        one commit, not one each. Each is written at once (a replay is told at once); their
-        hedges start only after this returns, so every fill is committed before its hedge is
-        sent. The commit happens even when the body raises (the fills written are real). A
-        commit that fails is rolled back and raises: the caller stops the run."""
+        """The fills journaled inside share one commit: the fills of one frame cost one commit,
+        not one each. Each is written at once (a replay is told at once). The commit comes with
+        the first hedge intent written inside (right before that hedge is sent: the frame's
+        fills and the intent in one transaction), else when the block ends; either way before
+        any hedge of these fills is sent. It happens even when the body raises (the fills
+        written are real). A commit that fails is rolled back and raises: the run stops."""
         if self._one_commit:
             yield
             return
@@ -145,13 +146,18 @@ class Journal:
         finally:
             self._one_commit = False
             with self._lock:
-                if self._db.in_transaction:
-                    try:
-                        self._db.execute("COMMIT")
-                    except sqlite3.Error:
-                        if self._db.in_transaction:
-                            self._db.execute("ROLLBACK")
-                        raise
+                self._commit_open()
+
+    def _commit_open(self) -> None:
+        """Commit the open transaction, if any (the lock held)."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def record_fill(self, fill: FillDelta, seen_ns: int = 0) -> bool:
         """Journal one fill delta; False if its key was journaled before (a replay)."""
@@ -167,11 +173,13 @@ class Journal:
 
     def record_hedge_intent(self, client_id: str, fill_key: str, symbol: str,
                             amount: Decimal) -> bool:
-        """Write ahead of sending; False if this client id was already intended."""
+        """Write ahead of sending, committed when this returns (with the fills of the frame
+        being read, see one_commit); False if this client id was already intended."""
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO hedge_intents VALUES (?,?,?,?,?)",
                 (client_id, fill_key, symbol, str(amount), time.time()))
+            self._commit_open()
         return cursor.rowcount == 1
 
     def record_hedge_result(self, client_id: str, status: str, filled: Decimal,

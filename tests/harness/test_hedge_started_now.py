@@ -1,39 +1,45 @@
-"""A fill's hedge starts in the stream reader's step (no hop into the hedge task), after the
-fill is committed, and still one hedge at a time: a fill read while a hedge is in flight waits
+"""A fill's hedge starts in the stream reader's step (no hop into the hedge task), the fill and
+the hedge's intent committed together before it is sent, and still one hedge at a time: a fill read while a hedge is in flight waits
 for it in the hedge task and is netted into the next hedge."""
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from decimal import Decimal as D
 
 from tests.harness import frames as f
 from tests.harness.clock import settle
 
 
-def committed_fills(rig) -> int:
-    """Fills another connection can read: committed ones only."""
-    with sqlite3.connect(rig.journal.path) as other:
-        return other.execute("SELECT COUNT(*) FROM fills").fetchone()[0]
+def committed_rows(rig) -> tuple[int, int]:
+    """(fills, hedge intents) another connection can read: committed ones only."""
+    other = sqlite3.connect(rig.journal.path)
+    try:
+        return tuple(other.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                     for table in ("fills", "hedge_intents"))
+    finally:
+        other.close()
 
 
-async def test_the_hedge_is_handed_to_the_venue_in_the_readers_step_after_the_fill_commits(rig):
+async def test_the_hedge_is_sent_in_the_readers_step_with_its_fill_and_intent_committed(rig):
     rig.start_desk()
     await settle()                          # the hedge task is serving
-    rig.venue.hold = asyncio.Event()        # the answer stays in transit
-    at_submit = []
+    at_send = []
     submit = rig.venue.submit_hedge
 
     async def watched(request):
-        at_submit.append((committed_fills(rig), asyncio.current_task().get_name()))
-        return await submit(request)
+        def sending(client_id, amount):           # the write-ahead hook, right before the send
+            before = committed_rows(rig)
+            request.before_send(client_id, amount)
+            at_send.append((before, committed_rows(rig), asyncio.current_task().get_name()))
+        return await submit(replace(request, before_send=sending))
     rig.venue.submit_hedge = watched
     rig.feed(f.account_orders(f.order(5, coi=7, filled="0.0100", status="filled")))
-    # No await since the frame: the hedge is already with the venue, its fill committed first.
+    # No await since the frame: the hedge is already with the venue; the fill and the hedge's
+    # intent were committed together right before it was sent.
     assert rig.venue.sent == [(D("-0.0100"), False)]
-    assert at_submit == [(1, "hedge-now")]
-    assert rig.desk.busy
-    rig.venue.hold.set()
+    assert at_send == [((0, 0), (1, 1), "hedge-now")]
     await settle()
     assert rig.desk.hedge_position == D("-0.0100") and rig.desk.ledger.owed == 0
     assert not rig.desk.busy
@@ -49,6 +55,9 @@ async def test_a_fill_read_while_a_hedge_is_in_flight_waits_for_it_and_is_hedged
     rig.feed(f.account_orders(f.order(7, is_ask=True, filled="0.0010", status="filled")))
     await settle()
     assert rig.venue.sent == [(D("-0.0100"), False)]     # one hedge at a time
+    # The first hedge waits before its send (no intent yet): each frame's fill was committed
+    # when the frame's handling ended.
+    assert committed_rows(rig) == (3, 0)
     rig.venue.hold.set()
     await settle()
     assert rig.venue.sent == [(D("-0.0100"), False), (D("-0.0030"), False)]   # netted, once

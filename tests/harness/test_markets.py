@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -65,14 +66,18 @@ async def test_fills_on_several_markets_in_one_frame_are_all_journaled_before_an
     for engine in markets.engines.values():
         markets.tasks.append(asyncio.create_task(engine.desk.run()))
     await settle()
-    seen_at_submit = []            # (fills committed, owed per market) as each hedge is sent
+    seen_at_send = []      # (fills, intents committed; owed per market) as each hedge is sent
     reader = sqlite3.connect(tmp_path / "journal.sqlite")   # sees committed rows only
     submit = markets.venue.submit_hedge
 
     async def watched(request):
-        committed = reader.execute("SELECT COUNT(*) FROM fills").fetchone()[0]
-        seen_at_submit.append((committed, [e.desk.ledger.owed for e in markets.engines.values()]))
-        return await submit(request)
+        def sending(client_id, amount):           # the write-ahead hook, right before the send
+            request.before_send(client_id, amount)
+            seen_at_send.append((
+                reader.execute("SELECT COUNT(*) FROM fills").fetchone()[0],
+                reader.execute("SELECT COUNT(*) FROM hedge_intents").fetchone()[0],
+                [e.desk.ledger.owed for e in markets.engines.values()]))
+        return await submit(replace(request, before_send=sending))
     markets.venue.submit_hedge = watched
     statements: list[str] = []
     markets.journal._db.set_trace_callback(statements.append)
@@ -82,17 +87,17 @@ async def test_fills_on_several_markets_in_one_frame_are_all_journaled_before_an
                                           market=SOL)))
     markets.journal._db.set_trace_callback(None)
     reader.close()
-    # The frame's handling returned: every hedge was handed over in it, each after all three
-    # fills were committed and owed.
-    assert [committed for committed, _ in seen_at_submit] == [3, 3, 3]
-    assert seen_at_submit[0][1] == [D("-0.0100"), D("-0.0100"), D("0.0100")]
+    # The frame's handling returned: every hedge was sent in it, each with all three fills
+    # and its own intent committed, all three owed when the first went.
+    assert [(fills, intents) for fills, intents, _ in seen_at_send] == [(3, 1), (3, 2), (3, 3)]
+    assert seen_at_send[0][2] == [D("-0.0100"), D("-0.0100"), D("0.0100")]
     assert sorted(r.amount for r in markets.venue.requests) == [D("-0.0100"), D("-0.0100"),
                                                                  D("0.0100")]
-    fills = [s for s in statements if s.startswith("INSERT OR IGNORE INTO fills")]
-    assert len(fills) == 3
-    commits = [i for i, s in enumerate(statements) if s == "COMMIT"]
-    first_intent = next(i for i, s in enumerate(statements) if "hedge_intents" in s)
-    assert len(commits) == 1 and commits[0] < first_intent     # one commit, before any send
+    # One transaction: the three fills and the first hedge's intent, one commit.
+    writes = [s.split(" (")[0] for s in statements if s.startswith(("INSERT", "BEGIN", "COMMIT"))]
+    assert writes[:6] == ["BEGIN"] + ["INSERT OR IGNORE INTO fills VALUES"] * 3 + [
+        "INSERT OR IGNORE INTO hedge_intents VALUES", "COMMIT"]
+    assert writes.count("COMMIT") == 1 and writes.count("BEGIN") == 1
     await settle()
     assert len(markets.venue.requests) == 3                       # once each
     assert [e.state.lighter_position for e in markets.engines.values()] == [
