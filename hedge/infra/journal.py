@@ -118,6 +118,7 @@ class Journal:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._one_commit = False              # inside one_commit(): fills wait for its commit
+        self._lost: sqlite3.Error | None = None   # that commit failed (raised again at its end)
 
     def close(self) -> None:
         with self._lock:
@@ -136,7 +137,8 @@ class Journal:
         the first hedge intent written inside (right before that hedge is sent: the frame's
         fills and the intent in one transaction), else when the block ends; either way before
         any hedge of these fills is sent. It happens even when the body raises (the fills
-        written are real). A commit that fails is rolled back and raises: the run stops."""
+        written are real). A commit that fails is rolled back and raises, there and again when
+        the block ends (the caller stops the run)."""
         if self._one_commit:
             yield
             return
@@ -145,8 +147,11 @@ class Journal:
             yield
         finally:
             self._one_commit = False
+            lost, self._lost = self._lost, None
             with self._lock:
                 self._commit_open()
+            if lost is not None:     # an intent's commit took the frame's fills down with it
+                raise lost
 
     def _commit_open(self) -> None:
         """Commit the open transaction, if any (the lock held)."""
@@ -154,9 +159,11 @@ class Journal:
             return
         try:
             self._db.execute("COMMIT")
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+            if self._one_commit:
+                self._lost = exc
             raise
 
     def record_fill(self, fill: FillDelta, seen_ns: int = 0) -> bool:

@@ -86,3 +86,34 @@ async def test_stopping_the_hedge_task_cancels_a_hedge_the_reader_started(rig):
     await asyncio.gather(task, return_exceptions=True)
     assert started.cancelled()
     assert rig.venue.sent == [(D("-0.0100"), False)]
+
+
+class CommitFails:
+    """The journal's connection, whose COMMIT fails as a full or broken disk makes it fail."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.db.in_transaction
+
+    def execute(self, sql, *args):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.db.execute(sql, *args)
+
+
+async def test_a_frame_whose_commit_fails_sends_no_hedge_and_stops_the_run(rig):
+    rig.start()
+    await rig.exit_reason(2)
+    real = rig.journal._db
+    rig.journal._db = CommitFails(real)
+    try:
+        rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    finally:
+        rig.journal._db = real
+    assert len(rig.venue.requests) == 1      # handed to the venue adapter...
+    assert rig.venue.orders == {} and rig.venue.position_ == 0   # ...never sent: no intent
+    assert committed_rows(rig) == (0, 0)
+    assert rig.runner.exit_reason == "error:stream handler failed: OperationalError"
