@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import pstats
@@ -117,7 +118,26 @@ class Probe:
                     self._stage(label, (time.perf_counter_ns() - t0) / 1e6)
             setattr(owner, name, wrapper)
 
-        timed(journal, "record_fill", "journal fill (sqlite commit)")
+        timed(journal, "record_fill", "journal fill (its insert; the frame's commit follows)")
+        original_one_commit = journal.one_commit
+
+        @contextlib.contextmanager
+        def one_commit():
+            frame_commit = original_one_commit()
+            frame_commit.__enter__()
+            try:
+                yield
+            except BaseException:
+                if not frame_commit.__exit__(*sys.exc_info()):
+                    raise
+            else:
+                writes = journal._db.in_transaction      # a frame with fills
+                t0 = time.perf_counter_ns()
+                frame_commit.__exit__(None, None, None)
+                if writes:
+                    self._stage("journal: the frame's one commit",
+                                (time.perf_counter_ns() - t0) / 1e6)
+        journal.one_commit = one_commit
         timed(journal, "record_hedge_intent", "journal hedge intent (sqlite commit)")
         timed(engine, "on_order", "engine.on_order (detector, log, journal, queue)")
         traced_on_order = engine.on_order

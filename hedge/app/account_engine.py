@@ -70,6 +70,7 @@ class AccountEngine:
         self.unrouted_orders = 0                 # order updates of a market this run does not trade
         self.stream_seen = StreamSeen(clock.now_s())
         self._by_market = {engine.spec.market_id: engine for engine in engines}
+        self._journal = engines[0].desk.journal      # the account's one journal
         self._dispatch = {m.AccountOrders: self._on_orders, m.AccountAll: self._on_account_all,
                           m.Connected: self._on_connected, m.ErrorFrame: self._on_error}
         self._stop = asyncio.Event()
@@ -101,16 +102,22 @@ class AccountEngine:
             self.request_stop(f"error:stream handler failed: {type(exc).__name__}")
 
     def _on_orders(self, msg: m.AccountOrders) -> None:
-        """Every order of the frame is read (and its fill journaled and queued for its desk)
-        before any hedge is sent: fills on several markets in one frame all count at once."""
+        """Every order of the frame is read, and its fill journaled, before any hedge starts;
+        then each desk with a fill starts its hedge in this step, so every hedge of the frame
+        is on its way before the frame's other work (log lines, trades.csv rows wait for
+        after_this_step). The frame's fills share one journal commit, with the first hedge's
+        intent, right before that hedge is sent (Journal.one_commit)."""
         by_market = self._by_market
-        for orders in msg.orders.values():
-            for order in orders:
-                engine = by_market.get(order.market_id)
-                if engine is None:
-                    self.unrouted_orders += 1
-                else:
-                    engine.on_order(order, msg.recv_ns)
+        with self._journal.one_commit():
+            for orders in msg.orders.values():
+                for order in orders:
+                    engine = by_market.get(order.market_id)
+                    if engine is None:
+                        self.unrouted_orders += 1
+                    else:
+                        engine.on_order(order, msg.recv_ns)
+            for engine in self.engines:
+                engine.desk.hedge_pending_now()
         if msg.is_snapshot:     # a market's snapshot makes that market live, no other
             if msg.market_id is None:       # the account-wide channel's: every market
                 for engine in self.engines:

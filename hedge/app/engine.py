@@ -5,7 +5,7 @@ one job:
 - the stream client's reader (not a task of ours): the runner's dispatch hands this market its
   own order updates, trades and snapshots (`on_order`, `on_trade`, `on_account_snapshot`);
   fills detected, journaled and handed to the hedge desk in the same step that read them;
-- hedge desk: hedges (its own task; never behind a signature or a requote);
+- hedge desk: hedges (from the reader's step when free, else its task; never behind a requote);
 - quoting: recomputes the target and moves quotes (signing runs off the loop);
 - hedge book: keeps the hedge venue's book fresh (streamed, REST polled while the stream is
   down) so quoting and hedging never fetch it inline;

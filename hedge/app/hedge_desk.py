@@ -1,14 +1,16 @@
 """From a detected maker fill to its hedge: journal first, then hedge at once, once.
 
-One task owns the hedge venue's order flow, so two hedges never race for the same exposure; it
-nets every fill queued while the previous hedge was in flight into the next hedge. The quoting
-path never touches this task: a requote waiting on the signer cannot delay a hedge.
+One hedge at a time per desk (its lock), so two hedges never race for the same exposure. A
+free desk starts the hedge of a frame's fills in the stream reader's step (hedge_pending_now);
+otherwise its hedge task nets every fill queued while the previous hedge was in flight into the
+next hedge. The quoting path never touches either: a requote waiting on the signer cannot delay
+a hedge.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
-from dataclasses import dataclass, field
+from collections import deque
 from decimal import Decimal
 from functools import partial
 
@@ -17,41 +19,18 @@ from loguru import logger
 from hedge.adapters.hedging.position_proof import Proof, prove_by_position
 from hedge.adapters.hedging.venue import HedgeOutcome, HedgeRequest, HedgeStatus, HedgeVenue
 from hedge.app.fill_attribution import FillAttribution
+from hedge.app.hedge_stats import HedgeStats
 from hedge.core.hedge_order import ExposureLedger
 from hedge.core.types import FillDelta, fill_key_text
 from hedge.core.units import BPS, round_to_step
-from hedge.core.latency_histogram import LatencyHistogram
 from hedge.infra import events
 from hedge.infra.clock import REAL_CLOCK, MonotonicClock, wall_s
+from hedge.infra.eager_start import start_now
 from hedge.infra.journal import Journal
 from hedge.infra.logs import HEDGE_TAG, after_this_step
 from hedge.infra.run_files import TradesCsv
 
 TAG = HEDGE_TAG
-
-
-@dataclass
-class HedgeStats:
-    maker_fills: int = 0
-    maker_filled_abs: Decimal = Decimal(0)
-    maker_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on Lighter
-    maker_notional: Decimal = Decimal(0)       # quote volume of the maker fills
-    hedge_cash: Decimal = Decimal(0)           # quote received (+) or paid (-) on the hedge venue
-    hedge_filled_abs: Decimal = Decimal(0)
-    hedge_notional: Decimal = Decimal(0)
-    orders: int = 0
-    filled_base: Decimal = Decimal(0)          # signed
-    failures: int = 0
-    consecutive_failures: int = 0
-    lookups: int = 0
-    # Fixed memory whatever the run's length (hedge/core/latency_histogram.py).
-    submit_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
-    ack_ms: LatencyHistogram = field(default_factory=LatencyHistogram)
-    book_age_ms: LatencyHistogram = field(default_factory=LatencyHistogram)  # book age at each hedge
-    max_unhedged_ms: float = 0.0
-    max_unhedged_base: Decimal = Decimal(0)
-    halted_reason: str = ""
-    by_status: dict[str, int] = field(default_factory=dict)   # hedge outcomes, for the metrics
 
 
 class HedgeDesk:
@@ -82,7 +61,10 @@ class HedgeDesk:
         self.stats = HedgeStats()
         self.maker_filled_base = Decimal(0)      # signed, this run
         self.in_flight_sides: set[str] = set()   # "bid"/"ask" sides whose fills await a hedge
-        self._queue: asyncio.Queue[tuple[FillDelta, int]] = asyncio.Queue()
+        self._pending: deque[tuple[FillDelta, int]] = deque()   # fills whose hedge has not started
+        self._queued = asyncio.Event()               # wakes the hedge task
+        self._running = False                        # the hedge task is serving
+        self._started_now: asyncio.Task | None = None   # a hedge started in the reader's step
         self._unhedged_since_s: float | None = None
         self._idle = asyncio.Event()
         self._idle.set()
@@ -124,8 +106,18 @@ class HedgeDesk:
         if self._unhedged_since_s is None:
             self._unhedged_since_s = self.clock.now_s()
         self._idle.clear()
-        self._queue.put_nowait((delta, seen_ns))
+        self._pending.append((delta, seen_ns))
+        self._queued.set()
         return True
+
+    def hedge_pending_now(self) -> None:
+        """Called by the stream's dispatch once the frame's fills are committed: the hedge of
+        what they owe runs now, in the reader's step, up to its request on the wire, instead of
+        one event-loop turn later in the hedge task. Only when nothing holds the desk (a hedge
+        in flight, a lookup): then the hedge task takes the fills as it always did."""
+        if not self._running or not self._pending or self._lock.locked():
+            return
+        self._started_now = start_now(self._locked_pass(), name="hedge-now")
 
     def pnl_quote(self, mid: Decimal | None, taker_fee_bps: Decimal) -> Decimal:
         """Cash from both legs, the net position marked at `mid`, less hedge taker fees."""
@@ -154,26 +146,45 @@ class HedgeDesk:
     # -- the hedge task -----------------------------------------------------------------
 
     async def run(self) -> None:
-        while True:
-            delta, seen_ns = await self._queue.get()
-            while not self._queue.empty():          # net everything that queued meanwhile
-                delta, _ = self._queue.get_nowait()
-            self._last_price = delta.price
-            try:
-                async with self._lock:
-                    # An earlier hedge whose outcome is unknown may have traded: what is owed
-                    # is only known once it is looked up, so nothing goes out before that.
-                    if await self._look_up_unresolved():
-                        await self._hedge_owed(delta.key, seen_ns)
-                    else:
-                        self.last_fill_key = delta.key   # retry_owed hedges it once known
-            except Exception as exc:  # the hedge task must outlive any surprise; retry_owed retries
-                self.stats.failures += 1
-                self.stats.consecutive_failures += 1
-                logger.opt(exception=exc).error("{} hedge of {} failed unexpectedly: {}: {}", TAG,
-                                                delta.fill_id, type(exc).__name__, exc)
-            if self._queue.empty():
-                self._idle.set()
+        """The hedge task: hedges what the fills owe, one hedge at a time, each fill netted
+        into the next hedge while one is in flight."""
+        self._running = True
+        try:
+            while True:
+                await self._queued.wait()
+                await self._locked_pass()
+        finally:
+            self._running = False
+            if self._started_now is not None and not self._started_now.done():
+                self._started_now.cancel()
+                await asyncio.gather(self._started_now, return_exceptions=True)
+
+    async def _locked_pass(self) -> None:
+        """Hedge what the pending fills owe (their latest key, the first one's read stamp)."""
+        async with self._lock:
+            self._queued.clear()
+            if self._pending:               # else the reader's step took them (hedge_pending_now)
+                delta, seen_ns = self._pending.popleft()
+                while self._pending:        # net everything that queued meanwhile
+                    delta, _ = self._pending.popleft()
+                await self._hedge_pass(delta, seen_ns)
+        if not self._pending:
+            self._idle.set()
+
+    async def _hedge_pass(self, delta: FillDelta, seen_ns: int) -> None:
+        self._last_price = delta.price
+        try:
+            # An earlier hedge whose outcome is unknown may have traded: what is owed is only
+            # known once it is looked up, so nothing goes out before that.
+            if await self._look_up_unresolved():
+                await self._hedge_owed(delta.key, seen_ns)
+            else:
+                self.last_fill_key = delta.key   # retry_owed hedges it once known
+        except Exception as exc:  # the hedge task must outlive any surprise; retry_owed retries
+            self.stats.failures += 1
+            self.stats.consecutive_failures += 1
+            logger.opt(exception=exc).error("{} hedge of {} failed unexpectedly: {}: {}", TAG,
+                                            delta.fill_id, type(exc).__name__, exc)
 
     async def hedge_now(self, fill_key: tuple[int, Decimal] | None) -> HedgeOutcome | None:
         """Hedge what is owed now (startup: what the journal says the last run left)."""
@@ -187,7 +198,7 @@ class HedgeDesk:
         Called periodically; a hedge whose outcome is unknown is looked up, never resent, so an
         order that did execute is counted instead of doubled.
         """
-        if not self._queue.empty() or self._lock.locked():
+        if self._pending or self._lock.locked():
             return None
         async with self._lock:
             if not await self._look_up_unresolved():

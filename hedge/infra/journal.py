@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -115,6 +117,8 @@ class Journal:
         # disk flushes (5-8 ms each under load) on every fill's way to its hedge.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._one_commit = False              # inside one_commit(): fills wait for its commit
+        self._lost: sqlite3.Error | None = None   # that commit failed (raised again at its end)
 
     def close(self) -> None:
         with self._lock:
@@ -126,23 +130,63 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """The fills journaled inside share one commit: the fills of one frame cost one commit,
+        not one each. Each is written at once (a replay is told at once). The commit comes with
+        the first hedge intent written inside (right before that hedge is sent: the frame's
+        fills and the intent in one transaction), else when the block ends; either way before
+        any hedge of these fills is sent. It happens even when the body raises (the fills
+        written are real). A commit that fails is rolled back and raises, there and again when
+        the block ends (the caller stops the run)."""
+        if self._one_commit:
+            yield
+            return
+        self._one_commit = True
+        try:
+            yield
+        finally:
+            self._one_commit = False
+            lost, self._lost = self._lost, None
+            with self._lock:
+                self._commit_open()
+            if lost is not None:     # an intent's commit took the frame's fills down with it
+                raise lost
+
+    def _commit_open(self) -> None:
+        """Commit the open transaction, if any (the lock held)."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if self._one_commit:
+                self._lost = exc
+            raise
+
     def record_fill(self, fill: FillDelta, seen_ns: int = 0) -> bool:
         """Journal one fill delta; False if its key was journaled before (a replay)."""
         row = (fill_key_text(fill.order_index, fill.cum_filled_base), fill.order_index,
                decimal_text(fill.cum_filled_base), fill.market_id, "ask" if fill.is_ask else "bid",
                str(fill.size), str(fill.price), fill.client_order_index, seen_ns, time.time())
         with self._lock:
+            if self._one_commit and not self._db.in_transaction:
+                self._db.execute("BEGIN")
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?)", row)
         return cursor.rowcount == 1
 
     def record_hedge_intent(self, client_id: str, fill_key: str, symbol: str,
                             amount: Decimal) -> bool:
-        """Write ahead of sending; False if this client id was already intended."""
+        """Write ahead of sending, committed when this returns (with the fills of the frame
+        being read, see one_commit); False if this client id was already intended."""
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO hedge_intents VALUES (?,?,?,?,?)",
                 (client_id, fill_key, symbol, str(amount), time.time()))
+            self._commit_open()
         return cursor.rowcount == 1
 
     def record_hedge_result(self, client_id: str, status: str, filled: Decimal,

@@ -4,6 +4,8 @@ client order indexes never repeat, and the account's limits cover every market."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -55,25 +57,52 @@ async def test_a_reconnect_or_an_auth_refusal_takes_every_market_off_live(market
     assert not any(live(markets).values())
 
 
-async def test_fills_on_several_markets_in_one_frame_are_all_queued_before_any_hedge_goes(markets):
+async def test_fills_on_several_markets_in_one_frame_are_all_journaled_before_any_hedge_goes(
+        markets, tmp_path):
+    """The frame's three fills are read, journaled in one commit and owed before the first
+    hedge is handed to the venue; then each market's hedge goes in the reader's own step,
+    once."""
     await markets.live()
     for engine in markets.engines.values():
         markets.tasks.append(asyncio.create_task(engine.desk.run()))
     await settle()
+    seen_at_send = []      # (fills, intents committed; owed per market) as each hedge is sent
+    reader = sqlite3.connect(tmp_path / "journal.sqlite")   # sees committed rows only
+    submit = markets.venue.submit_hedge
+
+    async def watched(request):
+        def sending(client_id, amount):           # the write-ahead hook, right before the send
+            request.before_send(client_id, amount)
+            seen_at_send.append((
+                reader.execute("SELECT COUNT(*) FROM fills").fetchone()[0],
+                reader.execute("SELECT COUNT(*) FROM hedge_intents").fetchone()[0],
+                [e.desk.ledger.owed for e in markets.engines.values()]))
+        return await submit(replace(request, before_send=sending))
+    markets.venue.submit_hedge = watched
+    statements: list[str] = []
+    markets.journal._db.set_trace_callback(statements.append)
     markets.feed(f.account_orders(f.order(5, filled="0.0100", status="filled", market=ETH),
                                   f.order(6, filled="0.0100", status="filled", market=BTC),
                                   f.order(7, is_ask=True, filled="0.0100", status="filled",
                                           market=SOL)))
-    # The frame's handling returned: every fill is journaled and owed, nothing is sent yet.
-    assert markets.venue.requests == []
-    assert [e.desk.ledger.owed for e in markets.engines.values()] == [D("-0.0100"), D("-0.0100"),
-                                                                       D("0.0100")]
-    assert markets.journal.totals().fills == 3
-    await settle()
+    markets.journal._db.set_trace_callback(None)
+    reader.close()
+    # The frame's handling returned: every hedge was sent in it, each with all three fills
+    # and its own intent committed, all three owed when the first went.
+    assert [(fills, intents) for fills, intents, _ in seen_at_send] == [(3, 1), (3, 2), (3, 3)]
+    assert seen_at_send[0][2] == [D("-0.0100"), D("-0.0100"), D("0.0100")]
     assert sorted(r.amount for r in markets.venue.requests) == [D("-0.0100"), D("-0.0100"),
                                                                  D("0.0100")]
+    # One transaction: the three fills and the first hedge's intent, one commit.
+    writes = [s.split(" (")[0] for s in statements if s.startswith(("INSERT", "BEGIN", "COMMIT"))]
+    assert writes[:6] == ["BEGIN"] + ["INSERT OR IGNORE INTO fills VALUES"] * 3 + [
+        "INSERT OR IGNORE INTO hedge_intents VALUES", "COMMIT"]
+    assert writes.count("COMMIT") == 1 and writes.count("BEGIN") == 1
+    await settle()
+    assert len(markets.venue.requests) == 3                       # once each
     assert [e.state.lighter_position for e in markets.engines.values()] == [
         D("0.0100"), D("0.0100"), D("-0.0100")]
+    assert all(e.desk.ledger.owed == 0 for e in markets.engines.values())
 
 
 async def test_an_order_of_a_market_this_run_does_not_trade_reaches_no_engine(markets):

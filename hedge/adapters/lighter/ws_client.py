@@ -234,10 +234,15 @@ class LighterWsClient:
             raw = orjson.loads(text)
         except orjson.JSONDecodeError:
             raw = None
-        if self._recorder is not None:
-            self._recorder.record_in(self._conn_name, text, raw)
         msg = parse_frame(raw if raw is not None else text, recv_ns)
         after_this_step(frame_log.log_frame, msg)     # a fill's frame reaches its desk first
+        early = self.on_message is not None and isinstance(msg, m.AccountOrders)
+        try:
+            if early:           # the fills' hedges go before this frame is recorded
+                self.on_message(msg)
+        finally:
+            if self._recorder is not None:
+                self._recorder.record_in(self._conn_name, text, raw)
         self.pacer.on_frame(raw)
         if isinstance(msg, m.Ping):
             await self._send(ws, {"type": "pong"})
@@ -256,6 +261,8 @@ class LighterWsClient:
         elif isinstance(msg, m.Unknown):
             self.counters.unexpected_frames += 1
         self.counters.dropped_entries += len(m.dropped_entries(msg))
+        if early:
+            return
         if self.on_message is not None:
             self.on_message(msg)       # in this task: a fill reaches its hedge without a queue hop
         else:
