@@ -61,11 +61,17 @@ async def register_bot(venues, tier: str | None = None) -> BotAccount:
     return BotAccount(venues.lighter_url, venues.hedge_url, index, private, key, secret)
 
 
+SWEEP_SLIPPAGE_BPS = 30   # see sweep_the_bid
+
+
 def write_config(tmp_path: Path, account: BotAccount, **sections) -> Path:
     config = {
         "mode": "paper", "duration_s": 10,
         "lighter": {"url": account.lighter_url, "market": "ETH"},
-        "hedge": {"exchange": "binanceusdm", "url": account.hedge_url, "symbol": HEDGE_SYMBOL},
+        # 30 bp of slippage: `sweep_the_bid` jumps the hedge book by the bid's distance to the
+        # mid plus 2 bp (~12 bp with the shipped pricing), more than the default 10 bp cap
+        "hedge": {"exchange": "binanceusdm", "url": account.hedge_url, "symbol": HEDGE_SYMBOL,
+                  "max_slippage_bps": SWEEP_SLIPPAGE_BPS},
         "strategy": {"order_size": "0.01", "max_position": "0.05", "min_quote_lifetime_ms": 200},
         "risk": {"max_unhedged_base": "0.05"},
         "logging": {"level": "INFO", "dir": str(tmp_path / "logs")},
@@ -193,9 +199,10 @@ async def sweep_the_bid(venues, pins: dict[str, float], account_index: int,
     """Once a bid of the bot rests on the Lighter venue (one not in `swept`), move the pinned
     mid (`freeze_prices`) 2 bp below it: the venue's next tick trades the bid, so the run has a
     fill whatever the price path and the taker flow would have done. The hedge venue's book
-    moves with it, by less than the hedge's slippage cap (a larger jump would leave the IOC
-    hedge, priced on the book of a moment before, unfilled). Returns the swept bid's order
-    index (add it to `swept` for the next)."""
+    moves with it, by the bid's distance to the mid plus 2 bp: a run that sweeps allows
+    `SWEEP_SLIPPAGE_BPS` (a jump beyond the cap would leave the IOC hedge, priced on the book
+    of a moment before, unfilled). Returns the swept bid's order index (add it to `swept` for
+    the next)."""
     lighter = venues.lighter_app[LIGHTER_STATE]
     swept = swept or set()
 

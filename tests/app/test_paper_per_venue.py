@@ -21,7 +21,8 @@ import yaml
 from lighter.signer_client import create_api_key
 
 from hedge.sim.lighter import market_life
-from tests.app.bot_process import ROOT, BotAccount, lighter_state, run_in_process, sweep_the_bid
+from tests.app.bot_process import (ROOT, SWEEP_SLIPPAGE_BPS, BotAccount, lighter_state,
+                                   run_in_process, sweep_the_bid)
 from tests.hedging.venue_cases import CASES
 from tests.sim.ccxt_loopback import freeze_prices
 from tests.sim.lighter_helpers import register
@@ -50,7 +51,7 @@ async def test_paper_run_hedges_every_fill_and_nets_to_zero(case, tmp_path, requ
             "mode": "paper", "duration_s": 8,
             "lighter": {"url": venues.lighter_url, "market": "ETH"},
             "hedge": {"exchange": case.exchange_id, "url": venues.hedge_url,
-                      "symbol": case.symbol},
+                      "symbol": case.symbol, "max_slippage_bps": SWEEP_SLIPPAGE_BPS},
             "strategy": {"order_size": "0.01", "max_position": "0.05",
                          "min_quote_lifetime_ms": 200},
             "risk": {"max_unhedged_base": "0.05"},
