@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import ccxt.async_support
+import freezegun
 import pytest
 
 from hedge.infra.run_files import LATEST, LOGS_DIR_ENV
@@ -20,6 +21,11 @@ REPO_LATEST = Path(__file__).resolve().parents[1] / "logs" / LATEST
 # ccxt's close() waits 250 ms for TLS connections to wind down; on loopback there is no TLS,
 # and the tests close several clients each (about 0.5 s a hedging test).
 ccxt.async_support.Exchange.timeout_on_exit = 0
+# freezegun patches every loaded module that holds a clock function, and ccxt alone loads
+# hundreds (about 0.4 s a freeze); the frozen code is ours, never a library's.
+freezegun.configure(extend_ignore_list=["ccxt", "lighter", "optuna", "eth_account", "eth_utils",
+                                        "eth_abi", "aiohttp", "websockets", "sqlalchemy",
+                                        "plotly", "numpy", "loguru", "yaml", "Crypto"])
 # The first test that uses `fault_runs` makes all six runs (two at a time) in its setup.
 FAULT_RUNS_TIMEOUT_S = 400
 

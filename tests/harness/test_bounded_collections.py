@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+import pytest
+
 from hedge.adapters.lighter.ws_client import WsCounters
 from hedge.core import latency_histogram as lh
 from hedge.core.fill_detector import FillDetector
@@ -21,6 +23,7 @@ DETECTOR_EVENTS = 10**5
 HISTOGRAM_ITEMS = lh.EXACT_SAMPLES + lh.BUCKETS + lh.RECENT
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 def test_a_latency_histogram_keeps_its_size_and_its_percentiles_under_a_million_samples():
     rng = random.Random(24)
     histogram = LatencyHistogram()

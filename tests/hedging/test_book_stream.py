@@ -167,6 +167,7 @@ async def test_bybit_pro_book_is_the_venue_book():
         await running.stop()
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 async def test_stream_drop_falls_back_to_polling_then_returns_to_the_stream(streamed):
     venues, feed_venue = streamed
     feed = feed_venue.feed(ETH)

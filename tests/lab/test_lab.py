@@ -53,6 +53,7 @@ def test_without_noise_the_fill_earns_its_spread_less_fees():
     assert split["spread"] > 0 and split["fees"] < 0
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 def test_informed_flow_alone_loses_on_every_setting_that_fills():
     """Informed takers land 100 ms after a jump, before a standard account's 200 ms cancel:
     a cancel-at-the-loss-line quote wins the race against the tier's own 300 ms taker, and
@@ -71,6 +72,7 @@ def test_informed_flow_alone_loses_on_every_setting_that_fills():
     assert filled
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 def test_pnl_per_fill_rises_with_min_profit_under_uninformed_flow():
     """Lighter's background is thin beyond 2 bp, so the quote (4.5-12.5 bp out) is the only
     depth there and takers that walk the book reach it whatever min_profit_bps is."""
@@ -83,6 +85,7 @@ def test_pnl_per_fill_rises_with_min_profit_under_uninformed_flow():
     assert per_fill[0] < per_fill[1] < per_fill[2], per_fill
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 def test_search_finds_the_best_point_of_a_small_grid(tmp_path: Path):
     model_path = tmp_path / "model.yaml"
     model_path.write_text(
@@ -113,6 +116,7 @@ def test_the_command_prints_json_last_and_refuses_a_bad_key(tmp_path: Path, caps
     assert {"results.csv", "lab.html", "best.yaml"} <= {p.name for p in (tmp_path / "ok").iterdir()}
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 def test_a_named_study_resumes_and_a_bad_storage_is_refused(tmp_path: Path, capsys):
     import optuna
     storage = f"sqlite:///{tmp_path / 'shared.db'}"

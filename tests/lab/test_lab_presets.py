@@ -57,6 +57,7 @@ def test_on_toxic_adaptive_loses_less_per_hour_than_fixed():
 
 
 @pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 def test_every_preset_reports_markouts_by_side(preset: str):
     """3 simulated minutes each: keys for both sides and every horizon on every preset (None
     where a side did not fill: eth-tight and toxic rarely fill), numbers where the presets

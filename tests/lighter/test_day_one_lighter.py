@@ -50,6 +50,7 @@ async def test_every_market_reaches_its_account_stream_with_slow_acks_and_a_low_
         await ws.close()
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 async def test_refused_subscribes_are_retried_until_every_channel_is_subscribed(venues, account):
     """A cap of 4 messages per 2 s window refuses most of an 11-channel start (30009): each
     refused subscribe is sent again after a backoff, and no market is left without its stream."""

@@ -96,6 +96,7 @@ async def test_subscribe_errors(venues):
         await client.close()
 
 
+@pytest.mark.slow   # seconds of work: the whole suite runs it
 async def test_post_only_at_best_bid_fills_and_streams_cumulative_amounts(venues, monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)   # the model's takers, faster
     freeze_prices(venues.prices)       # the bid stays at the touch until the takers fill it
