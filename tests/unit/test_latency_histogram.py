@@ -14,6 +14,7 @@ def test_nearest_rank_is_always_one_of_the_values():
     assert nearest_rank([4.0, 1.0, 3.0, 2.0], 50) == 2.0
     assert nearest_rank([4.0, 1.0, 3.0, 2.0], 51) == 3.0
     assert nearest_rank([4.0, 1.0, 3.0, 2.0], 100) == 4.0
+    assert nearest_rank([float(v) for v in range(1, 1001)], 50) == 500.0
 
 
 @pytest.mark.parametrize("q", [-0.5, 100.5])
@@ -55,6 +56,7 @@ def test_the_newest_values_since_a_reader_last_looked():
     histogram = LatencyHistogram([1.0, 2.0, 3.0])
     assert histogram.since(3) == [] and histogram.since(5) == []
     assert histogram.since(1) == [2.0, 3.0]
+    assert histogram.since(2) == [3.0]
     assert histogram.since(0) == [1.0, 2.0, 3.0]
     histogram.extend(float(v) for v in range(lh.RECENT + 10))
     assert histogram.since(0) == [float(v) for v in range(10, lh.RECENT + 10)]   # the newest kept

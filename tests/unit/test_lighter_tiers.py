@@ -43,6 +43,7 @@ def test_an_unweighted_tier_is_capped_per_endpoint_only_below_its_own_cap():
     assert endpoint_cap(STANDARD, "sendTx") is None               # 24000 / 6 = 4000 > 60
     assert endpoint_cap(STANDARD, "changeAccountTier") == 8       # 24000 / 3000
     assert endpoint_cap(STANDARD, "trades") == 40                 # 24000 / 600
+    assert type(endpoint_cap(STANDARD, "transferFeeInfo")) is int  # a count of requests: 48
     at_cap = replace(STANDARD, requests_per_window=80)             # 24000 / 300 = 80
     assert endpoint_cap(at_cap, "account") is None
     assert endpoint_cap(replace(STANDARD, requests_per_window=81), "account") == 80

@@ -1,0 +1,57 @@
+"""Boundaries of the core's money rules that a mutation run found unheld: an IOC for nothing,
+depth exactly at the slippage cap, the PnL split of a hedge priced in another currency, and the
+basis EWMA's time constant."""
+from __future__ import annotations
+
+import math
+from decimal import Decimal as D
+
+from hedge.core.fill_split import fill_pnl_quote, fill_split
+from hedge.core.hedge_order import depth_within_bps, ioc_limit_price
+from hedge.core.pricing import BasisEwma
+
+BOOK = [(D("100.0"), D("1")), (D("100.1"), D("2")), (D("100.2"), D("4"))]
+RATE = D("1.001")             # USDT per USDC: a hedge price / RATE is in Lighter's currency
+
+
+def test_an_ioc_for_nothing_has_no_price():
+    assert ioc_limit_price(BOOK, D(0), True, D(10), D("0.1")) is None
+    assert ioc_limit_price(BOOK, D("0.5"), True, D(10), D("0.1")) == D("100.1")
+
+
+def test_a_level_exactly_at_the_cap_counts_as_depth():
+    assert depth_within_bps(BOOK, D(10)) == D(3)        # 100.1 is 10 bp from 100.0
+    assert depth_within_bps(BOOK, D("9.99")) == D(1)
+    assert depth_within_bps(BOOK, D(20)) == D(7)
+
+
+def test_the_split_of_a_hedge_in_another_currency_is_in_lighters():
+    # The hedge prices below are 2000, 2001, 2002 and 2003 once divided by the rate.
+    split = fill_split("bid", D(1990), D("2002"), D("2005.003"), D("2004.002"), D("2003.001"),
+                       D(0), D(0), quote_rate=RATE)
+
+    def bps(gain):
+        return gain / D(1990) * 10_000
+    assert (split.spread_bps, split.adverse_bps, split.latency_bps, split.execution_bps) == \
+        (bps(D(13)), bps(D(-1)), bps(D(-1)), bps(D(-1)))
+    assert split.fees_bps == 0
+    assert fill_pnl_quote("bid", D("0.5"), D(1990), D("2002"), D(0), D(0), quote_rate=RATE) == D(5)
+    assert fill_pnl_quote("ask", D("0.5"), D(2010), D("2002"), D(0), D(0), quote_rate=RATE) == D(5)
+
+
+def test_the_basis_ewma_moves_by_the_share_of_its_time_constant_elapsed():
+    basis = BasisEwma(10.0)
+    assert basis.add(100.0, D(2001), D(2000)) == D(1)            # the first gap is taken whole
+    weight = D(repr(1 - math.exp(-0.5 / 10.0)))
+    assert basis.add(100.5, D(2003), D(2000)) == D(1) + D(2) * weight
+    before = basis.value
+    assert basis.add(100.5, D(2003), D(2010)) == before           # no time passed: no move
+    short = BasisEwma(0.5)
+    short.add(10.0, D(2001), D(2000))
+    assert short.add(10.5, D(2003), D(2000)) == D(1) + D(2) * D(repr(1 - math.exp(-1.0)))
+
+
+def test_a_basis_without_a_time_constant_is_the_last_gap():
+    basis = BasisEwma(0.0)
+    basis.add(1.0, D(2001), D(2000))
+    assert basis.add(2.0, D(2003), D(2000)) == D(3)
