@@ -36,6 +36,7 @@ async def booked(tmp_path):
     """A rig whose desk writes trades.csv."""
     trades = TradesCsv(tmp_path / "trades.csv")
     rig = build_rig(tmp_path / "journal.sqlite", trades=trades)
+    rig.desk.market = "ETH"
     await rig.live()
     try:
         yield rig
@@ -48,6 +49,13 @@ def fields_of(emitted, event: str) -> list[dict]:
     """The fields of each `event` emitted (the submit event is written after the hedge is on
     its way, so it may follow the answer of a venue that answers at once)."""
     return [fields for name, _, fields in emitted if name == event]
+
+
+def journal_rows(rig, client_id: str) -> list[tuple]:
+    """What the journal recorded of one client id's answers (for the forensics of a run)."""
+    found = rig.journal._db.execute("SELECT status, filled, avg_price, reason FROM hedge_results "
+                                    "WHERE client_id = ? ORDER BY id", (client_id,)).fetchall()
+    return [(s, D(f), None if a is None else D(a), r) for s, f, a, r in found]
 
 
 def rows(rig) -> list[dict[str, str]]:
@@ -75,7 +83,7 @@ async def test_a_bid_fill_and_its_sale_book_both_legs_cash_and_volume(booked, em
     assert fields_of(emitted, events.HEDGE_ACK) == [
         {"client_ids": "lh-5-0.01", "filled_base": D("-0.0100"), "avg_price": D("1999.5"),
          "lookups": 0, "submit_ms": None, "ack_ms": None}]
-    assert {market for _, market, _ in emitted} == {""}
+    assert {market for _, market, _ in emitted} == {"ETH"}
     maker, hedge = rows(rig)
     assert (maker["venue"], maker["role"], maker["side"], D(maker["size"]), D(maker["price"]),
             maker["fill_key"], maker["client_id"]) == \
@@ -84,6 +92,8 @@ async def test_a_bid_fill_and_its_sale_book_both_legs_cash_and_volume(booked, em
     assert (hedge["venue"], hedge["role"], hedge["side"], D(hedge["size"]), D(hedge["price"]),
             hedge["fill_key"], hedge["client_id"]) == \
         ("hedge", "hedge", "sell", D("0.0100"), D("1999.5"), "5-0.01", "lh-5-0.01")
+    assert maker["market"] == hedge["market"] == "ETH"
+    assert journal_rows(rig, "lh-5-0.01") == [("filled", D("-0.0100"), D("1999.5"), "")]
     assert D(hedge["hedge_price_at_submit"]) == D("1999.5")
     spread = (D("1999.5") - D("1990")) / D("1990") * 10_000        # nothing assumed: all spread
     assert D(hedge["split_spread_bps"]) == spread.quantize(D("0.000001"))
@@ -108,7 +118,7 @@ async def test_an_ask_fill_and_its_purchase_book_the_opposite_signs(booked, emit
 
 
 async def test_a_refused_hedge_is_counted_by_status_and_a_fill_clears_the_streak(rig, emitted):
-    rig.venue.script = ["reject"]
+    rig.venue.script = ["reject", "reject"]
     rig.start_desk()
     rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
     await rig.settle()
@@ -119,10 +129,12 @@ async def test_a_refused_hedge_is_counted_by_status_and_a_fill_clears_the_streak
         {"client_ids": "", "status": "rejected", "filled_base": D(0),
          "reason": "insufficient margin"}]
     assert rig.desk.in_flight_sides == {"bid"} and rig.desk.unhedged_age_ms() == 0.0
+    await rig.desk.retry_owed()
+    assert (s.failures, s.consecutive_failures) == (2, 2) and s.by_status == {"rejected": 2}
     rig.feed(f.account_orders(f.order(6, filled="0.0010", status="filled")))
     await rig.settle()
-    assert (s.failures, s.consecutive_failures) == (1, 0)
-    assert s.by_status == {"rejected": 1, "filled": 1}
+    assert (s.failures, s.consecutive_failures) == (2, 0)
+    assert s.by_status == {"rejected": 2, "filled": 1}
     assert rig.venue.sent[-1] == (D("-0.0110"), False)
 
 
@@ -139,12 +151,14 @@ async def test_a_halted_venue_leaves_its_reason_for_the_kill_switch(rig, emitted
 
 @dataclass
 class TimedVenue(FakeHedgeVenue):
-    """Answers as the fake does, with the latencies and lookups a real venue reports."""
+    """Answers as the fake does, with the latencies and lookups a real venue reports, and an
+    earlier IOC of the same hedge that traded nothing (its client id listed first)."""
 
     async def submit_hedge(self, request):
         outcome = await super().submit_hedge(request)
         seen = request.fill_seen_ns
         return replace(outcome, lookups=2, book_age_ms=12.5,
+                       client_ids=("lh-earlier",) + outcome.client_ids,
                        timings=(HedgeTiming(seen + 2_500_000, seen + 4_000_000),))
 
 
@@ -157,9 +171,30 @@ async def test_the_latencies_and_lookups_a_venue_reports_are_kept(tmp_path, emit
         await rig.settle()
         s = rig.desk.stats
         assert (s.submit_ms.last, s.ack_ms.last, s.book_age_ms.last) == (2.5, 4.0, 12.5)
-        assert s.lookups == 2
+        assert s.lookups == 2 and s.orders == 2
         [ack] = fields_of(emitted, events.HEDGE_ACK)
         assert (ack["submit_ms"], ack["ack_ms"], ack["lookups"]) == (2.5, 4.0, 2)
+        assert ack["client_ids"] == "lh-earlier,lh-5-0.01"
+        rig.feed(f.account_orders(f.order(6, filled="0.0100", status="filled")))
+        await rig.settle()
+        assert s.lookups == 4 and s.orders == 4
+    finally:
+        await rig.close()
+
+
+async def test_only_the_last_id_of_an_unknown_outcome_is_looked_up_again(tmp_path, emitted):
+    rig = build_rig(tmp_path / "journal.sqlite", venue=TimedVenue(script=["unresolved"]))
+    rig.desk.market = "ETH"
+    await rig.live()
+    try:
+        rig.start_desk()
+        rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+        await rig.settle()
+        assert rig.desk.unresolved == ["lh-5-0.01"]
+        [failure] = [(m, e) for name, m, e in emitted if name == events.HEDGE_FAILURE]
+        assert failure == ("ETH", {"client_ids": "lh-earlier,lh-5-0.01", "status": "unresolved",
+                                   "filled_base": D(0), "reason": "timeout"})
+        assert journal_rows(rig, "lh-5-0.01") == [("unresolved", D(0), None, "timeout")]
     finally:
         await rig.close()
 

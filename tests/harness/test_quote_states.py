@@ -150,7 +150,11 @@ async def test_a_ghost_that_shows_up_on_a_free_side_is_adopted(rig):
     quote = rig.quotes.sides["bid"]
     assert (quote.client_order_index, quote.order_index, quote.price, quote.state, quote.size) \
         == (coi, 321, D("1999.01"), "open", D("0.0100"))
+    assert quote.moved_at_s == rig.clock.now_s() and not quote.in_flight
     assert rig.quotes.resting()["bid"] == D("1999.01")
+    await rig.clock.advance(1)
+    await rig.quotes.apply(BID)                          # it rests where we want it: kept
+    assert [c[0] for c in rig.orders.calls] == ["place"]
 
 
 async def test_a_ghost_that_shows_up_beside_its_replacement_is_canceled(rig):
