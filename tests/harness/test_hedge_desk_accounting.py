@@ -178,6 +178,8 @@ async def test_the_latencies_and_lookups_a_venue_reports_are_kept(tmp_path, emit
         rig.feed(f.account_orders(f.order(6, filled="0.0100", status="filled")))
         await rig.settle()
         assert s.lookups == 4 and s.orders == 4
+        assert (s.filled_base, s.hedge_filled_abs, s.hedge_notional) == \
+            (D("-0.0200"), D("0.0200"), D("39.990"))
     finally:
         await rig.close()
 
