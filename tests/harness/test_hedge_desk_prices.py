@@ -131,3 +131,20 @@ async def test_the_hedge_submit_event_names_the_price_the_quote_assumed(rig, mon
     await rig.settle()
     [submit] = [fields for event, fields in seen if event == events.HEDGE_SUBMIT]
     assert submit["assumed_price"] == D("1999.7") and submit["side"] == "sell"
+
+
+async def test_a_fill_on_a_modified_quote_assumed_the_new_versions_hedge_price(rig, monkeypatch):
+    seen = []
+    monkeypatch.setattr(events, "emit", lambda event, market="", **fields: seen.append(
+        (event, fields)))
+    from hedge.core.quoting import QuoteTarget
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None, bid_hedge_price=D("1999.7")))
+    coi = rig.quotes.sides["bid"].client_order_index
+    rig.feed(f.account_orders(f.order(5, coi=coi, price="1999.01")))
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), None, bid_hedge_price=D("1999.2")))
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, coi=coi, price="1998.50", filled="0.0100",
+                                      status="filled")))
+    await rig.settle()
+    [submit] = [fields for event, fields in seen if event == events.HEDGE_SUBMIT]
+    assert submit["assumed_price"] == D("1999.2")

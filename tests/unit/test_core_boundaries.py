@@ -55,3 +55,16 @@ def test_a_basis_without_a_time_constant_is_the_last_gap():
     basis = BasisEwma(0.0)
     basis.add(1.0, D(2001), D(2000))
     assert basis.add(2.0, D(2003), D(2000)) == D(3)
+
+
+def test_a_client_id_the_venue_would_refuse_is_named_in_the_error():
+    import pytest
+
+    from hedge.core.hedge_order import hedge_client_id
+    with pytest.raises(ValueError, match=r"hedge client id 'lh-5-0\.0123456789012345678901234"):
+        hedge_client_id(5, D("0.0123456789012345678901234567890123"))
+
+
+def test_a_negated_zero_amount_has_the_one_text_of_zero():
+    from hedge.core.units import decimal_text
+    assert decimal_text(-D("0.000")) == "0" and decimal_text(D("-0")) == "0"
