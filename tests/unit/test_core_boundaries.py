@@ -61,8 +61,8 @@ def test_a_client_id_the_venue_would_refuse_is_named_in_the_error():
     import pytest
 
     from hedge.core.hedge_order import hedge_client_id
-    with pytest.raises(ValueError, match=r"hedge client id 'lh-5-0\.0123456789012345678901234"):
-        hedge_client_id(5, D("0.0123456789012345678901234567890123"))
+    with pytest.raises(ValueError, match=r"hedge client id 'lh-ffffffffffffffff-123456\.78901-r100'"):
+        hedge_client_id(2**64 - 1, D("123456.78901"), attempt=100)     # 37 characters
 
 
 def test_a_negated_zero_amount_has_the_one_text_of_zero():
