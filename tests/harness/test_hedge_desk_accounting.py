@@ -107,8 +107,10 @@ async def test_an_ask_fill_and_its_purchase_book_the_opposite_signs(booked, emit
                                       status="filled")))
     await rig.settle()
     s = rig.desk.stats
-    assert (s.maker_cash, s.maker_notional, s.maker_filled_abs) == (D("20.1"), D("20.1"), D("0.0100"))
-    assert (s.hedge_cash, s.hedge_notional, s.filled_base) == (D("-20.005"), D("20.005"), D("0.0100"))
+    assert (s.maker_cash, s.maker_notional, s.maker_filled_abs) == \
+        (D("20.1"), D("20.1"), D("0.0100"))
+    assert (s.hedge_cash, s.hedge_notional, s.filled_base) == \
+        (D("-20.005"), D("20.005"), D("0.0100"))
     assert rig.desk.maker_filled_base == D("-0.0100")
     assert fields_of(emitted, events.HEDGE_SUBMIT) == [
         {"fill_id": "5-0.01", "side": "buy", "size_base": D("0.0100"), "owed_base": D("0.0100"),

@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal as D
 
+import pytest
+
 from hedge.core.fill_split import fill_pnl_quote, fill_split
-from hedge.core.hedge_order import depth_within_bps, ioc_limit_price
+from hedge.core.hedge_order import depth_within_bps, hedge_client_id, ioc_limit_price
 from hedge.core.pricing import BasisEwma
+from hedge.core.units import decimal_text
 
 BOOK = [(D("100.0"), D("1")), (D("100.1"), D("2")), (D("100.2"), D("4"))]
 RATE = D("1.001")             # USDT per USDC: a hedge price / RATE is in Lighter's currency
@@ -58,13 +61,10 @@ def test_a_basis_without_a_time_constant_is_the_last_gap():
 
 
 def test_a_client_id_the_venue_would_refuse_is_named_in_the_error():
-    import pytest
-
-    from hedge.core.hedge_order import hedge_client_id
-    with pytest.raises(ValueError, match=r"hedge client id 'lh-ffffffffffffffff-123456\.78901-r100'"):
+    too_long = r"hedge client id 'lh-ffffffffffffffff-123456\.78901-r100' does not fit"
+    with pytest.raises(ValueError, match=too_long):
         hedge_client_id(2**64 - 1, D("123456.78901"), attempt=100)     # 37 characters
 
 
 def test_a_negated_zero_amount_has_the_one_text_of_zero():
-    from hedge.core.units import decimal_text
     assert decimal_text(-D("0.000")) == "0" and decimal_text(D("-0")) == "0"
