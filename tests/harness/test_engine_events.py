@@ -1,15 +1,19 @@
 """The engine's events (events.jsonl, read by diagnose and the report): each fill, each status,
-a kill; and the mid that still marks exposure when the book goes away."""
+a kill; the mid that still marks exposure when the book goes away; what each fill teaches the
+adaptive pricing; the fills found over REST."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
 
+from hedge.core.pricing import PricingParams
 from hedge.core.quoting import QuoteTarget
 from hedge.core.types import Side
 from hedge.infra import events
 from tests.harness import frames as f
+from tests.harness.rig import PARAMS, Options, build_rig
 
 
 @pytest.fixture
@@ -75,3 +79,29 @@ async def test_exposure_is_marked_at_the_last_mid_once_the_book_is_gone(rig):
     assert rig.engine.marking_mid() == D("2000.00")
     rig.feed(f.book([("1999.50", "1")], [("2000.50", "1")]))
     assert rig.engine.marking_mid() == D("2000.00") == rig.engine.mid()
+
+
+async def test_each_fill_is_marked_out_on_its_own_side_5_s_later(tmp_path):
+    terms = PricingParams(markout_buffer=True, markout_window_fills=10)
+    rig = build_rig(tmp_path / "journal.sqlite", Options(params=replace(PARAMS, terms=terms)))
+    await rig.live()
+    try:
+        rig.engine.market_view()                                   # hedge mid 2000
+        rig.feed(f.account_orders(f.order(5, price="2000.00", filled="0.0100", status="filled"),
+                                  f.order(6, is_ask=True, price="2000.00", filled="0.0100",
+                                          status="filled")))
+        await rig.clock.advance(5)
+        rig.venue.bid, rig.venue.ask = D("1997.5"), D("1998.5")    # mid 1998: -10 bp a bid
+        view = rig.engine.market_view()
+        assert (view.bid_markout_bps, view.ask_markout_bps) == (D(10), D(0))
+    finally:
+        await rig.close()
+
+
+async def test_every_fill_found_over_rest_is_counted(rig):
+    rig.quotes.own_client_indexes.extend([7, 8])
+    rig.rest.put_order(f.order(5, coi=7, filled="0.0100", status="filled"))
+    rig.rest.put_order(f.order(6, coi=8, filled="0.0030", status="filled"))
+    await rig.engine.reconcile_orders()
+    assert rig.engine.state.fills_found_by_rest == 2
+    assert rig.engine.state.lighter_position == D("0.0130") and rig.engine.unattributed_fills == 0

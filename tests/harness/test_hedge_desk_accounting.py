@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from hedge.adapters.hedging.venue import HedgeTiming
+from hedge.core.types import FillDelta
 from hedge.infra import events
 from hedge.infra.run_files import TradesCsv
 from tests.harness import frames as f
@@ -217,7 +218,6 @@ async def test_a_hedge_resolved_by_lookup_books_its_cash(rig):
 
 
 async def test_a_fill_journaled_before_is_neither_counted_nor_hedged_again(rig):
-    from hedge.core.types import FillDelta
     delta = FillDelta(order_index=5, client_order_index=0, market_id=0, is_ask=False,
                       size=D("0.0100"), price=D("2000"), cum_filled_base=D("0.0100"),
                       cum_filled_quote=D("20"), status="filled")

@@ -11,6 +11,7 @@ import pytest
 
 from hedge.adapters.hedging.venue import HedgeStatus
 from hedge.core.hedge_order import average_price
+from hedge.core.quoting import QuoteTarget
 from hedge.core.types import FillDelta
 from hedge.infra import events
 from hedge.infra.run_files import TradesCsv
@@ -49,6 +50,11 @@ async def book_rig(tmp_path):
         trades.close()
 
 
+def maker_rows(rig):
+    with open(rig.desk.trades.path, newline="") as out:
+        return [row for row in csv.DictReader(out) if row["role"] == "maker"]
+
+
 def hedge_rows(rig):
     with open(rig.desk.trades.path, newline="") as out:
         return [row for row in csv.DictReader(out) if row["role"] == "hedge"]
@@ -64,6 +70,8 @@ async def test_a_purchase_exactly_at_the_minimum_goes_unpadded_marked_at_the_ask
     assert (request.symbol, request.position_before, request.fill_seen_ns) == (HEDGE_SYMBOL, 0, 1)
     [row] = hedge_rows(rig)
     assert D(row["hedge_price_at_submit"]) == D("2500")
+    [maker] = maker_rows(rig)                     # the book's price for the fill when seen
+    assert D(maker["hedge_price_at_fill"]) == D("2500")
     assert (D("0.002"), True) in rig.venue.priced
 
 
@@ -88,6 +96,8 @@ async def test_a_small_sale_is_judged_at_the_bids(book_rig):
     assert rig.venue.sent == [(D("-0.003"), False), (D("0.001"), True)]   # 0.002 x 1999.5 < 5
     [row, _] = hedge_rows(rig)
     assert D(row["hedge_price_at_submit"]) == average_price(BIDS, D("0.003"))
+    [maker] = maker_rows(rig)
+    assert D(maker["hedge_price_at_fill"]) == D("1999.5")
 
 
 @pytest.mark.parametrize("position", ["0.0100", "1"])
@@ -121,7 +131,6 @@ async def test_the_hedge_submit_event_names_the_price_the_quote_assumed(rig, mon
     seen = []
     monkeypatch.setattr(events, "emit", lambda event, market="", **fields: seen.append(
         (event, fields)))
-    from hedge.core.quoting import QuoteTarget
     await rig.quotes.apply(QuoteTarget(D("1999.01"), None, bid_hedge_price=D("1999.7")))
     coi = rig.quotes.sides["bid"].client_order_index
     rig.feed(f.account_orders(f.order(5, coi=coi, price="1999.01")))
@@ -137,7 +146,6 @@ async def test_a_fill_on_a_modified_quote_assumed_the_new_versions_hedge_price(r
     seen = []
     monkeypatch.setattr(events, "emit", lambda event, market="", **fields: seen.append(
         (event, fields)))
-    from hedge.core.quoting import QuoteTarget
     await rig.quotes.apply(QuoteTarget(D("1999.01"), None, bid_hedge_price=D("1999.7")))
     coi = rig.quotes.sides["bid"].client_order_index
     rig.feed(f.account_orders(f.order(5, coi=coi, price="1999.01")))
