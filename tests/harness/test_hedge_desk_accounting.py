@@ -138,6 +138,8 @@ async def test_a_refused_hedge_is_counted_by_status_and_a_fill_clears_the_streak
     await rig.settle()
     assert (s.failures, s.consecutive_failures) == (2, 0)
     assert s.by_status == {"rejected": 2, "filled": 1}
+    assert (s.maker_fills, s.maker_filled_abs, s.maker_notional) == (2, D("0.0110"), D("22"))
+    assert rig.desk.maker_filled_base == D("0.0110")
     assert rig.venue.sent[-1] == (D("-0.0110"), False)
 
 
@@ -221,7 +223,9 @@ async def test_a_fill_journaled_before_is_neither_counted_nor_hedged_again(rig):
     delta = FillDelta(order_index=5, client_order_index=0, market_id=0, is_ask=False,
                       size=D("0.0100"), price=D("2000"), cum_filled_base=D("0.0100"),
                       cum_filled_quote=D("20"), status="filled")
-    assert rig.desk.on_fill(delta, 0) is True
+    assert rig.desk.on_fill(delta, 123_456) is True
     assert rig.desk.on_fill(delta, 0) is False
+    [journaled] = rig.journal.unhedged_fills()
+    assert (journaled.fill_key, journaled.seen_ns) == ("5-0.01", 123_456)
     assert rig.desk.stats.maker_fills == 1 and rig.desk.maker_filled_base == D("0.0100")
     assert rig.desk.busy

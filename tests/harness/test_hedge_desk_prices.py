@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from hedge.adapters.hedging.venue import HedgeStatus
+from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.hedge_order import average_price
 from hedge.core.quoting import QuoteTarget
 from hedge.core.types import FillDelta
@@ -156,3 +157,14 @@ async def test_a_fill_on_a_modified_quote_assumed_the_new_versions_hedge_price(r
     await rig.settle()
     [submit] = [fields for event, fields in seen if event == events.HEDGE_SUBMIT]
     assert submit["assumed_price"] == D("1999.2")
+
+
+async def test_where_reduce_only_is_not_exempt_the_buy_back_is_carried_not_padded(rig):
+    desk = HedgeDesk(rig.venue, HEDGE_SYMBOL, rig.journal, None, reduce_only_exempt=False,
+                     clock=rig.clock)
+    desk.on_fill(FillDelta(order_index=5, client_order_index=0, market_id=0, is_ask=False,
+                           size=D("0.002"), price=D("2000"), cum_filled_base=D("0.002"),
+                           cum_filled_quote=D("4"), status="filled"), 0)
+    assert await desk.hedge_now(None) is None
+    assert rig.venue.sent == [(D("-0.003"), False)]         # padded once, never again
+    assert desk.carry == D("0.001") and desk.hedge_position == D("-0.003")
