@@ -10,7 +10,7 @@ import pytest
 
 from hedge.core.fill_split import fill_pnl_quote, fill_split
 from hedge.core.hedge_order import depth_within_bps, hedge_client_id, ioc_limit_price
-from hedge.core.pricing import BasisEwma
+from hedge.core.pricing import BasisEwma, MidVolatility
 from hedge.core.units import decimal_text
 
 BOOK = [(D("100.0"), D("1")), (D("100.1"), D("2")), (D("100.2"), D("4"))]
@@ -68,3 +68,11 @@ def test_a_client_id_the_venue_would_refuse_is_named_in_the_error():
 
 def test_a_negated_zero_amount_has_the_one_text_of_zero():
     assert decimal_text(-D("0.000")) == "0" and decimal_text(D("-0")) == "0"
+
+
+def test_the_volatility_is_in_basis_points_per_square_root_second():
+    vol = MidVolatility(60.0)
+    for now_s, mid in ((0.0, "100"), (1.0, "101"), (2.0, "100")):
+        vol.add(now_s, D(mid))
+    # two moves of ln(1.01) each over 2 s: ln(1.01) per sqrt(s)
+    assert vol.bps_per_sqrt_s() == pytest.approx(math.log(1.01) * 10_000, rel=1e-9)

@@ -33,6 +33,7 @@ def test_n_max_last_and_truth_follow_every_value():
     assert not histogram and len(histogram) == 0 and histogram.last is None
     assert histogram.percentile(50) is None and histogram.max is None
     histogram.append(3)
+    assert histogram and len(histogram) == 1                 # one value is something
     histogram.append(7.5)
     histogram.append(2)
     assert histogram and len(histogram) == 3 and histogram.n == 3
