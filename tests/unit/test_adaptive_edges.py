@@ -96,3 +96,12 @@ def test_the_basis_term_moves_the_quotes_and_the_loss_lines_are_in_lighters_curr
     assert target.bid is not None and target.ask is not None
     assert target.ask_loss_line == ask_limit(D("3000.60") / D("1.001"), rated)
     assert target.bid_loss_line == bid_limit(D("3000.50") / D("1.001"), rated)
+
+
+def test_a_target_names_the_hedge_price_and_size_of_each_side_it_quotes_only():
+    bid_only = quote_target(view(hedge_buy_price=None), P)
+    assert (bid_only.bid_hedge_price, bid_only.bid_size) == (D("3000.50"), D("0.05"))
+    assert (bid_only.ask, bid_only.ask_hedge_price, bid_only.ask_size) == (None, None, None)
+    ask_only = quote_target(view(hedge_sell_price=None), P)
+    assert (ask_only.ask_hedge_price, ask_only.ask_size) == (D("3000.60"), D("0.05"))
+    assert (ask_only.bid, ask_only.bid_hedge_price, ask_only.bid_size) == (None, None, None)
