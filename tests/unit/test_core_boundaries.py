@@ -10,7 +10,9 @@ import pytest
 
 from hedge.core.fill_split import fill_pnl_quote, fill_split
 from hedge.core.hedge_order import depth_within_bps, hedge_client_id, ioc_limit_price
+from hedge.core.order_book import OrderBook
 from hedge.core.pricing import BasisEwma, MidVolatility
+from hedge.core.types import BookLevel
 from hedge.core.units import decimal_text
 
 BOOK = [(D("100.0"), D("1")), (D("100.1"), D("2")), (D("100.2"), D("4"))]
@@ -76,3 +78,12 @@ def test_the_volatility_is_in_basis_points_per_square_root_second():
         vol.add(now_s, D(mid))
     # two moves of ln(1.01) each over 2 s: ln(1.01) per sqrt(s)
     assert vol.bps_per_sqrt_s() == pytest.approx(math.log(1.01) * 10_000, rel=1e-9)
+
+
+def test_a_snapshot_keeps_its_offset_clears_the_resync_and_is_counted():
+    book = OrderBook(0)
+    book.apply_snapshot([BookLevel(D("101"), D(1))], [BookLevel(D("99"), D(1))], nonce=1, offset=7)
+    book.mark_needs_resync("nonce gap")
+    book.apply_snapshot([BookLevel(D("102"), D(1))], [BookLevel(D("98"), D(1))], nonce=5, offset=9)
+    assert (book.offset, book.nonce, book.resync_reason, book.snapshots_applied) == \
+        (9, 5, "", 2)

@@ -102,3 +102,15 @@ def test_the_buckets_cover_zero_to_two_days_and_clamp_beyond():
     for value in (0.01, 1.0, 37.0, 5_000.0):
         index = lh._bucket(value)
         assert lh._bucket_value(index - 1) <= value <= lh._bucket_value(index) * 1.0000001
+
+
+def test_a_merge_that_just_fits_stays_exact_and_a_larger_one_adds_the_buckets():
+    fits = LatencyHistogram([1.0] * (lh.EXACT_SAMPLES - 24))
+    fits.merge(LatencyHistogram([2.0] * 24))
+    assert len(fits._exact) == lh.EXACT_SAMPLES and fits.percentile(50) == 1.0
+    high = LatencyHistogram([100.0] * lh.EXACT_SAMPLES)
+    high.merge(LatencyHistogram([1.0] * 513))               # a third of the values are 1 ms
+    assert high.percentile(10) == pytest.approx(1.0, rel=0.011)
+    zero = LatencyHistogram([0.5])
+    zero.merge(LatencyHistogram([0.0]))                     # a zero latency is a value too
+    assert zero.max == 0.5
