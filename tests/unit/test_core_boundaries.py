@@ -8,11 +8,12 @@ from decimal import Decimal as D
 
 import pytest
 
+from hedge.core.fill_detector import FillDetector
 from hedge.core.fill_split import fill_pnl_quote, fill_split
 from hedge.core.hedge_order import depth_within_bps, hedge_client_id, ioc_limit_price
 from hedge.core.order_book import OrderBook
 from hedge.core.pricing import BasisEwma, MidVolatility
-from hedge.core.types import BookLevel
+from hedge.core.types import BookLevel, OrderUpdate, Trade
 from hedge.core.units import decimal_text
 
 BOOK = [(D("100.0"), D("1")), (D("100.1"), D("2")), (D("100.2"), D("4"))]
@@ -87,3 +88,21 @@ def test_a_snapshot_keeps_its_offset_clears_the_resync_and_is_counted():
     book.apply_snapshot([BookLevel(D("102"), D(1))], [BookLevel(D("98"), D(1))], nonce=5, offset=9)
     assert (book.offset, book.nonce, book.resync_reason, book.snapshots_applied) == \
         (9, 5, "", 2)
+
+
+def test_the_fill_detector_keeps_the_bounds_docs_logging_promises():
+    """docs/LOGGING.md, "Bounds": 20,000 finished orders and 50,000 trade ids."""
+    detector, one = FillDetector(), D("0.01")
+    for index in range(20_001):
+        detector.on_update(OrderUpdate(order_index=index, client_order_index=index, market_id=0,
+                                       status="filled", is_ask=False, initial_base=one,
+                                       remaining_base=D(0), filled_base=one, filled_quote=one,
+                                       price=D(1)))
+    assert detector.retired_count == 20_000
+    trades = [Trade(trade_id=i, market_id=0, size=one, price=D(1), usd_amount=one, ask_id=1,
+                    bid_id=2, ask_account_id=3, bid_account_id=4, is_maker_ask=False)
+              for i in range(50_001)]
+    for trade in trades:
+        detector.on_trade(trade, 99)
+    assert detector.on_trade(trades[0], 99) is True          # forgotten: the oldest of 50,001
+    assert detector.on_trade(trades[-1], 99) is False
