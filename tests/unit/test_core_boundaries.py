@@ -106,3 +106,9 @@ def test_the_fill_detector_keeps_the_bounds_docs_logging_promises():
         detector.on_trade(trade, 99)
     assert detector.on_trade(trades[0], 99) is True          # forgotten: the oldest of 50,001
     assert detector.on_trade(trades[-1], 99) is False
+
+
+def test_a_new_book_waits_for_its_snapshot_and_knows_nothing_yet():
+    book = OrderBook(3)
+    assert (book.market_id, book.nonce, book.offset, book.resync_reason) == (3, None, None, "")
+    assert (book.snapshots_applied, book.mid()) == (0, None)
