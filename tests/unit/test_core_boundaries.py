@@ -112,3 +112,9 @@ def test_a_new_book_waits_for_its_snapshot_and_knows_nothing_yet():
     book = OrderBook(3)
     assert (book.market_id, book.nonce, book.offset, book.resync_reason) == (3, None, None, "")
     assert (book.snapshots_applied, book.mid()) == (0, None)
+
+
+def test_a_fill_detector_without_room_for_either_history_is_refused():
+    for capacities in ({"retired_capacity": 0}, {"trade_capacity": 0}):
+        with pytest.raises(ValueError, match="capacities must be >= 1"):
+            FillDetector(**capacities)
