@@ -128,34 +128,40 @@ async def test_a_padded_hedge_that_fills_in_part_returns_its_outcome(rig):
     assert rig.desk.ledger.owed == D("-0.0005")
 
 
-async def test_the_hedge_submit_event_names_the_price_the_quote_assumed(rig, monkeypatch):
-    seen = []
-    monkeypatch.setattr(events, "emit", lambda event, market="", **fields: seen.append(
-        (event, fields)))
-    await rig.quotes.apply(QuoteTarget(D("1999.01"), None, bid_hedge_price=D("1999.7")))
+@pytest.fixture
+def submits(monkeypatch):
+    """The fields of each hedge_submit event."""
+    seen: list[dict] = []
+    monkeypatch.setattr(events, "emit", lambda event, market="", **fields: seen.append(fields)
+                        if event == events.HEDGE_SUBMIT else None)
+    return seen
+
+
+async def fill_of_a_bid_quoted_at(rig, hedge_price: str, *, moved_to: str | None = None,
+                                  moved_hedge_price: str | None = None) -> None:
+    """Our bid rests at 1999.01 priced against `hedge_price` (then, optionally, a modify to
+    `moved_to` priced against `moved_hedge_price`), and fills where the stream last showed it."""
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None, bid_hedge_price=D(hedge_price)))
     coi = rig.quotes.sides["bid"].client_order_index
     rig.feed(f.account_orders(f.order(5, coi=coi, price="1999.01")))
+    if moved_to is not None:
+        await rig.quotes.apply(QuoteTarget(D(moved_to), None,
+                                           bid_hedge_price=D(moved_hedge_price)))
     rig.start_desk()
-    rig.feed(f.account_orders(f.order(5, coi=coi, price="1999.01", filled="0.0100",
+    rig.feed(f.account_orders(f.order(5, coi=coi, price=moved_to or "1999.01", filled="0.0100",
                                       status="filled")))
     await rig.settle()
-    [submit] = [fields for event, fields in seen if event == events.HEDGE_SUBMIT]
+
+
+async def test_the_hedge_submit_event_names_the_price_the_quote_assumed(rig, submits):
+    await fill_of_a_bid_quoted_at(rig, "1999.7")
+    [submit] = submits
     assert submit["assumed_price"] == D("1999.7") and submit["side"] == "sell"
 
 
-async def test_a_fill_on_a_modified_quote_assumed_the_new_versions_hedge_price(rig, monkeypatch):
-    seen = []
-    monkeypatch.setattr(events, "emit", lambda event, market="", **fields: seen.append(
-        (event, fields)))
-    await rig.quotes.apply(QuoteTarget(D("1999.01"), None, bid_hedge_price=D("1999.7")))
-    coi = rig.quotes.sides["bid"].client_order_index
-    rig.feed(f.account_orders(f.order(5, coi=coi, price="1999.01")))
-    await rig.quotes.apply(QuoteTarget(D("1998.50"), None, bid_hedge_price=D("1999.2")))
-    rig.start_desk()
-    rig.feed(f.account_orders(f.order(5, coi=coi, price="1998.50", filled="0.0100",
-                                      status="filled")))
-    await rig.settle()
-    [submit] = [fields for event, fields in seen if event == events.HEDGE_SUBMIT]
+async def test_a_fill_on_a_modified_quote_assumed_the_new_versions_hedge_price(rig, submits):
+    await fill_of_a_bid_quoted_at(rig, "1999.7", moved_to="1998.50", moved_hedge_price="1999.2")
+    [submit] = submits
     assert submit["assumed_price"] == D("1999.2")
 
 
