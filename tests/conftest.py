@@ -14,6 +14,7 @@ import pytest
 
 from hedge.infra.run_files import LATEST, LOGS_DIR_ENV
 from hedge.sim.runner import RunningVenues
+from tests.app.bot_process import kill_leftovers
 from tests.shared_venues import VenuePool, venue_pair
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "fixtures" / "lighter"
@@ -66,6 +67,13 @@ def pytest_sessionfinish(session, exitstatus):
             f"error: a test moved {REPO_LATEST} (now -> {now}); every bot run in a test must "
             f"write under tmp_path or ${LOGS_DIR_ENV}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def no_bot_left_running():
+    """Whatever a test did, no bot process it started outlives it."""
+    yield
+    kill_leftovers()
 
 
 @pytest.fixture(scope="session")

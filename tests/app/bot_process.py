@@ -87,6 +87,18 @@ def write_config(tmp_path: Path, account: BotAccount, **sections) -> Path:
 
 
 _outputs = itertools.count(1)
+_started: list[subprocess.Popen] = []     # every bot process a test started (see kill_leftovers)
+
+
+def kill_leftovers() -> int:
+    """Kill the bot processes a test started and left running (a test that failed before its
+    stop: a `duration_s: 0` bot would otherwise run until the machine stops). Returns how many."""
+    left = [proc for proc in _started if proc.poll() is None]
+    for proc in left:
+        proc.kill()
+        proc.wait()
+    _started.clear()
+    return len(left)
 
 
 def start_bot(config: Path, account: BotAccount | None, *args: str,
@@ -99,6 +111,7 @@ def start_bot(config: Path, account: BotAccount | None, *args: str,
         proc = subprocess.Popen([sys.executable, "run.py", "run", "--config", str(config), *args],
                                 cwd=ROOT, env=env if env is not None else account.env(),
                                 stdout=out, stderr=subprocess.STDOUT)
+    _started.append(proc)
     proc.stdout = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
     proc.stderr = open(out_path, encoding="utf-8", errors="replace")   # noqa: SIM115
     return proc
