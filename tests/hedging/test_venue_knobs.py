@@ -15,7 +15,7 @@ import pytest
 
 from tests.hedging.venue_cases import HYPERLIQUID
 from tests.sim.ccxt_loopback import freeze_prices
-from tests.sim.hyperliquid_loopback import wait_until_refused
+from tests.sim.ccxt_loopback import wait_until_refused
 
 PRICE = 3100          # an IOC buy at this limit takes the ask of a book pinned at 3000
 

@@ -7,6 +7,8 @@ table merged into the generic one because ccxt picks it by the production hostna
 from __future__ import annotations
 
 
+import asyncio
+
 import aiohttp
 import ccxt.async_support as ccxt_async
 
@@ -66,3 +68,27 @@ async def connected_client(base_url: str, api_key: str = API_KEY, secret: str = 
     ex = loopback_binanceusdm(base_url, api_key, secret, timeout_ms)
     await ex.load_markets()
     return ex
+
+
+async def wait_until_refused(port: int, refused: bool = True, within_s: float = 3.0) -> None:
+    """Poll the port until a connect is refused (or accepted, with refused=False).
+
+    A connect racing the listener's close can be reset instead; that proves neither state,
+    so it is polled again.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        state = None
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            state = False
+        except ConnectionRefusedError:
+            state = True
+        except ConnectionResetError:
+            pass
+        if state == refused:
+            return
+        assert loop.time() < deadline, f"refused={refused} never came"
+        await asyncio.sleep(0.01)

@@ -6,7 +6,6 @@ tags orders with f=0.
 """
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 from dataclasses import dataclass
@@ -141,27 +140,3 @@ async def hl(hl_venue, wallet):
     ex = await connected(hl_venue, wallet)
     yield ex
     await ex.close()
-
-
-async def wait_until_refused(port: int, refused: bool = True, within_s: float = 3.0) -> None:
-    """Poll the port until a connect is refused (or accepted, with refused=False).
-
-    A connect racing the listener's close can be reset instead; that proves neither state,
-    so it is polled again.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while True:
-        state = None
-        try:
-            _, writer = await asyncio.open_connection(LOOPBACK, port)
-            writer.close()
-            state = False
-        except ConnectionRefusedError:
-            state = True
-        except ConnectionResetError:
-            pass
-        if state == refused:
-            return
-        assert loop.time() < deadline, f"refused={refused} never came"
-        await asyncio.sleep(0.01)

@@ -11,7 +11,7 @@ from hedge.adapters.hedging.urls import url_leaves
 from tests.sim.bybit_loopback import (API_KEY, BTC, ETH, SECRET, bybit_client,  # noqa: F401
                                       bybit_ex, bybit_venue, loopback_bybit)
 from tests.sim.ccxt_loopback import freeze_prices, post_faults, register_account
-from tests.sim.test_hedge_venue_faults import wait_until_refused
+from tests.sim.ccxt_loopback import wait_until_refused
 
 # ETH mid pinned at 3000: venue mid 3000.60 (+2 bps), best bid 3000.44, best ask 3000.76,
 # levels 0.15 apart, sizes 0.8, 1.2, 1.6, ...

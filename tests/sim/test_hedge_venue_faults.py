@@ -10,7 +10,7 @@ import pytest
 
 from hedge.sim.binance.app import HEDGE_STATE_KEY
 from tests.sim.ccxt_loopback import (API_KEY, ETH, connected_client, freeze_prices,
-                                     post_faults)
+                                     post_faults, wait_until_refused)
 
 
 def state(venues):
@@ -19,22 +19,6 @@ def state(venues):
 
 def eth_position(venues) -> Decimal:
     return state(venues).accounts[API_KEY].position("ETHUSDT").amount
-
-
-async def wait_until_refused(port: int, refused: bool = True, within_s: float = 1.0) -> None:
-    """Poll the port until a connect is refused (or accepted, with refused=False)."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            is_refused = False
-        except ConnectionRefusedError:
-            is_refused = True
-        if is_refused == refused:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"refused={refused} never came"
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.parametrize("fault, error", [

@@ -9,8 +9,9 @@ import aiohttp
 import ccxt.async_support as ccxt_async
 import pytest
 
+from tests.sim.ccxt_loopback import wait_until_refused
 from tests.sim.hyperliquid_loopback import (ETH, connected, freeze_prices, hl, hl_venue,
-                                            post_json, szi, wait_until_refused, wallet)
+                                            post_json, szi, wallet)
 
 __all__ = ["hl", "hl_venue", "wallet"]   # fixtures
 
