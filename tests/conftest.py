@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -39,9 +40,15 @@ def _latest_target() -> str | None:
 
 
 def pytest_configure(config):
-    """Every bot run a test starts, in this process or a child, writes under a temporary
+    """Where the environment asks Python not to write bytecode (PYTHONDONTWRITEBYTECODE),
+    every process of every run would compile and assertion-rewrite each test module again
+    (about 6 s of each collection): the test processes keep theirs (in __pycache__, ignored
+    by git); the bot processes they start follow the environment.
+
+    Every bot run a test starts, in this process or a child, writes under a temporary
     directory (HEDGE_LOGS_DIR), never into the user's logs/; a test that names its own
     `logging.dir` (tmp_path) still gets it where the bot runs in-process."""
+    sys.dont_write_bytecode = False
     config._user_latest = _latest_target()
     config._logs_tmp = tempfile.mkdtemp(prefix="hedge-test-logs-")
     config._logs_env_before = os.environ.get(LOGS_DIR_ENV)
