@@ -97,6 +97,7 @@ async def test_subscribe_errors(venues):
 
 
 @pytest.mark.slow   # seconds of work: the whole suite runs it
+@pytest.mark.fresh_venue   # no other test's resting bid ahead of ours at the touch
 async def test_post_only_at_best_bid_fills_and_streams_cumulative_amounts(venues, monkeypatch):
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)   # the model's takers, faster
     freeze_prices(venues.prices)       # the bid stays at the touch until the takers fill it
