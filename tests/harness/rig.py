@@ -4,6 +4,9 @@ the runner, so a change to their constructors is a change here alone."""
 from __future__ import annotations
 
 import asyncio
+import csv
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -110,6 +113,28 @@ class Rig:
         await self.runner.stop_all_tasks()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.journal.close()
+
+
+@asynccontextmanager
+async def live_rig(directory: Path, *, trades_csv: bool = False, **build) -> AsyncIterator[Rig]:
+    """A rig whose stream is live (nothing running yet), its journal in `directory` and, with
+    `trades_csv`, its desk writing `directory`/trades.csv; closed, files included, at the end.
+    `build` goes to build_rig."""
+    trades = TradesCsv(directory / "trades.csv") if trades_csv else None
+    rig = build_rig(directory / "journal.sqlite", trades=trades, **build)
+    await rig.live()
+    try:
+        yield rig
+    finally:
+        await rig.close()
+        if trades is not None:
+            trades.close()
+
+
+def trades_rows(rig: Rig, role: str | None = None) -> list[dict[str, str]]:
+    """The rows the desk wrote to trades.csv (only `role`'s: "maker" or "hedge", when given)."""
+    with open(rig.desk.trades.path, newline="") as out:
+        return [row for row in csv.DictReader(out) if role is None or row["role"] == role]
 
 
 def build_rig(journal_path: Path, options: Options | None = None, *,

@@ -3,7 +3,6 @@ outcome counts the metrics read, the latencies, trades.csv's rows and the hedge 
 diagnose and the report read."""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, replace
 from decimal import Decimal as D
 
@@ -12,10 +11,9 @@ import pytest
 from hedge.adapters.hedging.venue import HedgeTiming
 from hedge.core.types import FillDelta
 from hedge.infra import events
-from hedge.infra.run_files import TradesCsv
 from tests.harness import frames as f
 from tests.harness.fakes import FakeHedgeVenue
-from tests.harness.rig import build_rig
+from tests.harness.rig import build_rig, live_rig, trades_rows
 
 DESK_EVENTS = (events.HEDGE_SUBMIT, events.HEDGE_ACK, events.HEDGE_FAILURE)
 
@@ -35,15 +33,9 @@ def emitted(monkeypatch):
 @pytest.fixture
 async def booked(tmp_path):
     """A rig whose desk writes trades.csv."""
-    trades = TradesCsv(tmp_path / "trades.csv")
-    rig = build_rig(tmp_path / "journal.sqlite", trades=trades)
-    rig.desk.market = "ETH"
-    await rig.live()
-    try:
+    async with live_rig(tmp_path, trades_csv=True) as rig:
+        rig.desk.market = "ETH"
         yield rig
-    finally:
-        await rig.close()
-        trades.close()
 
 
 def fields_of(emitted, event: str) -> list[dict]:
@@ -57,11 +49,6 @@ def journal_rows(rig, client_id: str) -> list[tuple]:
     found = rig.journal._db.execute("SELECT status, filled, avg_price, reason FROM hedge_results "
                                     "WHERE client_id = ? ORDER BY id", (client_id,)).fetchall()
     return [(s, D(f), None if a is None else D(a), r) for s, f, a, r in found]
-
-
-def rows(rig) -> list[dict[str, str]]:
-    with open(rig.desk.trades.path, newline="") as out:
-        return list(csv.DictReader(out))
 
 
 async def test_a_bid_fill_and_its_sale_book_both_legs_cash_and_volume(booked, emitted):
@@ -85,7 +72,7 @@ async def test_a_bid_fill_and_its_sale_book_both_legs_cash_and_volume(booked, em
         {"client_ids": "lh-5-0.01", "filled_base": D("-0.0100"), "avg_price": D("1999.5"),
          "lookups": 0, "submit_ms": None, "ack_ms": None}]
     assert {market for _, market, _ in emitted} == {"ETH"}
-    maker, hedge = rows(rig)
+    maker, hedge = trades_rows(rig)
     assert (maker["venue"], maker["role"], maker["side"], D(maker["size"]), D(maker["price"]),
             maker["fill_key"], maker["client_id"]) == \
         ("lighter", "maker", "bid", D("0.0100"), D("1990"), "5-0.01", "")
@@ -116,7 +103,7 @@ async def test_an_ask_fill_and_its_purchase_book_the_opposite_signs(booked, emit
     assert fields_of(emitted, events.HEDGE_SUBMIT) == [
         {"fill_id": "5-0.01", "side": "buy", "size_base": D("0.0100"), "owed_base": D("0.0100"),
          "assumed_price": None}]
-    maker, hedge = rows(rig)
+    maker, hedge = trades_rows(rig)
     assert (maker["side"], hedge["side"], D(hedge["price"])) == ("ask", "buy", D("2000.5"))
 
 

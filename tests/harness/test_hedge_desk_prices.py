@@ -3,7 +3,6 @@ notional and marks the hedge in trades.csv (the side and the size decide it), wh
 request names, when a hedge reduces the venue position, and a padded hedge that fills in part."""
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
@@ -15,10 +14,9 @@ from hedge.core.hedge_order import average_price
 from hedge.core.quoting import QuoteTarget
 from hedge.core.types import FillDelta
 from hedge.infra import events
-from hedge.infra.run_files import TradesCsv
 from tests.harness import frames as f
 from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue
-from tests.harness.rig import Options, build_rig
+from tests.harness.rig import Options, build_rig, live_rig, trades_rows
 
 ASKS = ((D("2500"), D("0.002")), (D("3000"), D("1")))
 BIDS = ((D("1999.5"), D("0.002")), (D("1500"), D("1")))
@@ -41,24 +39,8 @@ class BookVenue(FakeHedgeVenue):
 
 @pytest.fixture
 async def book_rig(tmp_path):
-    trades = TradesCsv(tmp_path / "trades.csv")
-    rig = build_rig(tmp_path / "journal.sqlite", venue=BookVenue(), trades=trades)
-    await rig.live()
-    try:
+    async with live_rig(tmp_path, trades_csv=True, venue=BookVenue()) as rig:
         yield rig
-    finally:
-        await rig.close()
-        trades.close()
-
-
-def maker_rows(rig):
-    with open(rig.desk.trades.path, newline="") as out:
-        return [row for row in csv.DictReader(out) if row["role"] == "maker"]
-
-
-def hedge_rows(rig):
-    with open(rig.desk.trades.path, newline="") as out:
-        return [row for row in csv.DictReader(out) if row["role"] == "hedge"]
 
 
 async def test_a_purchase_exactly_at_the_minimum_goes_unpadded_marked_at_the_asks(book_rig):
@@ -69,9 +51,9 @@ async def test_a_purchase_exactly_at_the_minimum_goes_unpadded_marked_at_the_ask
     assert rig.venue.sent == [(D("0.002"), False)]                # 0.002 x 2500 = 5: enough
     [request] = rig.venue.requests
     assert (request.symbol, request.position_before, request.fill_seen_ns) == (HEDGE_SYMBOL, 0, 1)
-    [row] = hedge_rows(rig)
+    [row] = trades_rows(rig, "hedge")
     assert D(row["hedge_price_at_submit"]) == D("2500")
-    [maker] = maker_rows(rig)                     # the book's price for the fill when seen
+    [maker] = trades_rows(rig, "maker")        # the book's price for the fill when seen
     assert D(maker["hedge_price_at_fill"]) == D("2500")
     assert (D("0.002"), True) in rig.venue.priced
 
@@ -95,9 +77,9 @@ async def test_a_small_sale_is_judged_at_the_bids(book_rig):
     rig.feed(f.account_orders(f.order(5, filled="0.0020", status="filled")))
     await rig.settle()
     assert rig.venue.sent == [(D("-0.003"), False), (D("0.001"), True)]   # 0.002 x 1999.5 < 5
-    [row, _] = hedge_rows(rig)
+    [row, _] = trades_rows(rig, "hedge")
     assert D(row["hedge_price_at_submit"]) == average_price(BIDS, D("0.003"))
-    [maker] = maker_rows(rig)
+    [maker] = trades_rows(rig, "maker")
     assert D(maker["hedge_price_at_fill"]) == D("1999.5")
 
 
