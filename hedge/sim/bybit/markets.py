@@ -9,15 +9,17 @@ from hedge.sim.hedge_venue.book import SymbolSpec
 CATEGORY = "linear"
 CATEGORIES = ("spot", "linear", "inverse", "option")
 
-# symbol, base, tick, step, min qty, max qty, market max qty, min notional, price and qty
-# decimals, top level qty, level gap bps
 SYMBOLS: dict[str, SymbolSpec] = {
-    "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", Decimal("0.01"), Decimal("0.01"), Decimal("0.01"),
-                          Decimal("7240"), Decimal("724"), Decimal("5"), 2, 2,
-                          Decimal("0.8"), Decimal("0.5")),
-    "BTCUSDT": SymbolSpec("BTCUSDT", "BTC", Decimal("0.10"), Decimal("0.001"), Decimal("0.001"),
-                          Decimal("1190"), Decimal("119"), Decimal("5"), 2, 3,
-                          Decimal("0.05"), Decimal("0.3")),
+    "ETHUSDT": SymbolSpec("ETHUSDT", "ETH", tick=Decimal("0.01"), step=Decimal("0.01"),
+                          min_qty=Decimal("0.01"), max_qty=Decimal("7240"),
+                          market_max_qty=Decimal("724"), min_notional=Decimal("5"),
+                          price_precision=2, qty_precision=2,
+                          top_level_qty=Decimal("0.8"), level_gap_bps=Decimal("0.5")),
+    "BTCUSDT": SymbolSpec("BTCUSDT", "BTC", tick=Decimal("0.10"), step=Decimal("0.001"),
+                          min_qty=Decimal("0.001"), max_qty=Decimal("1190"),
+                          market_max_qty=Decimal("119"), min_notional=Decimal("5"),
+                          price_precision=2, qty_precision=3,
+                          top_level_qty=Decimal("0.05"), level_gap_bps=Decimal("0.3")),
 }
 
 
