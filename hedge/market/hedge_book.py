@@ -4,6 +4,11 @@ from __future__ import annotations
 from hedge.market.model_file import HedgeBookModel
 
 
+def level_offset_bps(model: HedgeBookModel, level: int) -> float:
+    """How far level `level` (0: the best) of either side sits from the fair, in bp."""
+    return model.half_spread_bps + level * model.level_step_bps
+
+
 class HedgeBook:
     """Level i of a side sits (half_spread + i * level_step) bp from the fair with `level_base`
     depth, less what our hedges took from it, which refills linearly over `refill_ms`."""
@@ -20,7 +25,7 @@ class HedgeBook:
         return self.model.level_base - still_taken
 
     def level_price(self, fair: float, is_buy: bool, level: int) -> float:
-        bps = self.model.half_spread_bps + level * self.model.level_step_bps
+        bps = level_offset_bps(self.model, level)
         return fair * (1 + bps / 1e4) if is_buy else fair * (1 - bps / 1e4)
 
     def walk(self, fair: float, size_base: float, is_buy: bool, t_ms: float,

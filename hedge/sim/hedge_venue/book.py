@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from hedge.market.hedge_book import level_offset_bps
 from hedge.sim.price import PriceProcess
 
 BASIS_BPS = Decimal("2")        # pinned mid: the venue trades this much above it
@@ -126,7 +127,7 @@ def _model_book(spec: SymbolSpec, prices: PriceProcess, now_ms: int) -> Book:
     qty = max(spec.step, _to_tick(Decimal(repr(hedge.level_base)), spec.step, ROUND_FLOOR))
     bids, asks = [], []
     for i in range(hedge.levels):
-        away = Decimal(repr(hedge.half_spread_bps + i * hedge.level_step_bps)) * BPS
+        away = Decimal(repr(level_offset_bps(hedge, i))) * BPS
         bids.append(Level(_to_tick(fair * (1 - away), spec.tick, ROUND_FLOOR), qty))
         ask = _to_tick(fair * (1 + away), spec.tick, ROUND_CEILING)
         asks.append(Level(max(ask, bids[0].price + spec.tick), qty))   # never a crossed book
