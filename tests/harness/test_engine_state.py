@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 from decimal import Decimal as D
 
 from hedge.core.quoting import QuoteTarget
-from hedge.infra.run_files import TradesCsv
 from tests.harness import frames as f
-from tests.harness.rig import build_rig
+from tests.harness.rig import live_rig, trades_rows
 
 
 async def test_the_view_shows_which_side_has_a_hedge_in_flight(rig):
@@ -63,19 +61,12 @@ async def test_stopping_the_tasks_keeps_the_hedge_desk_for_the_shutdown(rig):
 
 
 async def test_fills_and_hedges_are_written_to_trades_csv(tmp_path):
-    trades = TradesCsv(tmp_path / "trades.csv")
-    rig = build_rig(tmp_path / "journal.sqlite", trades=trades)
-    try:
-        await rig.live()
+    async with live_rig(tmp_path, trades_csv=True) as rig:
         rig.start_desk()
         rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
         await rig.settle()
-    finally:
-        await rig.close()
-        trades.close()
-    with open(tmp_path / "trades.csv", newline="") as fh:
-        rows = [(r["venue"], r["role"], r["side"], r["size"], r["price"], r["fill_key"],
-                 r["client_id"]) for r in csv.DictReader(fh)]
+    rows = [(r["venue"], r["role"], r["side"], r["size"], r["price"], r["fill_key"],
+             r["client_id"]) for r in trades_rows(rig)]
     assert rows == [("lighter", "maker", "bid", "0.0100", "2000.00", "5-0.01", ""),
                     ("hedge", "hedge", "sell", "0.010", "1999.5", "5-0.01", "lh-5-0.01")]
 

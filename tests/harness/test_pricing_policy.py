@@ -3,7 +3,6 @@
 and the attribution of each fill to the hedge price its quote version assumed."""
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
 from decimal import Decimal as D
 
@@ -15,10 +14,9 @@ from hedge.app.fill_attribution import FillAttribution
 from hedge.core.fill_split import SPLIT_TERMS, fill_pnl_quote
 from hedge.core.pricing import PricingParams
 from hedge.infra.config import parse_config
-from hedge.infra.run_files import TradesCsv
 from tests.harness import frames as f
 from tests.harness.fakes import FakeHedgeVenue, FakeRest
-from tests.harness.rig import PARAMS, Options, build_rig
+from tests.harness.rig import PARAMS, Options, build_rig, live_rig, trades_rows
 
 
 def calls(rig, kind: str) -> list[tuple]:
@@ -138,15 +136,8 @@ async def test_a_configured_fee_above_the_venues_is_kept():
     assert not [line for line in lines if line.startswith("WARNING")]
 
 
-def rows(path) -> list[dict[str, str]]:
-    return list(csv.DictReader(path.open()))
-
-
 async def test_a_fill_during_an_in_flight_modify_is_attributed_to_the_old_assumed_price(tmp_path):
-    trades = TradesCsv(tmp_path / "trades.csv")
-    rig = build_rig(tmp_path / "journal.sqlite", trades=trades)
-    await rig.live()
-    try:
+    async with live_rig(tmp_path, trades_csv=True) as rig:
         coi = await resting_bid(rig)
         rig.venue.bid = D("2000.0")                               # hedge price up: bid moves up
         rig.feed(f.book([("1999.50", "1")], [("2001.00", "1")]))
@@ -161,20 +152,14 @@ async def test_a_fill_during_an_in_flight_modify_is_attributed_to_the_old_assume
         rig.feed(f.account_orders(f.order(200, coi=coi, price="1999.51", filled="0.0070",
                                           filled_quote="13.99457")))
         await rig.settle()
-        makers = [r for r in rows(tmp_path / "trades.csv") if r["role"] == "maker"]
+        makers = trades_rows(rig, "maker")
         assert [(r["price"], r["hedge_price_assumed"]) for r in makers] == [
             ("1999.01", "1999.5"), ("1999.51", "2000.0")]
-    finally:
-        await rig.close()
-        trades.close()
 
 
 async def test_the_split_adds_up_to_each_fills_pnl(tmp_path):
-    trades = TradesCsv(tmp_path / "trades.csv")
-    rig = build_rig(tmp_path / "journal.sqlite", trades=trades)
-    rig.desk.attribution = FillAttribution(D("0.4"), D(5))
-    await rig.live()
-    try:
+    async with live_rig(tmp_path, trades_csv=True) as rig:
+        rig.desk.attribution = FillAttribution(D("0.4"), D(5))
         coi = await resting_bid(rig)                              # assumed 1999.5
         rig.venue.bid = D("1999.3")                               # the hedge book moves away
         rig.feed(f.account_orders(f.order(200, coi=coi, price="1999.01", filled="0.0100",
@@ -184,9 +169,7 @@ async def test_the_split_adds_up_to_each_fills_pnl(tmp_path):
         rig.feed(f.account_orders(f.order(201, coi=coi + 99, is_ask=True, price="2001.00",
                                           filled="0.0100", status="filled")))
         await rig.clock.advance(0.05)
-        table = rows(tmp_path / "trades.csv")
-        makers = [r for r in table if r["role"] == "maker"]
-        hedges = [r for r in table if r["role"] == "hedge"]
+        makers, hedges = trades_rows(rig, "maker"), trades_rows(rig, "hedge")
         assert len(makers) == len(hedges) == 2
         for maker, hedge in zip(makers, hedges):
             pnl = fill_pnl_quote(maker["side"], D(maker["size"]), D(maker["price"]),
@@ -197,9 +180,6 @@ async def test_the_split_adds_up_to_each_fills_pnl(tmp_path):
         first = hedges[0]
         assert first["hedge_price_assumed"] == "1999.5" and first["hedge_price_at_fill"] == "1999.3"
         assert D(first["split_adverse_bps"]) < 0 < D(first["split_spread_bps"])
-    finally:
-        await rig.close()
-        trades.close()
 
 
 async def test_a_side_pulled_across_its_loss_line_waits_the_paced_lifetime_to_return(tmp_path):
