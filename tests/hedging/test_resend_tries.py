@@ -7,6 +7,7 @@ from decimal import Decimal
 from hedge.adapters.hedging import ccxt_venue
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings
 from hedge.adapters.hedging.venue import HedgeStatus
+from hedge.infra.retry import backoff_s
 
 
 async def test_a_send_refused_every_time_is_tried_retry_limit_more_times_then_given_up(
@@ -20,10 +21,13 @@ async def test_a_send_refused_every_time_is_tried_retry_limit_more_times_then_gi
         sends.append(args[1])
         raise ccxt_venue._SendAgain("429 Too Many Requests")
 
-    async def waited(seconds):
-        waits.append(seconds)
+    def backoff(*args):
+        waits.append(backoff_s(*args))
+        return waits[-1]
     monkeypatch.setattr(venue, "_send_once", refused)
-    monkeypatch.setattr(ccxt_venue.asyncio, "sleep", waited)
+    # The backoff is recorded where it is computed: patching asyncio.sleep would reach every
+    # task of the process (the session's local venues too) and count their sleeps as ours.
+    monkeypatch.setattr(ccxt_venue, "backoff_s", backoff)
     try:
         result, lookups, _ = await venue._send_resolved(
             "ETH/USDT:USDT", "h5x0", True, Decimal("0.01"), Decimal("2000"), False, None)
@@ -49,10 +53,7 @@ async def test_a_send_that_goes_through_on_a_later_try_is_that_tries_answer(monk
             raise answer
         return answer
 
-    async def waited(seconds):
-        pass
     monkeypatch.setattr(venue, "_send_once", send_once)
-    monkeypatch.setattr(ccxt_venue.asyncio, "sleep", waited)
     try:
         result, _, _ = await venue._send_resolved(
             "ETH/USDT:USDT", "h5x0", True, Decimal("0.01"), Decimal("2000"), False, None)
