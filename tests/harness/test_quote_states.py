@@ -176,3 +176,20 @@ async def test_a_ghost_seen_only_as_finished_is_left_alone(rig):
     assert [c for c in rig.orders.calls if c[0] == "cancel"] == []
     open_at(rig, coi, "1999.01")                         # forgotten: no longer a ghost
     assert rig.quotes.sides["bid"] is None
+
+
+async def test_the_last_100_ghosts_are_remembered_and_older_ones_forgotten(rig):
+    cois = [await cleared_as_ghost(rig) for _ in range(101)]
+    open_at(rig, cois[0], "1999.01", order_index=320)    # forgotten: not adopted
+    assert rig.quotes.sides["bid"] is None
+    open_at(rig, cois[1], "1999.01", order_index=321)    # the oldest remembered: adopted
+    assert rig.quotes.sides["bid"].client_order_index == cois[1]
+
+
+async def test_a_lookup_answer_after_the_stream_confirmed_the_quote_changes_nothing(rig):
+    await rig.quotes.apply(BID)
+    await rig.clock.advance(SETTLE_TIMEOUT_S)
+    [(side, quote)] = rig.quotes.overdue()
+    open_at(rig, coi_of(rig), "1999.01")                 # the stream answers first
+    rig.quotes.settle(side, quote, None)                 # then the lookup sent before it
+    assert rig.quotes.sides["bid"] is quote and quote.state == "open"
