@@ -193,3 +193,55 @@ async def test_a_lookup_answer_after_the_stream_confirmed_the_quote_changes_noth
     open_at(rig, coi_of(rig), "1999.01")                 # the stream answers first
     rig.quotes.settle(side, quote, None)                 # then the lookup sent before it
     assert rig.quotes.sides["bid"] is quote and quote.state == "open"
+
+
+def venue_shows(rig, coi: int, price: str, status: str = "open", order_index: int = 100):
+    """What a lookup finds: the venue's view of one order."""
+    return f.parse(f.account_orders(f.order(order_index, coi=coi, price=price,
+                                            status=status))).all_orders()[0]
+
+
+async def overdue_modify(rig):
+    """A bid resting at 1999.01 (hedge 1999.5), moved to 1998.50 (hedge 1999.0), unconfirmed."""
+    await rig.quotes.apply(BID)
+    open_at(rig, coi_of(rig), "1999.01")
+    await rig.clock.advance(1)
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), None, bid_hedge_price=D("1999.0")))
+    await rig.clock.advance(SETTLE_TIMEOUT_S)
+    [(side, quote)] = rig.quotes.overdue()
+    assert quote.state == "modifying"
+    return side, quote
+
+
+async def test_an_unconfirmed_modify_the_venue_shows_done_takes_its_hedge_price(rig):
+    side, quote = await overdue_modify(rig)
+    rig.quotes.settle(side, quote, venue_shows(rig, quote.client_order_index, "1998.50",
+                                               order_index=555))
+    assert (quote.state, quote.price, quote.order_index, quote.hedge_price,
+            quote.modify_hedge_price) == ("open", D("1998.50"), 555, D("1999.0"), None)
+
+
+async def test_an_unconfirmed_modify_the_venue_never_applied_keeps_the_old_hedge_price(rig):
+    side, quote = await overdue_modify(rig)
+    rig.quotes.settle(side, quote, venue_shows(rig, quote.client_order_index, "1999.01"))
+    assert (quote.state, quote.price, quote.hedge_price, quote.modify_hedge_price) \
+        == ("open", D("1999.01"), D("1999.5"), None)
+
+
+async def test_an_unconfirmed_placement_the_venue_shows_resting_is_adopted_as_it_is(rig):
+    await rig.quotes.apply(BID)
+    await rig.clock.advance(SETTLE_TIMEOUT_S)
+    [(side, quote)] = rig.quotes.overdue()
+    rig.quotes.settle(side, quote, venue_shows(rig, quote.client_order_index, "1999.01",
+                                               order_index=556))
+    assert (quote.state, quote.price, quote.order_index, quote.hedge_price) \
+        == ("open", D("1999.01"), 556, D("1999.5"))
+
+
+async def test_an_unconfirmed_quote_the_venue_shows_finished_frees_its_side(rig):
+    await rig.quotes.apply(BID)
+    await rig.clock.advance(SETTLE_TIMEOUT_S)
+    [(side, quote)] = rig.quotes.overdue()
+    rig.quotes.settle(side, quote, venue_shows(rig, quote.client_order_index, "1999.01",
+                                               status="canceled-post-only"))
+    assert rig.quotes.sides["bid"] is None and rig.quotes.counters.post_only_rejects == 1
