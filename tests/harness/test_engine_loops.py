@@ -1,7 +1,8 @@
 """The engine's timed loops on the fake clock: the dead-man's switch, the hedge book, the status
-line, the REST reconcile; and the startup cancel-all."""
+line, the REST reconcile, the position check; and the startup cancel-all."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal as D
 
 from hedge.app.lifecycle import cancel_everything, wait_for_hedges
@@ -130,3 +131,40 @@ async def _cancel(rig, *tasks):
     for task in tasks:
         await task
     return await call
+
+
+def position_reads(rig, hold: asyncio.Event | None = None) -> list[float]:
+    """When the engine asked Lighter for its position (optionally, each read stalls)."""
+    times: list[float] = []
+    answer = rig.rest.account_position
+
+    async def timed(*args, **kwargs):
+        times.append(rig.clock.now_s())
+        if hold is not None:
+            await hold.wait()
+        return await answer(*args, **kwargs)
+    rig.rest.account_position = timed
+    return times
+
+
+async def run_for(rig, seconds: int) -> None:
+    rig.start()
+    try:
+        for _ in range(seconds * 10):
+            await rig.clock.advance(0.1)
+    finally:
+        await rig.close()
+
+
+async def test_the_position_is_checked_every_position_check_s(rig):
+    times = position_reads(rig)
+    await rig.live()
+    await run_for(rig, 11)
+    assert times == [1005.0, 1010.0]                  # Options.position_check_s = 5
+
+
+async def test_a_position_check_that_stalls_is_never_started_twice(rig):
+    times = position_reads(rig, hold=asyncio.Event())
+    await rig.live()
+    await run_for(rig, 11)
+    assert times == [1005.0]

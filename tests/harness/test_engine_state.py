@@ -6,8 +6,37 @@ from decimal import Decimal as D
 
 from hedge.core.quoting import QuoteTarget
 from tests.harness import frames as f
+from tests.harness.fakes import HEDGE_SYMBOL
 from tests.harness.rig import live_rig, trades_rows
 
+
+async def test_the_view_prices_the_hedge_for_our_symbol_at_our_order_size(rig):
+    asked = []
+    price = rig.venue.executable_price
+
+    def recorded(symbol, amount, is_buy):
+        asked.append((symbol, amount, is_buy))
+        return price(symbol, amount, is_buy)
+    rig.venue.executable_price = recorded
+    view = rig.engine.market_view()
+    assert asked == [(HEDGE_SYMBOL, D("0.0100"), False), (HEDGE_SYMBOL, D("0.0100"), True)]
+    assert (view.hedge_sell_price, view.hedge_buy_price) == (D("1999.5"), D("2000.5"))
+
+
+async def test_the_view_shows_our_own_quotes_once_they_rest_and_while_they_move(rig):
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), D("2000.99")))
+    view = rig.engine.market_view()
+    assert (view.own_bid, view.own_ask) == (None, None)          # placing: not on the book yet
+    for side, coi in ((s, rig.quotes.sides[s].client_order_index) for s in ("bid", "ask")):
+        price = "1999.01" if side == "bid" else "2000.99"
+        rig.feed(f.account_orders(f.order(7 if side == "bid" else 8, coi=coi, price=price,
+                                          is_ask=side == "ask")))
+    view = rig.engine.market_view()
+    assert (view.own_bid, view.own_ask) == (D("1999.01"), D("2000.99"))
+    await rig.clock.advance(1)
+    await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2000.99")))
+    assert rig.quotes.sides["bid"].state == "modifying"
+    assert rig.engine.market_view().own_bid == D("1998.50")      # moving: where it is going
 
 async def test_the_view_shows_which_side_has_a_hedge_in_flight(rig):
     rig.venue.hold = asyncio.Event()
