@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 from hedge.core.quoting import QuoteTarget
 from tests.harness import frames as f
-from tests.harness.fakes import HEDGE_SYMBOL
+from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue
 from tests.harness.rig import live_rig, trades_rows
 
 
@@ -22,6 +22,36 @@ async def test_the_view_prices_the_hedge_for_our_symbol_at_our_order_size(rig):
     assert asked == [(HEDGE_SYMBOL, D("0.0100"), False), (HEDGE_SYMBOL, D("0.0100"), True)]
     assert (view.hedge_sell_price, view.hedge_buy_price) == (D("1999.5"), D("2000.5"))
 
+
+async def test_the_view_feeds_the_pricing_both_books_and_each_sides_hedge_depth(rig):
+    await rig.live(bid="1999.00", ask="2001.00")
+    observed, depths = [], []
+    rig.engine.pricing.observe = lambda *prices: observed.append(prices[1:])
+
+    def depth_base(symbol, is_buy, within_bps):
+        depths.append((symbol, is_buy, within_bps))
+        return D("7") if is_buy else D("3")
+    rig.venue.depth_base = depth_base
+    view = rig.engine.market_view()
+    assert observed == [(D("1999.00"), D("2001.00"), D("1999.5"), D("2000.5"))]
+    within = rig.engine.params.terms.depth_within_bps
+    assert depths == [(HEDGE_SYMBOL, False, within), (HEDGE_SYMBOL, True, within)]
+    # a bid's fill is hedged by a sale: the bid reads the depth a sale would take
+    assert (view.hedge_bid_depth_base, view.hedge_ask_depth_base) == (D("3"), D("7"))
+
+
+class DepthUnknown(FakeHedgeVenue):
+    """A hedge venue that cannot tell its depth (as the lab's double without a book)."""
+
+    @property
+    def depth_base(self):
+        raise AttributeError("depth_base")
+
+
+async def test_a_hedge_venue_that_cannot_tell_its_depth_sizes_nothing_by_depth(rig):
+    rig.engine.hedge_venue = DepthUnknown()
+    view = rig.engine.market_view()
+    assert (view.hedge_bid_depth_base, view.hedge_ask_depth_base) == (None, None)
 
 async def test_the_view_shows_our_own_quotes_once_they_rest_and_while_they_move(rig):
     await rig.quotes.apply(QuoteTarget(D("1999.01"), D("2000.99")))
