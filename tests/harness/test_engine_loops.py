@@ -168,3 +168,66 @@ async def test_a_position_check_that_stalls_is_never_started_twice(rig):
     await rig.live()
     await run_for(rig, 11)
     assert times == [1005.0]
+
+
+def reconcile_reads(rig, hold: asyncio.Event | None = None) -> list[tuple]:
+    """When the engine read its orders over REST, for which account, with which token
+    (optionally, each read stalls until `hold` is set)."""
+    reads: list[tuple] = []
+    read = rig.rest.orders_in_chunks
+
+    async def recorded(account, indexes, token):
+        reads.append((rig.clock.now_s(), account, token))
+        if hold is not None:
+            await hold.wait()
+        async for chunk in read(account, indexes, token):
+            yield chunk
+    rig.rest.orders_in_chunks = recorded
+    return reads
+
+
+def snapshot(rig) -> None:
+    rig.feed(f.account_orders(snapshot=True))
+
+
+async def test_snapshots_in_quick_succession_share_one_reconcile(rig):
+    await rig.clock.advance(10)                    # past the gap after the rig's own snapshot
+    rig.quotes.own_client_indexes.append(7)
+    reads = reconcile_reads(rig)
+    snapshot(rig)
+    snapshot(rig)
+    await rig.settle()
+    assert reads == [(1010.0, f.ACCOUNT, "harness-token")]
+    await rig.clock.advance(4.5)
+    snapshot(rig)                                  # half a second before the gap is over
+    await rig.clock.advance(0.499)
+    assert len(reads) == 1
+    await rig.clock.advance(0.001)
+    assert [r[0] for r in reads] == [1010.0, 1015.0]
+    await rig.clock.advance(20)
+    assert len(reads) == 2                         # nothing more was asked for
+
+
+async def test_a_snapshot_during_a_reconcile_runs_one_more_after_it(rig):
+    rig.quotes.own_client_indexes.append(7)
+    hold = asyncio.Event()
+    await rig.clock.advance(10)                    # past the gap after the rig's own snapshot
+    reads = reconcile_reads(rig, hold)
+    snapshot(rig)
+    await rig.settle()
+    snapshot(rig)                                  # the first is still reading
+    snapshot(rig)
+    hold.set()
+    await rig.clock.advance(5)
+    await rig.clock.advance(20)
+    assert [r[0] for r in reads] == [1010.0, 1015.0]
+
+
+async def test_stopping_the_engine_waits_for_each_of_its_tasks(rig):
+    rig.start()
+    await rig.clock.advance(0.5)
+    tasks = list(rig.engine._tasks)
+    assert tasks and not any(t.done() for t in tasks)
+    await rig.engine.stop_all_tasks()
+    assert all(t.done() for t in tasks)
+    await rig.close()
