@@ -117,3 +117,36 @@ async def test_a_frame_whose_commit_fails_sends_no_hedge_and_stops_the_run(rig):
     assert rig.venue.orders == {} and rig.venue.position_ == 0   # ...never sent: no intent
     assert committed_rows(rig) == (0, 0)
     assert rig.runner.exit_reason == "error:stream handler failed: OperationalError"
+
+
+async def test_a_stopped_desk_starts_no_hedge_in_the_readers_step(rig):
+    rig.start_desk()
+    await settle()
+    [task] = rig.extra_tasks
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    await settle()
+    assert rig.venue.requests == [] and rig.desk.ledger.owed == D("-0.0100")
+
+
+async def test_stopping_the_desk_stops_the_hedge_it_started_in_the_readers_step(rig):
+    rig.venue.hold = asyncio.Event()
+    rig.start_desk()
+    await settle()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", status="filled")))
+    started = rig.desk._started_now
+    assert started is not None and not started.done()   # at the venue, waiting for its answer
+    [task] = rig.extra_tasks
+    task.cancel()
+    [outcome] = await asyncio.gather(task, return_exceptions=True)
+    assert isinstance(outcome, asyncio.CancelledError) and started.cancelled()
+
+
+async def test_a_desk_stopped_before_any_hedge_ends_cancelled_and_clean(rig):
+    rig.start_desk()
+    await settle()
+    [task] = rig.extra_tasks
+    task.cancel()
+    [outcome] = await asyncio.gather(task, return_exceptions=True)
+    assert isinstance(outcome, asyncio.CancelledError)

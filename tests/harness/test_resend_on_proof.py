@@ -2,6 +2,7 @@
 hedge desk's decisions against a hedge venue whose lookups lag behind its positions."""
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal as D
 
 import pytest
@@ -94,3 +95,29 @@ async def test_a_restart_whose_journal_the_positions_do_not_explain_opens_nothin
 def test_judge(position, proof, filled):
     result = judge(position, D("-0.0100"), D(0), D("0.001"))
     assert (result.proof, result.filled) == (proof, filled)
+
+
+async def test_a_hedge_found_by_lookup_is_journaled_as_the_venue_tells_it(rig):
+    rig.venue.script = ["unresolved"]              # traded, its answer lost
+    asked = []
+    find = rig.venue.find_order
+
+    async def recorded(symbol, client_id):
+        asked.append((symbol, client_id))
+        return await find(symbol, client_id)
+    rig.venue.find_order = recorded
+    rig.start_desk()
+    rig.feed(f.account_orders(FILL))
+    await rig.settle()
+    [client_id] = rig.desk.unresolved
+    await rig.desk.retry_owed()
+    assert asked == [(HEDGE_SYMBOL, client_id)]
+    assert rig.desk.unresolved == [] and len(rig.venue.requests) == 1
+    journal = sqlite3.connect(rig.journal.path)
+    try:
+        last = journal.execute(
+            "SELECT status, filled, avg_price, reason FROM hedge_results WHERE client_id = ? "
+            "ORDER BY id DESC LIMIT 1", (client_id,)).fetchone()
+    finally:
+        journal.close()
+    assert last == ("resolved", "-0.010", "1999.5", "lookup")      # sold at the venue's bid
