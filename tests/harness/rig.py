@@ -151,7 +151,8 @@ def build_rig(journal_path: Path, options: Options | None = None, *,
     stream = FakeStream()
     detector = detector or FillDetector()
     desk = HedgeDesk(venue, HEDGE_SYMBOL, journal, trades,
-                     start_hedge_position=options.start_hedge_position, clock=clock)
+                     start_hedge_position=options.start_hedge_position, market=SPEC.symbol,
+                     clock=clock)
     quotes = QuoteKeeper(orders, SPEC, options.params.order_size, options.tolerance_bps,
                          options.min_lifetime_ms, TokenBucket(1_000, 1_000), journal, clock=clock)
 

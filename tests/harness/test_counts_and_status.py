@@ -87,3 +87,23 @@ async def test_post_only_refusals_are_counted_and_other_cancels_are_not(rig):
                                       status="canceled-post-only")))
     await rig.settle()
     assert rig.quotes.counters.post_only_rejects == 2
+
+
+async def test_a_fill_the_ghost_check_finds_over_rest_is_hedged_and_counted_as_found_by_rest(rig):
+    asked = []
+    read = rig.rest.orders_by_client_index
+
+    async def recorded(account, indexes, token, *args, **kwargs):
+        asked.append(account)
+        return await read(account, indexes, token, *args, **kwargs)
+    rig.rest.orders_by_client_index = recorded
+    rig.start_desk()
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    coi = rig.quotes.sides["bid"].client_order_index
+    rig.rest.put_order(f.order(101, coi=coi, price="1999.01", filled="0.0100", status="filled"))
+    await rig.clock.advance(3.0)                   # unconfirmed past the settle timeout
+    await rig.engine.ghosts.check_once()
+    await rig.settle()
+    assert asked == [f.ACCOUNT]
+    assert rig.engine.state.fills_found_by_rest == 1
+    assert rig.venue.sent == [(D("-0.0100"), False)] and rig.desk.ledger.owed == 0

@@ -34,7 +34,6 @@ def emitted(monkeypatch):
 async def booked(tmp_path):
     """A rig whose desk writes trades.csv."""
     async with live_rig(tmp_path, trades_csv=True) as rig:
-        rig.desk.market = "ETH"
         yield rig
 
 

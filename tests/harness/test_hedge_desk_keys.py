@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
+from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.types import FillDelta
 from tests.harness import frames as f
 from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue
@@ -86,3 +87,20 @@ async def test_an_outcome_settled_by_the_position_is_journaled_as_such(tmp_path)
         assert rig.journal.signed_totals() == (D("0.0100"), D("-0.0100"))
     finally:
         await rig.close()
+
+
+class IndexingVenue(FakeHedgeVenue):
+    """A venue whose order index lags its fills by 250 ms; it records whose rules were read."""
+    lookup_lag_ms = 250
+
+    def rules(self, symbol):
+        self.rules_read = getattr(self, "rules_read", []) + [symbol]
+        return super().rules(symbol)
+
+
+async def test_the_desk_takes_its_venues_rules_and_lookup_lag_for_its_symbol(rig):
+    venue = IndexingVenue()
+    desk = HedgeDesk(venue, HEDGE_SYMBOL, rig.journal, None, clock=rig.clock)
+    assert (desk.lookup_lag_ms, venue.rules_read, desk.rules) == \
+        (250, [HEDGE_SYMBOL], venue.rules_)
+    assert HedgeDesk(FakeHedgeVenue(), HEDGE_SYMBOL, rig.journal, None).lookup_lag_ms == 0
