@@ -9,8 +9,10 @@ from hedge.adapters.lighter.order_client import TxResult
 from hedge.app.quote_keeper import SETTLE_TIMEOUT_S, QuoteKeeper
 from hedge.core.quoting import QuoteTarget
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.journal import Journal
 from tests.harness import frames as f
-from tests.harness.fakes import rejected
+from tests.harness.clock import FakeClock
+from tests.harness.fakes import FakeOrderClient, rejected
 from tests.harness.rig import SPEC, Options, build_rig
 
 SIZE = D("0.0100")
@@ -39,6 +41,23 @@ async def test_an_empty_table_places_both_sides_journaled_first(rig):
     assert rig.quotes.resting() == {"bid": D("1999.01"), "ask": D("2000.99")}
     assert rig.quotes.own_client_indexes == [coi["bid"], coi["ask"]]
     assert sorted(rig.journal.recent_orders(f.MARKET)) == sorted(coi.values())
+
+
+async def test_a_keepers_own_client_indexes_start_above_the_clock_and_the_journal(tmp_path):
+    """A single market's keeper draws its own indexes: above the wall clock's milliseconds x 64
+    and above every index the journal holds (a restart never reuses one)."""
+    clock, journal = FakeClock(), Journal(tmp_path / "j.sqlite")
+    floor = int(clock.wall_s() * 1000) * 64
+    try:
+        for journaled in (None, floor + 1000):         # none yet; one from a clock running ahead
+            if journaled is not None:
+                journal.record_order(journaled, f.MARKET, "bid")
+            quotes = QuoteKeeper(FakeOrderClient(), SPEC, SIZE, D(1), 0, journal=journal,
+                                 clock=clock)
+            await quotes.apply(QuoteTarget(D("1999.01"), None))
+            assert quotes.own_client_indexes == [(journaled or floor) + 1]
+    finally:
+        journal.close()
 
 
 async def test_a_move_within_the_tolerance_is_kept(rig):

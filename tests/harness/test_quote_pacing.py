@@ -95,6 +95,13 @@ async def test_a_low_volume_quota_moves_quotes_four_times_less_often_and_further
     assert quotes.quota == "ok" and sent(quotes) == ["place", "modify", "modify", "modify"]
 
 
+async def test_a_standard_account_is_never_paced_by_a_volume_quota():
+    quotes = keeper()
+    quotes.orders.counters.volume_quota_remaining = 10           # whatever the answers say
+    await quotes.apply(QuoteTarget(D("1999.01"), D("2000.99")))
+    assert quotes.quota == "ok" and sent(quotes) == ["place", "place"]
+
+
 async def test_a_side_pulled_back_across_its_loss_line_is_placed_again_after_the_paced_lifetime():
     quotes = keeper()                                            # 3000 ms
     await quotes.apply(QuoteTarget(D("1999.01"), None))

@@ -8,6 +8,8 @@ import asyncio
 from dataclasses import replace
 from decimal import Decimal as D
 
+import pytest
+
 from hedge.app.quote_keeper import QUOTA_PROBE_S, SETTLE_TIMEOUT_S, QuoteKeeper
 from hedge.core.quoting import QuoteTarget
 from tests.harness import frames as f
@@ -60,30 +62,20 @@ async def test_every_transaction_names_the_keepers_market():
     assert orders.markets == [("place", 2), ("place", 2), ("modify", 2), ("cancel", 2)]
 
 
-async def test_a_placement_on_its_way_is_never_overdue_its_unconfirmed_answer_is(rig):
+@pytest.mark.parametrize("state", ["placing", "modifying"])
+async def test_a_transaction_on_its_way_is_never_overdue_its_unconfirmed_answer_is(rig, state):
+    target = BID
+    if state == "modifying":
+        await rig.quotes.apply(BID)
+        open_at(rig, coi_of(rig), "1999.01")
+        target = QuoteTarget(D("1998.50"), None)
     rig.orders.hold = gate = asyncio.Event()
-    placing = asyncio.create_task(rig.quotes.apply(BID))
+    sending = asyncio.create_task(rig.quotes.apply(target))
     await rig.settle()
     await rig.clock.advance(SETTLE_TIMEOUT_S + 2)
-    assert rig.quotes.sides["bid"].state == "placing" and rig.quotes.overdue() == []
+    assert rig.quotes.sides["bid"].state == state and rig.quotes.overdue() == []
     gate.set()
-    await placing
-    await rig.clock.advance(SETTLE_TIMEOUT_S - 0.5)
-    assert rig.quotes.overdue() == []
-    await rig.clock.advance(0.5)
-    assert [side for side, _ in rig.quotes.overdue()] == ["bid"]
-
-
-async def test_a_transaction_on_its_way_is_never_overdue_its_unconfirmed_answer_is(rig):
-    await rig.quotes.apply(BID)
-    open_at(rig, coi_of(rig), "1999.01")
-    rig.orders.hold = gate = asyncio.Event()
-    moving = asyncio.create_task(rig.quotes.apply(QuoteTarget(D("1998.50"), None)))
-    await rig.settle()
-    await rig.clock.advance(SETTLE_TIMEOUT_S + 2)
-    assert rig.quotes.sides["bid"].state == "modifying" and rig.quotes.overdue() == []
-    gate.set()
-    await moving
+    await sending
     await rig.clock.advance(SETTLE_TIMEOUT_S - 0.5)
     assert rig.quotes.overdue() == []
     await rig.clock.advance(0.5)
