@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal as D
 
-from hedge.app.quote_keeper import QuoteKeeper
+from hedge.adapters.lighter.order_client import TxResult
+from hedge.app.quote_keeper import SETTLE_TIMEOUT_S, QuoteKeeper
 from hedge.core.quoting import QuoteTarget
 from hedge.infra.rate_limit import TokenBucket
+from hedge.infra.journal import Journal
 from tests.harness import frames as f
-from tests.harness.fakes import rejected
+from tests.harness.clock import FakeClock
+from tests.harness.fakes import FakeOrderClient, rejected
 from tests.harness.rig import SPEC, Options, build_rig
 
 SIZE = D("0.0100")
@@ -38,6 +41,23 @@ async def test_an_empty_table_places_both_sides_journaled_first(rig):
     assert rig.quotes.resting() == {"bid": D("1999.01"), "ask": D("2000.99")}
     assert rig.quotes.own_client_indexes == [coi["bid"], coi["ask"]]
     assert sorted(rig.journal.recent_orders(f.MARKET)) == sorted(coi.values())
+
+
+async def test_a_keepers_own_client_indexes_start_above_the_clock_and_the_journal(tmp_path):
+    """A single market's keeper draws its own indexes: above the wall clock's milliseconds x 64
+    and above every index the journal holds (a restart never reuses one)."""
+    clock, journal = FakeClock(), Journal(tmp_path / "j.sqlite")
+    floor = int(clock.wall_s() * 1000) * 64
+    try:
+        for journaled in (None, floor + 1000):         # none yet; one from a clock running ahead
+            if journaled is not None:
+                journal.record_order(journaled, f.MARKET, "bid")
+            quotes = QuoteKeeper(FakeOrderClient(), SPEC, SIZE, D(1), 0, journal=journal,
+                                 clock=clock)
+            await quotes.apply(QuoteTarget(D("1999.01"), None))
+            assert quotes.own_client_indexes == [(journaled or floor) + 1]
+    finally:
+        journal.close()
 
 
 async def test_a_move_within_the_tolerance_is_kept(rig):
@@ -86,6 +106,42 @@ async def test_a_side_turned_off_is_canceled_and_stays_until_the_stream_says_so(
     assert rig.quotes.resting()["bid"] is None
     await rig.quotes.apply(QuoteTarget(None, D("2000.99")))
     assert rig.orders.kinds() == ["place", "place", "cancel"]
+
+
+async def test_apply_counts_the_quotes_it_placed_or_moved(rig):
+    assert await rig.quotes.apply(BOTH) == 2
+    show(rig)
+    assert await rig.quotes.apply(BOTH) == 0                                   # both kept
+    assert await rig.quotes.apply(QuoteTarget(D("1998.50"), D("2001.50"))) == 2
+    show(rig)
+    assert await rig.quotes.apply(QuoteTarget(None, None)) == 0                # taken down
+    assert rig.orders.kinds() == ["place", "place", "modify", "modify", "cancel", "cancel"]
+
+
+async def test_a_quote_in_flight_holds_only_its_own_side(rig):
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))      # the stream has not shown it
+    await rig.quotes.apply(BOTH)
+    assert [c[:2] for c in rig.orders.calls] == [("place", "bid"), ("place", "ask")]
+
+
+async def test_every_refused_transaction_is_counted(rig):
+    rig.orders.answers = [rejected(), rejected()]
+    await rig.quotes.apply(BOTH)
+    assert rig.quotes.counters.tx_rejected == 2
+    assert rig.quotes.resting() == {"bid": None, "ask": None}
+
+
+async def test_a_placement_whose_answer_timed_out_holds_its_side_until_the_venue_is_asked(rig):
+    """No answer in time: the order may rest, so the side is neither freed nor placed again;
+    after the settle timeout the ghost check asks the venue about it."""
+    rig.orders.answers = [TxResult(accepted=False, timed_out=True)]
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    quote = rig.quotes.sides["bid"]
+    assert quote is not None and quote.state == "placing"
+    await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
+    assert rig.orders.kinds() == ["place"]
+    await rig.clock.advance(SETTLE_TIMEOUT_S)
+    assert rig.quotes.overdue() == [("bid", quote)]
 
 
 async def test_a_rejected_placement_leaves_no_quote_and_is_placed_again(rig):

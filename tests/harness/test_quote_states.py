@@ -1,12 +1,14 @@
 """The quote table between a transaction and the stream: which market each transaction names,
 what counts as waiting for an answer (never overdue) or for the stream (overdue after the settle
 timeout), the hedge price each version of a quote assumed, the venue's price over ours, the
-volume quota's probe, and a ghost that turns up after all."""
+volume quota's probe and pauses, and a ghost that turns up after all (adopted, or canceled once)."""
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
 from decimal import Decimal as D
+
+import pytest
 
 from hedge.app.quote_keeper import QUOTA_PROBE_S, SETTLE_TIMEOUT_S, QuoteKeeper
 from hedge.core.quoting import QuoteTarget
@@ -60,16 +62,20 @@ async def test_every_transaction_names_the_keepers_market():
     assert orders.markets == [("place", 2), ("place", 2), ("modify", 2), ("cancel", 2)]
 
 
-async def test_a_transaction_on_its_way_is_never_overdue_its_unconfirmed_answer_is(rig):
-    await rig.quotes.apply(BID)
-    open_at(rig, coi_of(rig), "1999.01")
+@pytest.mark.parametrize("state", ["placing", "modifying"])
+async def test_a_transaction_on_its_way_is_never_overdue_its_unconfirmed_answer_is(rig, state):
+    target = BID
+    if state == "modifying":
+        await rig.quotes.apply(BID)
+        open_at(rig, coi_of(rig), "1999.01")
+        target = QuoteTarget(D("1998.50"), None)
     rig.orders.hold = gate = asyncio.Event()
-    moving = asyncio.create_task(rig.quotes.apply(QuoteTarget(D("1998.50"), None)))
+    sending = asyncio.create_task(rig.quotes.apply(target))
     await rig.settle()
     await rig.clock.advance(SETTLE_TIMEOUT_S + 2)
-    assert rig.quotes.sides["bid"].state == "modifying" and rig.quotes.overdue() == []
+    assert rig.quotes.sides["bid"].state == state and rig.quotes.overdue() == []
     gate.set()
-    await moving
+    await sending
     await rig.clock.advance(SETTLE_TIMEOUT_S - 0.5)
     assert rig.quotes.overdue() == []
     await rig.clock.advance(0.5)
@@ -134,6 +140,14 @@ async def test_a_paused_quota_is_probed_with_one_placement_every_30_s(rig):
     assert [(c[0], c[1]) for c in rig.orders.calls] == [("place", "bid")]   # one probe
 
 
+async def test_every_pause_of_the_volume_quota_is_counted(rig):
+    for remaining, state in ((10, "paused"), (1000, "ok"), (10, "paused")):
+        rig.orders.counters.volume_quota_remaining = remaining
+        await rig.quotes.apply(QuoteTarget(None, None))
+        assert rig.quotes.quota == state
+    assert rig.quotes.counters.quota_pauses == 2
+
+
 async def cleared_as_ghost(rig) -> int:
     await rig.quotes.apply(BID)
     coi = coi_of(rig)
@@ -165,7 +179,23 @@ async def test_a_ghost_that_shows_up_beside_its_replacement_is_canceled(rig):
     assert coi_of(rig) == replacement
     await rig.quotes.apply(BID)
     assert ("cancel", coi) in rig.orders.calls
+    await rig.quotes.apply(BID)                          # canceled once, not every loop
     assert [c for c in rig.orders.calls if c[0] == "cancel"] == [("cancel", coi)]
+
+
+async def test_a_stray_ghosts_cancel_names_the_keepers_market():
+    orders, clock = MarketsNamed(), FakeClock()
+    quotes = QuoteKeeper(orders, replace(SPEC, market_id=2), D("0.01"), D(1), 0, clock=clock)
+    await quotes.apply(BID)
+    ghost = quotes.sides["bid"]
+    await clock.advance(SETTLE_TIMEOUT_S)
+    quotes.settle("bid", ghost, None)
+    await quotes.apply(BID)                              # its replacement
+    quotes.on_order(f.parse(f.account_orders(f.order(
+        7, coi=ghost.client_order_index, price="1999.01", market=2))).all_orders()[0])
+    await quotes.apply(BID)
+    assert orders.markets == [("place", 2), ("place", 2), ("cancel", 2)]
+    assert orders.calls[-1] == ("cancel", ghost.client_order_index)
 
 
 async def test_a_ghost_seen_only_as_finished_is_left_alone(rig):
