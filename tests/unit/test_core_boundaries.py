@@ -118,3 +118,7 @@ def test_a_fill_detector_without_room_for_either_history_is_refused():
     for capacities in ({"retired_capacity": 0}, {"trade_capacity": 0}):
         with pytest.raises(ValueError, match="capacities must be >= 1"):
             FillDetector(**capacities)
+
+
+def test_a_fill_detector_with_room_for_one_of_each_is_accepted():
+    assert FillDetector(retired_capacity=1, trade_capacity=1) is not None
