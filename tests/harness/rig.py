@@ -140,7 +140,8 @@ def trades_rows(rig: Rig, role: str | None = None) -> list[dict[str, str]]:
 def build_rig(journal_path: Path, options: Options | None = None, *,
               venue: FakeHedgeVenue | None = None, rest: FakeRest | None = None,
               detector: FillDetector | None = None, journal: Journal | None = None,
-              trades: TradesCsv | None = None) -> Rig:
+              trades: TradesCsv | None = None, positions=None) -> Rig:
+    """`positions`: the account-wide position read several markets share (else REST's)."""
     options = options or Options()
     clock = FakeClock()
     journal = journal or Journal(journal_path)
@@ -168,7 +169,7 @@ def build_rig(journal_path: Path, options: Options | None = None, *,
     engine = Engine(settings, orders=orders, ws=stream, rest=rest, desk=desk, quotes=quotes,
                     detector=detector, hedge_venue=venue,
                     start_lighter_position=options.start_lighter_position, auth_token=auth_token,
-                    clock=clock)
+                    positions=positions, clock=clock)
     runner = AccountEngine([engine], ws=stream,
                            dead_mans_switch=DeadMansSwitch(orders, options.dead_mans_switch_s, clock),
                            max_total_unhedged_quote=None,

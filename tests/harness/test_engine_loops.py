@@ -231,3 +231,27 @@ async def test_stopping_the_engine_waits_for_each_of_its_tasks(rig):
     await rig.engine.stop_all_tasks()
     assert all(t.done() for t in tasks)
     await rig.close()
+
+
+async def test_a_position_check_that_fails_unexpectedly_stops_the_run_naming_it(rig):
+    async def broken():
+        raise RuntimeError("journal gone")
+    rig.engine.check_position = broken
+    await rig.live()
+    rig.start()
+    try:
+        assert await rig.exit_reason(120, 0.05) == "error:position-check failed: RuntimeError"
+    finally:
+        await rig.close()
+
+
+async def test_a_retry_of_what_is_owed_that_stalls_is_never_started_twice(rig):
+    started = []
+
+    async def stalled():
+        started.append(rig.clock.now_s())
+        await asyncio.Event().wait()
+    rig.desk.retry_owed = stalled
+    await rig.live()
+    await run_for(rig, 11)
+    assert len(started) == 1

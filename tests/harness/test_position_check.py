@@ -107,3 +107,31 @@ async def test_reconcile_after_a_resubscription_hedges_fills_finished_meanwhile(
     assert rig.engine.state.fills_found_by_rest == 1
     assert ("orders", (coi,)) in rig.rest.calls
     assert rig.engine.unattributed_fills == 0
+
+
+async def test_a_lasting_difference_is_read_twice_a_check_for_our_account(rig):
+    asked = []
+    read = rig.rest.account_position
+
+    async def recorded(account, market, *args, **kwargs):
+        asked.append((account, market))
+        return await read(account, market, *args, **kwargs)
+    rig.rest.account_position = recorded
+    rig.rest.positions[f.MARKET] = D("-0.0300")
+    assert await check(rig) is None
+    assert asked == [(f.ACCOUNT, f.MARKET)] * 2
+
+
+async def test_markets_sharing_one_account_read_ask_it_for_their_own_market(tmp_path):
+    asked = []
+
+    async def positions(market_id):
+        asked.append(market_id)
+        return D("0.0100") if market_id == f.MARKET else D("0")
+    rig = build_rig(tmp_path / "j.sqlite", positions=positions)
+    try:
+        rig.engine.state.lighter_position = D("0.0100")
+        assert await check(rig) is None
+        assert asked == [f.MARKET] and rig.rest.calls == []
+    finally:
+        await rig.close()
