@@ -107,3 +107,24 @@ async def test_a_fill_the_ghost_check_finds_over_rest_is_hedged_and_counted_as_f
     assert asked == [f.ACCOUNT]
     assert rig.engine.state.fills_found_by_rest == 1
     assert rig.venue.sent == [(D("-0.0100"), False)] and rig.desk.ledger.owed == 0
+
+
+async def test_the_risk_snapshot_marks_what_is_unhedged_at_the_mid(rig):
+    rig.venue.script = ["reject"]
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="0.0100", price="1990.00", status="filled")))
+    await rig.settle()
+    assert rig.desk.ledger.owed == D("-0.0100")            # the hedge was refused
+    # bought 0.01 at 1990, worth 0.01 x the 2000 mid: 0.10 up
+    assert rig.engine.risk_snapshot().pnl_quote == D("0.1")
+
+
+async def test_a_retry_hedges_a_whole_unit_owed(rig):
+    rig.venue.script = ["reject"]
+    rig.start_desk()
+    rig.feed(f.account_orders(f.order(5, filled="1.0000", initial="1.0000", is_ask=True,
+                                      status="filled")))
+    await rig.settle()
+    assert rig.desk.ledger.owed == D("1")
+    await rig.desk.retry_owed()
+    assert rig.venue.sent == [(D("1.000"), False)] * 2 and rig.desk.ledger.owed == 0
