@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal as D
 
+from hedge.adapters.lighter.request_budget import REQUEST_OWNER
 from hedge.app.lifecycle import cancel_everything, wait_for_hedges
 from tests.harness import frames as f
 from tests.harness.fakes import HEDGE_SYMBOL
@@ -255,3 +256,42 @@ async def test_a_retry_of_what_is_owed_that_stalls_is_never_started_twice(rig):
     await rig.live()
     await run_for(rig, 11)
     assert len(started) == 1
+
+
+async def test_a_failing_risk_watch_stops_the_run_naming_it(rig):
+    def broken():
+        raise ZeroDivisionError("planted")
+    rig.engine.risk_snapshot = broken
+    rig.start()
+    try:
+        assert await rig.exit_reason(10) == "error:watch task failed: ZeroDivisionError"
+    finally:
+        await rig.close()
+
+
+async def test_a_failing_ghost_check_stops_the_run_naming_it(rig):
+    async def broken():
+        raise KeyError("planted")
+    rig.engine.ghosts.run = broken
+    rig.start()
+    try:
+        assert await rig.exit_reason(10) == "error:ghost-quotes task failed: KeyError"
+    finally:
+        await rig.close()
+
+
+async def test_the_engines_requests_are_made_as_its_market(rig):
+    owners = []
+    place = rig.orders.create_post_only
+
+    async def recorded(*args):
+        owners.append(REQUEST_OWNER.get())
+        return await place(*args)
+    rig.orders.create_post_only = recorded
+    await rig.live()
+    rig.start()
+    try:
+        await rig.clock.advance(0.5)
+    finally:
+        await rig.close()
+    assert owners and set(owners) == {"ETH"}

@@ -116,7 +116,7 @@ def test_a_new_book_waits_for_its_snapshot_and_knows_nothing_yet():
 
 def test_a_fill_detector_without_room_for_either_history_is_refused():
     for capacities in ({"retired_capacity": 0}, {"trade_capacity": 0}):
-        with pytest.raises(ValueError, match="capacities must be >= 1"):
+        with pytest.raises(ValueError, match="^capacities must be >= 1$"):
             FillDetector(**capacities)
 
 
