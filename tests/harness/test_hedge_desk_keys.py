@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal as D
 
+from hedge.app import hedge_desk
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.types import FillDelta
 from tests.harness import frames as f
@@ -104,3 +105,14 @@ async def test_the_desk_takes_its_venues_rules_and_lookup_lag_for_its_symbol(rig
     assert (desk.lookup_lag_ms, venue.rules_read, desk.rules) == \
         (250, [HEDGE_SYMBOL], venue.rules_)
     assert HedgeDesk(FakeHedgeVenue(), HEDGE_SYMBOL, rig.journal, None).lookup_lag_ms == 0
+
+
+def test_a_restarted_desk_numbers_its_retries_from_elsewhere(rig, monkeypatch):
+    """Retry ids name a retry by a number that starts from the wall clock (tenths of a second):
+    a run restarted a second later never reuses the last run's retry ids."""
+    starts = []
+    for wall_s in (1_780_000_000.0, 1_780_000_001.0):
+        monkeypatch.setattr(hedge_desk, "wall_s", lambda: wall_s)
+        desk = HedgeDesk(FakeHedgeVenue(), HEDGE_SYMBOL, rig.journal, None, clock=rig.clock)
+        starts.append(next(desk._retry_attempts))
+    assert starts[1] - starts[0] == 10 and all(isinstance(s, int) for s in starts)
