@@ -5,6 +5,7 @@ runs on every supported venue in test_hedge_fault_table.py.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from decimal import Decimal as D
 
@@ -12,7 +13,7 @@ import aiohttp
 import pytest
 
 from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings, UnknownExchangeError
-from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus
+from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus, OrderLookup
 from hedge.infra.secret import Secret
 from tests.sim.ccxt_loopback import freeze_prices, register_account
 
@@ -115,3 +116,65 @@ async def test_every_credential_the_venue_uses_is_redacted():
     finally:
         await okx.close()
         await hl.close()
+
+
+_accounts = itertools.count(1)
+
+
+@pytest.fixture
+async def own_account_venue(venues):
+    """The venue on an account of this test's own: balance 12345.5 USDT, taker fee 3.5 bps."""
+    freeze_prices(venues.prices)
+    key = f"hedge-venue-own-{next(_accounts)}-{time.monotonic_ns()}"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{venues.hedge_url}/sim/accounts", json={
+                "api_key": key, "secret": SECRET, "balance": "12345.5",
+                "taker_fee_bps": "3.5"}) as resp:
+            assert resp.status == 200, await resp.text()
+    venue = CcxtHedgeVenue(CcxtVenueSettings(
+        base_url=venues.hedge_url, api_key=Secret(key), api_secret=Secret(SECRET),
+        timeout_ms=2000, book_max_age_ms=60_000))
+    await venue.start()
+    try:
+        yield venue
+    finally:
+        await venue.close()
+
+
+async def test_the_repr_names_the_exchange_and_where_it_points(venues, own_account_venue):
+    assert repr(own_account_venue) == f"CcxtHedgeVenue(binanceusdm, url={venues.hedge_url})"
+    real = CcxtHedgeVenue(CcxtVenueSettings(api_key=Secret(KEY), api_secret=Secret(SECRET)))
+    try:                                   # made, never started: nothing is sent anywhere
+        assert repr(real) == "CcxtHedgeVenue(binanceusdm, url=real)"
+    finally:
+        await real.close()
+
+
+async def test_the_accounts_balance_and_taker_fee_are_read_as_the_venue_keeps_them(
+        own_account_venue):
+    assert await own_account_venue.balance("USDT") == D("12345.5")
+    assert await own_account_venue.balance("BTC") == 0            # an asset the account lacks
+    assert await own_account_venue.taker_fee_bps(ETH) == D("3.5")
+
+
+async def test_the_depth_is_read_on_the_side_a_trade_takes(own_account_venue):
+    assert own_account_venue.depth_base(ETH, True, D(5)) is None    # no book read yet
+    await own_account_venue.refresh_book(ETH)
+    # Asks 3000.76, 3000.91, ...; bids 3000.44, 3000.29, ... (0.8, then 1.2 each side): one
+    # 0.15 step is 0.49987 bps of the best ask but 0.49993 bps of the best bid.
+    assert own_account_venue.depth_base(ETH, True, D("0.4999")) == D("2.00")
+    assert own_account_venue.depth_base(ETH, False, D("0.4999")) == D("0.80")
+    assert own_account_venue.depth_base(ETH, False, D("0.5")) == D("2.00")
+
+
+async def test_a_lookup_names_its_client_id_and_no_price_for_an_order_that_did_not_trade(
+        own_account_venue):
+    venue = own_account_venue
+    unfilled, filled = "own-lookup-unfilled", "own-lookup-filled"
+    await venue.exchange.create_order(ETH, "limit", "buy", "0.05", "2900",
+                                      venue.venue_rules.order_params(unfilled, False))
+    await venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
+                                      venue.venue_rules.order_params(filled, False))
+    assert await venue.find_order(ETH, unfilled) == OrderLookup(unfilled, "expired", D(0), None)
+    assert await venue.find_order(ETH, filled) == OrderLookup(filled, "closed", D("-0.05"),
+                                                              D("3000.44"))
