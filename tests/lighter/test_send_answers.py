@@ -87,7 +87,8 @@ async def test_a_rate_limit_cools_the_budget_down_and_is_reported(client, exc, m
     answer_with(client, exc)
     answer = await client._send(14, "{}")
     assert answer.rate_limited and not answer.timed_out
-    assert answer.code == orjson.loads(exc.body)["code"]
+    body = orjson.loads(exc.body)
+    assert (answer.code, answer.message) == (body["code"], body["message"])
     assert client.counters.rate_limited == 1 and client.budget.stats.rate_limited == 1
     assert seen == [(events.RATE_LIMITED, {"venue": "lighter", "endpoint": "sendTx",
                                            "code": answer.code})]
