@@ -5,6 +5,7 @@ runs on every supported venue in test_hedge_fault_table.py.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from decimal import Decimal as D
@@ -36,10 +37,16 @@ async def _venue_position(base_url: str) -> D:
 async def hedge_venue(venues):
     freeze_prices(venues.prices)
     await register_account(venues.hedge_url, KEY, SECRET, balance="100000")
-    venue = CcxtHedgeVenue(CcxtVenueSettings(
-        base_url=venues.hedge_url, api_key=Secret(KEY), api_secret=Secret(SECRET),
-        timeout_ms=600, lookup_grace_ms=50, backoff_base_ms=20, backoff_max_ms=300,
-        max_slippage_bps=D("10")))
+    async with _started(CcxtVenueSettings(
+            base_url=venues.hedge_url, api_key=Secret(KEY), api_secret=Secret(SECRET),
+            timeout_ms=600, lookup_grace_ms=50, backoff_base_ms=20, backoff_max_ms=300,
+            max_slippage_bps=D("10"))) as venue:
+        yield venue
+
+
+@contextlib.asynccontextmanager
+async def _started(settings: CcxtVenueSettings):
+    venue = CcxtHedgeVenue(settings)
     await venue.start()
     try:
         yield venue
@@ -125,20 +132,16 @@ _accounts = itertools.count(1)
 async def own_account_venue(venues):
     """The venue on an account of this test's own: balance 12345.5 USDT, taker fee 3.5 bps."""
     freeze_prices(venues.prices)
-    key = f"hedge-venue-own-{next(_accounts)}-{time.monotonic_ns()}"
+    key = f"hedge-venue-own-{next(_accounts)}"   # accounts outlive a test on the shared pair
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{venues.hedge_url}/sim/accounts", json={
                 "api_key": key, "secret": SECRET, "balance": "12345.5",
                 "taker_fee_bps": "3.5"}) as resp:
             assert resp.status == 200, await resp.text()
-    venue = CcxtHedgeVenue(CcxtVenueSettings(
-        base_url=venues.hedge_url, api_key=Secret(key), api_secret=Secret(SECRET),
-        timeout_ms=2000, book_max_age_ms=60_000))
-    await venue.start()
-    try:
+    async with _started(CcxtVenueSettings(
+            base_url=venues.hedge_url, api_key=Secret(key), api_secret=Secret(SECRET),
+            timeout_ms=2000, book_max_age_ms=60_000)) as venue:
         yield venue
-    finally:
-        await venue.close()
 
 
 async def test_the_repr_names_the_exchange_and_where_it_points(venues, own_account_venue):
