@@ -13,7 +13,8 @@ from decimal import Decimal as D
 import aiohttp
 import pytest
 
-from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings, UnknownExchangeError
+from hedge.adapters.hedging.ccxt_venue import (NOT_FOUND, CcxtHedgeVenue, CcxtVenueSettings,
+                                                 UnknownExchangeError)
 from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus, OrderLookup
 from hedge.infra.secret import Secret
 from tests.sim.ccxt_loopback import freeze_prices, register_account
@@ -181,3 +182,22 @@ async def test_a_lookup_names_its_client_id_and_no_price_for_an_order_that_did_n
     assert await venue.find_order(ETH, unfilled) == OrderLookup(unfilled, "expired", D(0), None)
     assert await venue.find_order(ETH, filled) == OrderLookup(filled, "closed", D("-0.05"),
                                                               D("3000.44"))
+
+
+async def test_a_lookup_finds_a_final_order_at_once_and_says_not_found_after_two_asks(
+        hedge_venue):
+    asks: list[str] = []
+    find = hedge_venue.find_order
+
+    async def counting_find(symbol, client_id):
+        asks.append(client_id)
+        return await find(symbol, client_id)
+
+    hedge_venue.find_order = counting_find            # this venue object only
+    await hedge_venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
+                                            hedge_venue.venue_rules.order_params("lk-done", False))
+    assert await hedge_venue._look_up(ETH, "lk-done") == OrderLookup("lk-done", "closed",
+                                                                     D("-0.05"), D("3000.44"))
+    assert asks == ["lk-done"]
+    assert await hedge_venue._look_up(ETH, "lk-never-sent") is NOT_FOUND
+    assert asks == ["lk-done", "lk-never-sent", "lk-never-sent"]
