@@ -15,6 +15,7 @@ import pytest
 
 from hedge.adapters.hedging.ccxt_venue import (NOT_FOUND, CcxtHedgeVenue, CcxtVenueSettings,
                                                  UnknownExchangeError)
+from hedge.adapters.hedging import ccxt_venue
 from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus, OrderLookup
 from hedge.infra.secret import Secret
 from tests.sim.ccxt_loopback import freeze_prices, register_account
@@ -201,3 +202,13 @@ async def test_a_lookup_finds_a_final_order_at_once_and_says_not_found_after_two
     assert asks == ["lk-done"]
     assert await hedge_venue._look_up(ETH, "lk-never-sent") is NOT_FOUND
     assert asks == ["lk-done", "lk-never-sent", "lk-never-sent"]
+
+
+async def test_the_position_settles_what_lookups_could_not(hedge_venue):
+    hedge_venue.lookup_lag_ms = 0                     # nothing is in flight on this account
+    now = await hedge_venue.position(ETH)
+    with pytest.raises(ccxt_venue._SendAgain) as resend:      # the position never moved
+        await hedge_venue._settle(ETH, "st-1", True, D("0.05"), now, "timeout; not found")
+    assert str(resend.value).startswith("timeout; not found; ")
+    executed = await hedge_venue._settle(ETH, "st-2", True, D("0.05"), now - D("0.05"), "x")
+    assert executed == OrderLookup("st-2", "closed", D("0.05"), None)   # it moved by the order
