@@ -11,6 +11,7 @@ import time
 from decimal import Decimal as D
 
 import aiohttp
+import ccxt
 import pytest
 
 from hedge.adapters.hedging.ccxt_venue import (NOT_FOUND, CcxtHedgeVenue, CcxtVenueSettings,
@@ -212,3 +213,23 @@ async def test_the_position_settles_what_lookups_could_not(hedge_venue):
     assert str(resend.value).startswith("timeout; not found; ")
     executed = await hedge_venue._settle(ETH, "st-2", True, D("0.05"), now - D("0.05"), "x")
     assert executed == OrderLookup("st-2", "closed", D("0.05"), None)   # it moved by the order
+
+
+async def test_a_failed_lookup_backs_off_and_asks_again(hedge_venue, monkeypatch):
+    failing = [ccxt.NetworkError("reset by peer"), ccxt.RequestTimeout("timed out")]
+    find, waits = hedge_venue.find_order, []
+
+    async def flaky_find(symbol, client_id):
+        if failing:
+            raise failing.pop(0)
+        return await find(symbol, client_id)
+
+    def backoff(*args):                 # recorded where computed, never the process's sleep
+        waits.append(args)
+        return 0
+    hedge_venue.find_order = flaky_find
+    monkeypatch.setattr(ccxt_venue, "backoff_s", backoff)
+    await hedge_venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
+                                            hedge_venue.venue_rules.order_params("lk-flaky", False))
+    assert (await hedge_venue._look_up(ETH, "lk-flaky")).filled == D("-0.05")
+    assert waits == [(1, 0.02, 0.3), (2, 0.02, 0.3)]       # backoff_base_ms=20, backoff_max_ms=300
