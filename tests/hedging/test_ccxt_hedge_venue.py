@@ -215,13 +215,19 @@ async def test_the_position_settles_what_lookups_could_not(hedge_venue):
     assert executed == OrderLookup("st-2", "closed", D("0.05"), None)   # it moved by the order
 
 
-async def test_a_failed_lookup_backs_off_and_asks_again(hedge_venue, monkeypatch):
-    failing = [ccxt.NetworkError("reset by peer"), ccxt.RequestTimeout("timed out")]
-    find, waits = hedge_venue.find_order, []
+@pytest.mark.parametrize("first_answers", [
+    [ccxt.NetworkError("reset by peer"), ccxt.RequestTimeout("timed out")],     # failed asks
+    [OrderLookup("lk-flaky", "open", D(0), None)] * 2])                          # not final yet
+async def test_a_lookup_asks_again_after_a_backoff_by_count(hedge_venue, monkeypatch,
+                                                            first_answers):
+    find, waits, answers = hedge_venue.find_order, [], list(first_answers)
 
     async def flaky_find(symbol, client_id):
-        if failing:
-            raise failing.pop(0)
+        if answers:
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
         return await find(symbol, client_id)
 
     def backoff(*args):                 # recorded where computed, never the process's sleep
@@ -232,4 +238,4 @@ async def test_a_failed_lookup_backs_off_and_asks_again(hedge_venue, monkeypatch
     await hedge_venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
                                             hedge_venue.venue_rules.order_params("lk-flaky", False))
     assert (await hedge_venue._look_up(ETH, "lk-flaky")).filled == D("-0.05")
-    assert waits == [(1, 0.02, 0.3), (2, 0.02, 0.3)]       # backoff_base_ms=20, backoff_max_ms=300
+    assert waits == [(1, 0.02, 0.3), (2, 0.02, 0.3)]   # base: backoff_base_ms=20 / ack_poll_ms=20
