@@ -5,14 +5,19 @@ runs on every supported venue in test_hedge_fault_table.py.
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import time
 from decimal import Decimal as D
 
 import aiohttp
+import ccxt
 import pytest
 
-from hedge.adapters.hedging.ccxt_venue import CcxtHedgeVenue, CcxtVenueSettings, UnknownExchangeError
-from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus
+from hedge.adapters.hedging.ccxt_venue import (NOT_FOUND, CcxtHedgeVenue, CcxtVenueSettings,
+                                                 UnknownExchangeError)
+from hedge.adapters.hedging import ccxt_venue
+from hedge.adapters.hedging.venue import HedgeRequest, HedgeStatus, OrderLookup
 from hedge.infra.secret import Secret
 from tests.sim.ccxt_loopback import freeze_prices, register_account
 
@@ -35,10 +40,16 @@ async def _venue_position(base_url: str) -> D:
 async def hedge_venue(venues):
     freeze_prices(venues.prices)
     await register_account(venues.hedge_url, KEY, SECRET, balance="100000")
-    venue = CcxtHedgeVenue(CcxtVenueSettings(
-        base_url=venues.hedge_url, api_key=Secret(KEY), api_secret=Secret(SECRET),
-        timeout_ms=600, lookup_grace_ms=50, backoff_base_ms=20, backoff_max_ms=300,
-        max_slippage_bps=D("10")))
+    async with _started(CcxtVenueSettings(
+            base_url=venues.hedge_url, api_key=Secret(KEY), api_secret=Secret(SECRET),
+            timeout_ms=600, lookup_grace_ms=50, backoff_base_ms=20, backoff_max_ms=300,
+            max_slippage_bps=D("10"))) as venue:
+        yield venue
+
+
+@contextlib.asynccontextmanager
+async def _started(settings: CcxtVenueSettings):
+    venue = CcxtHedgeVenue(settings)
     await venue.start()
     try:
         yield venue
@@ -115,3 +126,116 @@ async def test_every_credential_the_venue_uses_is_redacted():
     finally:
         await okx.close()
         await hl.close()
+
+
+_accounts = itertools.count(1)
+
+
+@pytest.fixture
+async def own_account_venue(venues):
+    """The venue on an account of this test's own: balance 12345.5 USDT, taker fee 3.5 bps."""
+    freeze_prices(venues.prices)
+    key = f"hedge-venue-own-{next(_accounts)}"   # accounts outlive a test on the shared pair
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{venues.hedge_url}/sim/accounts", json={
+                "api_key": key, "secret": SECRET, "balance": "12345.5",
+                "taker_fee_bps": "3.5"}) as resp:
+            assert resp.status == 200, await resp.text()
+    async with _started(CcxtVenueSettings(
+            base_url=venues.hedge_url, api_key=Secret(key), api_secret=Secret(SECRET),
+            timeout_ms=2000, book_max_age_ms=60_000)) as venue:
+        yield venue
+
+
+async def test_the_repr_names_the_exchange_and_where_it_points(venues, own_account_venue):
+    assert repr(own_account_venue) == f"CcxtHedgeVenue(binanceusdm, url={venues.hedge_url})"
+    real = CcxtHedgeVenue(CcxtVenueSettings(api_key=Secret(KEY), api_secret=Secret(SECRET)))
+    try:                                   # made, never started: nothing is sent anywhere
+        assert repr(real) == "CcxtHedgeVenue(binanceusdm, url=real)"
+    finally:
+        await real.close()
+
+
+async def test_the_accounts_balance_and_taker_fee_are_read_as_the_venue_keeps_them(
+        own_account_venue):
+    assert await own_account_venue.balance("USDT") == D("12345.5")
+    assert await own_account_venue.balance("BTC") == 0            # an asset the account lacks
+    assert await own_account_venue.taker_fee_bps(ETH) == D("3.5")
+
+
+async def test_the_depth_is_read_on_the_side_a_trade_takes(own_account_venue):
+    assert own_account_venue.depth_base(ETH, True, D(5)) is None    # no book read yet
+    await own_account_venue.refresh_book(ETH)
+    # Asks 3000.76, 3000.91, ...; bids 3000.44, 3000.29, ... (0.8, then 1.2 each side): one
+    # 0.15 step is 0.49987 bps of the best ask but 0.49993 bps of the best bid.
+    assert own_account_venue.depth_base(ETH, True, D("0.4999")) == D("2.00")
+    assert own_account_venue.depth_base(ETH, False, D("0.4999")) == D("0.80")
+    assert own_account_venue.depth_base(ETH, False, D("0.5")) == D("2.00")
+
+
+async def test_a_lookup_names_its_client_id_and_no_price_for_an_order_that_did_not_trade(
+        own_account_venue):
+    venue = own_account_venue
+    unfilled, filled = "own-lookup-unfilled", "own-lookup-filled"
+    await venue.exchange.create_order(ETH, "limit", "buy", "0.05", "2900",
+                                      venue.venue_rules.order_params(unfilled, False))
+    await venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
+                                      venue.venue_rules.order_params(filled, False))
+    assert await venue.find_order(ETH, unfilled) == OrderLookup(unfilled, "expired", D(0), None)
+    assert await venue.find_order(ETH, filled) == OrderLookup(filled, "closed", D("-0.05"),
+                                                              D("3000.44"))
+
+
+async def test_a_lookup_finds_a_final_order_at_once_and_says_not_found_after_two_asks(
+        hedge_venue):
+    asks: list[str] = []
+    find = hedge_venue.find_order
+
+    async def counting_find(symbol, client_id):
+        asks.append(client_id)
+        return await find(symbol, client_id)
+
+    hedge_venue.find_order = counting_find            # this venue object only
+    await hedge_venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
+                                            hedge_venue.venue_rules.order_params("lk-done", False))
+    assert await hedge_venue._look_up(ETH, "lk-done") == OrderLookup("lk-done", "closed",
+                                                                     D("-0.05"), D("3000.44"))
+    assert asks == ["lk-done"]
+    assert await hedge_venue._look_up(ETH, "lk-never-sent") is NOT_FOUND
+    assert asks == ["lk-done", "lk-never-sent", "lk-never-sent"]
+
+
+async def test_the_position_settles_what_lookups_could_not(hedge_venue):
+    hedge_venue.lookup_lag_ms = 0                     # nothing is in flight on this account
+    now = await hedge_venue.position(ETH)
+    with pytest.raises(ccxt_venue._SendAgain) as resend:      # the position never moved
+        await hedge_venue._settle(ETH, "st-1", True, D("0.05"), now, "timeout; not found")
+    assert str(resend.value).startswith("timeout; not found; ")
+    executed = await hedge_venue._settle(ETH, "st-2", True, D("0.05"), now - D("0.05"), "x")
+    assert executed == OrderLookup("st-2", "closed", D("0.05"), None)   # it moved by the order
+
+
+@pytest.mark.parametrize("first_answers", [
+    [ccxt.NetworkError("reset by peer"), ccxt.RequestTimeout("timed out")],     # failed asks
+    [OrderLookup("lk-flaky", "open", D(0), None)] * 2])                          # not final yet
+async def test_a_lookup_asks_again_after_a_backoff_by_count(hedge_venue, monkeypatch,
+                                                            first_answers):
+    find, waits, answers = hedge_venue.find_order, [], list(first_answers)
+
+    async def flaky_find(symbol, client_id):
+        if answers:
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return await find(symbol, client_id)
+
+    def backoff(*args):                 # recorded where computed, never the process's sleep
+        waits.append(args)
+        return 0
+    hedge_venue.find_order = flaky_find
+    monkeypatch.setattr(ccxt_venue, "backoff_s", backoff)
+    await hedge_venue.exchange.create_order(ETH, "limit", "sell", "0.05", "2990",
+                                            hedge_venue.venue_rules.order_params("lk-flaky", False))
+    assert (await hedge_venue._look_up(ETH, "lk-flaky")).filled == D("-0.05")
+    assert waits == [(1, 0.02, 0.3), (2, 0.02, 0.3)]   # base: backoff_base_ms=20 / ack_poll_ms=20

@@ -164,3 +164,28 @@ async def test_signing_runs_off_the_event_loop(venues, account):
     assert len(threads) == 10
     assert all(name.startswith("lighter-signer") and name != loop_thread for name in threads)
     assert len(account.orders.counters.sign_ms) >= 10
+
+async def test_every_accepted_transaction_is_counted_once(venues, account):
+    orders, price = account.orders, far_bid(venues)
+    for coi in (51, 52):
+        assert (await orders.create_post_only(ETH, False, SIZE, price, coi)).accepted
+    for coi in (51, 52):             # by client_order_index: the venue takes either index
+        assert (await orders.modify(ETH, coi, SIZE, price - Decimal("0.01"))).accepted
+    for coi in (51, 52):
+        assert (await orders.cancel(ETH, coi)).accepted
+    for _ in range(2):
+        assert (await orders.cancel_all()).accepted
+    c = orders.counters
+    assert (c.orders_placed, c.orders_modified, c.orders_canceled, c.cancel_alls,
+            c.rejected) == (2, 2, 2, 2, 0)
+
+
+async def test_a_stalled_next_nonce_times_out_and_nothing_is_sent(venues, account):
+    faults = venue(venues).faults
+    faults.rest_stall_ms, faults.rest_stall_paths = 500, ["nextNonce"]   # answered late
+    account.orders.call_timeout_s = 0.1
+    res = await account.orders.create_post_only(ETH, False, SIZE, far_bid(venues), 53)
+    assert (res.accepted, res.message) == (False, "nextNonce failed: timeout")
+    c = account.orders.counters
+    assert (c.timeouts, c.rejected, c.orders_placed, c.nonce_refreshes) == (1, 1, 0, 0)
+    assert venue(venues).accounts[account.account_index].api_keys[API_KEY_INDEX].next_nonce == 0

@@ -87,7 +87,8 @@ async def test_a_rate_limit_cools_the_budget_down_and_is_reported(client, exc, m
     answer_with(client, exc)
     answer = await client._send(14, "{}")
     assert answer.rate_limited and not answer.timed_out
-    assert answer.code == orjson.loads(exc.body)["code"]
+    body = orjson.loads(exc.body)
+    assert (answer.code, answer.message) == (body["code"], body["message"])
     assert client.counters.rate_limited == 1 and client.budget.stats.rate_limited == 1
     assert seen == [(events.RATE_LIMITED, {"venue": "lighter", "endpoint": "sendTx",
                                            "code": answer.code})]
@@ -105,10 +106,14 @@ async def test_an_exhausted_volume_quota_is_not_a_rate_limit(client):
     client.counters.volume_quota_remaining = 50
     answer = await client._send(14, "{}")
     assert (answer.code, answer.quota, answer.rate_limited) == (21739, 0, False)
+    assert answer.message == "Volume Quota exceeded"
     assert client.counters.volume_quota_remaining == 0 and client.counters.rate_limited == 0
-    answer_with(client, refusal(400, {"code": 21739, "message": "volume quota exceeded",
+    key = client.test_key
+    answer_with(client, refusal(400, {"code": 21739, "message": f"volume quota exceeded ({key})",
                                       "volume_quota_remaining": 3}))
-    assert (await client._send(14, "{}")).quota == 3 == client.counters.volume_quota_remaining
+    answer = await client._send(14, "{}")
+    assert answer.quota == 3 == client.counters.volume_quota_remaining
+    assert answer.message == "volume quota exceeded (<redacted>)"
 
 
 async def test_no_answer_in_time_is_a_timeout_that_marks_the_nonce(client):
