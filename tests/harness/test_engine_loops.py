@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal as D
 
+import pytest
+
 from hedge.adapters.lighter.request_budget import REQUEST_OWNER
 from hedge.app.lifecycle import cancel_everything, wait_for_hedges
 from tests.harness import frames as f
@@ -258,24 +260,27 @@ async def test_a_retry_of_what_is_owed_that_stalls_is_never_started_twice(rig):
     assert len(started) == 1
 
 
-async def test_a_failing_risk_watch_stops_the_run_naming_it(rig):
+def break_risk_watch(rig) -> None:
     def broken():
         raise ZeroDivisionError("planted")
     rig.engine.risk_snapshot = broken
-    rig.start()
-    try:
-        assert await rig.exit_reason(10) == "error:watch task failed: ZeroDivisionError"
-    finally:
-        await rig.close()
 
 
-async def test_a_failing_ghost_check_stops_the_run_naming_it(rig):
+def break_ghost_check(rig) -> None:
     async def broken():
         raise KeyError("planted")
     rig.engine.ghosts.run = broken
+
+
+@pytest.mark.parametrize("break_it,reason", [
+    (break_risk_watch, "error:watch task failed: ZeroDivisionError"),
+    (break_ghost_check, "error:ghost-quotes task failed: KeyError"),
+])
+async def test_a_failing_engine_task_stops_the_run_naming_it(rig, break_it, reason):
+    break_it(rig)
     rig.start()
     try:
-        assert await rig.exit_reason(10) == "error:ghost-quotes task failed: KeyError"
+        assert await rig.exit_reason(10) == reason
     finally:
         await rig.close()
 
