@@ -26,7 +26,9 @@ from tests.sim.lighter_helpers import register
 
 NEEDS_SIM_KNOBS = "needs i19-sim knobs (the hedge venue does not echo it yet)"
 ONE_WAY_CASES = [c for c in CASES if c.exchange_id != "hyperliquid"]
-_lighter_accounts = iter(range(930_001, 940_000))
+# Lighter accounts of their own on the shared venue (test_tier_runs.py has 930_001-930_003,
+# test_account_watch.py 950_001): a collision reads another test's traded collateral.
+_lighter_accounts = iter(range(960_001, 970_000))
 
 
 async def _open(case, venues) -> CcxtHedgeVenue:
