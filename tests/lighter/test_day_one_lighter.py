@@ -34,6 +34,7 @@ async def _account_snapshots(ws, markets: set[int], timeout_s: float) -> set[int
 
 
 @pytest.mark.slow   # every subscribe waits 2 s for its acknowledgement: about 25 s
+@pytest.mark.long   # ~22 s idle
 async def test_every_market_reaches_its_account_stream_with_slow_acks_and_a_low_cap(venues,
                                                                                   account):
     """A burst of 2N+1 subscribes would meet the cap (8 a window) and lose the last markets'

@@ -41,6 +41,7 @@ async def place_at_best_bid(account, venues, coi: int, size: Decimal):
     return await account.orders.create_post_only(ETH, False, size, Decimal(bid).scaleb(-2), coi)
 
 
+@pytest.mark.long   # ~30 s idle: the takers fill it a step at a time
 async def test_post_only_at_best_bid_fills_partially_then_fully(venues, account, monkeypatch):
     """Alone one tick above the best bid, with the mid pinned, the order is the first a selling
     taker meets; takers trade at most 6 x 0.005 at once, so 0.04 fills in two steps or more."""
