@@ -72,6 +72,7 @@ async def test_post_only_at_best_bid_fills_partially_then_fully(venues, account,
         await ws.close()
 
 
+@pytest.mark.fresh_venue   # its orders at the best bid fill only with no other test's bid ahead
 async def test_reconnects_mid_stream_lose_no_fill(venues, account, monkeypatch):
     """Frames sent while disconnected are gone; the Connected cue + REST reconcile recovers them."""
     monkeypatch.setattr(market_life, "TAKERS_PER_S", 12.0)
