@@ -6,6 +6,7 @@ restarts see a consistent world; each can be told how to answer the next call.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,25 @@ COUNTED = {"place": "orders_placed", "modify": "orders_modified", "cancel": "ord
 
 def rejected(code: int = 21_706, message: str = "invalid nonce") -> TxResult:
     return TxResult(accepted=False, code=code, message=message)
+
+
+def calls_of(obj: Any, name: str) -> list[tuple]:
+    """The positional arguments of every call to `obj.name` (a method or a coroutine method of
+    a fake), from now on; each call goes on to the method as before. For the tests that check
+    what the code under test asked for (which account, symbol, size), which the fakes' own
+    records leave out."""
+    method = getattr(obj, name)
+    calls: list[tuple] = []
+    if inspect.iscoroutinefunction(method):
+        async def recorded(*args, **kwargs):
+            calls.append(args)
+            return await method(*args, **kwargs)
+    else:
+        def recorded(*args, **kwargs):
+            calls.append(args)
+            return method(*args, **kwargs)
+    setattr(obj, name, recorded)
+    return calls
 
 
 class FakeStream:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from hedge.adapters.lighter.order_client import OrderCounters
 from hedge.core.quoting import QuoteTarget
 from tests.harness import frames as f
+from tests.harness.fakes import calls_of
 
 
 async def test_the_transactions_sent_count_every_kind_once(rig):
@@ -90,13 +91,7 @@ async def test_post_only_refusals_are_counted_and_other_cancels_are_not(rig):
 
 
 async def test_a_fill_the_ghost_check_finds_over_rest_is_hedged_and_counted_as_found_by_rest(rig):
-    asked = []
-    read = rig.rest.orders_by_client_index
-
-    async def recorded(account, indexes, token, *args, **kwargs):
-        asked.append(account)
-        return await read(account, indexes, token, *args, **kwargs)
-    rig.rest.orders_by_client_index = recorded
+    asked = calls_of(rig.rest, "orders_by_client_index")
     rig.start_desk()
     await rig.quotes.apply(QuoteTarget(D("1999.01"), None))
     coi = rig.quotes.sides["bid"].client_order_index
@@ -104,7 +99,7 @@ async def test_a_fill_the_ghost_check_finds_over_rest_is_hedged_and_counted_as_f
     await rig.clock.advance(3.0)                   # unconfirmed past the settle timeout
     await rig.engine.ghosts.check_once()
     await rig.settle()
-    assert asked == [f.ACCOUNT]
+    assert [call[0] for call in asked] == [f.ACCOUNT]       # the account asked about
     assert rig.engine.state.fills_found_by_rest == 1
     assert rig.venue.sent == [(D("-0.0100"), False)] and rig.desk.ledger.owed == 0
 

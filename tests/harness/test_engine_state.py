@@ -6,18 +6,12 @@ from decimal import Decimal as D
 
 from hedge.core.quoting import QuoteTarget
 from tests.harness import frames as f
-from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue
+from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue, calls_of
 from tests.harness.rig import live_rig, trades_rows
 
 
 async def test_the_view_prices_the_hedge_for_our_symbol_at_our_order_size(rig):
-    asked = []
-    price = rig.venue.executable_price
-
-    def recorded(symbol, amount, is_buy):
-        asked.append((symbol, amount, is_buy))
-        return price(symbol, amount, is_buy)
-    rig.venue.executable_price = recorded
+    asked = calls_of(rig.venue, "executable_price")
     view = rig.engine.market_view()
     assert asked == [(HEDGE_SYMBOL, D("0.0100"), False), (HEDGE_SYMBOL, D("0.0100"), True)]
     assert (view.hedge_sell_price, view.hedge_buy_price) == (D("1999.5"), D("2000.5"))

@@ -5,6 +5,7 @@ import asyncio
 from decimal import Decimal as D
 
 from tests.harness import frames as f
+from tests.harness.fakes import calls_of
 from tests.harness.rig import Options, build_rig
 
 
@@ -110,16 +111,10 @@ async def test_reconcile_after_a_resubscription_hedges_fills_finished_meanwhile(
 
 
 async def test_a_lasting_difference_is_read_twice_a_check_for_our_account(rig):
-    asked = []
-    read = rig.rest.account_position
-
-    async def recorded(account, market, *args, **kwargs):
-        asked.append((account, market))
-        return await read(account, market, *args, **kwargs)
-    rig.rest.account_position = recorded
+    asked = calls_of(rig.rest, "account_position")
     rig.rest.positions[f.MARKET] = D("-0.0300")
     assert await check(rig) is None
-    assert asked == [(f.ACCOUNT, f.MARKET)] * 2
+    assert [call[:2] for call in asked] == [(f.ACCOUNT, f.MARKET)] * 2
 
 
 async def test_markets_sharing_one_account_read_ask_it_for_their_own_market(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from hedge.adapters.hedging.position_proof import Proof, judge
 from hedge.app.lifecycle import JournalUnexplained, reconcile_journal
 from tests.harness import frames as f
-from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue, FakeRest
+from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue, FakeRest, calls_of
 from tests.harness.rig import build_rig
 
 FILL = f.order(5, coi=11, filled="0.0100", status="filled")
@@ -99,13 +99,7 @@ def test_judge(position, proof, filled):
 
 async def test_a_hedge_found_by_lookup_is_journaled_as_the_venue_tells_it(rig):
     rig.venue.script = ["unresolved"]              # traded, its answer lost
-    asked = []
-    find = rig.venue.find_order
-
-    async def recorded(symbol, client_id):
-        asked.append((symbol, client_id))
-        return await find(symbol, client_id)
-    rig.venue.find_order = recorded
+    asked = calls_of(rig.venue, "find_order")
     rig.start_desk()
     rig.feed(f.account_orders(FILL))
     await rig.settle()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hedge.app.settled_book import SETTLE_WAIT_MAX_S, SETTLED_BOOK_AGE_MS
 from tests.harness import frames as f
-from tests.harness.fakes import HEDGE_SYMBOL
+from tests.harness.fakes import HEDGE_SYMBOL, calls_of
 
 
 def placed(rig) -> list[str]:
@@ -49,15 +49,9 @@ async def test_a_far_venue_is_quoted_on_after_the_wait(rig):
 
 
 async def test_the_book_age_is_sampled_when_quotes_go_out_and_read_for_our_symbol(rig):
-    asked = []
-    age = rig.venue.book_age_ms
-
-    def recorded(symbol):
-        asked.append(symbol)
-        return age(symbol)
-    rig.venue.book_age_ms = recorded
+    asked = calls_of(rig.venue, "book_age_ms")
     rig.venue.book_age = 60.0
     rig.start()
     await rig.clock.tick(0.05, 20)                 # placed once, then kept: one sample
     assert placed(rig) == ["bid", "ask"]
-    assert rig.engine.book_age_at_quote_ms.n == 1 and set(asked) == {HEDGE_SYMBOL}
+    assert rig.engine.book_age_at_quote_ms.n == 1 and set(asked) == {(HEDGE_SYMBOL,)}
