@@ -10,7 +10,7 @@ from hedge.app import hedge_desk
 from hedge.app.hedge_desk import HedgeDesk
 from hedge.core.types import FillDelta
 from tests.harness import frames as f
-from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue
+from tests.harness.fakes import HEDGE_SYMBOL, FakeHedgeVenue, calls_of
 from tests.harness.rig import build_rig
 
 
@@ -91,19 +91,16 @@ async def test_an_outcome_settled_by_the_position_is_journaled_as_such(tmp_path)
 
 
 class IndexingVenue(FakeHedgeVenue):
-    """A venue whose order index lags its fills by 250 ms; it records whose rules were read."""
+    """A venue whose order index lags its fills by 250 ms."""
     lookup_lag_ms = 250
-
-    def rules(self, symbol):
-        self.rules_read = getattr(self, "rules_read", []) + [symbol]
-        return super().rules(symbol)
 
 
 async def test_the_desk_takes_its_venues_rules_and_lookup_lag_for_its_symbol(rig):
     venue = IndexingVenue()
+    rules_read = calls_of(venue, "rules")
     desk = HedgeDesk(venue, HEDGE_SYMBOL, rig.journal, None, clock=rig.clock)
-    assert (desk.lookup_lag_ms, venue.rules_read, desk.rules) == \
-        (250, [HEDGE_SYMBOL], venue.rules_)
+    assert (desk.lookup_lag_ms, rules_read, desk.rules) == \
+        (250, [(HEDGE_SYMBOL,)], venue.rules_)
     assert HedgeDesk(FakeHedgeVenue(), HEDGE_SYMBOL, rig.journal, None).lookup_lag_ms == 0
 
 
