@@ -136,11 +136,7 @@ async def own_account_venue(venues):
     """The venue on an account of this test's own: balance 12345.5 USDT, taker fee 3.5 bps."""
     freeze_prices(venues.prices)
     key = f"hedge-venue-own-{next(_accounts)}"   # accounts outlive a test on the shared pair
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{venues.hedge_url}/sim/accounts", json={
-                "api_key": key, "secret": SECRET, "balance": "12345.5",
-                "taker_fee_bps": "3.5"}) as resp:
-            assert resp.status == 200, await resp.text()
+    await register_account(venues.hedge_url, key, SECRET, balance="12345.5", taker_fee_bps="3.5")
     async with _started(CcxtVenueSettings(
             base_url=venues.hedge_url, api_key=Secret(key), api_secret=Secret(SECRET),
             timeout_ms=2000, book_max_age_ms=60_000)) as venue:

@@ -33,10 +33,11 @@ def loopback_binanceusdm(base_url: str, api_key: str, secret: str,
 
 
 async def register_account(base_url: str, api_key: str, secret: str,
-                           balance: str = "10000") -> None:
+                           balance: str = "10000", **fields: str) -> None:
+    """An account on the local hedge venue; `fields`: more of /sim/accounts' (taker_fee_bps)."""
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{base_url}/sim/accounts", json={
-                "api_key": api_key, "secret": secret, "balance": balance}) as resp:
+                "api_key": api_key, "secret": secret, "balance": balance, **fields}) as resp:
             assert resp.status == 200, await resp.text()
 
 
